@@ -1,0 +1,70 @@
+#pragma once
+// Autograd: grad mode, backward, grad, anomaly detection.
+#include <vector>
+
+#include "tapedeck/autograd/Tape.h"
+#include "tapedeck/core/Tensor.h"
+
+namespace td {
+
+class GradMode {
+ public:
+  static bool enabled();
+  static void setEnabled(bool enabled);
+};
+
+/// RAII: no recording for autograd in this scope (observers still see ops).
+class NoGradGuard {
+ public:
+  NoGradGuard() : m_previous(GradMode::enabled()) { GradMode::setEnabled(false); }
+  ~NoGradGuard() { GradMode::setEnabled(m_previous); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool m_previous;
+};
+
+/// RAII: recording on again inside a NoGradGuard.
+class EnableGradGuard {
+ public:
+  EnableGradGuard() : m_previous(GradMode::enabled()) { GradMode::setEnabled(true); }
+  ~EnableGradGuard() { GradMode::setEnabled(m_previous); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool m_previous;
+};
+
+/// RAII: while alive (on any thread), every op's outputs and every backward step's
+/// gradients are checked; the first NaN/Inf throws td::Error naming the op and its line.
+class AnomalyMode {
+ public:
+  AnomalyMode();
+  ~AnomalyMode();
+  AnomalyMode(const AnomalyMode&) = delete;
+  AnomalyMode& operator=(const AnomalyMode&) = delete;
+  static bool enabled();
+};
+
+namespace autograd {
+
+/// Accumulates d(roots)/d(leaf) into every leaf's grad. `grads` may be empty for scalar roots.
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads = {}, bool retainGraph = false,
+              bool createGraph = false, SourceLoc loc = SourceLoc::current());
+
+/// Returns d(outputs)/d(inputs) without touching .grad. retainGraph defaults to createGraph.
+/// An input the outputs do not depend on is an error unless allowUnused (then undefined).
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& gradOutputs = {}, std::optional<bool> retainGraph = std::nullopt,
+                         bool createGraph = false, bool allowUnused = false, SourceLoc loc = SourceLoc::current());
+
+}  // namespace autograd
+
+/// The readable derivative formula of an op ("grad * result"), for learners.
+const char* derivativeFormula(OpId op);
+/// Whether the op's formula is itself differentiable (second-order gradients work).
+bool twiceDifferentiable(OpId op);
+
+}  // namespace td

@@ -1,0 +1,116 @@
+#pragma once
+// The tape: every op the engine runs becomes a TapeEntry; observers see entries as
+// they happen (forward) and as backward replays them in reverse. This is the one
+// seam through which the IDE and the debugger learn everything.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tapedeck/core/SmallVector.h"
+#include "tapedeck/core/SourceLocation.h"
+#include "tapedeck/core/Tensor.h"
+#include "tapedeck/ops/OpTable.h"
+
+namespace td {
+
+enum class Direction : uint8_t { Forward, Backward };
+
+/// Interned scope path ("encoder.layer1.fc"); 0 is the root (no scope).
+using ScopeId = uint32_t;
+
+using IdList = SmallVector<uint64_t, 4>;
+
+/// One recorded op application.
+struct TapeEntry {
+  uint64_t id = 0;                  // monotonic in the process
+  OpId op = OpId::Add;
+  bool differentiable = false;      // recorded for autograd (an input required grad, grad mode on)
+  bool inplace = false;             // an in-place method (add_, relu_, ...) wrote the result into its input
+  Direction direction = Direction::Forward;  // Backward: made by a derivative formula under create_graph
+  uint64_t createdBy = 0;           // for Direction::Backward, the entry whose backward ran this op
+  uint64_t iteration = 0;
+  ScopeId scope = 0;
+  SourceLoc loc;
+  IdList inputIds;
+  IdList outputIds;
+  IdList savedIds;
+  OpAttrs attrs;
+
+  TapeEntry();
+  ~TapeEntry();
+  TapeEntry(const TapeEntry& other);
+  TapeEntry& operator=(const TapeEntry& other);
+  /// Live TapeEntry objects in the process (for leak tests).
+  static int64_t liveCount();
+};
+
+/// Tensors of one op application, as the observer sees them (valid during the call).
+struct OpTensors {
+  const Tensor* inputs = nullptr;
+  std::size_t numInputs = 0;
+  const Tensor* outputs = nullptr;
+  std::size_t numOutputs = 0;
+};
+
+/// Gradients flowing through one backward step: into the entry (w.r.t. its outputs)
+/// and out of it (w.r.t. its inputs; undefined where an input needs none).
+struct BackwardStep {
+  const std::vector<Tensor>* gradOutputs = nullptr;
+  const std::vector<Tensor>* gradInputs = nullptr;
+};
+
+/// Sees the tape. Called synchronously on the executing thread, holding no engine lock,
+/// so an implementation may block (the debugger pauses a model this way).
+class TapeObserver {
+ public:
+  virtual ~TapeObserver() = default;
+  virtual void onForward(const TapeEntry& entry, const OpTensors& tensors) { (void)entry; (void)tensors; }
+  /// `roots` are the tensors backward starts from.
+  virtual void onBackwardBegin(const std::vector<Tensor>& roots) { (void)roots; }
+  virtual void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) { (void)entry; (void)step; }
+  virtual void onBackwardEnd() {}
+  /// An iteration ended (backward returned and a new op began, tapedeck step(), or 10,000 entries).
+  virtual void onIterationEnd(uint64_t iteration) { (void)iteration; }
+};
+
+class Tape {
+ public:
+  /// Observers are not owned; remove before destroying.
+  static void addObserver(TapeObserver* observer);
+  static void removeObserver(TapeObserver* observer);
+  static bool hasObservers() { return s_hasObservers.load(std::memory_order_relaxed); }
+
+  /// The current iteration number (starts at 0).
+  static uint64_t iteration();
+  /// Ends the current iteration explicitly (a script that never calls backward).
+  static void step();
+  /// Entries without a backward after which an iteration ends on its own.
+  static constexpr uint64_t kMaxEntriesPerIteration = 10000;
+
+  /// Scope paths.
+  static ScopeId currentScope();
+  static std::string scopeName(ScopeId id);
+  /// Interns a name (parameter names, file names); returns a stable id, 0 for "".
+  static uint32_t intern(const std::string& text);
+  static const std::string& internedString(uint32_t id);
+
+  static inline std::atomic<bool> s_hasObservers{false};
+};
+
+/// RAII: pushes `name` onto this thread's scope path for its lifetime
+/// (modules and composites; "encoder" then "fc" gives "encoder.fc").
+class ScopeGuard {
+ public:
+  explicit ScopeGuard(const std::string& name);
+  explicit ScopeGuard(ScopeId absolutePath, bool absolute);
+  ~ScopeGuard();
+  ScopeGuard(const ScopeGuard&) = delete;
+  ScopeGuard& operator=(const ScopeGuard&) = delete;
+
+ private:
+  ScopeId m_previous;
+};
+
+}  // namespace td

@@ -1,0 +1,63 @@
+#pragma once
+// Where the user called the engine from, and the thread-local call context that
+// lets the outermost public entry point set it once for all the ops it runs.
+#include <cstdint>
+#include <source_location>
+#include <string>
+
+namespace td {
+
+/// A user's source line. `file` points to a string that lives for the process
+/// (a literal from std::source_location, or an interned string from the Python layer).
+struct SourceLoc {
+  const char* file = nullptr;
+  const char* function = nullptr;
+  uint32_t line = 0;
+  uint32_t column = 0;
+
+  static constexpr SourceLoc current(std::source_location l = std::source_location::current()) {
+    return SourceLoc{l.file_name(), l.function_name(), l.line(), l.column()};
+  }
+  bool known() const { return file != nullptr && line != 0; }
+  /// "file.cpp:42", or "<unknown>".
+  std::string str() const;
+};
+
+/// Wraps an operand so that the implicit conversion records the caller's line:
+/// `Tensor operator*(Located<const Tensor&> a, const Tensor& b)`.
+template <typename T>
+struct Located {
+  T value;
+  SourceLoc loc;
+  template <typename U>
+  Located(U&& v, SourceLoc l = SourceLoc::current()) : value(std::forward<U>(v)), loc(l) {}
+  operator T() const { return value; }
+};
+
+namespace detail {
+struct CallContext {
+  SourceLoc loc;
+  int depth = 0;
+};
+CallContext& callContext();
+}  // namespace detail
+
+/// RAII guard at every public entry point: the outermost one sets the location,
+/// inner ones (composites calling primitives) inherit it.
+class ApiScope {
+ public:
+  explicit ApiScope(const SourceLoc& loc) : m_context(detail::callContext()) {
+    if (m_context.depth++ == 0) m_context.loc = loc;
+  }
+  ~ApiScope() { --m_context.depth; }
+  ApiScope(const ApiScope&) = delete;
+  ApiScope& operator=(const ApiScope&) = delete;
+
+ private:
+  detail::CallContext& m_context;
+};
+
+/// The location of the current outermost API call on this thread (unknown outside one).
+SourceLoc currentSourceLoc();
+
+}  // namespace td
