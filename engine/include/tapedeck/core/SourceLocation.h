@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <source_location>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace td {
 
@@ -29,7 +31,7 @@ template <typename T>
 struct Located {
   T value;
   SourceLoc loc;
-  template <typename U>
+  template <typename U, typename = std::enable_if_t<std::is_convertible_v<U&&, T>>>
   Located(U&& v, SourceLoc l = SourceLoc::current()) : value(std::forward<U>(v)), loc(l) {}
   operator T() const { return value; }
 };

@@ -28,6 +28,7 @@
   X(Sigmoid, "sigmoid", 1, true, "Sigmoid")                                                        \
   X(Relu, "relu", 1, true, "Relu")              /* any numeric dtype */                            \
   X(Erf, "erf", 1, true, "Erf")                                                                    \
+  X(Softplus, "softplus", 1, true, "Softplus")  /* log(1 + exp(scalar x)) / scalar; x above scalar2 */\
   X(Clamp, "clamp", 1, true, "Clip")            /* scalar=min if hasMin, scalar2=max if hasMax */  \
   X(PowScalar, "pow_scalar", 1, true, "Pow")    /* x ** scalar */                                  \
   X(Fill, "fill", 1, false, "ConstantOfShape")  /* out: input's shape/dtype, every value = scalar */\

@@ -1,0 +1,240 @@
+// The derivatives table: one short formula per primitive, written with engine ops
+// so that gradients of gradients work. Rows are in op-table order (checked at
+// compile time); the text column is what the IDE shows to learners.
+#include "autograd/Derivatives.h"
+
+#include <cmath>
+
+#include "autograd/Node.h"
+#include "ops/OpUtils.h"
+#include "tapedeck/autograd/Autograd.h"
+#include "tapedeck/ops/Ops.h"
+
+namespace td {
+using namespace detail;
+
+namespace {
+
+using Grads = std::vector<Tensor>;
+constexpr uint8_t kNone = 0, kIn0 = 1, kIn1 = 2, kIn2 = 4;
+
+Tensor maskOf(const Tensor& condition, DType dtype) { return condition.to(dtype); }
+
+/// The grad of a reduction reshaped so it broadcasts against the input.
+Tensor keepdimGrad(const GradContext& c) {
+  const OpAttrs& a = c.attrs();
+  Tensor g = c.grad();
+  if (a.keepdim) return g;
+  IntList shape = c.inputShape(0);
+  for (int64_t d : a.ints) shape[d] = 1;
+  return g.reshape(shape);
+}
+
+Tensor keepdimResult(const GradContext& c) {
+  const OpAttrs& a = c.attrs();
+  Tensor r = c.result();
+  if (a.keepdim) return r;
+  IntList shape = c.inputShape(0);
+  for (int64_t d : a.ints) shape[d] = 1;
+  return r.reshape(shape);
+}
+
+Tensor sliceBackward(const Tensor& g, const IntList& inputShape, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  OpAttrs attrs;
+  attrs.ints = inputShape;
+  attrs.dim = dim;
+  attrs.start = start;
+  attrs.end = end;
+  attrs.step = step;
+  return runUnary(OpId::SliceBackward, g, allocate(inputShape, g.dtype(), g.device(), "slice_backward"), attrs);
+}
+
+Grads extremumGrad(const GradContext& c) {
+  Tensor x = c.input(0);
+  Tensor mask = maskOf(eq(x, keepdimResult(c)), x.dtype());
+  Tensor count = sum(mask, c.attrs().ints, true);
+  return {mul(keepdimGrad(c), div(mask, count))};
+}
+
+Grads maxMinGrad(const GradContext& c, bool isMax) {
+  Tensor a = c.input(0), b = c.input(1), g = c.grad();
+  Tensor ties = mul(maskOf(eq(a, b), g.dtype()), 0.5);
+  Tensor aWins = add(maskOf(isMax ? gt(a, b) : lt(a, b), g.dtype()), ties);
+  Tensor bWins = add(maskOf(isMax ? lt(a, b) : gt(a, b), g.dtype()), ties);
+  return {sumToShape(mul(g, aWins), c.inputShape(0)), sumToShape(mul(g, bWins), c.inputShape(1))};
+}
+
+#define F(...) [](const GradContext& c) -> Grads { __VA_ARGS__ }
+
+constexpr DerivativeRow kRows[] = {
+    {OpId::Neg, "-grad", kNone, false, true, F(return {neg(c.grad())};)},
+    {OpId::Exp, "grad * result", kNone, true, true, F(return {mul(c.grad(), c.result())};)},
+    {OpId::Log, "grad / x", kIn0, false, true, F(return {div(c.grad(), c.input(0))};)},
+    {OpId::Sqrt, "grad / (2 * result)", kNone, true, true, F(return {div(c.grad(), mul(c.result(), 2.0))};)},
+    {OpId::Rsqrt, "-0.5 * grad * result³", kNone, true, true,
+     F(return {mul(c.grad(), mul(pow(c.result(), 3.0), -0.5))};)},
+    {OpId::Abs, "grad * sign(x)", kIn0, false, true, F(return {mul(c.grad(), sign(c.input(0)))};)},
+    {OpId::Sign, "not differentiable (zero almost everywhere)", kNone, false, false, nullptr},
+    {OpId::Sin, "grad * cos(x)", kIn0, false, true, F(return {mul(c.grad(), cos(c.input(0)))};)},
+    {OpId::Cos, "-grad * sin(x)", kIn0, false, true, F(return {mul(neg(c.grad()), sin(c.input(0)))};)},
+    {OpId::Tanh, "grad * (1 - result²)", kNone, true, true,
+     F(Tensor r = c.result(); return {mul(c.grad(), rsub(mul(r, r), 1.0))};)},
+    {OpId::Sigmoid, "grad * result * (1 - result)", kNone, true, true,
+     F(Tensor r = c.result(); return {mul(c.grad(), mul(r, rsub(r, 1.0)))};)},
+    {OpId::Relu, "grad * (result > 0)", kNone, true, true,
+     F(return {mul(c.grad(), maskOf(gt(c.result(), 0.0), c.grad().dtype()))};)},
+    {OpId::Erf, "grad * 2/√π * exp(-x²)", kIn0, false, true,
+     F(Tensor x = c.input(0); return {mul(c.grad(), mul(exp(neg(mul(x, x))), 2.0 / std::sqrt(M_PI)))};)},
+    {OpId::Softplus, "grad * sigmoid(beta * x)  (grad where beta * x > threshold)", kIn0, false, true,
+     F(Tensor bx = mul(c.input(0), c.attrs().scalar);
+       return {where(gt(bx, c.attrs().scalar2), c.grad(), mul(c.grad(), sigmoid(bx)))};)},
+    {OpId::Clamp, "grad * (min ≤ x ≤ max)", kIn0, false, true,
+     F(Tensor x = c.input(0); const OpAttrs& a = c.attrs(); Tensor g = c.grad();
+       if (a.hasMin) g = mul(g, maskOf(ge(x, a.scalar), g.dtype()));
+       if (a.hasMax) g = mul(g, maskOf(le(x, a.scalar2), g.dtype()));
+       return {g};)},
+    {OpId::PowScalar, "grad * p * x^(p-1)", kIn0, false, true,
+     F(double p = c.attrs().scalar;
+       if (p == 0.0) return {mul(c.grad(), 0.0)};
+       return {mul(c.grad(), mul(pow(c.input(0), p - 1.0), p))};)},
+    {OpId::Fill, "not differentiable (constant)", kNone, false, false, nullptr},
+    {OpId::Add, "grad, grad", kNone, false, true,
+     F(return {sumToShape(c.grad(), c.inputShape(0)), sumToShape(c.grad(), c.inputShape(1))};)},
+    {OpId::Sub, "grad, -grad", kNone, false, true,
+     F(return {sumToShape(c.grad(), c.inputShape(0)), c.needs(1) ? sumToShape(neg(c.grad()), c.inputShape(1)) : Tensor()};)},
+    {OpId::Mul, "grad * b, grad * a", kIn0 | kIn1, false, true,
+     F(return {c.needs(0) ? sumToShape(mul(c.grad(), c.input(1)), c.inputShape(0)) : Tensor(),
+               c.needs(1) ? sumToShape(mul(c.grad(), c.input(0)), c.inputShape(1)) : Tensor()};)},
+    {OpId::Div, "grad / b, -grad * a / b²", kIn0 | kIn1, false, true,
+     F(Tensor b = c.input(1);
+       return {c.needs(0) ? sumToShape(div(c.grad(), b), c.inputShape(0)) : Tensor(),
+               c.needs(1) ? sumToShape(neg(div(mul(c.grad(), c.input(0)), mul(b, b))), c.inputShape(1)) : Tensor()};)},
+    {OpId::Pow, "grad * b * a^(b-1), grad * result * log(a)", kIn0 | kIn1, true, true,
+     F(Tensor a = c.input(0), b = c.input(1);
+       return {c.needs(0) ? sumToShape(mul(c.grad(), mul(b, pow(a, sub(b, 1.0)))), c.inputShape(0)) : Tensor(),
+               c.needs(1) ? sumToShape(mul(c.grad(), mul(c.result(), log(a))), c.inputShape(1)) : Tensor()};)},
+    {OpId::Maximum, "grad * (a > b), grad * (b > a)  (ties split evenly)", kIn0 | kIn1, false, true,
+     F(return maxMinGrad(c, true);)},
+    {OpId::Minimum, "grad * (a < b), grad * (b < a)  (ties split evenly)", kIn0 | kIn1, false, true,
+     F(return maxMinGrad(c, false);)},
+    {OpId::Eq, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Ne, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Lt, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Le, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Gt, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Ge, "not differentiable (comparison)", kNone, false, false, nullptr},
+    {OpId::Where, "-, where(cond, grad, 0), where(cond, 0, grad)", kIn0, false, true,
+     F(Tensor cond = c.input(0), g = c.grad(), zero = zerosLike(g);
+       return {Tensor(), c.needs(1) ? sumToShape(where(cond, g, zero), c.inputShape(1)) : Tensor(),
+               c.needs(2) ? sumToShape(where(cond, zero, g), c.inputShape(2)) : Tensor()};)},
+    {OpId::Cast, "grad converted back to the input's dtype", kNone, false, true,
+     F(return {isFloating(c.inputType(0)) ? c.grad().to(c.inputType(0)) : Tensor()};)},
+    {OpId::Clone, "grad", kNone, false, true, F(return {c.grad()};)},
+    {OpId::View, "grad reshaped to the input's shape", kNone, false, true,
+     F(return {c.grad().reshape(c.inputShape(0))};)},
+    {OpId::Permute, "grad permuted back", kNone, false, true,
+     F(const IntList& perm = c.attrs().ints; IntList inverse(perm.size(), 0);
+       for (std::size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+       return {c.grad().permute(inverse)};)},
+    {OpId::Expand, "grad summed over the expanded dims", kNone, false, true,
+     F(return {sumToShape(c.grad(), c.inputShape(0))};)},
+    {OpId::Slice, "zeros with grad in the slice", kNone, false, true,
+     F(const OpAttrs& a = c.attrs();
+       return {sliceBackward(c.grad(), c.inputShape(0), a.dim, a.start, a.end, a.step)};)},
+    {OpId::SliceBackward, "grad sliced", kNone, false, true,
+     F(const OpAttrs& a = c.attrs(); return {c.grad().slice(a.dim, a.start, a.end, a.step)};)},
+    {OpId::Sum, "grad broadcast to the input's shape", kNone, false, true,
+     F(return {keepdimGrad(c).expand(c.inputShape(0))};)},
+    {OpId::Amax, "grad where x == max (split among ties)", kIn0, true, true, F(return extremumGrad(c);)},
+    {OpId::Amin, "grad where x == min (split among ties)", kIn0, true, true, F(return extremumGrad(c);)},
+    {OpId::Argmax, "not differentiable (an index)", kNone, false, false, nullptr},
+    {OpId::Argmin, "not differentiable (an index)", kNone, false, false, nullptr},
+    {OpId::Matmul, "grad @ bᵀ, aᵀ @ grad", kIn0 | kIn1, false, true,
+     F(return {c.needs(0) ? sumToShape(matmul(c.grad(), c.input(1).transpose(-1, -2)), c.inputShape(0)) : Tensor(),
+               c.needs(1) ? sumToShape(matmul(c.input(0).transpose(-1, -2), c.grad()), c.inputShape(1)) : Tensor()};)},
+    {OpId::Conv2d, "conv_transpose(grad, w), conv(x, grad)", kIn0 | kIn1, false, false,
+     F(OpAttrs a = c.attrs(); Grads out(2);
+       Tensor g = c.grad().contiguous();
+       if (c.needs(0)) {
+         a.ints2 = c.inputShape(0);
+         Tensor gx = allocate(a.ints2, g.dtype(), g.device(), "conv2d_backward");
+         runAndRecord(OpId::Conv2dBackwardInput, {g, c.input(1)}, {g, c.input(1)}, &gx, 1, a);
+         out[0] = gx;
+       }
+       if (c.needs(1)) {
+         a.ints2 = c.inputShape(1);
+         Tensor gw = allocate(a.ints2, g.dtype(), g.device(), "conv2d_backward");
+         runAndRecord(OpId::Conv2dBackwardWeight, {g, c.input(0)}, {g, c.input(0)}, &gw, 1, a);
+         out[1] = gw;
+       }
+       return out;)},
+    {OpId::Conv2dBackwardInput, "not differentiable (conv2d is first-order only)", kNone, false, false, nullptr},
+    {OpId::Conv2dBackwardWeight, "not differentiable (conv2d is first-order only)", kNone, false, false, nullptr},
+    {OpId::MaxPool2d, "grad routed to each window's max (scatter_add by saved indices)", kNone, false, true,
+     F(const IntList& s = c.inputShape(0); Tensor g = c.grad(); Tensor idx = c.extra(0);
+       int64_t n = s[0], ch = s[1];
+       Tensor flat = zeros({n, ch, s[2] * s[3]}, TensorOptions(g.dtype()));
+       return {scatterAdd(flat, 2, idx.reshape({n, ch, -1}), g.reshape({n, ch, -1})).view(s)};)},
+    {OpId::AvgPool2d, "grad spread evenly over each window", kNone, false, true,
+     F(OpAttrs a = c.attrs(); a.ints2 = c.inputShape(0);
+       return {runUnary(OpId::AvgPool2dBackward, c.grad(), allocate(a.ints2, c.grad().dtype(), c.grad().device(),
+                                                                     "avg_pool2d_backward"), a)};)},
+    {OpId::AvgPool2dBackward, "avg_pool2d(grad)", kNone, false, true,
+     F(const OpAttrs& a = c.attrs(); const IntList& gs = c.inputShape(0);
+       return {runUnary(OpId::AvgPool2d, c.grad(), allocate(gs, c.grad().dtype(), c.grad().device(), "avg_pool2d"), a)};)},
+    {OpId::Cat, "grad split back into the inputs' pieces", kNone, false, true,
+     F(Grads out; int64_t offset = 0; int64_t d = c.attrs().dim;
+       for (std::size_t i = 0; i < c.numInputs(); ++i) {
+         int64_t length = c.inputShape(i)[d];
+         out.push_back(c.needs(i) ? c.grad().narrow(d, offset, length) : Tensor());
+         offset += length;
+       }
+       return out;)},
+    {OpId::IndexSelect, "index_add(zeros, dim, index, grad)", kIn1, false, true,
+     F(Tensor z = zeros(c.inputShape(0), TensorOptions(c.grad().dtype()));
+       return {indexAdd(z, c.attrs().dim, c.input(1), c.grad()), Tensor()};)},
+    {OpId::IndexAdd, "grad, -, index_select(grad, dim, index)", kIn1, false, true,
+     F(return {c.grad(), Tensor(), c.needs(2) ? indexSelect(c.grad(), c.attrs().dim, c.input(1)) : Tensor()};)},
+    {OpId::Gather, "scatter_add(zeros, dim, index, grad)", kIn1, false, true,
+     F(Tensor z = zeros(c.inputShape(0), TensorOptions(c.grad().dtype()));
+       return {scatterAdd(z, c.attrs().dim, c.input(1), c.grad()), Tensor()};)},
+    {OpId::ScatterAdd, "grad, -, gather(grad, dim, index)", kIn1, false, true,
+     F(Grads out{c.grad(), Tensor(), Tensor()};
+       if (c.needs(2)) {
+         Tensor g = gather(c.grad(), c.attrs().dim, c.input(1));
+         const IntList& src = c.inputShape(2);
+         for (std::size_t d = 0; d < src.size(); ++d) {
+           if (g.shape()[d] == src[d]) continue;
+           IntList target = g.shape();
+           target[d] = src[d];
+           g = sliceBackward(g, target, static_cast<int64_t>(d), 0, g.shape()[d], 1);
+         }
+         out[2] = g;
+       }
+       return out;)},
+};
+#undef F
+
+static_assert(sizeof(kRows) / sizeof(kRows[0]) == kOpCount, "the derivatives table needs one row per op");
+constexpr bool rowsInOrder() {
+  for (std::size_t i = 0; i < kOpCount; ++i)
+    if (static_cast<std::size_t>(kRows[i].op) != i) return false;
+  return true;
+}
+static_assert(rowsInOrder(), "derivative rows must follow the op table's order");
+constexpr bool differentiableRowsHaveFormulas() {
+  for (std::size_t i = 0; i < kOpCount; ++i)
+    if (kOpTable[i].differentiable != (kRows[i].fn != nullptr)) return false;
+  return true;
+}
+static_assert(differentiableRowsHaveFormulas(), "every differentiable op needs a formula, and only those");
+
+}  // namespace
+
+const DerivativeRow& derivativeRow(OpId op) { return kRows[static_cast<std::size_t>(op)]; }
+
+const char* derivativeFormula(OpId op) { return derivativeRow(op).formula; }
+
+bool twiceDifferentiable(OpId op) { return derivativeRow(op).twice; }
+
+}  // namespace td

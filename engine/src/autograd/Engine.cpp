@@ -1,0 +1,223 @@
+// Backward: collect the nodes reachable from the roots and replay them in reverse
+// record order (descending entry id, a valid topological order), accumulators last.
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/Node.h"
+#include "autograd/Recording.h"
+#include "ops/OpUtils.h"
+#include "tapedeck/autograd/Autograd.h"
+#include "tapedeck/ops/Ops.h"
+
+namespace td {
+
+namespace {
+thread_local bool t_gradEnabled = true;
+std::atomic<int> g_anomalyGuards{0};
+}  // namespace
+
+bool GradMode::enabled() { return t_gradEnabled; }
+void GradMode::setEnabled(bool enabled) { t_gradEnabled = enabled; }
+
+AnomalyMode::AnomalyMode() {
+  g_anomalyGuards.fetch_add(1);
+  detail::g_slowPathUsers.fetch_add(1);
+}
+AnomalyMode::~AnomalyMode() {
+  g_anomalyGuards.fetch_sub(1);
+  detail::g_slowPathUsers.fetch_sub(1);
+}
+bool AnomalyMode::enabled() { return g_anomalyGuards.load(std::memory_order_relaxed) > 0; }
+
+namespace {
+
+struct Capture {
+  Node* node;
+  uint32_t outputNr;
+  std::size_t slot;
+};
+
+bool nonFinite(const Tensor& t) {
+  if (!t.defined() || !isFloating(t.dtype())) return false;
+  for (double v : t.detach().toVector())
+    if (!std::isfinite(v)) return true;
+  return false;
+}
+
+/// Runs the graph task. With captures, the gradients reaching them are returned and
+/// leaves are not accumulated (autograd::grad); without, leaves accumulate (backward).
+std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vector<Tensor>& rootGrads,
+                                bool retainGraph, bool createGraph, const std::vector<Edge>* captureEdges) {
+  std::vector<Edge> rootEdges;
+  for (const Tensor& r : roots) rootEdges.push_back(detail::gradientEdge(r));
+
+  // Collect every node reachable from the roots.
+  std::vector<Node*> order;
+  std::unordered_set<Node*> seen;
+  std::vector<Node*> stack;
+  for (const Edge& e : rootEdges)
+    if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    order.push_back(n);
+    for (const Edge& e : n->nextEdges)
+      if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
+  }
+  std::stable_sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->entry.id > b->entry.id; });
+
+  std::unordered_map<Node*, std::vector<Tensor>> buffers;
+  auto deliver = [&](const Edge& edge, const Tensor& grad) {
+    if (!edge.node || !grad.defined()) return;
+    std::vector<Tensor>& slots = buffers[edge.node.get()];
+    if (slots.size() < edge.node->outputsMeta.size()) slots.resize(edge.node->outputsMeta.size());
+    Tensor& slot = slots[edge.outputNr];
+    slot = slot.defined() ? add(slot, grad) : grad;
+  };
+  for (std::size_t i = 0; i < roots.size(); ++i) deliver(rootEdges[i], rootGrads[i]);
+
+  std::vector<Tensor> captured(captureEdges ? captureEdges->size() : 0);
+  bool observe = Tape::hasObservers();
+  // Everything backward runs (formulas, gradient sums, zero fills) belongs to a backward
+  // step: observers see it through onBackwardStep, not onForward.
+  detail::RecordState& state = detail::recordState();
+  struct Restore {
+    detail::RecordState& state;
+    bool inFormula;
+    uint64_t owner;
+    ~Restore() {
+      state.inFormula = inFormula;
+      state.formulaOwner = owner;
+    }
+  } restore{state, state.inFormula, state.formulaOwner};
+  state.inFormula = true;
+  if (observe) detail::notifyBackwardBegin(roots);
+
+  for (Node* node : order) {
+    auto it = buffers.find(node);
+    if (it == buffers.end()) continue;
+    std::vector<Tensor> grads = std::move(it->second);
+    buffers.erase(it);
+    grads.resize(node->outputsMeta.size());
+    bool isAccumulator = node->entry.id == 0;
+    for (std::size_t k = 0; k < grads.size(); ++k) {
+      grads[k] = detail::runTensorHooks(*node, static_cast<uint32_t>(k), grads[k]);
+      if (captureEdges)
+        for (std::size_t c = 0; c < captureEdges->size(); ++c)
+          if ((*captureEdges)[c].node.get() == node && (*captureEdges)[c].outputNr == k) captured[c] = grads[k];
+    }
+    if (isAccumulator && captureEdges) continue;
+    if (!isAccumulator)
+      for (std::size_t k = 0; k < grads.size(); ++k)
+        if (!grads[k].defined())
+          grads[k] = zeros(node->outputsMeta[k].shape, TensorOptions(node->outputsMeta[k].dtype));
+
+    std::vector<Tensor> gradInputs;
+    {
+      GradMode::setEnabled(createGraph);
+      state.formulaOwner = node->entry.id;
+      ApiScope api(node->entry.loc);
+      std::vector<Tensor> gradsCopy = observe ? grads : std::vector<Tensor>();
+      gradInputs = node->apply(observe ? std::move(gradsCopy) : std::move(grads), createGraph);
+      if (!observe) grads.clear();
+    }
+    if (isAccumulator) continue;
+
+    if (AnomalyMode::enabled())
+      for (const Tensor& g : gradInputs)
+        if (nonFinite(g))
+          throw Error(detail::concat("anomaly: the backward of ", opName(node->entry.op), " (forward at ",
+                                     node->entry.loc.str(), ") produced NaN or Inf in its gradient (",
+                                     detail::describe(g), ")"));
+    if (observe) {
+      BackwardStep step{&grads, &gradInputs};
+      detail::notifyBackwardStep(node->entry, step);
+    }
+    if (!retainGraph) {
+      if (auto* opNode = dynamic_cast<OpNode*>(node); opNode && !opNode->saved.empty()) {
+        opNode->saved.clear();
+        opNode->released = true;
+      }
+    }
+    for (std::size_t i = 0; i < gradInputs.size() && i < node->nextEdges.size(); ++i)
+      deliver(node->nextEdges[i], gradInputs[i]);
+  }
+  if (observe) detail::notifyBackwardEnd();
+  return captured;
+}
+
+/// Checks roots and builds their seed gradients.
+std::vector<Tensor> seedGrads(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads, const char* op) {
+  TD_CHECK(!roots.empty(), op, "no tensors to differentiate");
+  TD_CHECK(grads.empty() || grads.size() == roots.size(), op, "got ", grads.size(), " gradients for ", roots.size(),
+           " tensors");
+  std::vector<Tensor> seeds;
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
+    detail::checkDefined(r, op, "tensors");
+    TD_CHECK(r.requiresGrad(), op, "element ", i, " of tensors does not require grad and has no grad_fn (",
+             detail::describe(r), ")");
+    Tensor g = grads.empty() ? Tensor() : grads[i];
+    if (!g.defined()) {
+      TD_CHECK(r.numel() == 1, op, "grad can be implicitly created only for scalar outputs, got ",
+               detail::describe(r), "; pass a gradient of the same shape");
+      g = onesLike(r);
+    } else {
+      TD_CHECK(g.shape() == r.shape(), op, "gradient of shape ", shapeString(g.shape()),
+               " does not match tensor of shape ", shapeString(r.shape()));
+    }
+    seeds.push_back(g);
+  }
+  return seeds;
+}
+
+struct GradModeRestore {
+  bool previous = GradMode::enabled();
+  ~GradModeRestore() { GradMode::setEnabled(previous); }
+};
+
+}  // namespace
+
+namespace autograd {
+
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads, bool retainGraph, bool createGraph,
+              SourceLoc loc) {
+  ApiScope api(loc);
+  GradModeRestore restore;
+  std::vector<Tensor> seeds = seedGrads(roots, grads, "backward");
+  struct Done {
+    ~Done() { detail::noteBackwardReturned(); }
+  } done;
+  runBackward(roots, seeds, retainGraph || createGraph, createGraph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& gradOutputs, std::optional<bool> retainGraph, bool createGraph,
+                         bool allowUnused, SourceLoc loc) {
+  ApiScope api(loc);
+  GradModeRestore restore;
+  std::vector<Tensor> seeds = seedGrads(outputs, gradOutputs, "grad");
+  std::vector<Edge> captureEdges;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    detail::checkDefined(inputs[i], "grad", "inputs");
+    TD_CHECK(inputs[i].requiresGrad(), "grad", "input ", i, " does not require grad (", detail::describe(inputs[i]),
+             ")");
+    captureEdges.push_back(detail::gradientEdge(inputs[i]));
+  }
+  struct Done {
+    ~Done() { detail::noteBackwardReturned(); }
+  } done;
+  std::vector<Tensor> result =
+      runBackward(outputs, seeds, retainGraph.value_or(createGraph), createGraph, &captureEdges);
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    TD_CHECK(result[i].defined() || allowUnused, "grad", "input ", i, " (", detail::describe(inputs[i]),
+             ") was not used to compute the outputs; pass allowUnused=true to get an undefined gradient");
+    if (result[i].defined() && !createGraph) result[i] = result[i].detach();
+  }
+  return result;
+}
+
+}  // namespace autograd
+}  // namespace td

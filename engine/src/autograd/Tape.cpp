@@ -1,0 +1,246 @@
+// The tape: entry ids, iterations, scopes, interned strings, observers, and the
+// slow path of recording (node building, observer calls, anomaly checks).
+#include "tapedeck/autograd/Tape.h"
+
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "autograd/Derivatives.h"
+#include "autograd/Node.h"
+#include "autograd/Recording.h"
+#include "ops/OpUtils.h"
+
+namespace td {
+
+namespace {
+std::atomic<int64_t> g_liveEntries{0};
+std::atomic<uint64_t> g_nextEntryId{1};
+std::atomic<uint64_t> g_iteration{0};
+std::atomic<uint64_t> g_entriesThisIteration{0};
+std::atomic<bool> g_backwardReturned{false};
+
+std::mutex g_observerMutex;
+std::shared_ptr<const std::vector<TapeObserver*>> g_observers = std::make_shared<std::vector<TapeObserver*>>();
+
+std::shared_ptr<const std::vector<TapeObserver*>> observers() { return std::atomic_load(&g_observers); }
+
+struct Interner {
+  std::mutex mutex;
+  std::unordered_map<std::string, uint32_t> ids;
+  std::vector<std::unique_ptr<std::string>> strings;
+  Interner() { strings.push_back(std::make_unique<std::string>()); }
+};
+Interner& interner() {
+  static Interner* instance = new Interner();  // never destroyed: ids outlive static destructors
+  return *instance;
+}
+
+thread_local ScopeId t_scope = 0;
+
+void endIteration() {
+  uint64_t ended = g_iteration.fetch_add(1);
+  g_entriesThisIteration.store(0);
+  g_backwardReturned.store(false);
+  if (Tape::hasObservers())
+    for (TapeObserver* o : *observers()) o->onIterationEnd(ended);
+}
+
+}  // namespace
+
+TapeEntry::TapeEntry() { g_liveEntries.fetch_add(1, std::memory_order_relaxed); }
+TapeEntry::~TapeEntry() { g_liveEntries.fetch_sub(1, std::memory_order_relaxed); }
+TapeEntry::TapeEntry(const TapeEntry& other)
+    : id(other.id), op(other.op), differentiable(other.differentiable), inplace(other.inplace),
+      direction(other.direction), createdBy(other.createdBy), iteration(other.iteration), scope(other.scope),
+      loc(other.loc), inputIds(other.inputIds), outputIds(other.outputIds), savedIds(other.savedIds),
+      attrs(other.attrs) {
+  g_liveEntries.fetch_add(1, std::memory_order_relaxed);
+}
+TapeEntry& TapeEntry::operator=(const TapeEntry& other) = default;
+int64_t TapeEntry::liveCount() { return g_liveEntries.load(); }
+
+void Tape::addObserver(TapeObserver* observer) {
+  std::lock_guard<std::mutex> lock(g_observerMutex);
+  auto next = std::make_shared<std::vector<TapeObserver*>>(*g_observers);
+  next->push_back(observer);
+  std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
+  if (!s_hasObservers.exchange(true)) detail::g_slowPathUsers.fetch_add(1);
+}
+
+void Tape::removeObserver(TapeObserver* observer) {
+  std::lock_guard<std::mutex> lock(g_observerMutex);
+  auto next = std::make_shared<std::vector<TapeObserver*>>(*g_observers);
+  std::erase(*next, observer);
+  bool any = !next->empty();
+  std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
+  if (!any && s_hasObservers.exchange(false)) detail::g_slowPathUsers.fetch_sub(1);
+}
+
+uint64_t Tape::iteration() { return g_iteration.load(); }
+void Tape::step() { endIteration(); }
+
+ScopeId Tape::currentScope() { return t_scope; }
+std::string Tape::scopeName(ScopeId id) { return internedString(id); }
+
+uint32_t Tape::intern(const std::string& text) {
+  if (text.empty()) return 0;
+  Interner& in = interner();
+  std::lock_guard<std::mutex> lock(in.mutex);
+  auto it = in.ids.find(text);
+  if (it != in.ids.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(in.strings.size());
+  in.strings.push_back(std::make_unique<std::string>(text));
+  in.ids.emplace(text, id);
+  return id;
+}
+
+const std::string& Tape::internedString(uint32_t id) {
+  Interner& in = interner();
+  std::lock_guard<std::mutex> lock(in.mutex);
+  TD_CHECK(id < in.strings.size(), "intern", "unknown interned id ", id);
+  return *in.strings[id];
+}
+
+static ScopeId childScope(ScopeId parent, const std::string& name) {
+  if (name.empty()) return parent;
+  return Tape::intern(parent == 0 ? name : Tape::internedString(parent) + "." + name);
+}
+
+ScopeGuard::ScopeGuard(const std::string& name) : m_previous(t_scope) { t_scope = childScope(t_scope, name); }
+ScopeGuard::ScopeGuard(ScopeId absolutePath, bool) : m_previous(t_scope) { t_scope = absolutePath; }
+ScopeGuard::~ScopeGuard() { t_scope = m_previous; }
+
+namespace detail {
+
+std::atomic<int> g_slowPathUsers{0};
+
+RecordState& recordState() {
+  thread_local RecordState state;
+  return state;
+}
+
+void pushScopeLiteral(const char* name) {
+  thread_local std::map<std::pair<ScopeId, const char*>, ScopeId> cache;
+  auto key = std::make_pair(t_scope, name);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, childScope(t_scope, name)).first;
+  t_scope = it->second;
+}
+
+void restoreScope(ScopeId id) { t_scope = id; }
+
+uint64_t nextEntryId() { return g_nextEntryId.fetch_add(1, std::memory_order_relaxed); }
+
+void noteBackwardReturned() { g_backwardReturned.store(true); }
+
+namespace {
+
+bool hasNonFinite(const Tensor& t) {
+  if (!isFloating(t.dtype())) return false;
+  bool bad = false;
+  Tensor c = t.isContiguous() ? t : t.detach().contiguous();
+  TD_DISPATCH_FLOATING(c.dtype(), "anomaly", [&] {
+    const scalar_t* p = c.data<scalar_t>();
+    for (int64_t i = 0, n = c.numel(); i < n && !bad; ++i) bad = !std::isfinite(p[i]);
+  });
+  return bad;
+}
+
+void checkAnomaly(OpId op, const Tensor* outputs, std::size_t numOutputs) {
+  for (std::size_t i = 0; i < numOutputs; ++i) {
+    if (!hasNonFinite(outputs[i])) continue;
+    NoGradGuard noGrad;
+    throw Error(withLocation(concat("anomaly: ", opName(op), " produced NaN or Inf in its output (",
+                                    describe(outputs[i]), ")")));
+  }
+}
+
+void advanceIteration() {
+  if (g_backwardReturned.load(std::memory_order_relaxed) ||
+      g_entriesThisIteration.fetch_add(1, std::memory_order_relaxed) >= Tape::kMaxEntriesPerIteration)
+    endIteration();
+}
+
+}  // namespace
+
+void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* outputs, std::size_t numOutputs,
+                  const OpAttrs& attrs, const Tensor* extraSaved, std::size_t numExtraSaved) {
+  RecordState& state = recordState();
+  if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(op, outputs, numOutputs);
+  bool observe = Tape::hasObservers() && !state.inFormula;
+  bool needGrad = GradMode::enabled() && opInfo(op).differentiable && anyRequiresGrad(inputs, numInputs) &&
+                  isFloating(outputs[0].dtype());
+  if (!needGrad && !observe) return;
+  if (!state.inFormula) advanceIteration();
+
+  TapeEntry local;
+  std::shared_ptr<OpNode> node;
+  if (needGrad) node = std::make_shared<OpNode>();
+  TapeEntry& entry = needGrad ? node->entry : local;
+  entry.id = nextEntryId();
+  entry.op = op;
+  entry.differentiable = needGrad;
+  entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
+  entry.createdBy = state.inFormula ? state.formulaOwner : 0;
+  entry.iteration = g_iteration.load(std::memory_order_relaxed);
+  entry.scope = t_scope;
+  entry.loc = currentSourceLoc();
+  entry.attrs = attrs;
+  for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
+  for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
+  if (state.inplacePending && state.inplaceOp == op) {
+    entry.inplace = true;
+    entry.outputIds[0] = state.inplaceTarget;
+    state.inplacePending = false;
+  }
+
+  if (needGrad) {
+    const DerivativeRow& row = derivativeRow(op);
+    node->inputs.reserve(numInputs);
+    node->nextEdges.reserve(numInputs);
+    for (std::size_t i = 0; i < numInputs; ++i) {
+      bool needsGrad = inputs[i].requiresGrad();
+      node->inputs.push_back(InputMeta{inputs[i].shape(), inputs[i].dtype(), needsGrad});
+      node->nextEdges.push_back(needsGrad ? gradientEdge(inputs[i]) : Edge{});
+      if (row.saveInputs & (1u << i)) {
+        node->saved.push_back(SavedTensor{inputs[i], inputs[i].version(), false, 0});
+        entry.savedIds.push_back(inputs[i].id());
+      }
+    }
+    if (row.saveResult) {
+      node->saved.push_back(SavedTensor{outputs[0].detach(), outputs[0].version(), true, 0});
+      entry.savedIds.push_back(outputs[0].id());
+    }
+    for (std::size_t k = 0; k < numExtraSaved; ++k) {
+      node->saved.push_back(SavedTensor{extraSaved[k], extraSaved[k].version(), false, 0});
+      entry.savedIds.push_back(extraSaved[k].id());
+    }
+    for (std::size_t i = 0; i < numOutputs; ++i) {
+      node->outputsMeta.push_back(InputMeta{outputs[i].shape(), outputs[i].dtype(), true});
+      AutogradMeta& meta = outputs[i].impl()->meta();
+      meta.requiresGrad = true;
+      meta.gradFn = node;
+      meta.outputNr = static_cast<uint32_t>(i);
+    }
+  }
+
+  if (observe) {
+    OpTensors tensors{inputs, numInputs, outputs, numOutputs};
+    for (TapeObserver* o : *observers()) o->onForward(entry, tensors);
+  }
+}
+
+void notifyBackwardBegin(const std::vector<Tensor>& roots) {
+  for (TapeObserver* o : *observers()) o->onBackwardBegin(roots);
+}
+void notifyBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
+  for (TapeObserver* o : *observers()) o->onBackwardStep(entry, step);
+}
+void notifyBackwardEnd() {
+  for (TapeObserver* o : *observers()) o->onBackwardEnd();
+}
+
+}  // namespace detail
+}  // namespace td

@@ -1,0 +1,182 @@
+// CPU kernels of the binary elementwise ops, the comparisons and where. Inputs come
+// expanded (stride-0 views) to out's shape; out is contiguous.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "CpuLoops.h"
+#include "tapedeck/backends/Backend.h"
+
+namespace td {
+namespace {
+
+using cpu::detail::forEachElement;
+using cpu::detail::strided;
+
+void checkBinary(const KernelContext& ctx, bool boolOut) {
+  const Tensor& out = ctx.out();
+  for (std::size_t i = 0; i < 2; ++i)
+    TD_ASSERT(ctx.in(i).shape() == out.shape(), opName(ctx.op), ": input ", i, " is not expanded to the output");
+  TD_ASSERT(ctx.in(0).dtype() == ctx.in(1).dtype(), opName(ctx.op), ": inputs of different dtypes");
+  TD_ASSERT(out.dtype() == (boolOut ? DType::Bool : ctx.in(0).dtype()), opName(ctx.op), ": wrong output dtype");
+}
+
+/// out[i] = f(a[i], b[i]) with out, a and b of type T.
+template <typename T, typename F>
+void zipInto(const KernelContext& ctx, F f) {
+  forEachElement(
+      ctx.out().shape(), [f](T& o, const T& a, const T& b) { o = f(a, b); }, strided<T>(ctx.out()),
+      strided<const T>(ctx.in(0)), strided<const T>(ctx.in(1)));
+}
+
+/// Integer power by squaring, with ATen's rule for negative exponents (1 and -1 keep
+/// their powers, every other base gives 0). Wraps around on overflow.
+int64_t integerPow(int64_t base, int64_t exponent) {
+  if (exponent < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (exponent % 2 == 0) ? 1 : -1;
+    return 0;
+  }
+  uint64_t result = 1;
+  auto b = static_cast<uint64_t>(base);
+  for (auto e = static_cast<uint64_t>(exponent); e != 0; e >>= 1) {
+    if (e & 1) result *= b;
+    b *= b;
+  }
+  return static_cast<int64_t>(result);
+}
+
+// Integer add, sub and mul wrap around (two's complement) instead of overflowing.
+template <typename T, typename Op>
+T wrapping(T a, T b, Op op) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(op(static_cast<uint64_t>(a), static_cast<uint64_t>(b)));
+  else
+    return op(a, b);
+}
+
+void addKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "add", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return wrapping(a, b, [](auto x, auto y) { return x + y; }); });
+  });
+}
+
+void subKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "sub", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return wrapping(a, b, [](auto x, auto y) { return x - y; }); });
+  });
+}
+
+void mulKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "mul", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return wrapping(a, b, [](auto x, auto y) { return x * y; }); });
+  });
+}
+
+void divKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  // True division of integers has a float result: the frontend promotes first.
+  TD_DISPATCH_FLOATING(ctx.out().dtype(), "div", [&] { zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return a / b; }); });
+}
+
+void powKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "pow", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) -> scalar_t {
+      if constexpr (std::is_integral_v<scalar_t>)
+        return integerPow(a, b);
+      else
+        return std::pow(a, b);
+    });
+  });
+}
+
+// maximum/minimum: a NaN in either operand gives NaN (as PyTorch).
+void maximumKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "maximum", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) -> scalar_t {
+      if constexpr (std::is_floating_point_v<scalar_t>)
+        if (std::isnan(a) || std::isnan(b)) return a + b;
+      return a < b ? b : a;
+    });
+  });
+}
+
+void minimumKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "minimum", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) -> scalar_t {
+      if constexpr (std::is_floating_point_v<scalar_t>)
+        if (std::isnan(a) || std::isnan(b)) return a + b;
+      return b < a ? b : a;
+    });
+  });
+}
+
+/// out (bool)[i] = cmp(a[i], b[i]) for inputs of any dtype.
+template <typename Cmp>
+void compareKernel(const KernelContext& ctx, Cmp cmp) {
+  checkBinary(ctx, true);
+  TD_DISPATCH_ALL(ctx.in(0).dtype(), opName(ctx.op), [&] {
+    forEachElement(
+        ctx.out().shape(), [cmp](bool& o, const scalar_t& a, const scalar_t& b) { o = cmp(a, b); },
+        strided<bool>(ctx.out()), strided<const scalar_t>(ctx.in(0)), strided<const scalar_t>(ctx.in(1)));
+  });
+}
+
+void eqKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a == b; });
+}
+void neKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a != b; });
+}
+void ltKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a < b; });
+}
+void leKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a <= b; });
+}
+void gtKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a > b; });
+}
+void geKernel(const KernelContext& ctx) {
+  compareKernel(ctx, [](auto a, auto b) { return a >= b; });
+}
+
+void whereKernel(const KernelContext& ctx) {
+  const Tensor& out = ctx.out();
+  const Tensor& cond = ctx.in(0);
+  TD_ASSERT(cond.dtype() == DType::Bool, "where: condition must be bool");
+  for (std::size_t i = 0; i < 3; ++i)
+    TD_ASSERT(ctx.in(i).shape() == out.shape(), "where: input ", i, " is not expanded to the output");
+  TD_ASSERT(ctx.in(1).dtype() == out.dtype() && ctx.in(2).dtype() == out.dtype(), "where: wrong value dtypes");
+  TD_DISPATCH_ALL(out.dtype(), "where", [&] {
+    forEachElement(
+        out.shape(), [](scalar_t& o, const bool& c, const scalar_t& a, const scalar_t& b) { o = c ? a : b; },
+        strided<scalar_t>(out), strided<const bool>(cond), strided<const scalar_t>(ctx.in(1)),
+        strided<const scalar_t>(ctx.in(2)));
+  });
+}
+
+}  // namespace
+
+TD_REGISTER_KERNEL(CPU, Add, addKernel);
+TD_REGISTER_KERNEL(CPU, Sub, subKernel);
+TD_REGISTER_KERNEL(CPU, Mul, mulKernel);
+TD_REGISTER_KERNEL(CPU, Div, divKernel);
+TD_REGISTER_KERNEL(CPU, Pow, powKernel);
+TD_REGISTER_KERNEL(CPU, Maximum, maximumKernel);
+TD_REGISTER_KERNEL(CPU, Minimum, minimumKernel);
+TD_REGISTER_KERNEL(CPU, Eq, eqKernel);
+TD_REGISTER_KERNEL(CPU, Ne, neKernel);
+TD_REGISTER_KERNEL(CPU, Lt, ltKernel);
+TD_REGISTER_KERNEL(CPU, Le, leKernel);
+TD_REGISTER_KERNEL(CPU, Gt, gtKernel);
+TD_REGISTER_KERNEL(CPU, Ge, geKernel);
+TD_REGISTER_KERNEL(CPU, Where, whereKernel);
+
+}  // namespace td

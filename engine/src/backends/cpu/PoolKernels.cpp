@@ -1,0 +1,173 @@
+// CPU 2-d pooling: MaxPool2d (values and flat H*W indices), AvgPool2d and its adjoint.
+// The last two dims are pooled; the leading ones are independent planes. Output sizes
+// come from the preallocated outputs (the frontend applies ceil mode).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "CpuLoops.h"
+#include "tapedeck/backends/Backend.h"
+
+namespace td {
+namespace {
+
+using cpu::detail::contiguousData;
+
+/// Plane count and sizes of a pooling: input [..., H, W], output [..., oH, oW].
+struct PoolGeometry {
+  int64_t planes, H, W, oH, oW;
+  int64_t kH, kW, sH, sW, pH, pW, dH = 1, dW = 1;
+};
+
+PoolGeometry makeGeometry(const char* name, const IntList& ints, const IntList& inShape, const IntList& outShape) {
+  TD_ASSERT(inShape.size() >= 2 && inShape.size() == outShape.size(), name, ": expected [..., H, W] tensors");
+  const std::size_t r = inShape.size();
+  for (std::size_t d = 0; d + 2 < r; ++d) TD_ASSERT(inShape[d] == outShape[d], name, ": batch dims differ");
+  PoolGeometry g{};
+  g.H = inShape[r - 2], g.W = inShape[r - 1], g.oH = outShape[r - 2], g.oW = outShape[r - 1];
+  g.planes = 1;
+  for (std::size_t d = 0; d + 2 < r; ++d) g.planes *= inShape[d];
+  g.kH = ints[0], g.kW = ints[1], g.sH = ints[2], g.sW = ints[3], g.pH = ints[4], g.pW = ints[5];
+  if (ints.size() >= 8) g.dH = ints[6], g.dW = ints[7];
+  TD_ASSERT(g.kH > 0 && g.kW > 0 && g.sH > 0 && g.sW > 0 && g.dH > 0 && g.dW > 0, name, ": bad pooling attributes");
+  return g;
+}
+
+template <typename T>
+bool isNan(T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::isnan(x);
+  else
+    return false;
+}
+
+template <typename T>
+void maxPool(const KernelContext& ctx) {
+  TD_ASSERT(ctx.attrs.ints.size() == 8, "max_pool2d: expected ints = {kH, kW, sH, sW, pH, pW, dH, dW}");
+  const Tensor& values = ctx.out(0);
+  const Tensor& indices = ctx.out(1);
+  TD_ASSERT(ctx.numOutputs == 2 && indices.dtype() == DType::Int64 && indices.shape() == values.shape(),
+            "max_pool2d: expected values and int64 indices");
+  const PoolGeometry g = makeGeometry("max_pool2d", ctx.attrs.ints, ctx.in(0).shape(), values.shape());
+  if (values.numel() == 0) return;
+  std::vector<T> scratch;
+  const T* x = contiguousData(ctx.in(0), scratch);
+  T* y = values.data<T>();
+  int64_t* idx = indices.data<int64_t>();
+  const T lowest = std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t oy = 0; oy < g.oH; ++oy) {
+      // As PyTorch: the window clipped to the input (padding never wins), first max wins,
+      // and a NaN always wins.
+      int64_t y0 = oy * g.sH - g.pH;
+      const int64_t y1 = std::min(y0 + (g.kH - 1) * g.dH + 1, g.H);
+      while (y0 < 0) y0 += g.dH;
+      for (int64_t ox = 0; ox < g.oW; ++ox) {
+        int64_t x0 = ox * g.sW - g.pW;
+        const int64_t x1 = std::min(x0 + (g.kW - 1) * g.dW + 1, g.W);
+        while (x0 < 0) x0 += g.dW;
+        T best = lowest;
+        int64_t bestIndex = y0 * g.W + x0;
+        for (int64_t iy = y0; iy < y1; iy += g.dH)
+          for (int64_t ix = x0; ix < x1; ix += g.dW) {
+            const T v = plane[iy * g.W + ix];
+            if (v > best || isNan(v)) {
+              best = v;
+              bestIndex = iy * g.W + ix;
+            }
+          }
+        y[(p * g.oH + oy) * g.oW + ox] = best;
+        idx[(p * g.oH + oy) * g.oW + ox] = bestIndex;
+      }
+    }
+  }
+}
+
+/// One average-pooling window clipped to the input, and its divisor as PyTorch computes
+/// it: the window is first clipped to the padded input (ceil mode's last window), and
+/// that size is the divisor when countIncludePad.
+struct AvgWindow {
+  int64_t y0, y1, x0, x1;
+  int64_t divisor;
+  bool empty() const { return y0 >= y1 || x0 >= x1; }
+};
+
+AvgWindow avgWindow(const PoolGeometry& g, bool countIncludePad, int64_t oy, int64_t ox) {
+  int64_t y0 = oy * g.sH - g.pH, x0 = ox * g.sW - g.pW;
+  int64_t y1 = std::min(y0 + g.kH, g.H + g.pH), x1 = std::min(x0 + g.kW, g.W + g.pW);
+  const int64_t padded = (y1 - y0) * (x1 - x0);
+  y0 = std::max<int64_t>(y0, 0), x0 = std::max<int64_t>(x0, 0);
+  y1 = std::min(y1, g.H), x1 = std::min(x1, g.W);
+  return {y0, y1, x0, x1, countIncludePad ? padded : (y1 - y0) * (x1 - x0)};
+}
+
+template <typename T>
+void avgPool(const KernelContext& ctx) {
+  TD_ASSERT(ctx.attrs.ints.size() == 6, "avg_pool2d: expected ints = {kH, kW, sH, sW, pH, pW}");
+  const Tensor& out = ctx.out();
+  const PoolGeometry g = makeGeometry("avg_pool2d", ctx.attrs.ints, ctx.in(0).shape(), out.shape());
+  if (out.numel() == 0) return;
+  std::vector<T> scratch;
+  const T* x = contiguousData(ctx.in(0), scratch);
+  T* y = out.data<T>();
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t oy = 0; oy < g.oH; ++oy)
+      for (int64_t ox = 0; ox < g.oW; ++ox) {
+        const AvgWindow w = avgWindow(g, ctx.attrs.countIncludePad, oy, ox);
+        T sum = 0;
+        if (!w.empty())
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = w.x0; ix < w.x1; ++ix) sum += plane[iy * g.W + ix];
+        y[(p * g.oH + oy) * g.oW + ox] = w.empty() ? T(0) : sum / static_cast<T>(w.divisor);
+      }
+  }
+}
+
+template <typename T>
+void avgPoolBackward(const KernelContext& ctx) {
+  TD_ASSERT(ctx.attrs.ints.size() == 6, "avg_pool2d_backward: expected ints = {kH, kW, sH, sW, pH, pW}");
+  const Tensor& out = ctx.out();
+  TD_ASSERT(ctx.attrs.ints2 == out.shape(), "avg_pool2d_backward: output shape differs from ints2");
+  const PoolGeometry g = makeGeometry("avg_pool2d_backward", ctx.attrs.ints, out.shape(), ctx.in(0).shape());
+  if (out.numel() == 0) return;
+  T* dx = out.data<T>();
+  std::fill(dx, dx + out.numel(), T(0));
+  std::vector<T> scratch;
+  const T* dy = ctx.in(0).numel() == 0 ? nullptr : contiguousData(ctx.in(0), scratch);
+  if (dy == nullptr) return;
+  for (int64_t p = 0; p < g.planes; ++p) {
+    T* plane = dx + p * g.H * g.W;
+    for (int64_t oy = 0; oy < g.oH; ++oy)
+      for (int64_t ox = 0; ox < g.oW; ++ox) {
+        const AvgWindow w = avgWindow(g, ctx.attrs.countIncludePad, oy, ox);
+        if (w.empty()) continue;
+        const T share = dy[(p * g.oH + oy) * g.oW + ox] / static_cast<T>(w.divisor);
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix) plane[iy * g.W + ix] += share;
+      }
+  }
+}
+
+void maxPool2dKernel(const KernelContext& ctx) {
+  TD_CPU_DISPATCH_NUMERIC(ctx.in(0).dtype(), "max_pool2d", [&] { maxPool<scalar_t>(ctx); });
+}
+void avgPool2dKernel(const KernelContext& ctx) {
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "avg_pool2d", [&] { avgPool<scalar_t>(ctx); });
+}
+void avgPool2dBackwardKernel(const KernelContext& ctx) {
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "avg_pool2d_backward", [&] { avgPoolBackward<scalar_t>(ctx); });
+}
+
+}  // namespace
+
+TD_REGISTER_KERNEL(CPU, MaxPool2d, maxPool2dKernel);
+TD_REGISTER_KERNEL(CPU, AvgPool2d, avgPool2dKernel);
+TD_REGISTER_KERNEL(CPU, AvgPool2dBackward, avgPool2dBackwardKernel);
+
+}  // namespace td

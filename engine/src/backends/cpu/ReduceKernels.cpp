@@ -1,0 +1,215 @@
+// CPU kernels of the reductions. Sum/Amax/Amin reduce over attrs.ints (sorted, unique
+// dims of the input); Argmax/Argmin over the one dim attrs.ints[0]. The output is
+// contiguous with numel = product of the kept dims, whatever its rank (keepdim or not).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "CpuLoops.h"
+#include "tapedeck/backends/Backend.h"
+
+namespace td {
+namespace {
+
+using cpu::detail::forEachElement;
+using cpu::detail::strided;
+
+template <typename T>
+bool isNan(T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::isnan(x);
+  else
+    return false;
+}
+
+/// Where each input element accumulates: the output's strides over the input's dims
+/// as if keepdim, with stride 0 along the reduced dims.
+struct ReducePlan {
+  IntList outStrides;
+  int64_t outNumel = 1;
+  bool reducesEmptyDim = false;  // some reduced dim has size 0
+};
+
+ReducePlan planReduction(const KernelContext& ctx) {
+  const Tensor& in = ctx.in(0);
+  const IntList& dims = ctx.attrs.ints;
+  const std::string_view name = opName(ctx.op);
+  TD_ASSERT(!dims.empty(), name, ": no dims to reduce");
+  IntList keptShape = in.shape();
+  ReducePlan plan;
+  int64_t previous = -1;
+  for (int64_t d : dims) {
+    TD_ASSERT(d > previous && d < in.dim(), name, ": reduction dims must be sorted, unique and in range");
+    previous = d;
+    if (keptShape[d] == 0) plan.reducesEmptyDim = true;
+    keptShape[d] = 1;
+  }
+  plan.outStrides = cpu::detail::rowMajorStrides(keptShape);
+  for (int64_t d : dims) plan.outStrides[d] = 0;
+  plan.outNumel = cpu::detail::product(keptShape);
+  TD_ASSERT(ctx.out().numel() == plan.outNumel, name, ": output has ", ctx.out().numel(), " elements, expected ",
+            plan.outNumel);
+  return plan;
+}
+
+/// A 0-d input (dims {0} or {-1} name its only "dim"): nothing to reduce.
+bool isScalarInput(const KernelContext& ctx) { return ctx.in(0).dim() == 0; }
+
+void sumKernel(const KernelContext& ctx) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& out = ctx.out();
+  const DType inType = in.dtype();
+  if (inType == DType::Bool)
+    TD_ASSERT(out.dtype() == DType::Int64, "sum: a bool input sums into int64");
+  else
+    TD_ASSERT(out.dtype() == inType, "sum: output dtype differs from the input's");
+  const ReducePlan plan = isScalarInput(ctx) ? ReducePlan{} : planReduction(ctx);
+  if (plan.outNumel == 0) return;
+
+  auto run = [&]<typename In, typename Acc>(Acc* acc) {
+    for (int64_t i = 0; i < plan.outNumel; ++i) acc[i] = Acc(0);
+    if (isScalarInput(ctx)) {
+      acc[0] = static_cast<Acc>(*in.data<In>());
+      return;
+    }
+    forEachElement(
+        in.shape(),
+        [](Acc& a, const In& x) {
+          if constexpr (std::is_integral_v<Acc>)  // wraps around instead of overflowing
+            a = static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(x));
+          else
+            a += static_cast<Acc>(x);
+        },
+        strided(acc, plan.outStrides), strided<const In>(in));
+  };
+
+  switch (inType) {
+    case DType::Float32: {
+      // Accumulate in double for accuracy; the common full reduction needs no allocation.
+      double single = 0.0;
+      std::vector<double> scratch;
+      double* acc = &single;
+      if (plan.outNumel > 1) {
+        scratch.resize(static_cast<std::size_t>(plan.outNumel));
+        acc = scratch.data();
+      }
+      run.operator()<float, double>(acc);
+      float* result = out.data<float>();
+      for (int64_t i = 0; i < plan.outNumel; ++i) result[i] = static_cast<float>(acc[i]);
+      return;
+    }
+    case DType::Float64: run.operator()<double, double>(out.data<double>()); return;
+    case DType::Int64: run.operator()<int64_t, int64_t>(out.data<int64_t>()); return;
+    case DType::Bool: run.operator()<bool, int64_t>(out.data<int64_t>()); return;
+  }
+}
+
+/// Amax (isMax) or Amin over the dims; NaN wins.
+void extremumKernel(const KernelContext& ctx, bool isMax) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& out = ctx.out();
+  const std::string_view name = opName(ctx.op);
+  TD_ASSERT(out.dtype() == in.dtype(), name, ": output dtype differs from the input's");
+  TD_DISPATCH_ALL(in.dtype(), name, [&] {
+    scalar_t* result = out.data<scalar_t>();
+    if (isScalarInput(ctx)) {
+      result[0] = *in.data<scalar_t>();
+      return;
+    }
+    const ReducePlan plan = planReduction(ctx);
+    TD_CHECK(!plan.reducesEmptyDim, name, "cannot reduce over a dim of size 0 (input shape ", shapeString(in.shape()),
+             ")");
+    using Limits = std::numeric_limits<scalar_t>;
+    scalar_t init;
+    if constexpr (std::is_floating_point_v<scalar_t>)
+      init = isMax ? -Limits::infinity() : Limits::infinity();
+    else
+      init = isMax ? Limits::lowest() : Limits::max();
+    for (int64_t i = 0; i < plan.outNumel; ++i) result[i] = init;
+    auto reduce = [&](auto better) {
+      forEachElement(
+          in.shape(),
+          [better](scalar_t& a, const scalar_t& x) {
+            if (better(x, a) || isNan(x)) a = x;
+          },
+          strided(result, plan.outStrides), strided<const scalar_t>(in));
+    };
+    if (isMax)
+      reduce([](scalar_t x, scalar_t a) { return x > a; });
+    else
+      reduce([](scalar_t x, scalar_t a) { return x < a; });
+  });
+}
+
+void amaxKernel(const KernelContext& ctx) { extremumKernel(ctx, true); }
+void aminKernel(const KernelContext& ctx) { extremumKernel(ctx, false); }
+
+/// Argmax (isMax) or Argmin along attrs.ints[0]: the first extremum wins, the first NaN
+/// beats everything.
+void argExtremumKernel(const KernelContext& ctx, bool isMax) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& out = ctx.out();
+  const std::string_view name = opName(ctx.op);
+  TD_ASSERT(ctx.attrs.ints.size() == 1, name, ": expected exactly one dim");
+  TD_ASSERT(out.dtype() == DType::Int64, name, ": output must be int64");
+  int64_t* result = out.data<int64_t>();
+  if (in.dim() == 0) {
+    result[0] = 0;
+    return;
+  }
+  const int64_t dim = ctx.attrs.ints[0];
+  TD_ASSERT(dim >= 0 && dim < in.dim(), name, ": dim out of range");
+  const int64_t length = in.size(dim);
+  TD_CHECK(length > 0, name, "cannot reduce over dim ", dim, " of size 0 (input shape ", shapeString(in.shape()), ")");
+  const int64_t step = in.stride(dim);
+  IntList outerShape = in.shape();
+  outerShape[dim] = 1;
+  const IntList outStrides = cpu::detail::rowMajorStrides(outerShape);
+  TD_ASSERT(out.numel() == cpu::detail::product(outerShape), name, ": wrong output size");
+
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), name, [&] {
+    auto scan = [&](auto better) {
+      forEachElement(
+          outerShape,
+          [better, length, step](int64_t& o, const scalar_t& first) {
+            const scalar_t* p = &first;
+            scalar_t best = p[0];
+            int64_t bestIndex = 0;
+            if (!isNan(best)) {
+              for (int64_t k = 1; k < length; ++k) {
+                const scalar_t v = p[k * step];
+                if (isNan(v)) {
+                  bestIndex = k;
+                  break;
+                }
+                if (better(v, best)) {
+                  best = v;
+                  bestIndex = k;
+                }
+              }
+            }
+            o = bestIndex;
+          },
+          strided(result, outStrides), strided<const scalar_t>(in));
+    };
+    if (isMax)
+      scan([](scalar_t v, scalar_t best) { return v > best; });
+    else
+      scan([](scalar_t v, scalar_t best) { return v < best; });
+  });
+}
+
+void argmaxKernel(const KernelContext& ctx) { argExtremumKernel(ctx, true); }
+void argminKernel(const KernelContext& ctx) { argExtremumKernel(ctx, false); }
+
+}  // namespace
+
+TD_REGISTER_KERNEL(CPU, Sum, sumKernel);
+TD_REGISTER_KERNEL(CPU, Amax, amaxKernel);
+TD_REGISTER_KERNEL(CPU, Amin, aminKernel);
+TD_REGISTER_KERNEL(CPU, Argmax, argmaxKernel);
+TD_REGISTER_KERNEL(CPU, Argmin, argminKernel);
+
+}  // namespace td

@@ -1,0 +1,33 @@
+#include "tapedeck/core/Storage.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "tapedeck/core/Error.h"
+
+namespace td {
+namespace {
+std::atomic<int64_t> g_liveStorages{0};
+constexpr std::size_t kAlignment = 64;
+}  // namespace
+
+Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device(device) {
+  TD_CHECK(device.isCpu(), "allocate", "device ", device.str(), " is not available in this build");
+  if (nbytes > 0) {
+    std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+    TD_CHECK(rounded >= nbytes, "allocate", "size of ", nbytes, " bytes overflows");
+    m_data = std::aligned_alloc(kAlignment, rounded);
+    TD_CHECK(m_data != nullptr, "allocate", "out of memory allocating ", nbytes, " bytes");
+  }
+  g_liveStorages.fetch_add(1, std::memory_order_relaxed);
+}
+
+Storage::~Storage() {
+  std::free(m_data);
+  g_liveStorages.fetch_sub(1, std::memory_order_relaxed);
+}
+
+int64_t Storage::liveCount() { return g_liveStorages.load(); }
+
+}  // namespace td

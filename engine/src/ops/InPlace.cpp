@@ -1,0 +1,138 @@
+// In-place methods and the method forms of common ops. An in-place op computes its
+// result out of place (so it is recorded like any op), writes it into the tensor,
+// bumps the storage's version and moves the tensor's history onto the new node.
+#include "autograd/Node.h"
+#include "ops/OpUtils.h"
+#include "tapedeck/autograd/Autograd.h"
+#include "tapedeck/ops/Ops.h"
+
+namespace td {
+using namespace detail;
+
+namespace {
+
+template <typename Compute>
+Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute) {
+  checkDefined(self, name, "self");
+  if (GradMode::enabled() && self.requiresGrad()) {
+    TD_CHECK(!self.isLeaf(), name, "a leaf tensor that requires grad (", describe(self),
+             ") is used in an in-place operation; wrap it in NoGradGuard (as optimizers do) or use the out-of-place op");
+    TD_CHECK(!self.impl()->autograd->isView, name, "in-place on a view of a tensor that requires grad is not "
+             "supported yet; use the out-of-place op");
+  }
+  RecordState& state = recordState();
+  state.inplacePending = true;
+  state.inplaceOp = op;
+  state.inplaceTarget = self.id();
+  Tensor result;
+  try {
+    result = compute();
+  } catch (...) {
+    state.inplacePending = false;
+    throw;
+  }
+  state.inplacePending = false;
+  TD_CHECK(result.shape() == self.shape(), name, "the result of shape ", shapeString(result.shape()),
+           " cannot be written into a tensor of shape ", shapeString(self.shape()));
+  if (const auto& node = result.gradFn()) {
+    // A saved input that is `self` is about to be overwritten: keep its old value.
+    if (auto* opNode = dynamic_cast<OpNode*>(node.get())) {
+      for (SavedTensor& saved : opNode->saved) {
+        if (!saved.isOutput && saved.tensor.defined() && saved.tensor.impl()->storage == self.impl()->storage) {
+          NoGradGuard noGrad;
+          saved.tensor = saved.tensor.detach().clone();
+          saved.version = saved.tensor.version();
+        }
+      }
+    }
+  }
+  copyInto(self, result.dtype() == self.dtype() ? result : result.detach().to(self.dtype()));
+  self.storage().bumpVersion(name, currentSourceLoc());
+  if (result.gradFn()) {
+    AutogradMeta& meta = self.impl()->meta();
+    meta.gradFn = result.gradFn();
+    meta.outputNr = result.impl()->autograd->outputNr;
+    meta.requiresGrad = true;
+  }
+  return self;
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Add, "add_", [&] { return add(*this, alpha == 1.0 ? other : mul(other, alpha)); });
+}
+
+Tensor& Tensor::add_(double value, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Add, "add_", [&] { return add(*this, value); });
+}
+
+Tensor& Tensor::sub_(const Tensor& other, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Sub, "sub_", [&] { return sub(*this, other); });
+}
+
+Tensor& Tensor::mul_(const Tensor& other, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Mul, "mul_", [&] { return mul(*this, other); });
+}
+
+Tensor& Tensor::mul_(double value, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Mul, "mul_", [&] { return mul(*this, value); });
+}
+
+Tensor& Tensor::div_(double value, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Div, "div_", [&] { return div(*this, value); });
+}
+
+Tensor& Tensor::zero_(SourceLoc loc) { return fill_(0.0, loc); }
+
+Tensor& Tensor::fill_(double value, SourceLoc loc) {
+  ApiScope api(loc);
+  OpAttrs attrs;
+  attrs.scalar = value;
+  return applyInplace(*this, OpId::Fill, "fill_", [&] {
+    return runUnary(OpId::Fill, *this, allocate(shape(), dtype(), device(), "fill_"), attrs);
+  });
+}
+
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max, SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Clamp, "clamp_", [&] { return td::clamp(*this, min, max); });
+}
+
+Tensor& Tensor::relu_(SourceLoc loc) {
+  ApiScope api(loc);
+  return applyInplace(*this, OpId::Relu, "relu_", [&] { return td::relu(*this); });
+}
+
+Tensor& Tensor::copy_(const Tensor& src, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(src, "copy_", "src");
+  // Recorded as a Clone of the (broadcast) source; gradient flows to src.
+  return applyInplace(*this, OpId::Clone, "copy_", [&] {
+    Tensor s = castTo(src, dtype());
+    return s.shape() == shape() ? s.clone() : s.expand(shape()).clone();
+  });
+}
+
+Tensor Tensor::sum(SourceLoc loc) const { return td::sum(*this, {}, false, loc); }
+Tensor Tensor::sum(const IntList& dims, bool keepdim, SourceLoc loc) const { return td::sum(*this, dims, keepdim, loc); }
+Tensor Tensor::mean(SourceLoc loc) const { return td::mean(*this, {}, false, loc); }
+Tensor Tensor::mean(const IntList& dims, bool keepdim, SourceLoc loc) const {
+  return td::mean(*this, dims, keepdim, loc);
+}
+Tensor Tensor::exp(SourceLoc loc) const { return td::exp(*this, loc); }
+Tensor Tensor::log(SourceLoc loc) const { return td::log(*this, loc); }
+Tensor Tensor::relu(SourceLoc loc) const { return td::relu(*this, loc); }
+Tensor Tensor::matmul(const Tensor& other, SourceLoc loc) const { return td::matmul(*this, other, loc); }
+Tensor Tensor::pow(double exponent, SourceLoc loc) const { return td::pow(*this, exponent, loc); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim, SourceLoc loc) const {
+  return td::argmax(*this, dim, keepdim, loc);
+}
+
+}  // namespace td

@@ -1,0 +1,163 @@
+// Reductions and the softmax family.
+#include <limits>
+
+#include "ops/OpUtils.h"
+#include "tapedeck/autograd/Autograd.h"
+#include "tapedeck/ops/Ops.h"
+
+namespace td {
+using namespace detail;
+
+namespace {
+
+IntList reducedShape(const IntList& shape, const IntList& dims, bool keepdim) {
+  IntList out;
+  std::size_t next = 0;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    bool reduced = next < dims.size() && dims[next] == static_cast<int64_t>(d);
+    if (reduced) ++next;
+    if (!reduced) out.push_back(shape[d]);
+    else if (keepdim) out.push_back(1);
+  }
+  return out;
+}
+
+Tensor reduce(OpId op, const Tensor& input, const IntList& dims, bool keepdim) {
+  const char* name = opName(op).data();
+  checkDefined(input, name, "input");
+  Tensor x = input;
+  if (op == OpId::Sum && x.dtype() == DType::Bool) x = castTo(x, DType::Int64);
+  TD_CHECK(x.dtype() != DType::Bool, name, "expected a numeric tensor, got ", describe(x));
+  if (x.dim() == 0) {
+    for (int64_t d : dims) wrapDim(d, 0, name);
+    Tensor r = reduce(op, x.view({1}), {0}, false);
+    return keepdim ? r : r;
+  }
+  IntList rdims = reductionDims(dims, x.dim(), name);
+  if (op != OpId::Sum)
+    for (int64_t d : rdims)
+      TD_CHECK(x.shape()[d] > 0, name, "cannot reduce over dim ", d, " of size 0 (tensor of shape ",
+               shapeString(x.shape()), ")");
+  OpAttrs attrs;
+  attrs.ints = rdims;
+  attrs.keepdim = keepdim;
+  DType outType = (op == OpId::Argmax || op == OpId::Argmin) ? DType::Int64 : x.dtype();
+  Tensor out = allocate(reducedShape(x.shape(), rdims, keepdim), outType, x.device(), name);
+  return runUnary(op, x, out, attrs);
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  return reduce(OpId::Sum, x, dims, keepdim);
+}
+
+Tensor mean(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("mean");
+  checkDefined(x, "mean", "input");
+  checkFloating(x, "mean");
+  IntList rdims = reductionDims(dims, x.dim(), "mean");
+  int64_t count = 1;
+  for (int64_t d : rdims) count *= x.shape()[d];
+  Tensor s = sum(x, dims, keepdim);
+  return count == 0 ? mul(s, std::numeric_limits<double>::quiet_NaN()) : div(s, static_cast<double>(count));
+}
+
+Tensor var(const Tensor& x, const IntList& dims, int64_t correction, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("var");
+  checkDefined(x, "var", "input");
+  checkFloating(x, "var");
+  IntList rdims = reductionDims(dims, x.dim(), "var");
+  int64_t count = 1;
+  for (int64_t d : rdims) count *= x.shape()[d];
+  Tensor centered = sub(x, mean(x, dims, true));
+  Tensor ss = sum(mul(centered, centered), dims, keepdim);
+  double denom = static_cast<double>(count - correction);
+  return div(ss, denom > 0 ? denom : 0.0);
+}
+
+Tensor amax(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  return reduce(OpId::Amax, x, dims, keepdim);
+}
+
+Tensor amin(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  return reduce(OpId::Amin, x, dims, keepdim);
+}
+
+Tensor max(const Tensor& x, SourceLoc loc) {
+  ApiScope api(loc);
+  return reduce(OpId::Amax, x, {}, false);
+}
+
+Tensor min(const Tensor& x, SourceLoc loc) {
+  ApiScope api(loc);
+  return reduce(OpId::Amin, x, {}, false);
+}
+
+std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  return {reduce(OpId::Amax, x, {dim}, keepdim), reduce(OpId::Argmax, x, {dim}, keepdim)};
+}
+
+std::pair<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  return {reduce(OpId::Amin, x, {dim}, keepdim), reduce(OpId::Argmin, x, {dim}, keepdim)};
+}
+
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(x, "argmax", "input");
+  if (!dim) return reduce(OpId::Argmax, x.reshape({-1}), {0}, false);
+  return reduce(OpId::Argmax, x, {*dim}, keepdim);
+}
+
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(x, "argmin", "input");
+  if (!dim) return reduce(OpId::Argmin, x.reshape({-1}), {0}, false);
+  return reduce(OpId::Argmin, x, {*dim}, keepdim);
+}
+
+Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("logsumexp");
+  checkDefined(x, "logsumexp", "input");
+  checkFloating(x, "logsumexp");
+  // Shift by the (constant) max for stability; an all -inf row keeps shift 0.
+  Tensor shift = amax(x, dims, true).detach();
+  shift = where(eq(abs(shift), std::numeric_limits<double>::infinity()), zerosLike(shift), shift);
+  Tensor out = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+  if (keepdim) return out;
+  IntList rdims = reductionDims(dims, x.dim(), "logsumexp");
+  IntList shape;
+  for (int64_t d = 0, next = 0; d < x.dim(); ++d) {
+    if (next < static_cast<int64_t>(rdims.size()) && rdims[next] == d) { ++next; continue; }
+    shape.push_back(x.shape()[d]);
+  }
+  return out.view(shape);
+}
+
+Tensor softmax(const Tensor& x, int64_t dim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("softmax");
+  checkDefined(x, "softmax", "input");
+  checkFloating(x, "softmax");
+  Tensor shifted = sub(x, amax(x, {dim}, true).detach());
+  Tensor e = exp(shifted);
+  return div(e, sum(e, {dim}, true));
+}
+
+Tensor logSoftmax(const Tensor& x, int64_t dim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("log_softmax");
+  checkDefined(x, "log_softmax", "input");
+  checkFloating(x, "log_softmax");
+  return sub(x, logsumexp(x, {dim}, true));
+}
+
+}  // namespace td
