@@ -91,6 +91,7 @@ inline IntList dropDim(const IntList& shape, int64_t dim) {
   return result;
 }
 
+// One row of forEachElement: n elements, unit strides or per-operand strides.
 template <typename Fn, typename... P>
 inline void unitRow(Fn& fn, int64_t n, P*... p) {
   for (int64_t k = 0; k < n; ++k) fn(p[k]...);
@@ -166,10 +167,6 @@ void forEachElement(const IntList& shape, Fn&& fn, Strided<T>... operands) {
   }
 }
 
-/// Copies (and converts) `src` into `dst`, both laid out over `shape`.
-template <typename To, typename From>
-void copyStrided(const IntList& shape, Strided<To> dst, Strided<const From> src);
-
 /// Value conversion as Tapedeck defines it: to bool is `value != 0`; float to int64
 /// truncates, and NaN or out-of-range values give INT64_MIN (no undefined behaviour).
 template <typename To, typename From>
@@ -186,6 +183,7 @@ inline To convertValue(From value) {
   }
 }
 
+/// Copies (and converts) `src` into `dst`, both laid out over `shape`.
 template <typename To, typename From>
 void copyStrided(const IntList& shape, Strided<To> dst, Strided<const From> src) {
   forEachElement(shape, [](To& d, const From& s) { d = convertValue<To>(s); }, dst, src);

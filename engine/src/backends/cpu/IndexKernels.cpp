@@ -105,6 +105,10 @@ void gather(const KernelContext& ctx) {
   checkElementwiseIndex("gather", index, x, dim);
   const int64_t size = x.size(dim);
   const int64_t step = x.stride(dim);
+  if (size == 0 && index.numel() > 0) {  // every index is out of range; x has no element to point at
+    const int64_t v = index.data<int64_t>()[0];
+    TD_CHECK(false, "gather", "index ", v, " is out of range for dim ", dim, " of size 0");
+  }
   IntList xStrides = x.strides();
   xStrides[dim] = 0;  // the loop points at x[..., 0, ...]; the index picks the row
   forEachElement(
@@ -128,6 +132,10 @@ void scatterAdd(const KernelContext& ctx) {
   checkElementwiseIndex("scatter_add", index, src, -1);
   const int64_t size = out.size(dim);
   const int64_t step = out.stride(dim);
+  if (size == 0 && index.numel() > 0) {  // every index is out of range; out has no element to point at
+    const int64_t v = index.data<int64_t>()[0];
+    TD_CHECK(false, "scatter_add", "index ", v, " is out of range for dim ", dim, " of size 0");
+  }
   IntList outStrides = out.strides();
   outStrides[dim] = 0;
   forEachElement(

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "CpuLoops.h"
@@ -176,6 +177,10 @@ void matmulKernel(const KernelContext& ctx) {
   for (int64_t d = 0; d + 2 < a.dim(); ++d)
     TD_ASSERT(a.size(d) == b.size(d) && a.size(d) == out.size(d), "matmul: batch dims differ");
   if (out.numel() == 0) return;
+  if (K == 0) {  // a and b are empty: there is no element to point the batch loop at
+    std::memset(out.rawData(), 0, static_cast<std::size_t>(out.numel()) * elementSize(out.dtype()));
+    return;
+  }
 
   switch (a.dtype()) {
     case DType::Float32: return blasMatmul<float>(a, b, out, M, K, N);

@@ -57,35 +57,36 @@ ReducePlan planReduction(const KernelContext& ctx) {
 /// A 0-d input (dims {0} or {-1} name its only "dim"): nothing to reduce.
 bool isScalarInput(const KernelContext& ctx) { return ctx.in(0).dim() == 0; }
 
+/// acc (out's numel, in row-major order of the kept dims) = sums of `in` over the plan's dims.
+template <typename In, typename Acc>
+void accumulateSum(const Tensor& in, const ReducePlan& plan, Acc* acc) {
+  for (int64_t i = 0; i < plan.outNumel; ++i) acc[i] = Acc(0);
+  if (in.dim() == 0) {
+    acc[0] = static_cast<Acc>(*in.data<In>());
+    return;
+  }
+  forEachElement(
+      in.shape(),
+      [](Acc& a, const In& x) {
+        if constexpr (std::is_integral_v<Acc>)  // wraps around instead of overflowing
+          a = static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(x));
+        else
+          a += static_cast<Acc>(x);
+      },
+      strided(acc, plan.outStrides), strided<const In>(in));
+}
+
 void sumKernel(const KernelContext& ctx) {
   const Tensor& in = ctx.in(0);
   const Tensor& out = ctx.out();
-  const DType inType = in.dtype();
-  if (inType == DType::Bool)
+  if (in.dtype() == DType::Bool)
     TD_ASSERT(out.dtype() == DType::Int64, "sum: a bool input sums into int64");
   else
-    TD_ASSERT(out.dtype() == inType, "sum: output dtype differs from the input's");
+    TD_ASSERT(out.dtype() == in.dtype(), "sum: output dtype differs from the input's");
   const ReducePlan plan = isScalarInput(ctx) ? ReducePlan{} : planReduction(ctx);
   if (plan.outNumel == 0) return;
 
-  auto run = [&]<typename In, typename Acc>(Acc* acc) {
-    for (int64_t i = 0; i < plan.outNumel; ++i) acc[i] = Acc(0);
-    if (isScalarInput(ctx)) {
-      acc[0] = static_cast<Acc>(*in.data<In>());
-      return;
-    }
-    forEachElement(
-        in.shape(),
-        [](Acc& a, const In& x) {
-          if constexpr (std::is_integral_v<Acc>)  // wraps around instead of overflowing
-            a = static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(x));
-          else
-            a += static_cast<Acc>(x);
-        },
-        strided(acc, plan.outStrides), strided<const In>(in));
-  };
-
-  switch (inType) {
+  switch (in.dtype()) {
     case DType::Float32: {
       // Accumulate in double for accuracy; the common full reduction needs no allocation.
       double single = 0.0;
@@ -95,14 +96,14 @@ void sumKernel(const KernelContext& ctx) {
         scratch.resize(static_cast<std::size_t>(plan.outNumel));
         acc = scratch.data();
       }
-      run.operator()<float, double>(acc);
+      accumulateSum<float>(in, plan, acc);
       float* result = out.data<float>();
       for (int64_t i = 0; i < plan.outNumel; ++i) result[i] = static_cast<float>(acc[i]);
       return;
     }
-    case DType::Float64: run.operator()<double, double>(out.data<double>()); return;
-    case DType::Int64: run.operator()<int64_t, int64_t>(out.data<int64_t>()); return;
-    case DType::Bool: run.operator()<bool, int64_t>(out.data<int64_t>()); return;
+    case DType::Float64: return accumulateSum<double>(in, plan, out.data<double>());
+    case DType::Int64: return accumulateSum<int64_t>(in, plan, out.data<int64_t>());
+    case DType::Bool: return accumulateSum<bool>(in, plan, out.data<int64_t>());
   }
 }
 

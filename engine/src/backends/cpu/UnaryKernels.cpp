@@ -156,7 +156,21 @@ TD_REGISTER_KERNEL(CPU, Tanh, tanhKernel);
 TD_REGISTER_KERNEL(CPU, Sigmoid, sigmoidKernel);
 TD_REGISTER_KERNEL(CPU, Relu, reluKernel);
 TD_REGISTER_KERNEL(CPU, Erf, erfKernel);
+void softplusKernel(const KernelContext& ctx) {
+  const double beta = ctx.attrs.scalar;
+  const double threshold = ctx.attrs.scalar2;
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "softplus", [&] {
+    // Linear above the threshold; below it log1p(exp(bx)) computed without overflow.
+    mapInto<scalar_t>(ctx, [=](scalar_t x) {
+      double bx = beta * static_cast<double>(x);
+      if (bx > threshold) return x;
+      return static_cast<scalar_t>((std::max(bx, 0.0) + std::log1p(std::exp(-std::fabs(bx)))) / beta);
+    });
+  });
+}
+
 TD_REGISTER_KERNEL(CPU, Clamp, clampKernel);
+TD_REGISTER_KERNEL(CPU, Softplus, softplusKernel);
 TD_REGISTER_KERNEL(CPU, PowScalar, powScalarKernel);
 TD_REGISTER_KERNEL(CPU, Fill, fillKernel);
 
