@@ -97,7 +97,7 @@ constexpr DerivativeRow kRows[] = {
      F(double p = c.attrs().scalar;
        if (p == 0.0) return {mul(c.grad(), 0.0)};
        return {mul(c.grad(), mul(pow(c.input(0), p - 1.0), p))};)},
-    {OpId::Fill, "not differentiable (constant)", kNone, false, false, nullptr},
+    {OpId::Fill, "zeros (the old values no longer matter)", kNone, false, true, F(return {zerosLike(c.grad())};)},
     {OpId::Add, "grad, grad", kNone, false, true,
      F(return {sumToShape(c.grad(), c.inputShape(0)), sumToShape(c.grad(), c.inputShape(1))};)},
     {OpId::Sub, "grad, -grad", kNone, false, true,
@@ -173,8 +173,9 @@ constexpr DerivativeRow kRows[] = {
     {OpId::MaxPool2d, "grad routed to each window's max (scatter_add by saved indices)", kNone, false, true,
      F(const IntList& s = c.inputShape(0); Tensor g = c.grad(); Tensor idx = c.extra(0);
        int64_t n = s[0], ch = s[1];
+       int64_t windows = g.shape()[2] * g.shape()[3];
        Tensor flat = zeros({n, ch, s[2] * s[3]}, TensorOptions(g.dtype()));
-       return {scatterAdd(flat, 2, idx.reshape({n, ch, -1}), g.reshape({n, ch, -1})).view(s)};)},
+       return {scatterAdd(flat, 2, idx.reshape({n, ch, windows}), g.reshape({n, ch, windows})).view(s)};)},
     {OpId::AvgPool2d, "grad spread evenly over each window", kNone, false, true,
      F(OpAttrs a = c.attrs(); a.ints2 = c.inputShape(0);
        return {runUnary(OpId::AvgPool2dBackward, c.grad(), allocate(a.ints2, c.grad().dtype(), c.grad().device(),

@@ -93,6 +93,13 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
     }
   } restore{state, state.inFormula, state.formulaOwner};
   state.inFormula = true;
+  const SourceLoc callLoc = currentSourceLoc();
+  detail::CallContext& context = detail::callContext();
+  struct RestoreLoc {
+    detail::CallContext& context;
+    SourceLoc loc;
+    ~RestoreLoc() { context.loc = loc; }
+  } restoreLoc{context, context.loc};
   if (observe) detail::notifyBackwardBegin(roots);
 
   for (Node* node : order) {
@@ -116,9 +123,16 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
 
     std::vector<Tensor> gradInputs;
     {
+      if (auto* opNode = dynamic_cast<OpNode*>(node); opNode && opNode->released)
+        throw Error(detail::concat(
+            "backward: trying to backward through the graph a second time (", opName(node->entry.op), " at ",
+            node->entry.loc.str(), "): its saved tensors were freed after the first backward; pass "
+            "retainGraph=true (retain_graph=True) to the first backward (at ", callLoc.str(), ")"));
       GradMode::setEnabled(createGraph);
       state.formulaOwner = node->entry.id;
+      // Ops a formula runs carry the forward op's line (errors there name it).
       ApiScope api(node->entry.loc);
+      context.loc = node->entry.loc;
       std::vector<Tensor> gradsCopy = observe ? grads : std::vector<Tensor>();
       gradInputs = node->apply(observe ? std::move(gradsCopy) : std::move(grads), createGraph);
       if (!observe) grads.clear();

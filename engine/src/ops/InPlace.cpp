@@ -39,8 +39,9 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
     if (auto* opNode = dynamic_cast<OpNode*>(node.get())) {
       for (SavedTensor& saved : opNode->saved) {
         if (!saved.isOutput && saved.tensor.defined() && saved.tensor.impl()->storage == self.impl()->storage) {
-          NoGradGuard noGrad;
-          saved.tensor = saved.tensor.detach().clone();
+          // Under grad mode the clone stays connected, so create_graph still sees it.
+          saved.tensor = GradMode::enabled() && saved.tensor.requiresGrad() ? saved.tensor.clone()
+                                                                            : saved.tensor.detach().clone();
           saved.version = saved.tensor.version();
         }
       }

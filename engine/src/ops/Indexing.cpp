@@ -19,7 +19,7 @@ Tensor indexSelect(const Tensor& x, int64_t dim, const Tensor& index, SourceLoc 
   checkIndex(index, "index_select");
   TD_CHECK(index.dim() <= 1, "index_select", "index must be 0-D or 1-D, got shape ", shapeString(index.shape()));
   TD_CHECK(x.dim() > 0, "index_select", "input must have at least 1 dim");
-  int64_t w = wrapDim(dim, x.dim(), "index_select");
+  int64_t w = wrapDim(dim, x, "index_select");
   Tensor idx = index.dim() == 0 ? index.view({1}) : index;
   IntList shape = x.shape();
   shape[w] = idx.numel();
@@ -38,7 +38,7 @@ Tensor indexAdd(const Tensor& self, int64_t dim, const Tensor& index, const Tens
   TD_CHECK(index.dim() == 1, "index_add", "index must be 1-D, got shape ", shapeString(index.shape()));
   TD_CHECK(self.dim() > 0 && source.dim() == self.dim(), "index_add", "source of shape ",
            shapeString(source.shape()), " does not match input of shape ", shapeString(self.shape()));
-  int64_t w = wrapDim(dim, self.dim(), "index_add");
+  int64_t w = wrapDim(dim, self, "index_add");
   for (int64_t d = 0; d < self.dim(); ++d)
     TD_CHECK(d == w ? source.shape()[d] == index.numel() : source.shape()[d] == self.shape()[d], "index_add",
              "source of shape ", shapeString(source.shape()), " does not fit input of shape ",
@@ -57,7 +57,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, SourceLoc loc) 
   checkIndex(index, "gather");
   TD_CHECK(index.dim() == x.dim(), "gather", "index of shape ", shapeString(index.shape()),
            " must have the same rank as input of shape ", shapeString(x.shape()));
-  int64_t w = wrapDim(dim, x.dim(), "gather");
+  int64_t w = wrapDim(dim, x, "gather");
   for (int64_t d = 0; d < x.dim(); ++d)
     TD_CHECK(d == w || index.shape()[d] <= x.shape()[d], "gather", "index of shape ", shapeString(index.shape()),
              " is larger than input of shape ", shapeString(x.shape()), " in dim ", d);
@@ -76,7 +76,7 @@ Tensor scatterAdd(const Tensor& self, int64_t dim, const Tensor& index, const Te
   TD_CHECK(index.dim() == self.dim() && source.dim() == self.dim(), "scatter_add", "input ",
            shapeString(self.shape()), ", index ", shapeString(index.shape()), " and source ",
            shapeString(source.shape()), " must have the same rank");
-  int64_t w = wrapDim(dim, self.dim(), "scatter_add");
+  int64_t w = wrapDim(dim, self, "scatter_add");
   for (int64_t d = 0; d < self.dim(); ++d)
     TD_CHECK(index.shape()[d] <= source.shape()[d] && (d == w || index.shape()[d] <= self.shape()[d]),
              "scatter_add", "index of shape ", shapeString(index.shape()), " is larger than source ",

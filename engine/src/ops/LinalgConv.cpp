@@ -25,6 +25,7 @@ Tensor matmulPrimitive(const Tensor& a, const Tensor& b) {
 
 int64_t poolOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceilMode) {
   int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
+  if (span < 0) return 0;  // the (dilated) kernel does not fit: callers report "too small"
   int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
   // The last window must start inside the input or left padding (PyTorch's rule).
   if (ceilMode && (out - 1) * stride >= in + pad) --out;
@@ -46,10 +47,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, SourceLoc loc) {
            shapeString(a.shape()), " and ", shapeString(b.shape()));
   TD_CHECK(a.dtype() == b.dtype(), "matmul", "dtypes differ: ", describe(a), " and ", describe(b));
   TD_CHECK(a.dtype() != DType::Bool, "matmul", "bool tensors are not supported");
+  int64_t innerA = a.size(-1), innerB = b.dim() == 1 ? b.size(0) : b.size(-2);
+  TD_CHECK(innerA == innerB, "matmul", "inner dimensions do not match: ", shapeString(a.shape()), " @ ",
+           shapeString(b.shape()), " (", innerA, " vs ", innerB, ")");
   if (a.dim() >= 2 && b.dim() >= 2) return matmulPrimitive(a, b);
-  if (a.dim() == 1 && b.dim() == 1)
-    TD_CHECK(a.shape()[0] == b.shape()[0], "matmul", "inner dimensions do not match: ", shapeString(a.shape()),
-             " @ ", shapeString(b.shape()));
   Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a;
   Tensor b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
   Tensor out = matmulPrimitive(a2, b2);
@@ -134,7 +135,7 @@ Tensor maxPool2d(const Tensor& x, const IntList& kernelIn, const IntList& stride
              shapeString(padding), " (padding must be at most half the kernel)");
   int64_t oh = poolOutputSize(x.shape()[2], kernel[0], stride[0], padding[0], dilation[0], ceilMode);
   int64_t ow = poolOutputSize(x.shape()[3], kernel[1], stride[1], padding[1], dilation[1], ceilMode);
-  TD_CHECK(oh > 0 && ow > 0, "max_pool2d", "output size is empty for input of shape ", shapeString(x.shape()),
+  TD_CHECK(oh > 0 && ow > 0, "max_pool2d", "output size is too small (empty) for input of shape ", shapeString(x.shape()),
            " and kernel ", shapeString(kernel));
   OpAttrs attrs;
   attrs.ints = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
@@ -161,7 +162,7 @@ Tensor avgPool2d(const Tensor& x, const IntList& kernelIn, const IntList& stride
              shapeString(padding), " (padding must be at most half the kernel)");
   int64_t oh = poolOutputSize(x.shape()[2], kernel[0], stride[0], padding[0], 1, ceilMode);
   int64_t ow = poolOutputSize(x.shape()[3], kernel[1], stride[1], padding[1], 1, ceilMode);
-  TD_CHECK(oh > 0 && ow > 0, "avg_pool2d", "output size is empty for input of shape ", shapeString(x.shape()),
+  TD_CHECK(oh > 0 && ow > 0, "avg_pool2d", "output size is too small (empty) for input of shape ", shapeString(x.shape()),
            " and kernel ", shapeString(kernel));
   OpAttrs attrs;
   attrs.ints = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]};

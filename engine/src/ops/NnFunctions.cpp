@@ -74,14 +74,14 @@ Tensor batchNorm(const Tensor& x, const Tensor& runningMean, const Tensor& runni
   Tensor mu, variance;
   if (training) {
     int64_t count = x.numel() / std::max<int64_t>(c, 1);
-    TD_CHECK(count > 1, "batch_norm", "expected more than 1 value per channel when training, got input of shape ",
+    TD_CHECK(count != 1, "batch_norm", "expected more than 1 value per channel when training, got input of shape ",
              shapeString(x.shape()));
     mu = mean(x, dims, true);
     Tensor centered = sub(x, mu);
     variance = mean(mul(centered, centered), dims, true);
     if (runningMean.defined() && runningVar.defined()) {
       NoGradGuard noGrad;
-      Tensor unbiased = mul(variance.detach().view({c}), static_cast<double>(count) / (count - 1));
+      Tensor unbiased = mul(variance.detach().view({c}), count > 1 ? static_cast<double>(count) / (count - 1) : 1.0);
       Tensor& rm = const_cast<Tensor&>(runningMean);
       Tensor& rv = const_cast<Tensor&>(runningVar);
       rm.mul_(1.0 - momentum).add_(mu.detach().view({c}), momentum);

@@ -32,14 +32,26 @@ int64_t wrapDim(int64_t dim, int64_t rank, const char* op) {
   return dim < 0 ? dim + r : dim;
 }
 
-IntList reductionDims(const IntList& dims, int64_t rank, const char* op) {
+int64_t wrapDim(int64_t dim, const Tensor& t, const char* op) {
+  int64_t rank = t.dim();
+  int64_t r = rank == 0 ? 1 : rank;
+  TD_CHECK(dim >= -r && dim < r, op, "dim ", dim, " is out of range for a tensor of shape ", shapeString(t.shape()),
+           " (expected ", -r, " to ", r - 1, ")");
+  return dim < 0 ? dim + r : dim;
+}
+
+IntList reductionDims(const IntList& dims, const IntList& shape, const char* op) {
+  int64_t rank = static_cast<int64_t>(shape.size());
   IntList out;
   if (dims.empty()) {
     for (int64_t d = 0; d < rank; ++d) out.push_back(d);
     return out;
   }
+  int64_t r = rank == 0 ? 1 : rank;
   for (int64_t d : dims) {
-    int64_t w = wrapDim(d, rank, op);
+    TD_CHECK(d >= -r && d < r, op, "dim ", d, " is out of range for a tensor of shape ", shapeString(shape),
+             " (expected ", -r, " to ", r - 1, ")");
+    int64_t w = d < 0 ? d + r : d;
     TD_CHECK(std::find(out.begin(), out.end(), w) == out.end(), op, "dim ", d, " appears more than once");
     out.push_back(w);
   }

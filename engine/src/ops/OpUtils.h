@@ -17,8 +17,10 @@ namespace td::detail {
 Tensor allocate(const IntList& shape, DType dtype, Device device = kCPU, const char* op = "allocate");
 /// Dim in [-rank, rank) → [0, rank); throws naming `op`.
 int64_t wrapDim(int64_t dim, int64_t rank, const char* op);
+/// The same, naming the tensor's shape in the error.
+int64_t wrapDim(int64_t dim, const Tensor& t, const char* op);
 /// Dims to reduce: empty → all; wrapped, sorted, checked for duplicates.
-IntList reductionDims(const IntList& dims, int64_t rank, const char* op);
+IntList reductionDims(const IntList& dims, const IntList& shape, const char* op);
 /// NumPy broadcast of two shapes; throws naming `op` and both shapes.
 IntList broadcastShapes(const IntList& a, const IntList& b, const char* op);
 /// An unrecorded view of `t` with stride 0 on broadcast dims (for kernels).

@@ -33,7 +33,7 @@ Tensor reduce(OpId op, const Tensor& input, const IntList& dims, bool keepdim) {
     Tensor r = reduce(op, x.view({1}), {0}, false);
     return keepdim ? r : r;
   }
-  IntList rdims = reductionDims(dims, x.dim(), name);
+  IntList rdims = reductionDims(dims, x.shape(), name);
   if (op != OpId::Sum)
     for (int64_t d : rdims)
       TD_CHECK(x.shape()[d] > 0, name, "cannot reduce over dim ", d, " of size 0 (tensor of shape ",
@@ -58,7 +58,7 @@ Tensor mean(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
   CompositeScope scope("mean");
   checkDefined(x, "mean", "input");
   checkFloating(x, "mean");
-  IntList rdims = reductionDims(dims, x.dim(), "mean");
+  IntList rdims = reductionDims(dims, x.shape(), "mean");
   int64_t count = 1;
   for (int64_t d : rdims) count *= x.shape()[d];
   Tensor s = sum(x, dims, keepdim);
@@ -70,7 +70,7 @@ Tensor var(const Tensor& x, const IntList& dims, int64_t correction, bool keepdi
   CompositeScope scope("var");
   checkDefined(x, "var", "input");
   checkFloating(x, "var");
-  IntList rdims = reductionDims(dims, x.dim(), "var");
+  IntList rdims = reductionDims(dims, x.shape(), "var");
   int64_t count = 1;
   for (int64_t d : rdims) count *= x.shape()[d];
   Tensor centered = sub(x, mean(x, dims, true));
@@ -128,12 +128,13 @@ Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc l
   CompositeScope scope("logsumexp");
   checkDefined(x, "logsumexp", "input");
   checkFloating(x, "logsumexp");
+  reductionDims(dims, x.shape(), "logsumexp");
   // Shift by the (constant) max for stability; an all -inf row keeps shift 0.
   Tensor shift = amax(x, dims, true).detach();
   shift = where(eq(abs(shift), std::numeric_limits<double>::infinity()), zerosLike(shift), shift);
   Tensor out = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
   if (keepdim) return out;
-  IntList rdims = reductionDims(dims, x.dim(), "logsumexp");
+  IntList rdims = reductionDims(dims, x.shape(), "logsumexp");
   IntList shape;
   for (int64_t d = 0, next = 0; d < x.dim(); ++d) {
     if (next < static_cast<int64_t>(rdims.size()) && rdims[next] == d) { ++next; continue; }
@@ -147,6 +148,7 @@ Tensor softmax(const Tensor& x, int64_t dim, SourceLoc loc) {
   CompositeScope scope("softmax");
   checkDefined(x, "softmax", "input");
   checkFloating(x, "softmax");
+  wrapDim(dim, x, "softmax");
   Tensor shifted = sub(x, amax(x, {dim}, true).detach());
   Tensor e = exp(shifted);
   return div(e, sum(e, {dim}, true));
@@ -157,6 +159,7 @@ Tensor logSoftmax(const Tensor& x, int64_t dim, SourceLoc loc) {
   CompositeScope scope("log_softmax");
   checkDefined(x, "log_softmax", "input");
   checkFloating(x, "log_softmax");
+  wrapDim(dim, x, "log_softmax");
   return sub(x, logsumexp(x, {dim}, true));
 }
 

@@ -101,7 +101,7 @@ Tensor Tensor::permute(const IntList& dims, SourceLoc loc) const {
   IntList perm, shape, strides;
   std::vector<bool> seen(dims.size(), false);
   for (int64_t d : dims) {
-    int64_t w = wrapDim(d, dim(), "permute");
+    int64_t w = wrapDim(d, *this, "permute");
     TD_CHECK(!seen[w], "permute", "dim ", d, " repeats in ", shapeString(dims));
     seen[w] = true;
     perm.push_back(w);
@@ -118,7 +118,7 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1, SourceLoc loc) const {
   if (dim() == 0) return *this;
   IntList perm;
   for (int64_t d = 0; d < dim(); ++d) perm.push_back(d);
-  std::swap(perm[wrapDim(dim0, dim(), "transpose")], perm[wrapDim(dim1, dim(), "transpose")]);
+  std::swap(perm[wrapDim(dim0, *this, "transpose")], perm[wrapDim(dim1, *this, "transpose")]);
   return permute(perm);
 }
 
@@ -156,7 +156,7 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
                      SourceLoc loc) const {
   ApiScope api(loc);
   TD_CHECK(dim() > 0, "slice", "cannot slice a 0-dim tensor");
-  int64_t w = wrapDim(d, dim(), "slice");
+  int64_t w = wrapDim(d, *this, "slice");
   TD_CHECK(step > 0, "slice", "step must be positive, got ", step);
   int64_t size = shape()[w];
   auto clampIndex = [&](std::optional<int64_t> v, int64_t fallback) {
@@ -180,7 +180,7 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, SourceLoc loc) const {
   ApiScope api(loc);
   TD_CHECK(dim() > 0, "narrow", "cannot narrow a 0-dim tensor");
-  int64_t w = wrapDim(d, dim(), "narrow");
+  int64_t w = wrapDim(d, *this, "narrow");
   int64_t size = shape()[w];
   if (start < 0) start += size;
   TD_CHECK(start >= 0 && length >= 0 && start + length <= size, "narrow", "start ", start, " and length ", length,
@@ -191,7 +191,7 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, SourceLoc loc) c
 Tensor Tensor::select(int64_t d, int64_t index, SourceLoc loc) const {
   ApiScope api(loc);
   TD_CHECK(dim() > 0, "select", "cannot index a 0-dim tensor");
-  int64_t w = wrapDim(d, dim(), "select");
+  int64_t w = wrapDim(d, *this, "select");
   int64_t size = shape()[w];
   TD_CHECK(index >= -size && index < size, "select", "index ", index, " is out of range for dim ", w, " of size ",
            size);
@@ -203,7 +203,7 @@ Tensor Tensor::squeeze(std::optional<int64_t> d, SourceLoc loc) const {
   ApiScope api(loc);
   IntList shape;
   if (d) {
-    int64_t w = wrapDim(*d, dim(), "squeeze");
+    int64_t w = wrapDim(*d, *this, "squeeze");
     for (int64_t i = 0; i < dim(); ++i)
       if (i != w || this->shape()[i] != 1) shape.push_back(this->shape()[i]);
   } else {
@@ -225,8 +225,8 @@ Tensor Tensor::unsqueeze(int64_t d, SourceLoc loc) const {
 Tensor Tensor::flatten(int64_t startDim, int64_t endDim, SourceLoc loc) const {
   ApiScope api(loc);
   if (dim() == 0) return reshape({1});
-  int64_t s = wrapDim(startDim, dim(), "flatten");
-  int64_t e = wrapDim(endDim, dim(), "flatten");
+  int64_t s = wrapDim(startDim, *this, "flatten");
+  int64_t e = wrapDim(endDim, *this, "flatten");
   TD_CHECK(s <= e, "flatten", "start_dim ", startDim, " comes after end_dim ", endDim);
   IntList shape;
   for (int64_t i = 0; i < s; ++i) shape.push_back(this->shape()[i]);
@@ -266,7 +266,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, SourceLoc loc) {
   }
   const Tensor& first = tensors[0];
   TD_CHECK(first.dim() > 0, "cat", "zero-dimensional tensor (at position 0) cannot be concatenated");
-  int64_t w = wrapDim(dim, first.dim(), "cat");
+  int64_t w = wrapDim(dim, first, "cat");
   IntList shape = first.shape();
   shape[w] = 0;
   std::vector<Tensor> inputs;
@@ -308,7 +308,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t splitSize, int64_t dim, Sourc
   ApiScope api(loc);
   checkDefined(x, "split", "input");
   TD_CHECK(splitSize > 0, "split", "split_size must be positive, got ", splitSize);
-  int64_t w = wrapDim(dim, x.dim(), "split");
+  int64_t w = wrapDim(dim, x, "split");
   std::vector<Tensor> out;
   int64_t size = x.shape()[w];
   for (int64_t s = 0; s < size || (size == 0 && out.empty()); s += splitSize)
@@ -320,7 +320,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim, SourceLo
   ApiScope api(loc);
   checkDefined(x, "chunk", "input");
   TD_CHECK(chunks > 0, "chunk", "number of chunks must be positive, got ", chunks);
-  int64_t w = wrapDim(dim, x.dim(), "chunk");
+  int64_t w = wrapDim(dim, x, "chunk");
   int64_t size = x.shape()[w];
   int64_t each = std::max<int64_t>(1, (size + chunks - 1) / chunks);
   return split(x, each, w);

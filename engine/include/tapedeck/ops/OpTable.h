@@ -31,7 +31,7 @@
   X(Softplus, "softplus", 1, true, "Softplus")  /* log(1 + exp(scalar x)) / scalar; x above scalar2 */\
   X(Clamp, "clamp", 1, true, "Clip")            /* scalar=min if hasMin, scalar2=max if hasMax */  \
   X(PowScalar, "pow_scalar", 1, true, "Pow")    /* x ** scalar */                                  \
-  X(Fill, "fill", 1, false, "ConstantOfShape")  /* out: input's shape/dtype, every value = scalar */\
+  X(Fill, "fill", 1, true, "ConstantOfShape")   /* out: input's shape/dtype, every value = scalar */\
   /* Binary elementwise: inputs already expanded (stride 0) to out's shape, same dtype as out. */ \
   X(Add, "add", 2, true, "Add")                                                                    \
   X(Sub, "sub", 2, true, "Sub")                                                                    \

@@ -1,0 +1,563 @@
+// Side by side with libtorch 1.13 (Debian's libtorch-dev), on one thread, on the same data:
+//   tiny_op_grad        a * b, 4-element float tensors that require grad, grad mode on   <= 0.5
+//   tiny_fwd_bwd        (a * b).sum().backward(), 4 elements (grads accumulate, in both) <= 0.5
+//   mlp_step            Linear 784->256, ReLU, Linear 256->10, cross-entropy, backward,
+//                       SGD (p += -lr * grad under no-grad, grads zeroed), batch 64       <= 1.05
+//   cnn_step            conv(1->8, 3x3, pad 1)-ReLU-maxpool2-conv(8->16, 3x3, pad 1)-ReLU-
+//                       maxpool2-flatten-linear(784->10), cross-entropy, backward, SGD,
+//                       batch 32, 28x28                                                  <= 1.5
+//   tape_observer_cost  Tapedeck's mlp_step with a no-op TapeObserver attached vs without <= 1.03
+// Both libraries are written from raw tensors (no nn modules), start from the same values
+// (drawn once with std::mt19937) and are checked to compute the same loss and gradients
+// before anything is timed; a disagreement fails the binary. Built without libtorch
+// (TAPEDECK_BENCH_WITH_TORCH undefined), the libtorch rows are written as skipped with the
+// reason CMake gave, and tape_observer_cost (Tapedeck against itself) is still measured.
+// Run through bench/run.sh (make bench).
+//
+// Profiling: `libtorch_bench --profile ROW [--iterations N] [--side tapedeck|libtorch]` runs
+// one side of a row N times (default 500) untimed and writes nothing, for
+// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*runProfile*'` or
+// `perf record`. ROW is tiny_op_grad, tiny_fwd_bwd, mlp_step,
+// cnn_step, or mlp_step_observed (Tapedeck's mlp_step with the no-op observer attached).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+#endif
+
+#include "harness/PairRunner.h"
+#include "harness/ResultsWriter.h"
+#include "tapedeck/Tapedeck.h"
+
+#ifndef TAPEDECK_BENCH_TORCH_MISSING_REASON
+#define TAPEDECK_BENCH_TORCH_MISSING_REASON "built without libtorch"
+#endif
+
+namespace {
+
+using namespace td::bench;
+
+constexpr double kTinyBudget = 0.5;
+constexpr double kMlpBudget = 1.05;
+constexpr double kCnnBudget = 1.5;
+constexpr double kObserverBudget = 1.03;
+constexpr double kLossTolerance = 1e-4;  // relative, first-step loss
+constexpr float kLearningRate = 0.01f;
+
+const char* const kTorchName = "libtorch 1.13";
+
+// --- shared data ---------------------------------------------------------------------
+
+/// A float32 tensor's values and shape, drawn once and copied into both libraries.
+struct HostTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+/// Integer class labels.
+struct HostLabels {
+  std::vector<int64_t> shape;
+  std::vector<int64_t> values;
+};
+
+HostTensor uniform(std::mt19937& rng, std::vector<int64_t> shape, float low, float high) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  std::uniform_real_distribution<float> dist(low, high);
+  HostTensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(n))};
+  for (float& v : t.values) v = dist(rng);
+  return t;
+}
+
+/// PyTorch's default init for a layer with `fanIn` inputs: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+HostTensor layerInit(std::mt19937& rng, std::vector<int64_t> shape, int64_t fanIn) {
+  const float bound = 1.0f / std::sqrt(static_cast<float>(fanIn));
+  return uniform(rng, std::move(shape), -bound, bound);
+}
+
+HostLabels labels(std::mt19937& rng, int64_t n, int64_t classes) {
+  std::uniform_int_distribution<int64_t> dist(0, classes - 1);
+  HostLabels t{{n}, std::vector<int64_t>(static_cast<std::size_t>(n))};
+  for (int64_t& v : t.values) v = dist(rng);
+  return t;
+}
+
+/// A model's data: its input batch, targets and initial parameters (in call order).
+struct Problem {
+  HostTensor input;
+  HostLabels target;
+  std::vector<HostTensor> params;
+};
+
+// MLP: weights [out, in] as nn.Linear, biases [out].
+Problem mlpProblem() {
+  std::mt19937 rng(20240613);
+  Problem p;
+  p.input = uniform(rng, {64, 784}, 0.0f, 1.0f);
+  p.target = labels(rng, 64, 10);
+  p.params.push_back(layerInit(rng, {256, 784}, 784));
+  p.params.push_back(layerInit(rng, {256}, 784));
+  p.params.push_back(layerInit(rng, {10, 256}, 256));
+  p.params.push_back(layerInit(rng, {10}, 256));
+  return p;
+}
+
+// CNN: conv weights [out, in, 3, 3] (fan-in in * 9), biases [out]; linear [10, 784].
+Problem cnnProblem() {
+  std::mt19937 rng(20240614);
+  Problem p;
+  p.input = uniform(rng, {32, 1, 28, 28}, 0.0f, 1.0f);
+  p.target = labels(rng, 32, 10);
+  p.params.push_back(layerInit(rng, {8, 1, 3, 3}, 9));
+  p.params.push_back(layerInit(rng, {8}, 9));
+  p.params.push_back(layerInit(rng, {16, 8, 3, 3}, 72));
+  p.params.push_back(layerInit(rng, {16}, 72));
+  p.params.push_back(layerInit(rng, {10, 784}, 784));
+  p.params.push_back(layerInit(rng, {10}, 784));
+  return p;
+}
+
+/// Largest |x - y| and largest |y| over two value lists of the same length.
+struct Difference {
+  double maxAbs = 0.0;
+  double scale = 0.0;
+};
+Difference compare(const std::vector<float>& x, const std::vector<float>& y) {
+  if (x.size() != y.size()) throw std::runtime_error("compare: sizes differ");
+  Difference d;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    d.maxAbs = std::max(d.maxAbs, std::fabs(double(x[i]) - double(y[i])));
+    d.scale = std::max(d.scale, std::fabs(double(y[i])));
+  }
+  return d;
+}
+
+// --- Tapedeck side ---------------------------------------------------------------------
+
+td::Tensor tdTensor(const HostTensor& t, bool requiresGrad = false) {
+  td::Tensor result = td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
+  if (requiresGrad) result.setRequiresGrad();
+  return result;
+}
+
+td::Tensor tdLabels(const HostLabels& t) {
+  return td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
+}
+
+std::vector<float> tdValues(const td::Tensor& t) {
+  const td::Tensor c = t.contiguous();
+  return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
+}
+
+/// One model's tensors in Tapedeck: input, target, leaf parameters.
+struct TdModel {
+  td::Tensor input;
+  td::Tensor target;
+  std::vector<td::Tensor> params;
+  explicit TdModel(const Problem& p) : input(tdTensor(p.input)), target(tdLabels(p.target)) {
+    for (const HostTensor& h : p.params) params.push_back(tdTensor(h, true));
+  }
+};
+
+td::Tensor tdMlpLoss(const TdModel& m) {
+  const td::Tensor hidden = td::relu(td::linear(m.input, m.params[0], m.params[1]));
+  return td::crossEntropy(td::linear(hidden, m.params[2], m.params[3]), m.target);
+}
+
+td::Tensor tdCnnLoss(const TdModel& m) {
+  td::Tensor h = td::conv2d(m.input, m.params[0], m.params[1], {1, 1}, {1, 1});
+  h = td::maxPool2d(td::relu(h), {2, 2});
+  h = td::conv2d(h, m.params[2], m.params[3], {1, 1}, {1, 1});
+  h = td::maxPool2d(td::relu(h), {2, 2});
+  return td::crossEntropy(td::linear(h.flatten(1), m.params[4], m.params[5]), m.target);
+}
+
+/// SGD without momentum, as torch.optim.SGD: p += -lr * grad, then the grads are zeroed.
+void tdSgd(TdModel& m) {
+  td::NoGradGuard noGrad;
+  for (td::Tensor& p : m.params) {
+    td::Tensor grad = p.grad();
+    p.add_(grad, -kLearningRate);
+    grad.zero_();
+  }
+}
+
+using TdLossFn = td::Tensor (*)(const TdModel&);
+
+/// One training step; returns the loss tensor (kept alive by the caller or dropped).
+td::Tensor tdStep(TdModel& m, TdLossFn lossFn) {
+  td::Tensor loss = lossFn(m);
+  loss.backward();
+  tdSgd(m);
+  return loss;
+}
+
+/// Does nothing, so tape_observer_cost measures what attaching one costs the engine.
+class NoOpObserver final : public td::TapeObserver {};
+
+// --- libtorch side ---------------------------------------------------------------------
+
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+
+torch::Tensor torchTensor(const HostTensor& t, bool requiresGrad = false) {
+  torch::Tensor result =
+      torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::dtype(torch::kFloat32)).clone();
+  if (requiresGrad) result.set_requires_grad(true);
+  return result;
+}
+
+torch::Tensor torchLabels(const HostLabels& t) {
+  return torch::from_blob(const_cast<int64_t*>(t.values.data()), t.shape, torch::dtype(torch::kInt64)).clone();
+}
+
+std::vector<float> torchValues(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+struct TorchModel {
+  torch::Tensor input;
+  torch::Tensor target;
+  std::vector<torch::Tensor> params;
+  explicit TorchModel(const Problem& p) : input(torchTensor(p.input)), target(torchLabels(p.target)) {
+    for (const HostTensor& h : p.params) params.push_back(torchTensor(h, true));
+  }
+};
+
+namespace F = torch::nn::functional;
+
+torch::Tensor torchMlpLoss(const TorchModel& m) {
+  const torch::Tensor hidden = torch::relu(F::linear(m.input, m.params[0], m.params[1]));
+  return F::cross_entropy(F::linear(hidden, m.params[2], m.params[3]), m.target);
+}
+
+torch::Tensor torchCnnLoss(const TorchModel& m) {
+  torch::Tensor h = torch::conv2d(m.input, m.params[0], m.params[1], /*stride=*/1, /*padding=*/1);
+  h = torch::max_pool2d(torch::relu(h), 2);
+  h = torch::conv2d(h, m.params[2], m.params[3], /*stride=*/1, /*padding=*/1);
+  h = torch::max_pool2d(torch::relu(h), 2);
+  return F::cross_entropy(F::linear(h.flatten(1), m.params[4], m.params[5]), m.target);
+}
+
+void torchSgd(TorchModel& m) {
+  torch::NoGradGuard noGrad;
+  for (torch::Tensor& p : m.params) {
+    p.add_(p.grad(), -kLearningRate);
+    p.grad().zero_();
+  }
+}
+
+using TorchLossFn = torch::Tensor (*)(const TorchModel&);
+
+torch::Tensor torchStep(TorchModel& m, TorchLossFn lossFn) {
+  torch::Tensor loss = lossFn(m);
+  loss.backward();
+  torchSgd(m);
+  return loss;
+}
+
+#endif  // TAPEDECK_BENCH_WITH_TORCH
+
+// --- checks ----------------------------------------------------------------------------
+
+/// Thrown when the two sides disagree: the row is skipped and the binary fails.
+struct Mismatch : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void checkClose(const std::string& what, const std::vector<float>& x, const std::vector<float>& y,
+                double relative) {
+  const Difference d = compare(x, y);
+  const double tolerance = relative * std::max(d.scale, 1e-3);
+  if (!(d.maxAbs <= tolerance)) {
+    throw Mismatch(what + " differs by " + std::to_string(d.maxAbs) + " (tolerance " + std::to_string(tolerance) +
+                   ")");
+  }
+}
+
+void checkLoss(const std::string& row, double ours, double theirs, const char* theirName) {
+  const double relative = std::fabs(ours - theirs) / std::max(std::fabs(theirs), 1e-12);
+  std::printf("%s: first-step loss tapedeck %.8f, %s %.8f (relative difference %.2e)\n", row.c_str(), ours,
+              theirName, theirs, relative);
+  if (!(relative <= kLossTolerance)) {
+    throw Mismatch("first-step loss differs: tapedeck " + std::to_string(ours) + ", " + theirName + " " +
+                   std::to_string(theirs));
+  }
+}
+
+/// Runs one measurement, turning a mismatch or an exception into a skipped row and a
+/// failing exit status.
+void measureRow(ResultsWriter& writer, int& status, const std::string& name, Unit unit,
+                const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Mismatch& error) {
+    std::cerr << name << ": WRONG RESULT: " << error.what() << "\n";
+    writer.addSkipped(name, std::string("wrong result: ") + error.what(), unitName(unit));
+    status = 1;
+  } catch (const std::exception& error) {
+    std::cerr << name << ": " << error.what() << "\n";
+    writer.addSkipped(name, std::string("failed: ") + error.what(), unitName(unit));
+    status = 1;
+  }
+}
+
+/// A SampleFn that attaches `observer` for the sample's duration (not per call).
+template <typename F>
+SampleFn observed(td::TapeObserver* observer, F body) {
+  return [observer, body = std::move(body)](int64_t reps) mutable {
+    td::Tape::addObserver(observer);
+    double seconds = 0.0;
+    try {
+      seconds = timed(body)(reps);
+    } catch (...) {
+      td::Tape::removeObserver(observer);
+      throw;
+    }
+    td::Tape::removeObserver(observer);
+    return seconds;
+  };
+}
+
+/// The value after `flag` in the arguments, or `fallback`.
+std::string argument(int argc, char** argv, const char* flag, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], flag) == 0) return argv[i + 1];
+  return fallback;
+}
+
+/// --profile: one side of one row, `iterations` times, untimed; returns the exit status.
+/// Out of line, so that `callgrind --collect-atstart=no --toggle-collect='*runProfile*'`
+/// leaves out libtorch's start-up (about 2.5 G instructions).
+[[gnu::noinline]] int runProfile(const std::string& row, const std::string& side, long iterations) {
+  const HostTensor tinyA{{4}, {0.5f, -1.25f, 2.0f, 3.5f}};
+  const HostTensor tinyB{{4}, {1.5f, 0.75f, -2.5f, 0.25f}};
+  const bool mlpRow = row == "mlp_step" || row == "mlp_step_observed";
+  if (side == "tapedeck") {
+    NoOpObserver observer;
+    if (row == "mlp_step_observed") td::Tape::addObserver(&observer);
+    if (row == "tiny_op_grad" || row == "tiny_fwd_bwd") {
+      const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
+      for (long i = 0; i < iterations; ++i) {
+        if (row == "tiny_op_grad") {
+          const td::Tensor c = td::mul(a, b);
+          doNotOptimize(c.impl());
+        } else {
+          td::sum(td::mul(a, b)).backward();
+        }
+      }
+    } else if (mlpRow || row == "cnn_step") {
+      TdModel model(mlpRow ? mlpProblem() : cnnProblem());
+      for (long i = 0; i < iterations; ++i) tdStep(model, mlpRow ? tdMlpLoss : tdCnnLoss);
+    } else {
+      std::cerr << "--profile: unknown row " << row << "\n";
+      return 2;
+    }
+    if (row == "mlp_step_observed") td::Tape::removeObserver(&observer);
+    return 0;
+  }
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+  if (side == "libtorch") {
+    if (row == "tiny_op_grad" || row == "tiny_fwd_bwd") {
+      const torch::Tensor a = torchTensor(tinyA, true), b = torchTensor(tinyB, true);
+      for (long i = 0; i < iterations; ++i) {
+        if (row == "tiny_op_grad") {
+          const torch::Tensor c = a * b;
+          doNotOptimize(c.unsafeGetTensorImpl());
+        } else {
+          (a * b).sum().backward();
+        }
+      }
+    } else if (row == "mlp_step" || row == "cnn_step") {
+      TorchModel model(row == "mlp_step" ? mlpProblem() : cnnProblem());
+      for (long i = 0; i < iterations; ++i) torchStep(model, row == "mlp_step" ? torchMlpLoss : torchCnnLoss);
+    } else {
+      std::cerr << "--profile: unknown libtorch row " << row << "\n";
+      return 2;
+    }
+    return 0;
+  }
+#endif
+  std::cerr << "--profile: unknown or unavailable side " << side << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ResultsWriter::checkSingleThreaded();
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+  // Before any parallel work: interop threads cannot be changed once used.
+  at::set_num_interop_threads(1);
+  torch::set_num_threads(1);
+#endif
+  if (const std::string row = argument(argc, argv, "--profile", ""); !row.empty()) {
+    return runProfile(row, argument(argc, argv, "--side", "tapedeck"),
+                   std::stol(argument(argc, argv, "--iterations", "500")));
+  }
+  PairOptions tinyOptions = pairOptionsFromEnvironment();
+  tinyOptions.unit = Unit::Microseconds;
+  PairOptions stepOptions = tinyOptions;
+  stepOptions.unit = Unit::Milliseconds;
+  const PairRunner tinyRunner(tinyOptions);
+  const PairRunner stepRunner(stepOptions);
+  ResultsWriter writer("libtorch_bench");
+  int status = 0;
+
+  const HostTensor tinyA{{4}, {0.5f, -1.25f, 2.0f, 3.5f}};
+  const HostTensor tinyB{{4}, {1.5f, 0.75f, -2.5f, 0.25f}};
+  const Problem mlp = mlpProblem();
+  const Problem cnn = cnnProblem();
+
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+  std::printf("libtorch %s, %d intra-op thread(s), %d inter-op thread(s)\n", TORCH_VERSION, torch::get_num_threads(),
+              at::get_num_interop_threads());
+
+  // --- tiny_op_grad --------------------------------------------------------------------
+  measureRow(writer, status, "tiny_op_grad", tinyOptions.unit, [&] {
+    td::GradMode::setEnabled(true);
+    const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
+    const torch::Tensor ta = torchTensor(tinyA, true), tb = torchTensor(tinyB, true);
+    checkClose("tiny_op_grad: a * b", tdValues(td::mul(a, b)), torchValues(ta * tb), 1e-6);
+    const PairResult result = tinyRunner.run(
+        [&] {
+          const td::Tensor c = td::mul(a, b);
+          doNotOptimize(c.impl());
+        },
+        [&] {
+          const torch::Tensor c = ta * tb;
+          doNotOptimize(c.unsafeGetTensorImpl());
+        });
+    writer.addPair("tiny_op_grad", result, kTinyBudget, kTorchName);
+  });
+
+  // --- tiny_fwd_bwd --------------------------------------------------------------------
+  // Grads are never reset, in either library: every backward accumulates into the
+  // existing .grad in place (after the first).
+  measureRow(writer, status, "tiny_fwd_bwd", tinyOptions.unit, [&] {
+    {
+      const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
+      const torch::Tensor ta = torchTensor(tinyA, true), tb = torchTensor(tinyB, true);
+      for (int i = 0; i < 2; ++i) {  // the second pass checks accumulation too
+        td::sum(td::mul(a, b)).backward();
+        (ta * tb).sum().backward();
+      }
+      checkClose("tiny_fwd_bwd: a.grad", tdValues(a.grad()), torchValues(ta.grad()), 1e-6);
+      checkClose("tiny_fwd_bwd: b.grad", tdValues(b.grad()), torchValues(tb.grad()), 1e-6);
+    }
+    const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
+    const torch::Tensor ta = torchTensor(tinyA, true), tb = torchTensor(tinyB, true);
+    const PairResult result =
+        tinyRunner.run([&] { td::sum(td::mul(a, b)).backward(); }, [&] { (ta * tb).sum().backward(); });
+    writer.addPair("tiny_fwd_bwd", result, kTinyBudget, kTorchName);
+  });
+
+  // --- mlp_step, cnn_step --------------------------------------------------------------
+  struct StepRow {
+    const char* name;
+    const Problem* problem;
+    TdLossFn tdLoss;
+    TorchLossFn torchLoss;
+    double budget;
+  };
+  for (const StepRow& row : {StepRow{"mlp_step", &mlp, tdMlpLoss, torchMlpLoss, kMlpBudget},
+                             StepRow{"cnn_step", &cnn, tdCnnLoss, torchCnnLoss, kCnnBudget}}) {
+    measureRow(writer, status, row.name, stepOptions.unit, [&] {
+      {
+        // Same first step in both: loss, then every gradient, then the updated parameters.
+        TdModel ours(*row.problem);
+        TorchModel theirs(*row.problem);
+        const td::Tensor loss = row.tdLoss(ours);
+        const torch::Tensor torchLoss = row.torchLoss(theirs);
+        checkLoss(row.name, loss.item(), torchLoss.item<double>(), kTorchName);
+        loss.backward();
+        torchLoss.backward();
+        for (std::size_t i = 0; i < ours.params.size(); ++i) {
+          checkClose(std::string(row.name) + ": grad of parameter " + std::to_string(i),
+                     tdValues(ours.params[i].grad()), torchValues(theirs.params[i].grad()), 1e-4);
+        }
+        tdSgd(ours);
+        torchSgd(theirs);
+        for (std::size_t i = 0; i < ours.params.size(); ++i) {
+          checkClose(std::string(row.name) + ": parameter " + std::to_string(i) + " after SGD",
+                     tdValues(ours.params[i]), torchValues(theirs.params[i]), 1e-5);
+          checkClose(std::string(row.name) + ": zeroed grad of parameter " + std::to_string(i),
+                     tdValues(ours.params[i].grad()), torchValues(theirs.params[i].grad()), 0.0);
+        }
+      }
+      TdModel ours(*row.problem);
+      TorchModel theirs(*row.problem);
+      const PairResult result = stepRunner.run(
+          [&] {
+            const td::Tensor loss = tdStep(ours, row.tdLoss);
+            doNotOptimize(loss.impl());
+          },
+          [&] {
+            const torch::Tensor loss = torchStep(theirs, row.torchLoss);
+            doNotOptimize(loss.unsafeGetTensorImpl());
+          });
+      writer.addPair(row.name, result, row.budget, kTorchName);
+    });
+  }
+#else
+  const std::string reason = TAPEDECK_BENCH_TORCH_MISSING_REASON;
+  std::printf("libtorch rows skipped: %s\n", reason.c_str());
+  writer.addSkipped("tiny_op_grad", reason, unitName(tinyOptions.unit));
+  writer.addSkipped("tiny_fwd_bwd", reason, unitName(tinyOptions.unit));
+  writer.addSkipped("mlp_step", reason, unitName(stepOptions.unit));
+  writer.addSkipped("cnn_step", reason, unitName(stepOptions.unit));
+#endif
+
+  // --- tape_observer_cost: Tapedeck against itself ---------------------------------------
+  measureRow(writer, status, "tape_observer_cost", stepOptions.unit, [&] {
+    NoOpObserver observer;
+    {
+      // Watching must not change the numbers.
+      TdModel plain(mlp);
+      TdModel watched(mlp);
+      const double plainLoss = tdStep(plain, tdMlpLoss).item();
+      td::Tape::addObserver(&observer);
+      double watchedLoss = 0.0;
+      try {
+        watchedLoss = tdStep(watched, tdMlpLoss).item();
+      } catch (...) {
+        td::Tape::removeObserver(&observer);
+        throw;
+      }
+      td::Tape::removeObserver(&observer);
+      checkLoss("tape_observer_cost", watchedLoss, plainLoss, "tapedeck without observer");
+      for (std::size_t i = 0; i < plain.params.size(); ++i) {
+        checkClose("tape_observer_cost: parameter " + std::to_string(i) + " after SGD", tdValues(watched.params[i]),
+                   tdValues(plain.params[i]), 0.0);
+      }
+    }
+    TdModel watched(mlp);
+    TdModel plain(mlp);
+    const PairResult result = stepRunner.runSamples(observed(&observer,
+                                                             [&] {
+                                                               const td::Tensor loss = tdStep(watched, tdMlpLoss);
+                                                               doNotOptimize(loss.impl());
+                                                             }),
+                                                    timed([&] {
+                                                      const td::Tensor loss = tdStep(plain, tdMlpLoss);
+                                                      doNotOptimize(loss.impl());
+                                                    }));
+    writer.addPair("tape_observer_cost", result, kObserverBudget, "tapedeck mlp_step without observer");
+  });
+
+  writer.printTable(std::cout);
+  writer.write(resultsPath(argc, argv));
+  return status;
+}
