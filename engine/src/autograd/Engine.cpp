@@ -2,8 +2,6 @@
 // record order (descending entry id, a valid topological order), accumulators last.
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "autograd/Node.h"
 #include "autograd/Recording.h"
@@ -14,12 +12,8 @@
 namespace td {
 
 namespace {
-thread_local bool t_gradEnabled = true;
 std::atomic<int> g_anomalyGuards{0};
 }  // namespace
-
-bool GradMode::enabled() { return t_gradEnabled; }
-void GradMode::setEnabled(bool enabled) { t_gradEnabled = enabled; }
 
 AnomalyMode::AnomalyMode() {
   g_anomalyGuards.fetch_add(1);
@@ -46,35 +40,45 @@ bool nonFinite(const Tensor& t) {
   return false;
 }
 
+std::atomic<uint64_t> g_backwardEpoch{0};
+
 /// Runs the graph task. With captures, the gradients reaching them are returned and
 /// leaves are not accumulated (autograd::grad); without, leaves accumulate (backward).
+/// Nodes keep their visit mark and gradient buffer (tagged with this run's epoch), so a
+/// run allocates no maps; two threads must not run backward through the same nodes at once.
 std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vector<Tensor>& rootGrads,
                                 bool retainGraph, bool createGraph, const std::vector<Edge>* captureEdges) {
+  const uint64_t epoch = g_backwardEpoch.fetch_add(1) + 1;
   std::vector<Edge> rootEdges;
   for (const Tensor& r : roots) rootEdges.push_back(detail::gradientEdge(r));
 
   // Collect every node reachable from the roots.
   std::vector<Node*> order;
-  std::unordered_set<Node*> seen;
   std::vector<Node*> stack;
-  for (const Edge& e : rootEdges)
-    if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
+  auto visit = [&](Node* n) {
+    if (n == nullptr || n->visitEpoch == epoch) return;
+    n->visitEpoch = epoch;
+    stack.push_back(n);
+  };
+  for (const Edge& e : rootEdges) visit(e.node.get());
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     order.push_back(n);
-    for (const Edge& e : n->nextEdges)
-      if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
+    for (std::size_t i = 0; i < n->nextEdges.size(); ++i) visit(n->nextEdges[i].node.get());
   }
-  std::stable_sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->entry.id > b->entry.id; });
+  std::sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->entry.id > b->entry.id; });
 
-  std::unordered_map<Node*, std::vector<Tensor>> buffers;
-  auto deliver = [&](const Edge& edge, const Tensor& grad) {
-    if (!edge.node || !grad.defined()) return;
-    std::vector<Tensor>& slots = buffers[edge.node.get()];
-    if (slots.size() < edge.node->outputsMeta.size()) slots.resize(edge.node->outputsMeta.size());
-    Tensor& slot = slots[edge.outputNr];
-    slot = slot.defined() ? add(slot, grad) : grad;
+  auto deliver = [&](const Edge& edge, Tensor grad) {
+    Node* target = edge.node.get();
+    if (target == nullptr || !grad.defined()) return;
+    if (target->bufferEpoch != epoch) {
+      target->bufferEpoch = epoch;
+      target->gradBuffer.clear();
+      target->gradBuffer.resize(target->outputsMeta.size());
+    }
+    Tensor& slot = target->gradBuffer[edge.outputNr];
+    slot = slot.defined() ? add(slot, grad) : std::move(grad);
   };
   for (std::size_t i = 0; i < roots.size(); ++i) deliver(rootEdges[i], rootGrads[i]);
 
@@ -103,14 +107,15 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
   if (observe) detail::notifyBackwardBegin(roots);
 
   for (Node* node : order) {
-    auto it = buffers.find(node);
-    if (it == buffers.end()) continue;
-    std::vector<Tensor> grads = std::move(it->second);
-    buffers.erase(it);
+    if (node->bufferEpoch != epoch) continue;  // no gradient reached it
+    node->bufferEpoch = 0;
+    std::vector<Tensor> grads = std::move(node->gradBuffer);
+    node->gradBuffer = std::vector<Tensor>();
     grads.resize(node->outputsMeta.size());
     bool isAccumulator = node->entry.id == 0;
     for (std::size_t k = 0; k < grads.size(); ++k) {
-      grads[k] = detail::runTensorHooks(*node, static_cast<uint32_t>(k), grads[k]);
+      if (!node->hooks.empty() || !node->retained.empty())
+        grads[k] = detail::runTensorHooks(*node, static_cast<uint32_t>(k), grads[k]);
       if (captureEdges)
         for (std::size_t c = 0; c < captureEdges->size(); ++c)
           if ((*captureEdges)[c].node.get() == node && (*captureEdges)[c].outputNr == k) captured[c] = grads[k];
@@ -123,7 +128,7 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
 
     std::vector<Tensor> gradInputs;
     {
-      if (auto* opNode = dynamic_cast<OpNode*>(node); opNode && opNode->released)
+      if (node->released)
         throw Error(detail::concat(
             "backward: trying to backward through the graph a second time (", opName(node->entry.op), " at ",
             node->entry.loc.str(), "): its saved tensors were freed after the first backward; pass "
@@ -133,9 +138,12 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
       // Ops a formula runs carry the forward op's line (errors there name it).
       ApiScope api(node->entry.loc);
       context.loc = node->entry.loc;
-      std::vector<Tensor> gradsCopy = observe ? grads : std::vector<Tensor>();
-      gradInputs = node->apply(observe ? std::move(gradsCopy) : std::move(grads), createGraph);
-      if (!observe) grads.clear();
+      if (observe) {
+        std::vector<Tensor> gradsCopy = grads;
+        gradInputs = node->apply(std::move(gradsCopy), createGraph);
+      } else {
+        gradInputs = node->apply(std::move(grads), createGraph);
+      }
     }
     if (isAccumulator) continue;
 
@@ -149,15 +157,11 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
       BackwardStep step{&grads, &gradInputs};
       detail::notifyBackwardStep(node->entry, step);
     }
-    if (!retainGraph) {
-      if (auto* opNode = dynamic_cast<OpNode*>(node); opNode && !opNode->saved.empty()) {
-        opNode->saved.clear();
-        opNode->released = true;
-      }
-    }
+    if (!retainGraph) node->releaseSaved();
     for (std::size_t i = 0; i < gradInputs.size() && i < node->nextEdges.size(); ++i)
-      deliver(node->nextEdges[i], gradInputs[i]);
+      deliver(node->nextEdges[i], std::move(gradInputs[i]));
   }
+  // A throw above leaves buffers tagged with a dead epoch; they are ignored and freed next run.
   if (observe) detail::notifyBackwardEnd();
   return captured;
 }

@@ -7,6 +7,7 @@
 
 #include "autograd/Derivatives.h"
 #include "ops/OpUtils.h"
+#include "tapedeck/backends/Backend.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/ops/Ops.h"
 
@@ -78,20 +79,34 @@ AccumulateNode::AccumulateNode(const std::shared_ptr<TensorImpl>& leafImpl) : le
 std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, bool createGraph) {
   std::shared_ptr<TensorImpl> impl = leaf.lock();
   if (!impl || !gradOutputs[0].defined()) return {};
-  Tensor grad = gradOutputs[0];
+  Tensor grad = std::move(gradOutputs[0]);
   AutogradMeta& meta = impl->meta();
   for (auto& [handle, hook] : meta.hooks) {
     Tensor replaced = hook(grad);
     if (replaced.defined()) grad = replaced;
   }
   if (!meta.grad) {
-    meta.grad = createGraph ? grad.implPtr() : grad.detach().clone().implPtr();
+    if (createGraph) {
+      meta.grad = grad.implPtr();
+    } else if (grad.implPtr().use_count() == 1 && grad.impl()->storage.use_count() == 1 && !grad.gradFn() &&
+               grad.isContiguous()) {
+      meta.grad = grad.implPtr();  // nobody else holds this gradient: adopt it without a copy
+    } else {
+      meta.grad = grad.detach().clone().implPtr();
+    }
   } else if (createGraph) {
     meta.grad = add(Tensor(meta.grad), grad).implPtr();
   } else {
-    NoGradGuard noGrad;
     Tensor existing(meta.grad);
-    existing.add_(grad.detach());
+    if (existing.isContiguous() && existing.dtype() == grad.dtype() && existing.shape() == grad.shape()) {
+      // Accumulate in place with the add kernel: no allocation, nothing on the tape.
+      Tensor inputs[2] = {existing, grad};
+      runKernel(OpId::Add, inputs, 2, &existing, 1, OpAttrs{});
+      existing.storage().bumpVersion("accumulate_grad", entry.loc);
+    } else {
+      NoGradGuard noGrad;
+      existing.add_(grad.detach());
+    }
   }
   return {};
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
+#include "core/InlineVector.h"
 #include "tapedeck/core/Tensor.h"
 
 namespace td {
@@ -41,10 +42,16 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::vector<Tensor> apply(std::vector<Tensor>&& gradOutputs, bool createGraph) = 0;
   /// "MulBackward0"-style name.
   virtual std::string name() const;
+  /// Frees what backward needed (after a backward without retainGraph).
+  virtual void releaseSaved() {}
 
   TapeEntry entry;                 // id 0 for accumulators (they run last)
-  std::vector<Edge> nextEdges;     // one per input
-  std::vector<InputMeta> outputsMeta;  // shape and dtype of each output (for zero grads)
+  detail::InlineVector<Edge, 3> nextEdges;  // one per input
+  detail::InlineVector<InputMeta, 1> outputsMeta;  // shape and dtype of each output (for zero grads)
+  // Backward's scratch: which run last visited this node and the gradients it collected.
+  uint64_t visitEpoch = 0;
+  uint64_t bufferEpoch = 0;
+  std::vector<Tensor> gradBuffer;
   std::vector<std::pair<int, std::pair<uint32_t, TensorHook>>> hooks;  // (handle, (outputNr, hook))
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;  // retain_grad targets
   bool released = false;
@@ -56,9 +63,14 @@ class OpNode : public Node {
  public:
   std::vector<Tensor> apply(std::vector<Tensor>&& gradOutputs, bool createGraph) override;
   std::string name() const override;
+  void releaseSaved() override {
+    if (saved.empty()) return;
+    saved.clear();
+    released = true;
+  }
 
-  std::vector<SavedTensor> saved;
-  std::vector<InputMeta> inputs;
+  detail::InlineVector<SavedTensor, 3> saved;
+  detail::InlineVector<InputMeta, 3> inputs;
   /// Returns saved tensor i, checking that no in-place op changed it since it was saved.
   Tensor unpack(std::size_t i);
 };

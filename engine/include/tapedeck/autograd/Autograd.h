@@ -1,5 +1,6 @@
 #pragma once
 // Autograd: grad mode, backward, grad, anomaly detection.
+#include <optional>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
@@ -7,10 +8,15 @@
 
 namespace td {
 
+namespace detail {
+inline thread_local bool t_gradEnabled = true;
+}
+
+/// Whether ops record for autograd on this thread (per thread, as PyTorch).
 class GradMode {
  public:
-  static bool enabled();
-  static void setEnabled(bool enabled);
+  static bool enabled() { return detail::t_gradEnabled; }
+  static void setEnabled(bool enabled) { detail::t_gradEnabled = enabled; }
 };
 
 /// RAII: no recording for autograd in this scope (observers still see ops).

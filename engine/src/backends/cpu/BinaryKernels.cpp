@@ -11,6 +11,7 @@ namespace td {
 namespace {
 
 using cpu::detail::forEachElement;
+using cpu::detail::parallelForEachElement;
 using cpu::detail::strided;
 
 void checkBinary(const KernelContext& ctx, bool boolOut) {
@@ -24,7 +25,7 @@ void checkBinary(const KernelContext& ctx, bool boolOut) {
 /// out[i] = f(a[i], b[i]) with out, a and b of type T.
 template <typename T, typename F>
 void zipInto(const KernelContext& ctx, F f) {
-  forEachElement(
+  parallelForEachElement(
       ctx.out().shape(), [f](T& o, const T& a, const T& b) { o = f(a, b); }, strided<T>(ctx.out()),
       strided<const T>(ctx.in(0)), strided<const T>(ctx.in(1)));
 }
@@ -122,7 +123,7 @@ template <typename Cmp>
 void compareKernel(const KernelContext& ctx, Cmp cmp) {
   checkBinary(ctx, true);
   TD_DISPATCH_ALL(ctx.in(0).dtype(), opName(ctx.op), [&] {
-    forEachElement(
+    parallelForEachElement(
         ctx.out().shape(), [cmp](bool& o, const scalar_t& a, const scalar_t& b) { o = cmp(a, b); },
         strided<bool>(ctx.out()), strided<const scalar_t>(ctx.in(0)), strided<const scalar_t>(ctx.in(1)));
   });
@@ -155,7 +156,7 @@ void whereKernel(const KernelContext& ctx) {
     TD_ASSERT(ctx.in(i).shape() == out.shape(), "where: input ", i, " is not expanded to the output");
   TD_ASSERT(ctx.in(1).dtype() == out.dtype() && ctx.in(2).dtype() == out.dtype(), "where: wrong value dtypes");
   TD_DISPATCH_ALL(out.dtype(), "where", [&] {
-    forEachElement(
+    parallelForEachElement(
         out.shape(), [](scalar_t& o, const bool& c, const scalar_t& a, const scalar_t& b) { o = c ? a : b; },
         strided<scalar_t>(out), strided<const bool>(cond), strided<const scalar_t>(ctx.in(1)),
         strided<const scalar_t>(ctx.in(2)));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tapedeck/core/DType.h"
+#include "tapedeck/core/Parallel.h"
 #include "tapedeck/core/Error.h"
 #include "tapedeck/core/Tensor.h"
 
@@ -167,6 +168,38 @@ void forEachElement(const IntList& shape, Fn&& fn, Strided<T>... operands) {
   }
 }
 
+/// Elements per chunk of a parallel elementwise loop. Fixed, so chunk boundaries (and any
+/// result that could depend on them) never change with the thread count.
+inline constexpr int64_t kElementwiseGrain = 32768;
+
+/// forEachElement split across the intra-op pool for large loops. Only for loops whose
+/// elements are independent (no operand with stride 0 that is written to).
+template <typename Fn, typename... T>
+void parallelForEachElement(const IntList& shape, Fn&& fn, Strided<T>... operands) {
+  const int64_t numel = product(shape);
+  if (numel < 2 * kElementwiseGrain || shape.empty() || ::td::detail::inParallelRegion() ||
+      ::td::getNumThreads() == 1) {
+    forEachElement(shape, fn, operands...);
+    return;
+  }
+  if ((isRowMajor(shape, operands.strides) && ...)) {
+    ::td::detail::parallelFor(0, numel, kElementwiseGrain,
+                              [&](int64_t b, int64_t e) { unitRow(fn, e - b, (operands.data + b)...); });
+    return;
+  }
+  const int64_t rows = shape[0];
+  if (rows < 2) {
+    forEachElement(shape, fn, operands...);
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, numel / rows));
+  ::td::detail::parallelFor(0, rows, grain, [&](int64_t b, int64_t e) {
+    IntList part = shape;
+    part[0] = e - b;
+    forEachElement(part, fn, Strided<T>{operands.data + b * operands.strides[0], operands.strides}...);
+  });
+}
+
 /// Value conversion as Tapedeck defines it: to bool is `value != 0`; float to int64
 /// truncates, and NaN or out-of-range values give INT64_MIN (no undefined behaviour).
 template <typename To, typename From>
@@ -186,7 +219,7 @@ inline To convertValue(From value) {
 /// Copies (and converts) `src` into `dst`, both laid out over `shape`.
 template <typename To, typename From>
 void copyStrided(const IntList& shape, Strided<To> dst, Strided<const From> src) {
-  forEachElement(shape, [](To& d, const From& s) { d = convertValue<To>(s); }, dst, src);
+  parallelForEachElement(shape, [](To& d, const From& s) { d = convertValue<To>(s); }, dst, src);
 }
 
 /// The tensor's elements in row-major order: its own data when contiguous, otherwise

@@ -9,6 +9,7 @@
 
 #include "CpuLoops.h"
 #include "tapedeck/backends/Backend.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace td {
 namespace {
@@ -76,6 +77,27 @@ void accumulateSum(const Tensor& in, const ReducePlan& plan, Acc* acc) {
       strided(acc, plan.outStrides), strided<const In>(in));
 }
 
+/// Sum of a large contiguous tensor: fixed-size chunks summed in parallel, the chunk
+/// sums then added in chunk order, so the result is the same for any thread count.
+void fullSumChunked(const Tensor& in, const Tensor& out) {
+  const int64_t n = in.numel();
+  const int64_t grain = cpu::detail::kElementwiseGrain;
+  const int64_t chunks = (n + grain - 1) / grain;
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), "sum", [&] {
+    using Acc = std::conditional_t<std::is_integral_v<scalar_t>, uint64_t, double>;
+    std::vector<Acc> partial(static_cast<std::size_t>(chunks), Acc(0));
+    const scalar_t* data = in.data<scalar_t>();
+    ::td::detail::parallelFor(0, n, grain, [&](int64_t b, int64_t e) {
+      Acc acc = Acc(0);
+      for (int64_t i = b; i < e; ++i) acc += static_cast<Acc>(data[i]);
+      partial[static_cast<std::size_t>(b / grain)] = acc;
+    });
+    Acc total = Acc(0);
+    for (Acc p : partial) total += p;
+    *out.data<scalar_t>() = static_cast<scalar_t>(total);
+  });
+}
+
 void sumKernel(const KernelContext& ctx) {
   const Tensor& in = ctx.in(0);
   const Tensor& out = ctx.out();
@@ -85,6 +107,11 @@ void sumKernel(const KernelContext& ctx) {
     TD_ASSERT(out.dtype() == in.dtype(), "sum: output dtype differs from the input's");
   const ReducePlan plan = isScalarInput(ctx) ? ReducePlan{} : planReduction(ctx);
   if (plan.outNumel == 0) return;
+  if (plan.outNumel == 1 && in.isContiguous() && in.numel() > cpu::detail::kElementwiseGrain &&
+      in.dtype() != DType::Bool) {
+    fullSumChunked(in, out);
+    return;
+  }
 
   switch (in.dtype()) {
     case DType::Float32: {

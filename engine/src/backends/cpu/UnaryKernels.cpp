@@ -12,6 +12,7 @@ namespace td {
 namespace {
 
 using cpu::detail::forEachElement;
+using cpu::detail::parallelForEachElement;
 using cpu::detail::strided;
 
 /// out[i] = f(in[i]) for the dtypes chosen by the caller's dispatch.
@@ -20,7 +21,7 @@ void mapInto(const KernelContext& ctx, F f) {
   const Tensor& in = ctx.in(0);
   const Tensor& out = ctx.out();
   TD_ASSERT(in.shape() == out.shape() && in.dtype() == out.dtype(), opName(ctx.op), ": output does not match input");
-  forEachElement(out.shape(), [f](T& o, const T& x) { o = f(x); }, strided<T>(out), strided<const T>(in));
+  parallelForEachElement(out.shape(), [f](T& o, const T& x) { o = f(x); }, strided<T>(out), strided<const T>(in));
 }
 
 // Negation and absolute value wrap around for INT64_MIN instead of overflowing.
