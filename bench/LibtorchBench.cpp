@@ -94,6 +94,10 @@ HostLabels labels(std::mt19937& rng, int64_t n, int64_t classes) {
   return t;
 }
 
+/// The operands of the tiny rows.
+HostTensor tinyOperandA() { return {{4}, {0.5f, -1.25f, 2.0f, 3.5f}}; }
+HostTensor tinyOperandB() { return {{4}, {1.5f, 0.75f, -2.5f, 0.25f}}; }
+
 /// A model's data: its input batch, targets and initial parameters (in call order).
 struct Problem {
   HostTensor input;
@@ -342,8 +346,8 @@ std::string argument(int argc, char** argv, const char* flag, const std::string&
 /// Out of line, so that `callgrind --collect-atstart=no --toggle-collect='*runProfile*'`
 /// leaves out libtorch's start-up (about 2.5 G instructions).
 [[gnu::noinline]] int runProfile(const std::string& row, const std::string& side, long iterations) {
-  const HostTensor tinyA{{4}, {0.5f, -1.25f, 2.0f, 3.5f}};
-  const HostTensor tinyB{{4}, {1.5f, 0.75f, -2.5f, 0.25f}};
+  const HostTensor tinyA = tinyOperandA();
+  const HostTensor tinyB = tinyOperandB();
   const bool mlpRow = row == "mlp_step" || row == "mlp_step_observed";
   if (side == "tapedeck") {
     NoOpObserver observer;
@@ -405,7 +409,7 @@ int main(int argc, char** argv) {
 #endif
   if (const std::string row = argument(argc, argv, "--profile", ""); !row.empty()) {
     return runProfile(row, argument(argc, argv, "--side", "tapedeck"),
-                   std::stol(argument(argc, argv, "--iterations", "500")));
+                      std::stol(argument(argc, argv, "--iterations", "500")));
   }
   PairOptions tinyOptions = pairOptionsFromEnvironment();
   tinyOptions.unit = Unit::Microseconds;
@@ -416,8 +420,8 @@ int main(int argc, char** argv) {
   ResultsWriter writer("libtorch_bench");
   int status = 0;
 
-  const HostTensor tinyA{{4}, {0.5f, -1.25f, 2.0f, 3.5f}};
-  const HostTensor tinyB{{4}, {1.5f, 0.75f, -2.5f, 0.25f}};
+  const HostTensor tinyA = tinyOperandA();
+  const HostTensor tinyB = tinyOperandB();
   const Problem mlp = mlpProblem();
   const Problem cnn = cnnProblem();
 
