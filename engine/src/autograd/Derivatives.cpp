@@ -49,6 +49,13 @@ Tensor sliceBackward(const Tensor& g, const IntList& inputShape, int64_t dim, in
   return runUnary(OpId::SliceBackward, g, allocate(inputShape, g.dtype(), g.device(), "slice_backward"), attrs);
 }
 
+Tensor reluBackward(const Tensor& grad, const Tensor& result) {
+  Tensor g = grad.shape() == result.shape() ? grad : grad.expand(result.shape());
+  Tensor out = allocate(result.shape(), grad.dtype(), grad.device(), "relu_backward");
+  runAndRecord(OpId::ReluBackward, {g, result}, {g, result}, &out, 1, OpAttrs{});
+  return out;
+}
+
 Grads extremumGrad(const GradContext& c) {
   Tensor x = c.input(0);
   Tensor mask = maskOf(eq(x, keepdimResult(c)), x.dtype());
@@ -81,8 +88,9 @@ constexpr DerivativeRow kRows[] = {
      F(Tensor r = c.result(); return {mul(c.grad(), rsub(mul(r, r), 1.0))};)},
     {OpId::Sigmoid, "grad * result * (1 - result)", kNone, true, true,
      F(Tensor r = c.result(); return {mul(c.grad(), mul(r, rsub(r, 1.0)))};)},
-    {OpId::Relu, "grad * (result > 0)", kNone, true, true,
-     F(return {mul(c.grad(), maskOf(gt(c.result(), 0.0), c.grad().dtype()))};)},
+    {OpId::Relu, "grad * (result > 0)", kNone, true, true, F(return {reluBackward(c.grad(), c.result())};)},
+    {OpId::ReluBackward, "relu_backward(grad, result), -", kIn1, false, true,
+     F(return {reluBackward(c.grad(), c.input(1)), Tensor()};)},
     {OpId::Erf, "grad * 2/√π * exp(-x²)", kIn0, false, true,
      F(Tensor x = c.input(0); return {mul(c.grad(), mul(exp(neg(mul(x, x))), 2.0 / std::sqrt(M_PI)))};)},
     {OpId::Softplus, "grad * sigmoid(beta * x)  (grad where beta * x > threshold)", kIn0, false, true,
@@ -152,6 +160,14 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Matmul, "grad @ bᵀ, aᵀ @ grad", kIn0 | kIn1, false, true,
      F(return {c.needs(0) ? sumToShape(matmul(c.grad(), c.input(1).transpose(-1, -2)), c.inputShape(0)) : Tensor(),
                c.needs(1) ? sumToShape(matmul(c.input(0).transpose(-1, -2), c.grad()), c.inputShape(1)) : Tensor()};)},
+    {OpId::Linear, "grad @ w, gradᵀ @ x, grad summed over rows", kIn0 | kIn1, false, true,
+     F(Tensor x = c.input(0), w = c.input(1), g = c.grad(); Grads out(c.numInputs());
+       int64_t outFeatures = w.shape()[0], inFeatures = w.shape()[1];
+       if (c.needs(0)) out[0] = matmul(g, w);
+       Tensor g2 = g.reshape({-1, outFeatures});
+       if (c.needs(1)) out[1] = matmul(g2.t(), x.reshape({-1, inFeatures}));
+       if (c.numInputs() > 2 && c.needs(2)) out[2] = sum(g2, {0});
+       return out;)},
     {OpId::Conv2d, "conv_transpose(grad, w), conv(x, grad)", kIn0 | kIn1, false, false,
      F(OpAttrs a = c.attrs(); Grads out(2);
        Tensor g = c.grad().contiguous();

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "autograd/Derivatives.h"
+#include "autograd/Recording.h"
 #include "ops/OpUtils.h"
 #include "tapedeck/backends/Backend.h"
 #include "tapedeck/autograd/Autograd.h"
@@ -74,7 +75,10 @@ std::vector<Tensor> OpNode::apply(std::vector<Tensor>&& gradOutputs, bool create
 
 AccumulateNode::AccumulateNode(const std::shared_ptr<TensorImpl>& leafImpl) : leaf(leafImpl) {
   outputsMeta.push_back(InputMeta{leafImpl->shape, leafImpl->dtype, true});
+  detail::adjustLiveEntries(-1);  // its entry is a placeholder, not a tape entry
 }
+
+AccumulateNode::~AccumulateNode() { detail::adjustLiveEntries(1); }
 
 std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, bool createGraph) {
   std::shared_ptr<TensorImpl> impl = leaf.lock();
@@ -142,12 +146,8 @@ namespace detail {
 Edge gradientEdge(const Tensor& t) {
   AutogradMeta& meta = t.impl()->meta();
   if (meta.gradFn) return Edge{meta.gradFn, meta.outputNr};
-  std::shared_ptr<AccumulateNode> acc = meta.accumulator.lock();
-  if (!acc) {
-    acc = std::make_shared<AccumulateNode>(t.implPtr());
-    meta.accumulator = acc;
-  }
-  return Edge{acc, 0};
+  if (!meta.accumulator) meta.accumulator = std::make_shared<AccumulateNode>(t.implPtr());
+  return Edge{meta.accumulator, 0};
 }
 
 Tensor sumToShape(const Tensor& grad, const IntList& shape) {

@@ -78,6 +78,7 @@ class OpNode : public Node {
 class AccumulateNode : public Node {
  public:
   explicit AccumulateNode(const std::shared_ptr<TensorImpl>& leaf);
+  ~AccumulateNode() override;
   std::vector<Tensor> apply(std::vector<Tensor>&& gradOutputs, bool createGraph) override;
   std::string name() const override { return "AccumulateGrad"; }
   std::weak_ptr<TensorImpl> leaf;

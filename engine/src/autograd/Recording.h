@@ -56,6 +56,9 @@ void notifyBackwardEnd();
 
 /// Called when a backward returns (iteration bookkeeping).
 void noteBackwardReturned();
+/// Leaf accumulators carry a placeholder entry that is not part of the tape.
+void adjustLiveEntries(int64_t delta);
+
 /// Next entry id.
 uint64_t nextEntryId();
 

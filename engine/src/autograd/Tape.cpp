@@ -131,6 +131,8 @@ void pushScopeLiteral(const char* name) {
 
 void restoreScope(ScopeId id) { t_scope = id; }
 
+void adjustLiveEntries(int64_t delta) { g_liveEntries.fetch_add(delta, std::memory_order_relaxed); }
+
 uint64_t nextEntryId() { return g_nextEntryId.fetch_add(1, std::memory_order_relaxed); }
 
 void noteBackwardReturned() { g_backwardReturned.store(true); }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <malloc.h>
 #include <new>
 
 #include "tapedeck/core/Error.h"
@@ -9,12 +10,23 @@
 namespace td {
 namespace {
 std::atomic<int64_t> g_liveStorages{0};
+
+// Training allocates the same large temporaries every step. glibc would hand blocks above
+// its mmap threshold back to the kernel and fault them in again each time; keep them in
+// the heap instead (set once when the engine loads).
+[[maybe_unused]] const bool g_mallocTuned = [] {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  return true;
+}();
 constexpr std::size_t kAlignment = 64;
 }  // namespace
 
 Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device(device) {
   TD_CHECK(device.isCpu(), "allocate", "device ", device.str(), " is not available in this build");
-  if (nbytes > 0) {
+  if (nbytes > 0 && nbytes <= kInlineBytes) {
+    m_data = m_inline;
+  } else if (nbytes > 0) {
     std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
     TD_CHECK(rounded >= nbytes, "allocate", "size of ", nbytes, " bytes overflows");
     m_data = std::aligned_alloc(kAlignment, rounded);
@@ -24,7 +36,7 @@ Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device
 }
 
 Storage::~Storage() {
-  std::free(m_data);
+  if (m_data != m_inline) std::free(m_data);
   g_liveStorages.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -58,35 +58,95 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
   return self;
 }
 
+/// The fast in-place path, taken when autograd has nothing to record (grad mode off, or
+/// neither operand requires grad) and self is contiguous: the kernel writes straight into
+/// self, one pass, no allocation. Observers still see the entry (inplace, output = self).
+bool writesDirectly(const Tensor& self, const Tensor* other) {
+  if (!self.defined() || !self.isContiguous()) return false;
+  if (GradMode::enabled() && (self.requiresGrad() || (other != nullptr && other->requiresGrad()))) return false;
+  if (other != nullptr && (!other->defined() || other->dtype() != self.dtype() || other->device() != self.device()))
+    return false;
+  if (other != nullptr && broadcastShapes(self.shape(), other->shape(), "in-place") != self.shape()) return false;
+  return true;
+}
+
+Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* other, const OpAttrs& attrs) {
+  Tensor kernelInputs[2] = {self, other != nullptr ? expandTo(*other, self.shape()) : Tensor()};
+  std::size_t n = other != nullptr ? 2 : 1;
+  runKernel(op, kernelInputs, n, &self, 1, attrs);
+  self.storage().bumpVersion(name, currentSourceLoc());
+  if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
+    RecordState& state = recordState();
+    state.inplacePending = true;
+    state.inplaceOp = op;
+    state.inplaceTarget = self.id();
+    Tensor recorded[2] = {self, other != nullptr ? *other : Tensor()};
+    recordOp(op, recorded, n, &self, 1, attrs);
+    state.inplacePending = false;
+  }
+  return self;
+}
+
+/// A 0-dim tensor of self's dtype holding `value` (not recorded).
+Tensor scalarLike(const Tensor& self, double value) {
+  Tensor s = allocate({}, self.dtype(), self.device(), "scalar");
+  TD_DISPATCH_ALL(self.dtype(), "scalar", [&] { *s.data<scalar_t>() = static_cast<scalar_t>(value); });
+  return s;
+}
+
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha, SourceLoc loc) {
   ApiScope api(loc);
+  if (writesDirectly(*this, &other) && isFloating(dtype())) {
+    Tensor scaled = alpha == 1.0 ? other : td::mul(other, alpha);
+    return writeDirectly(*this, OpId::Add, "add_", &scaled, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Add, "add_", [&] { return add(*this, alpha == 1.0 ? other : mul(other, alpha)); });
 }
 
 Tensor& Tensor::add_(double value, SourceLoc loc) {
   ApiScope api(loc);
+  {
+    Tensor operand = scalarLike(*this, value);
+    if (writesDirectly(*this, &operand) && isFloating(dtype())) return writeDirectly(*this, OpId::Add, "add_", &operand, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Add, "add_", [&] { return add(*this, value); });
 }
 
 Tensor& Tensor::sub_(const Tensor& other, SourceLoc loc) {
   ApiScope api(loc);
+  {
+    Tensor operand = other;
+    if (writesDirectly(*this, &operand)) return writeDirectly(*this, OpId::Sub, "sub_", &operand, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Sub, "sub_", [&] { return sub(*this, other); });
 }
 
 Tensor& Tensor::mul_(const Tensor& other, SourceLoc loc) {
   ApiScope api(loc);
+  {
+    Tensor operand = other;
+    if (writesDirectly(*this, &operand)) return writeDirectly(*this, OpId::Mul, "mul_", &operand, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Mul, "mul_", [&] { return mul(*this, other); });
 }
 
 Tensor& Tensor::mul_(double value, SourceLoc loc) {
   ApiScope api(loc);
+  {
+    Tensor operand = scalarLike(*this, value);
+    if (writesDirectly(*this, &operand) && isFloating(dtype())) return writeDirectly(*this, OpId::Mul, "mul_", &operand, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Mul, "mul_", [&] { return mul(*this, value); });
 }
 
 Tensor& Tensor::div_(double value, SourceLoc loc) {
   ApiScope api(loc);
+  {
+    Tensor operand = scalarLike(*this, value);
+    if (writesDirectly(*this, &operand) && isFloating(dtype())) return writeDirectly(*this, OpId::Div, "div_", &operand, OpAttrs{});
+  }
   return applyInplace(*this, OpId::Div, "div_", [&] { return div(*this, value); });
 }
 
@@ -96,6 +156,7 @@ Tensor& Tensor::fill_(double value, SourceLoc loc) {
   ApiScope api(loc);
   OpAttrs attrs;
   attrs.scalar = value;
+  if (writesDirectly(*this, nullptr)) return writeDirectly(*this, OpId::Fill, "fill_", nullptr, attrs);
   return applyInplace(*this, OpId::Fill, "fill_", [&] {
     return runUnary(OpId::Fill, *this, allocate(shape(), dtype(), device(), "fill_"), attrs);
   });

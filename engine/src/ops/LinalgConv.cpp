@@ -61,18 +61,24 @@ Tensor matmul(const Tensor& a, const Tensor& b, SourceLoc loc) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, SourceLoc loc) {
   ApiScope api(loc);
-  CompositeScope scope("linear");
   checkDefined(x, "linear", "input");
   checkDefined(weight, "linear", "weight");
+  checkFloating(x, "linear");
   TD_CHECK(weight.dim() == 2, "linear", "weight must be 2-D [out, in], got ", shapeString(weight.shape()));
   TD_CHECK(x.dim() >= 1 && x.size(-1) == weight.shape()[1], "linear", "input of shape ", shapeString(x.shape()),
            " does not match weight of shape ", shapeString(weight.shape()), " (expected last dim ",
            weight.shape()[1], ")");
-  Tensor out = matmul(x, weight.t());
+  TD_CHECK(x.dtype() == weight.dtype(), "linear", "dtypes differ: input ", describe(x), ", weight ", describe(weight));
+  IntList shape(x.shape().begin(), x.shape().end() - 1);
+  shape.push_back(weight.shape()[0]);
+  Tensor out = allocate(shape, x.dtype(), x.device(), "linear");
   if (bias.defined()) {
     TD_CHECK(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "linear", "bias of shape ",
              shapeString(bias.shape()), " does not match weight of shape ", shapeString(weight.shape()));
-    out = add(out, bias);
+    TD_CHECK(bias.dtype() == x.dtype(), "linear", "dtypes differ: input ", describe(x), ", bias ", describe(bias));
+    runAndRecord(OpId::Linear, {x, weight, bias}, {x, weight, bias}, &out, 1, OpAttrs{});
+  } else {
+    runAndRecord(OpId::Linear, {x, weight}, {x, weight}, &out, 1, OpAttrs{});
   }
   return out;
 }

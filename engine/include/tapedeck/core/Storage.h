@@ -39,6 +39,10 @@ class Storage {
   static int64_t liveCount();
 
  private:
+  // Tiny tensors (scalars, 4-element vectors) live inside the Storage object itself:
+  // one allocation fewer per op where per-op overhead matters most.
+  static constexpr std::size_t kInlineBytes = 64;
+  alignas(64) unsigned char m_inline[kInlineBytes];
   void* m_data = nullptr;
   std::size_t m_nbytes = 0;
   Device m_device;

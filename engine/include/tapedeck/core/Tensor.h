@@ -30,7 +30,7 @@ struct AutogradMeta {
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<Node> gradFn;     // null for leaves
   uint32_t outputNr = 0;            // which output of gradFn this tensor is
-  std::weak_ptr<AccumulateNode> accumulator;  // leaves: shared by every op that uses it
+  std::shared_ptr<AccumulateNode> accumulator;  // leaves: shared by every op that uses it (it holds the leaf weakly)
   std::vector<std::pair<int, TensorHook>> hooks;  // leaves only; non-leaf hooks live on gradFn
   bool isView = false;              // shares storage with a tensor it was derived from
 };

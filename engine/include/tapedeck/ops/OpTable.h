@@ -27,6 +27,8 @@
   X(Tanh, "tanh", 1, true, "Tanh")                                                                 \
   X(Sigmoid, "sigmoid", 1, true, "Sigmoid")                                                        \
   X(Relu, "relu", 1, true, "Relu")              /* any numeric dtype */                            \
+  /* ReluBackward(grad, result): out = grad where result > 0, else 0 (same shapes, float). */     \
+  X(ReluBackward, "relu_backward", 2, true, "")                                                    \
   X(Erf, "erf", 1, true, "Erf")                                                                    \
   X(Softplus, "softplus", 1, true, "Softplus")  /* log(1 + exp(scalar x)) / scalar; x above scalar2 */\
   X(Clamp, "clamp", 1, true, "Clip")            /* scalar=min if hasMin, scalar2=max if hasMax */  \
@@ -67,6 +69,9 @@
   X(Argmin, "argmin", 1, false, "ArgMin")                                                          \
   /* Matmul: a [..., M, K], b [..., K, N], batch dims expanded alike; out [..., M, N]. */         \
   X(Matmul, "matmul", 2, true, "MatMul")                                                           \
+  /* Linear: x [..., in] (last dim contiguous or not), w [out, in], optional bias [out];           \
+     out [..., out] = x @ wᵀ + bias. A primitive so the weight's gradient is born contiguous. */  \
+  X(Linear, "linear", -1, true, "Gemm")                                                            \
   /* Conv2d: x [N,C,H,W], w [O,C/groups,kH,kW]; ints = {sH,sW,pH,pW,dH,dW}; groups. */            \
   X(Conv2d, "conv2d", 2, true, "Conv")                                                             \
   /* Conv2dBackwardInput(grad [N,O,oH,oW], w): out = grad wrt x, shape ints2. Same ints. */        \

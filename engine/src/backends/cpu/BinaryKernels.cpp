@@ -25,6 +25,27 @@ void checkBinary(const KernelContext& ctx, bool boolOut) {
 /// out[i] = f(a[i], b[i]) with out, a and b of type T.
 template <typename T, typename F>
 void zipInto(const KernelContext& ctx, F f) {
+  // A broadcast scalar operand (every stride 0): a flat loop with the value in a register.
+  const Tensor& out = ctx.out();
+  const Tensor& a = ctx.in(0);
+  const Tensor& b = ctx.in(1);
+  auto allZero = [](const Tensor& t) {
+    for (int64_t s : t.strides())
+      if (s != 0) return false;
+    return t.dim() > 0;
+  };
+  if (out.isContiguous() && a.isContiguous() && allZero(b)) {
+    const T s = *b.data<T>();
+    parallelForEachElement(out.shape(), [f, s](T& o, const T& x) { o = f(x, s); }, strided<T>(out),
+                           strided<const T>(a));
+    return;
+  }
+  if (out.isContiguous() && b.isContiguous() && allZero(a)) {
+    const T s = *a.data<T>();
+    parallelForEachElement(out.shape(), [f, s](T& o, const T& x) { o = f(s, x); }, strided<T>(out),
+                           strided<const T>(b));
+    return;
+  }
   parallelForEachElement(
       ctx.out().shape(), [f](T& o, const T& a, const T& b) { o = f(a, b); }, strided<T>(ctx.out()),
       strided<const T>(ctx.in(0)), strided<const T>(ctx.in(1)));
@@ -148,6 +169,13 @@ void geKernel(const KernelContext& ctx) {
   compareKernel(ctx, [](auto a, auto b) { return a >= b; });
 }
 
+void reluBackwardKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_DISPATCH_FLOATING(ctx.out().dtype(), "relu_backward", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t g, scalar_t r) { return r > scalar_t(0) ? g : scalar_t(0); });
+  });
+}
+
 void whereKernel(const KernelContext& ctx) {
   const Tensor& out = ctx.out();
   const Tensor& cond = ctx.in(0);
@@ -166,6 +194,7 @@ void whereKernel(const KernelContext& ctx) {
 }  // namespace
 
 TD_REGISTER_KERNEL(CPU, Add, addKernel);
+TD_REGISTER_KERNEL(CPU, ReluBackward, reluBackwardKernel);
 TD_REGISTER_KERNEL(CPU, Sub, subKernel);
 TD_REGISTER_KERNEL(CPU, Mul, mulKernel);
 TD_REGISTER_KERNEL(CPU, Div, divKernel);

@@ -193,6 +193,38 @@ void matmulKernel(const KernelContext& ctx) {
 
 }  // namespace
 
+/// out [M, N] = x [M, K] @ w[N, K]ᵀ (+ bias [N] on every row); x's leading dims are M.
+template <typename T>
+void linearTyped(const KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  const Tensor& w = ctx.in(1);
+  Tensor& out = ctx.out();
+  const int64_t K = w.shape()[1], N = w.shape()[0];
+  const int64_t M = K == 0 ? out.numel() / std::max<int64_t>(N, 1) : x.numel() / K;
+  std::vector<T> xScratch, wScratch;
+  const T* xd = cpu::detail::contiguousData(x, xScratch);
+  // A transposed weight (w = vᵀ of a contiguous v) is handed to BLAS as is.
+  bool wTransposed = w.dim() == 2 && w.stride(0) == 1 && w.stride(1) == N;
+  const T* wd = wTransposed ? w.data<T>() : cpu::detail::contiguousData(w, wScratch);
+  T* o = out.data<T>();
+  T beta = T(0);
+  if (ctx.numInputs > 2) {
+    std::vector<T> bScratch;
+    const T* b = cpu::detail::contiguousData(ctx.in(2), bScratch);
+    for (int64_t i = 0; i < M; ++i) std::copy(b, b + N, o + i * N);
+    beta = T(1);
+  }
+  if (wTransposed)
+    cpu::detail::gemm(false, false, M, N, K, T(1), xd, K, wd, N, beta, o, N);
+  else
+    cpu::detail::gemm(false, true, M, N, K, T(1), xd, K, wd, K, beta, o, N);
+}
+
+void linearKernel(const KernelContext& ctx) {
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "linear", [&] { linearTyped<scalar_t>(ctx); });
+}
+
 TD_REGISTER_KERNEL(CPU, Matmul, matmulKernel);
+TD_REGISTER_KERNEL(CPU, Linear, linearKernel);
 
 }  // namespace td
