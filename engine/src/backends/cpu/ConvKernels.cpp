@@ -2,6 +2,7 @@
 // attrs.ints = {sH, sW, pH, pW, dH, dW}; attrs.groups. float32 and float64.
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "CpuLoops.h"
@@ -49,6 +50,15 @@ ConvGeometry makeGeometry(const char* name, const OpAttrs& attrs, const IntList&
   return g;
 }
 
+/// The output columns ox whose input column ix = ox*sW + off lies inside [0, W).
+inline std::pair<int64_t, int64_t> validColumns(int64_t off, int64_t sW, int64_t W, int64_t oW) {
+  int64_t lo = off >= 0 ? 0 : (-off + sW - 1) / sW;
+  int64_t hi = W - 1 - off < 0 ? 0 : (W - 1 - off) / sW + 1;
+  lo = std::min(lo, oW);
+  hi = std::max(lo, std::min(hi, oW));
+  return {lo, hi};
+}
+
 /// col [Cg*kH*kW, oH*oW] from one group's input planes x [Cg, H, W]; padding reads 0.
 template <typename T>
 void im2col(const ConvGeometry& g, const T* x, T* col) {
@@ -58,6 +68,8 @@ void im2col(const ConvGeometry& g, const T* x, T* col) {
       for (int64_t kx = 0; kx < g.kW; ++kx) {
         T* row = col + ((c * g.kH + ky) * g.kW + kx) * L;
         const T* plane = x + c * g.H * g.W;
+        const int64_t off = kx * g.dW - g.pW;
+        const auto [lo, hi] = validColumns(off, g.sW, g.W, g.oW);
         for (int64_t oy = 0; oy < g.oH; ++oy) {
           const int64_t iy = oy * g.sH - g.pH + ky * g.dH;
           T* dst = row + oy * g.oW;
@@ -65,10 +77,13 @@ void im2col(const ConvGeometry& g, const T* x, T* col) {
             std::fill(dst, dst + g.oW, T(0));
             continue;
           }
-          for (int64_t ox = 0; ox < g.oW; ++ox) {
-            const int64_t ix = ox * g.sW - g.pW + kx * g.dW;
-            dst[ox] = (ix >= 0 && ix < g.W) ? plane[iy * g.W + ix] : T(0);
-          }
+          const T* src = plane + iy * g.W + off;
+          std::fill(dst, dst + lo, T(0));
+          if (g.sW == 1)
+            std::copy(src + lo, src + hi, dst + lo);
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sW];
+          std::fill(dst + hi, dst + g.oW, T(0));
         }
       }
 }
@@ -82,14 +97,17 @@ void col2imAdd(const ConvGeometry& g, const T* col, T* x) {
       for (int64_t kx = 0; kx < g.kW; ++kx) {
         const T* row = col + ((c * g.kH + ky) * g.kW + kx) * L;
         T* plane = x + c * g.H * g.W;
+        const int64_t off = kx * g.dW - g.pW;
+        const auto [lo, hi] = validColumns(off, g.sW, g.W, g.oW);
         for (int64_t oy = 0; oy < g.oH; ++oy) {
           const int64_t iy = oy * g.sH - g.pH + ky * g.dH;
           if (iy < 0 || iy >= g.H) continue;
           const T* src = row + oy * g.oW;
-          for (int64_t ox = 0; ox < g.oW; ++ox) {
-            const int64_t ix = ox * g.sW - g.pW + kx * g.dW;
-            if (ix >= 0 && ix < g.W) plane[iy * g.W + ix] += src[ox];
-          }
+          T* dst = plane + iy * g.W + off;
+          if (g.sW == 1)
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.sW] += src[ox];
         }
       }
 }

@@ -59,6 +59,33 @@ void maxPool(const KernelContext& ctx) {
   int64_t* idx = indices.data<int64_t>();
   const T lowest = std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
 
+  // The common 2×2, stride-2 window without padding: four loads, same rules as below.
+  if (g.kH == 2 && g.kW == 2 && g.sH == 2 && g.sW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 &&
+      2 * g.oH <= g.H && 2 * g.oW <= g.W) {
+    for (int64_t p = 0; p < g.planes; ++p) {
+      const T* plane = x + p * g.H * g.W;
+      T* yRow = y + p * g.oH * g.oW;
+      int64_t* iRow = idx + p * g.oH * g.oW;
+      for (int64_t oy = 0; oy < g.oH; ++oy)
+        for (int64_t ox = 0; ox < g.oW; ++ox) {
+          const int64_t base = 2 * oy * g.W + 2 * ox;
+          const int64_t candidates[4] = {base, base + 1, base + g.W, base + g.W + 1};
+          T best = plane[base];
+          int64_t bestIndex = base;
+          for (int k = 1; k < 4; ++k) {
+            const T v = plane[candidates[k]];
+            if (v > best || isNan(v)) {
+              best = v;
+              bestIndex = candidates[k];
+            }
+          }
+          yRow[oy * g.oW + ox] = best;
+          iRow[oy * g.oW + ox] = bestIndex;
+        }
+    }
+    return;
+  }
+
   for (int64_t p = 0; p < g.planes; ++p) {
     const T* plane = x + p * g.H * g.W;
     for (int64_t oy = 0; oy < g.oH; ++oy) {

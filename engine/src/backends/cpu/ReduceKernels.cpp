@@ -98,6 +98,53 @@ void fullSumChunked(const Tensor& in, const Tensor& out) {
   });
 }
 
+/// Sums over trailing reduced dims of a contiguous input: each contiguous block is summed
+/// in a register (the loop vectorises), then leading reduced dims, if any, are summed over
+/// the block sums. Returns false when the trailing block is too small to be worth it.
+bool trailingBlockSum(const Tensor& in, const IntList& dims, const Tensor& out) {
+  const int64_t rank = in.dim();
+  int64_t trailing = 0;
+  while (trailing < static_cast<int64_t>(dims.size()) && dims[dims.size() - 1 - trailing] == rank - 1 - trailing)
+    ++trailing;
+  if (trailing == 0) return false;
+  int64_t block = 1;
+  for (int64_t d = rank - trailing; d < rank; ++d) block *= in.shape()[d];
+  if (block < 8) return false;
+  const int64_t blocks = in.numel() / block;
+  IntList leading(in.shape().begin(), in.shape().begin() + (rank - trailing));
+  IntList leadingDims(dims.begin(), dims.end() - trailing);
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), "sum", [&] {
+    using Acc = std::conditional_t<std::is_integral_v<scalar_t>, uint64_t, double>;
+    const scalar_t* data = in.data<scalar_t>();
+    std::vector<Acc> partial(static_cast<std::size_t>(blocks));
+    const int64_t grain = std::max<int64_t>(1, cpu::detail::kElementwiseGrain / block);
+    ::td::detail::parallelFor(0, blocks, grain, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const scalar_t* p = data + b * block;
+        Acc acc = Acc(0);
+        for (int64_t i = 0; i < block; ++i) acc += static_cast<Acc>(p[i]);
+        partial[static_cast<std::size_t>(b)] = acc;
+      }
+    });
+    scalar_t* result = out.data<scalar_t>();
+    if (leadingDims.empty()) {
+      for (int64_t b = 0; b < blocks; ++b) result[b] = static_cast<scalar_t>(partial[static_cast<std::size_t>(b)]);
+      return;
+    }
+    IntList kept = leading;
+    for (int64_t d : leadingDims) kept[d] = 1;
+    IntList outStrides = cpu::detail::rowMajorStrides(kept);
+    for (int64_t d : leadingDims) outStrides[d] = 0;
+    std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc(0));
+    IntList partialStrides = cpu::detail::rowMajorStrides(leading);
+    forEachElement(
+        leading, [](Acc& a, const Acc& x) { a += x; }, strided(acc.data(), outStrides),
+        strided<const Acc>(partial.data(), partialStrides));
+    for (int64_t i = 0; i < out.numel(); ++i) result[i] = static_cast<scalar_t>(acc[static_cast<std::size_t>(i)]);
+  });
+  return true;
+}
+
 void sumKernel(const KernelContext& ctx) {
   const Tensor& in = ctx.in(0);
   const Tensor& out = ctx.out();
@@ -112,6 +159,8 @@ void sumKernel(const KernelContext& ctx) {
     fullSumChunked(in, out);
     return;
   }
+  if (in.dim() > 0 && in.isContiguous() && in.dtype() != DType::Bool && trailingBlockSum(in, ctx.attrs.ints, out))
+    return;
 
   switch (in.dtype()) {
     case DType::Float32: {
