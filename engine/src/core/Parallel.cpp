@@ -122,10 +122,18 @@ class Pool {
 
 }  // namespace
 
+// The threading arrangement: OpenBLAS always runs single-threaded on whichever thread
+// calls it; the engine's pool is the only source of parallelism (GEMMs are split into
+// fixed row chunks, see MatmulKernels.cpp). So the pthread OpenBLAS never runs its own
+// threads inside ours, and no result depends on the thread count.
+[[maybe_unused]] const bool g_blasSingleThreaded = [] {
+  openblas_set_num_threads(1);
+  return true;
+}();
+
 void setNumThreads(int threads) {
   TD_CHECK(threads > 0, "set_num_threads", "expected a positive number of threads, got ", threads);
   Pool::instance().setThreads(threads);
-  openblas_set_num_threads(threads);
 }
 
 int getNumThreads() { return Pool::instance().threads(); }

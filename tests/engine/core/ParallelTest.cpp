@@ -27,11 +27,24 @@ TEST(Parallel, ResultsAreBitwiseIdenticalForAnyThreadCount) {
   td::manualSeed(3);
   td::Tensor x = td::randn({517, 613});  // not a multiple of the chunk size
   td::Tensor y = td::randn({517, 613});
+  td::Tensor image = td::randn({4, 6, 48, 40});
+  td::Tensor tall = td::randn({2100, 300});  // large enough for a GEMM split by rows
+  td::Tensor wide = td::randn({300, 330});
+  td::Tensor weight = td::randn({8, 6, 3, 3});
   auto run = [&] {
     td::Tensor e = td::exp(x);
     td::Tensor s = td::add(e, y);
     td::Tensor t = x.t().contiguous();  // strided copy
-    return std::vector<td::Tensor>{e, s, t, td::sum(s), td::sum(x.to(td::DType::Float64)), td::mul(x.t(), 2.0)};
+    // conv (im2col/col2im split by channel), pooling (split by plane), sums over trailing dims
+    td::Tensor w = weight.detach().setRequiresGrad();
+    td::Tensor im = image.detach().setRequiresGrad();
+    td::Tensor pooled = td::maxPool2d(td::relu(td::conv2d(im, w, td::Tensor(), {1, 1}, {1, 1})), {2, 2});
+    td::Tensor pooled3 = td::maxPool2d(image, {3, 3}, {2, 2}, {1, 1});
+    td::sum(td::mul(pooled, pooled)).backward();
+    return std::vector<td::Tensor>{e, s, t, td::sum(s), td::sum(x.to(td::DType::Float64)), td::mul(x.t(), 2.0),
+                                   pooled.detach(), pooled3, td::sum(image, {0, 2, 3}), w.grad(), im.grad(),
+                                   td::matmul(tall, wide), td::matmul(tall.to(td::DType::Float64),
+                                                                      wide.to(td::DType::Float64))};
   };
   td::setNumThreads(1);
   std::vector<td::Tensor> serial = run();

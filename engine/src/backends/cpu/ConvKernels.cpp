@@ -7,6 +7,7 @@
 
 #include "CpuLoops.h"
 #include "tapedeck/backends/Backend.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace td {
 namespace {
@@ -63,7 +64,10 @@ inline std::pair<int64_t, int64_t> validColumns(int64_t off, int64_t sW, int64_t
 template <typename T>
 void im2col(const ConvGeometry& g, const T* x, T* col) {
   const int64_t L = g.L();
-  for (int64_t c = 0; c < g.Cg; ++c)
+  // Channels are independent: split them across the pool (BLAS runs later, on the caller).
+  const int64_t grain = std::max<int64_t>(1, cpu::detail::kElementwiseGrain / std::max<int64_t>(1, g.kH * g.kW * L));
+  ::td::detail::parallelFor(0, g.Cg, grain, [&](int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c)
     for (int64_t ky = 0; ky < g.kH; ++ky)
       for (int64_t kx = 0; kx < g.kW; ++kx) {
         T* row = col + ((c * g.kH + ky) * g.kW + kx) * L;
@@ -86,13 +90,17 @@ void im2col(const ConvGeometry& g, const T* x, T* col) {
           std::fill(dst + hi, dst + g.oW, T(0));
         }
       }
+  });
 }
 
 /// The adjoint of im2col: adds col's entries back into x [Cg, H, W].
 template <typename T>
 void col2imAdd(const ConvGeometry& g, const T* col, T* x) {
   const int64_t L = g.L();
-  for (int64_t c = 0; c < g.Cg; ++c)
+  // Each channel adds into its own plane only, so channels split across the pool safely.
+  const int64_t grain = std::max<int64_t>(1, cpu::detail::kElementwiseGrain / std::max<int64_t>(1, g.kH * g.kW * L));
+  ::td::detail::parallelFor(0, g.Cg, grain, [&](int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c)
     for (int64_t ky = 0; ky < g.kH; ++ky)
       for (int64_t kx = 0; kx < g.kW; ++kx) {
         const T* row = col + ((c * g.kH + ky) * g.kW + kx) * L;
@@ -110,6 +118,7 @@ void col2imAdd(const ConvGeometry& g, const T* col, T* x) {
             for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.sW] += src[ox];
         }
       }
+  });
 }
 
 template <typename T>

@@ -11,6 +11,7 @@
 
 #include "CpuLoops.h"
 #include "tapedeck/backends/Backend.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace td {
 namespace cpu::detail {
@@ -28,20 +29,49 @@ void scaleOrZero(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 }
 }  // namespace
 
+namespace {
+/// Rows of C per BLAS call when a GEMM is split across the pool. OpenBLAS's AVX2/AVX-512
+/// kernels round differently for a row slice than for the whole matrix, so the split
+/// depends only on the problem's size, never on the thread count: each element of C comes
+/// from the same call for any setNumThreads (tested bitwise). 1024 rows keeps the cost of
+/// packing B once per chunk near 1%.
+constexpr int64_t kGemmRowChunk = 1024;
+constexpr int64_t kGemmSplitWork = int64_t(1) << 26;  // M*N*K above which a GEMM is split
+
+template <typename T, typename Call>
+void splitRows(bool transA, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, T* C, int64_t ldc,
+               Call&& call) {
+  if (M <= kGemmRowChunk || M * N * K < kGemmSplitWork) {
+    call(M, A, C);
+    return;
+  }
+  // BLAS itself runs single-threaded (see Parallel.cpp); the engine's pool runs the chunks.
+  ::td::detail::parallelFor(0, M, kGemmRowChunk, [&](int64_t r0, int64_t r1) {
+    call(r1 - r0, transA ? A + r0 : A + r0 * lda, C + r0 * ldc);
+  });
+}
+}  // namespace
+
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scaleOrZero(M, N, beta, C, ldc);
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, toBlasInt(M),
-              toBlasInt(N), toBlasInt(K), alpha, A, toBlasInt(lda), B, toBlasInt(ldb), beta, C, toBlasInt(ldc));
+  splitRows(transA, M, N, K, A, lda, C, ldc, [&](int64_t rows, const float* a, float* c) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                toBlasInt(rows), toBlasInt(N), toBlasInt(K), alpha, a, toBlasInt(lda), B, toBlasInt(ldb), beta, c,
+                toBlasInt(ldc));
+  });
 }
 
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
           const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scaleOrZero(M, N, beta, C, ldc);
-  cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, toBlasInt(M),
-              toBlasInt(N), toBlasInt(K), alpha, A, toBlasInt(lda), B, toBlasInt(ldb), beta, C, toBlasInt(ldc));
+  splitRows(transA, M, N, K, A, lda, C, ldc, [&](int64_t rows, const double* a, double* c) {
+    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                toBlasInt(rows), toBlasInt(N), toBlasInt(K), alpha, a, toBlasInt(lda), B, toBlasInt(ldb), beta, c,
+                toBlasInt(ldc));
+  });
 }
 
 }  // namespace cpu::detail

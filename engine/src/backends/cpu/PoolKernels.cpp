@@ -10,6 +10,7 @@
 
 #include "CpuLoops.h"
 #include "tapedeck/backends/Backend.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace td {
 namespace {
@@ -58,11 +59,14 @@ void maxPool(const KernelContext& ctx) {
   T* y = values.data<T>();
   int64_t* idx = indices.data<int64_t>();
   const T lowest = std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+  // Planes are independent; each is done whole by one thread.
+  const int64_t planeGrain = std::max<int64_t>(1, cpu::detail::kElementwiseGrain / std::max<int64_t>(1, g.H * g.W));
 
   // The common 2×2, stride-2 window without padding: four loads, same rules as below.
   if (g.kH == 2 && g.kW == 2 && g.sH == 2 && g.sW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 &&
       2 * g.oH <= g.H && 2 * g.oW <= g.W) {
-    for (int64_t p = 0; p < g.planes; ++p) {
+    ::td::detail::parallelFor(0, g.planes, planeGrain, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
       const T* plane = x + p * g.H * g.W;
       T* yRow = y + p * g.oH * g.oW;
       int64_t* iRow = idx + p * g.oH * g.oW;
@@ -83,10 +87,12 @@ void maxPool(const KernelContext& ctx) {
           iRow[oy * g.oW + ox] = bestIndex;
         }
     }
+    });
     return;
   }
 
-  for (int64_t p = 0; p < g.planes; ++p) {
+  ::td::detail::parallelFor(0, g.planes, planeGrain, [&](int64_t p0, int64_t p1) {
+  for (int64_t p = p0; p < p1; ++p) {
     const T* plane = x + p * g.H * g.W;
     for (int64_t oy = 0; oy < g.oH; ++oy) {
       // As PyTorch: the window clipped to the input (padding never wins), first max wins,
@@ -113,6 +119,7 @@ void maxPool(const KernelContext& ctx) {
       }
     }
   }
+  });
 }
 
 /// One average-pooling window clipped to the input, and its divisor as PyTorch computes
