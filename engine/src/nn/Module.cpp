@@ -204,11 +204,11 @@ void Module::renameTensors(const std::string& prefix) {
 
 // --- traversal ---------------------------------------------------------------------
 
-std::vector<std::pair<std::string, Tensor>> Module::namedParameters(bool recurse) const {
+std::vector<std::pair<std::string, Tensor>> Module::namedTensors(TensorList Module::*list, bool recurse) const {
   std::vector<std::pair<std::string, Tensor>> out;
   std::unordered_set<const TensorImpl*> seen;
   auto collect = [&](const std::string& prefix, const Module& m) {
-    for (const auto& [name, tensor] : m.m_parameters)
+    for (const auto& [name, tensor] : m.*list)
       if (tensor.defined() && seen.insert(tensor.impl()).second) out.emplace_back(join(prefix, name), tensor);
   };
   if (!recurse) {
@@ -218,6 +218,10 @@ std::vector<std::pair<std::string, Tensor>> Module::namedParameters(bool recurse
   std::unordered_set<const Module*> memo;
   visitModules(*this, "", &memo, collect);
   return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::namedParameters(bool recurse) const {
+  return namedTensors(&Module::m_parameters, recurse);
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -227,19 +231,7 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::namedBuffers(bool recurse) const {
-  std::vector<std::pair<std::string, Tensor>> out;
-  std::unordered_set<const TensorImpl*> seen;
-  auto collect = [&](const std::string& prefix, const Module& m) {
-    for (const auto& [name, tensor] : m.m_buffers)
-      if (tensor.defined() && seen.insert(tensor.impl()).second) out.emplace_back(join(prefix, name), tensor);
-  };
-  if (!recurse) {
-    collect("", *this);
-    return out;
-  }
-  std::unordered_set<const Module*> memo;
-  visitModules(*this, "", &memo, collect);
-  return out;
+  return namedTensors(&Module::m_buffers, recurse);
 }
 
 std::vector<std::pair<std::string, ModulePtr>> Module::namedModules() {

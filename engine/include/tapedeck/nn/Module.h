@@ -131,8 +131,12 @@ class Module : public std::enable_shared_from_this<Module> {
   std::string m_name;
   Module* m_parent = nullptr;
   bool m_training = true;
-  std::vector<std::pair<std::string, Tensor>> m_parameters;
-  std::vector<std::pair<std::string, Tensor>> m_buffers;
+  using TensorList = std::vector<std::pair<std::string, Tensor>>;
+  /// Parameters or buffers (`list`) of this module, or of the subtree, each tensor once.
+  TensorList namedTensors(TensorList Module::*list, bool recurse) const;
+
+  TensorList m_parameters;
+  TensorList m_buffers;
   std::vector<std::pair<std::string, ModulePtr>> m_children;
   std::vector<std::pair<int, PreHook>> m_preHooks;
   std::vector<std::pair<int, Hook>> m_hooks;

@@ -3,6 +3,7 @@
 // at once (dims coalesced, a flat fast path when every operand is contiguous),
 // contiguity helpers, a numeric dtype dispatch and the BLAS GEMM wrapper.
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -198,6 +199,15 @@ void parallelForEachElement(const IntList& shape, Fn&& fn, Strided<T>... operand
     part[0] = e - b;
     forEachElement(part, fn, Strided<T>{operands.data + b * operands.strides[0], operands.strides}...);
   });
+}
+
+/// NaN test that is false for integer types (kernels shared by all dtypes use it).
+template <typename T>
+inline bool isNan(T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::isnan(x);
+  else
+    return false;
 }
 
 /// Value conversion as Tapedeck defines it: to bool is `value != 0`; float to int64

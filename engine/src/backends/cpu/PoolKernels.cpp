@@ -37,13 +37,7 @@ PoolGeometry makeGeometry(const char* name, const IntList& ints, const IntList& 
   return g;
 }
 
-template <typename T>
-bool isNan(T x) {
-  if constexpr (std::is_floating_point_v<T>)
-    return std::isnan(x);
-  else
-    return false;
-}
+using cpu::detail::isNan;
 
 template <typename T>
 void maxPool(const KernelContext& ctx) {

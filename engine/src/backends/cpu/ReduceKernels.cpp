@@ -17,13 +17,7 @@ namespace {
 using cpu::detail::forEachElement;
 using cpu::detail::strided;
 
-template <typename T>
-bool isNan(T x) {
-  if constexpr (std::is_floating_point_v<T>)
-    return std::isnan(x);
-  else
-    return false;
-}
+using cpu::detail::isNan;
 
 /// Where each input element accumulates: the output's strides over the input's dims
 /// as if keepdim, with stride 0 along the reduced dims.
