@@ -10,11 +10,12 @@ using namespace detail;
 
 namespace {
 
-Tensor unary(OpId op, const Tensor& x, bool floatingOnly, const OpAttrs& attrs = {}) {
+Tensor unary(OpId op, const Tensor& input, bool floatingOnly, const OpAttrs& attrs = {}) {
   const char* name = opName(op).data();
-  checkDefined(x, name, "input");
-  if (floatingOnly) checkFloating(x, name);
-  else TD_CHECK(x.dtype() != DType::Bool, name, "expected a numeric tensor, got ", describe(x));
+  checkDefined(input, name, "input");
+  // As PyTorch: exp, log, sigmoid, ... of an integer or bool tensor compute in float32.
+  Tensor x = floatingOnly && !isFloating(input.dtype()) ? castTo(input, DType::Float32) : input;
+  if (!floatingOnly) TD_CHECK(x.dtype() != DType::Bool, name, "expected a numeric tensor, got ", describe(x));
   return runUnary(op, x, allocate(x.shape(), x.dtype(), x.device(), name), attrs);
 }
 

@@ -193,8 +193,11 @@ TEST(Errors, DtypeMismatches) {
   EXPECT_THAT(message, AllOf(HasSubstr("gather"), HasSubstr("float32"), HasSubstr(at(line))));
 
   const int line2 = __LINE__ + 1;
-  std::string message2 = errorFrom([] { return td::exp(td::ones({2}, td::DType::Bool)); });
-  EXPECT_THAT(message2, AllOf(HasSubstr("exp"), HasSubstr("bool"), HasSubstr(at(line2))));
+  std::string message2 = errorFrom([] { return td::matmul(td::ones({2, 2}), td::ones({2, 2}, td::DType::Float64)); });
+  EXPECT_THAT(message2, AllOf(HasSubstr("matmul"), HasSubstr("float64"), HasSubstr(at(line2))));
+  // Transcendental ops of integer and bool tensors compute in float32, as in PyTorch.
+  EXPECT_EQ(td::exp(td::ones({2}, td::DType::Bool)).dtype(), td::DType::Float32);
+  EXPECT_NEAR(td::sqrt(td::full({1}, 4.0, td::DType::Int64)).item(), 2.0, 1e-6);
 
   const int line3 = __LINE__ + 1;
   std::string message3 = errorFrom([] { return td::zeros({2}, td::DType::Int64).setRequiresGrad(); });
