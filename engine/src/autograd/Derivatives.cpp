@@ -107,7 +107,8 @@ constexpr DerivativeRow kRows[] = {
        return {mul(c.grad(), mul(pow(c.input(0), p - 1.0), p))};)},
     {OpId::Fill, "zeros (the old values no longer matter)", kNone, false, true, F(return {zerosLike(c.grad())};)},
     {OpId::Add, "grad, grad", kNone, false, true,
-     F(return {sumToShape(c.grad(), c.inputShape(0)), sumToShape(c.grad(), c.inputShape(1))};)},
+     F(Tensor gb = c.attrs().hasAlpha ? mul(c.grad(), c.attrs().scalar) : c.grad();
+       return {sumToShape(c.grad(), c.inputShape(0)), sumToShape(gb, c.inputShape(1))};)},
     {OpId::Sub, "grad, -grad", kNone, false, true,
      F(return {sumToShape(c.grad(), c.inputShape(0)), c.needs(1) ? sumToShape(neg(c.grad()), c.inputShape(1)) : Tensor()};)},
     {OpId::Mul, "grad * b, grad * a", kIn0 | kIn1, false, true,
@@ -149,6 +150,10 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Slice, "zeros with grad in the slice", kNone, false, true,
      F(const OpAttrs& a = c.attrs();
        return {sliceBackward(c.grad(), c.inputShape(0), a.dim, a.start, a.end, a.step)};)},
+    {OpId::Split, "cat(grads, dim)  (zeros for pieces that got none)", kNone, false, true,
+     F(std::vector<Tensor> parts(c.numGrads());
+       for (std::size_t k = 0; k < parts.size(); ++k) parts[k] = c.grad(k);
+       return {cat(parts, c.attrs().dim)};)},
     {OpId::SliceBackward, "grad sliced", kNone, false, true,
      F(const OpAttrs& a = c.attrs(); return {c.grad().slice(a.dim, a.start, a.end, a.step)};)},
     {OpId::Sum, "grad broadcast to the input's shape", kNone, false, true,

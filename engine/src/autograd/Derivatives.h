@@ -15,6 +15,7 @@ class GradContext {
  public:
   GradContext(OpNode& node, std::vector<Tensor>& grads) : m_node(node), m_grads(grads) {}
   const Tensor& grad(std::size_t i = 0) const { return m_grads[i]; }
+  std::size_t numGrads() const { return m_grads.size(); }
   /// Saved input `i` (the row must save it).
   Tensor input(std::size_t i) const;
   /// Saved output 0 (the row must save it).

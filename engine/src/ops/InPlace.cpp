@@ -99,8 +99,10 @@ Tensor scalarLike(const Tensor& self, double value) {
 Tensor& Tensor::add_(const Tensor& other, double alpha, SourceLoc loc) {
   ApiScope api(loc);
   if (writesDirectly(*this, &other) && isFloating(dtype())) {
-    Tensor scaled = alpha == 1.0 ? other : td::mul(other, alpha);
-    return writeDirectly(*this, OpId::Add, "add_", &scaled, OpAttrs{});
+    OpAttrs attrs;
+    attrs.hasAlpha = alpha != 1.0;
+    attrs.scalar = alpha;
+    return writeDirectly(*this, OpId::Add, "add_", &other, attrs);
   }
   return applyInplace(*this, OpId::Add, "add_", [&] { return add(*this, alpha == 1.0 ? other : mul(other, alpha)); });
 }

@@ -307,12 +307,24 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim, SourceLoc loc) {
 std::vector<Tensor> split(const Tensor& x, int64_t splitSize, int64_t dim, SourceLoc loc) {
   ApiScope api(loc);
   checkDefined(x, "split", "input");
+  TD_CHECK(x.dim() > 0, "split", "cannot split a 0-dim tensor");
   TD_CHECK(splitSize > 0, "split", "split_size must be positive, got ", splitSize);
   int64_t w = wrapDim(dim, x, "split");
-  std::vector<Tensor> out;
   int64_t size = x.shape()[w];
-  for (int64_t s = 0; s < size || (size == 0 && out.empty()); s += splitSize)
-    out.push_back(x.narrow(w, s, std::min(splitSize, size - s)));
+  // One Split entry with a view per piece: its backward is a single cat, however many
+  // pieces there are (a slice per piece would make backward quadratic in their number).
+  OpAttrs attrs;
+  attrs.dim = w;
+  std::vector<Tensor> out;
+  for (int64_t s = 0; s < size || (size == 0 && out.empty()); s += splitSize) {
+    int64_t length = std::min(splitSize, size - s);
+    IntList shape = x.shape();
+    shape[w] = length;
+    out.push_back(makeView(x, shape, x.strides(), x.offset() + s * x.strides()[w]));
+    if (x.impl()->autograd || Tape::hasObservers()) out.back().impl()->meta().isView = true;
+    attrs.ints.push_back(length);
+  }
+  recordOp(OpId::Split, &x, 1, out.data(), out.size(), attrs);
   return out;
 }
 

@@ -35,7 +35,7 @@
   X(PowScalar, "pow_scalar", 1, true, "Pow")    /* x ** scalar */                                  \
   X(Fill, "fill", 1, true, "ConstantOfShape")   /* out: input's shape/dtype, every value = scalar */\
   /* Binary elementwise: inputs already expanded (stride 0) to out's shape, same dtype as out. */ \
-  X(Add, "add", 2, true, "Add")                                                                    \
+  X(Add, "add", 2, true, "Add")                 /* with hasAlpha: a + scalar * b */                \
   X(Sub, "sub", 2, true, "Sub")                                                                    \
   X(Mul, "mul", 2, true, "Mul")                                                                    \
   X(Div, "div", 2, true, "Div")                                                                    \
@@ -59,6 +59,8 @@
   X(Permute, "permute", 1, true, "Transpose")   /* ints = permutation */                           \
   X(Expand, "expand", 1, true, "Expand")        /* ints = new shape */                             \
   X(Slice, "slice", 1, true, "Slice")           /* dim, start, end, step */                        \
+  /* Split: outputs are consecutive views along dim of lengths ints (split, chunk, unbind). */   \
+  X(Split, "split", 1, true, "Split")                                                              \
   /* SliceBackward: out (shape ints) is zero except out.slice(dim,start,end,step) = input. */      \
   X(SliceBackward, "slice_backward", 1, true, "Pad")                                               \
   /* Reductions over ints (sorted, unique, non-empty) of input; keepdim decides out's rank. */    \
@@ -144,6 +146,7 @@ struct OpAttrs {
   bool hasMax = false;
   bool ceilMode = false;
   bool countIncludePad = true;
+  bool hasAlpha = false;  // Add: out = a + scalar * b (in-place add_ with alpha, one pass)
 };
 
 }  // namespace td

@@ -79,6 +79,13 @@ T wrapping(T a, T b, Op op) {
 
 void addKernel(const KernelContext& ctx) {
   checkBinary(ctx, false);
+  if (ctx.attrs.hasAlpha) {  // a + alpha * b in one pass (add_ with alpha: optimizers)
+    TD_DISPATCH_FLOATING(ctx.out().dtype(), "add", [&] {
+      const scalar_t alpha = static_cast<scalar_t>(ctx.attrs.scalar);
+      zipInto<scalar_t>(ctx, [alpha](scalar_t a, scalar_t b) { return a + alpha * b; });
+    });
+    return;
+  }
   TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "add", [&] {
     zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return wrapping(a, b, [](auto x, auto y) { return x + y; }); });
   });
