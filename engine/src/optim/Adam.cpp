@@ -50,10 +50,10 @@ void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
     maxExpAvgSq.copy_(maximum(maxExpAvgSq, expAvgSq));
     second = maxExpAvgSq;
   }
+  // lr/bc1 · m / (√v / √bc2 + eps), with √bc2 folded into the step: one pass fewer.
   Tensor denominator = sqrt(second);
-  denominator.div_(biasCorrection2Sqrt);
-  denominator.add_(o.eps);
-  parameter.add_(div(expAvg, denominator), -lr / biasCorrection1);
+  denominator.add_(o.eps * biasCorrection2Sqrt);
+  parameter.add_(div(expAvg, denominator), -lr * biasCorrection2Sqrt / biasCorrection1);
 }
 
 AdamW::AdamW(std::vector<Tensor> parameters, AdamWOptions options)
