@@ -45,9 +45,18 @@ std::atomic<uint64_t> g_backwardEpoch{0};
 /// Runs the graph task. With captures, the gradients reaching them are returned and
 /// leaves are not accumulated (autograd::grad); without, leaves accumulate (backward).
 /// Nodes keep their visit mark and gradient buffer (tagged with this run's epoch), so a
-/// run allocates no maps; two threads must not run backward through the same nodes at once.
+/// run allocates no maps. Two threads must not run backward through the same nodes at once
+/// (leaf accumulators are shared by every graph that uses the leaf), and a backward cannot
+/// start inside another on the same thread (checked).
 std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vector<Tensor>& rootGrads,
                                 bool retainGraph, bool createGraph, const std::vector<Edge>* captureEdges) {
+  thread_local int t_running = 0;
+  TD_CHECK(t_running == 0, "backward",
+           "starting a backward inside a hook or formula of another backward is not supported yet");
+  struct Running {
+    Running() { ++t_running; }
+    ~Running() { --t_running; }
+  } running;
   const uint64_t epoch = g_backwardEpoch.fetch_add(1) + 1;
   std::vector<Edge> rootEdges;
   for (const Tensor& r : roots) rootEdges.push_back(detail::gradientEdge(r));
@@ -105,6 +114,20 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
     ~RestoreLoc() { context.loc = loc; }
   } restoreLoc{context, context.loc};
   if (observe) detail::notifyBackwardBegin(roots);
+  // On any exit: observers hear the end, and gradients left on nodes (after a throw) go.
+  struct Finish {
+    const std::vector<Node*>& order;
+    uint64_t epoch;
+    bool observe;
+    ~Finish() {
+      for (Node* n : order)
+        if (n->bufferEpoch == epoch) {
+          n->bufferEpoch = 0;
+          n->gradBuffer.clear();
+        }
+      if (observe) detail::notifyBackwardEnd();
+    }
+  } finish{order, epoch, observe};
 
   for (Node* node : order) {
     if (node->bufferEpoch != epoch) continue;  // no gradient reached it
@@ -161,8 +184,6 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
     for (std::size_t i = 0; i < gradInputs.size() && i < node->nextEdges.size(); ++i)
       deliver(node->nextEdges[i], std::move(gradInputs[i]));
   }
-  // A throw above leaves buffers tagged with a dead epoch; they are ignored and freed next run.
-  if (observe) detail::notifyBackwardEnd();
   return captured;
 }
 

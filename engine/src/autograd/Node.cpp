@@ -91,7 +91,7 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
   }
   if (!meta.grad) {
     if (createGraph) {
-      meta.grad = grad.implPtr();
+      meta.grad = grad.clone().implPtr();  // recorded: stays in the graph, never aliases a shared gradient
     } else if (grad.implPtr().use_count() == 1 && grad.impl()->storage.use_count() == 1 && !grad.gradFn() &&
                grad.isContiguous()) {
       meta.grad = grad.implPtr();  // nobody else holds this gradient: adopt it without a copy

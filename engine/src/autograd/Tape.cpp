@@ -44,7 +44,7 @@ void endIteration() {
   g_entriesThisIteration.store(0);
   g_backwardReturned.store(false);
   if (Tape::hasObservers())
-    for (TapeObserver* o : *observers()) o->onIterationEnd(ended);
+    for (const auto list = observers(); TapeObserver* o : *list) o->onIterationEnd(ended);
 }
 
 }  // namespace
@@ -230,18 +230,18 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
 
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};
-    for (TapeObserver* o : *observers()) o->onForward(entry, tensors);
+    for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);
   }
 }
 
 void notifyBackwardBegin(const std::vector<Tensor>& roots) {
-  for (TapeObserver* o : *observers()) o->onBackwardBegin(roots);
+  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardBegin(roots);
 }
 void notifyBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
-  for (TapeObserver* o : *observers()) o->onBackwardStep(entry, step);
+  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardStep(entry, step);
 }
 void notifyBackwardEnd() {
-  for (TapeObserver* o : *observers()) o->onBackwardEnd();
+  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardEnd();
 }
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // One parallel region at a time; nested regions run inline on the worker.
 #include "tapedeck/core/Parallel.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -41,13 +42,14 @@ class Pool {
 
   void setThreads(int n) {
     std::lock_guard<std::mutex> region(m_regionMutex);
-    m_threads.store(n);
     while (static_cast<int>(m_workers.size()) < n - 1) m_workers.emplace_back([this] { workerLoop(); });
+    m_threads.store(n);  // only once the workers exist: run() waits for that many helpers
   }
 
   void run(int64_t chunks, const std::function<void(int64_t)>& chunkFn) {
     std::lock_guard<std::mutex> region(m_regionMutex);
-    int helpers = std::min<int64_t>(m_threads.load() - 1, chunks - 1);
+    int helpers = static_cast<int>(std::min<int64_t>({m_threads.load() - 1, chunks - 1,
+                                                      static_cast<int64_t>(m_workers.size())}));
     {
       std::lock_guard<std::mutex> lock(m_mutex);
       m_job = &chunkFn;
@@ -133,6 +135,7 @@ class Pool {
 
 void setNumThreads(int threads) {
   TD_CHECK(threads > 0, "set_num_threads", "expected a positive number of threads, got ", threads);
+  TD_CHECK(!t_inRegion, "set_num_threads", "cannot change the thread count from inside a parallel kernel");
   Pool::instance().setThreads(threads);
 }
 

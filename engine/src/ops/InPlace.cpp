@@ -34,6 +34,13 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
   state.inplacePending = false;
   TD_CHECK(result.shape() == self.shape(), name, "the result of shape ", shapeString(result.shape()),
            " cannot be written into a tensor of shape ", shapeString(self.shape()));
+  // Writing a result that has history into a tensor without one that shares memory with
+  // other tensors (a view, or the base of one) would lose the gradient for those tensors.
+  if (result.gradFn() && !self.requiresGrad())
+    TD_CHECK(self.impl()->storage.use_count() == 1 && !(self.impl()->autograd && self.impl()->autograd->isView),
+             name, "writing a result that requires grad into ", describe(self),
+             ", which shares memory with other tensors (a view or its base), is not supported yet: the other "
+             "tensors would not get its gradient; use cat/stack or an out-of-place op");
   if (const auto& node = result.gradFn()) {
     // A saved input that is `self` is about to be overwritten: keep its old value.
     if (auto* opNode = dynamic_cast<OpNode*>(node.get())) {
@@ -60,9 +67,16 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
 
 /// The fast in-place path, taken when autograd has nothing to record (grad mode off, or
 /// neither operand requires grad) and self is contiguous: the kernel writes straight into
-/// self, one pass, no allocation. Observers still see the entry (inplace, output = self).
+/// self, one pass, no allocation. With an observer attached the out-of-place path runs
+/// instead, so the entry shows the input as it was.
 bool writesDirectly(const Tensor& self, const Tensor* other) {
   if (!self.defined() || !self.isContiguous()) return false;
+  // Observers must see the input before it is overwritten: the out-of-place path.
+  if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) return false;
+  // An operand overlapping self (x.add_(x.t())) would be read after being overwritten.
+  if (other != nullptr && other->defined() && other->impl()->storage == self.impl()->storage &&
+      !(other->offset() == self.offset() && other->strides() == self.strides() && other->shape() == self.shape()))
+    return false;
   if (GradMode::enabled() && (self.requiresGrad() || (other != nullptr && other->requiresGrad()))) return false;
   if (other != nullptr && (!other->defined() || other->dtype() != self.dtype() || other->device() != self.device()))
     return false;
@@ -75,15 +89,6 @@ Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* oth
   std::size_t n = other != nullptr ? 2 : 1;
   runKernel(op, kernelInputs, n, &self, 1, attrs);
   self.storage().bumpVersion(name, currentSourceLoc());
-  if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
-    RecordState& state = recordState();
-    state.inplacePending = true;
-    state.inplaceOp = op;
-    state.inplaceTarget = self.id();
-    Tensor recorded[2] = {self, other != nullptr ? *other : Tensor()};
-    recordOp(op, recorded, n, &self, 1, attrs);
-    state.inplacePending = false;
-  }
   return self;
 }
 
