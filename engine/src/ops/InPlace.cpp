@@ -67,12 +67,9 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
 
 /// The fast in-place path, taken when autograd has nothing to record (grad mode off, or
 /// neither operand requires grad) and self is contiguous: the kernel writes straight into
-/// self, one pass, no allocation. With an observer attached the out-of-place path runs
-/// instead, so the entry shows the input as it was.
+/// self, one pass, no allocation. Observers still see the entry (inplace, output = self).
 bool writesDirectly(const Tensor& self, const Tensor* other) {
   if (!self.defined() || !self.isContiguous()) return false;
-  // Observers must see the input before it is overwritten: the out-of-place path.
-  if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) return false;
   // An operand overlapping self (x.add_(x.t())) would be read after being overwritten.
   if (other != nullptr && other->defined() && other->impl()->storage == self.impl()->storage &&
       !(other->offset() == self.offset() && other->strides() == self.strides() && other->shape() == self.shape()))
@@ -89,6 +86,21 @@ Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* oth
   std::size_t n = other != nullptr ? 2 : 1;
   runKernel(op, kernelInputs, n, &self, 1, attrs);
   self.storage().bumpVersion(name, currentSourceLoc());
+  if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
+    // The entry is marked inplace, its output is self, and its input 0 is self too: an
+    // observer sees the values after the write (as hooks on in-place ops do in PyTorch).
+    // Copying the old value first is the recorder's job (a pre-write notification).
+    RecordState& state = recordState();
+    state.inplacePending = true;
+    state.inplaceOp = op;
+    state.inplaceTarget = self.id();
+    struct ClearPending {
+      RecordState& state;
+      ~ClearPending() { state.inplacePending = false; }
+    } clear{state};
+    Tensor recorded[2] = {self, other != nullptr ? *other : Tensor()};
+    recordOp(op, recorded, n, &self, 1, attrs);
+  }
   return self;
 }
 

@@ -73,15 +73,29 @@ TEST(ReviewRegression, ABackwardInsideABackwardIsRefused) {
   EXPECT_THROW(td::sum(td::add(z, w)).backward(Tensor(), true), td::Error);
 }
 
-TEST(ReviewRegression, ObserversSeeAnInPlaceOpsInputBeforeItIsOverwritten) {
-  CountingObserver observer;
+struct EntryCatcher : td::TapeObserver {
+  std::vector<td::TapeEntry> entries;
+  void onForward(const td::TapeEntry& e, const td::OpTensors&) override { entries.push_back(e); }
+};
+
+TEST(ReviewRegression, InPlaceEntriesAreMarkedAndAliasTheirTarget) {
+  EntryCatcher observer;
   Tensor x = td::fromVector(std::vector<float>{1, 2});
   Tensor ten = td::fromVector(std::vector<float>{10, 10});
   td::Tape::addObserver(&observer);
   x.add_(ten);
   td::Tape::removeObserver(&observer);
-  EXPECT_EQ(observer.firstInput, (std::vector<double>{1, 2}));
+  ASSERT_EQ(observer.entries.size(), 1u);
+  const td::TapeEntry& e = observer.entries[0];
+  EXPECT_TRUE(e.inplace);
+  EXPECT_EQ(e.outputIds[0], x.id());
+  EXPECT_EQ(e.inputIds[0], x.id());
   EXPECT_EQ(x.toVector(), (std::vector<double>{11, 12}));
+  // The pending in-place mark never leaks into the next entry.
+  td::Tape::addObserver(&observer);
+  td::add(x, ten);
+  td::Tape::removeObserver(&observer);
+  EXPECT_FALSE(observer.entries.back().inplace);
 }
 
 TEST(ReviewRegression, WritingAGradientCarryingResultIntoAViewIsRefused) {
