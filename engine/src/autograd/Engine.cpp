@@ -27,19 +27,6 @@ bool AnomalyMode::enabled() { return g_anomalyGuards.load(std::memory_order_rela
 
 namespace {
 
-struct Capture {
-  Node* node;
-  uint32_t outputNr;
-  std::size_t slot;
-};
-
-bool nonFinite(const Tensor& t) {
-  if (!t.defined() || !isFloating(t.dtype())) return false;
-  for (double v : t.detach().toVector())
-    if (!std::isfinite(v)) return true;
-  return false;
-}
-
 std::atomic<uint64_t> g_backwardEpoch{0};
 
 /// Runs the graph task. With captures, the gradients reaching them are returned and
@@ -172,7 +159,7 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
 
     if (AnomalyMode::enabled())
       for (const Tensor& g : gradInputs)
-        if (nonFinite(g))
+        if (detail::hasNonFinite(g))
           throw Error(detail::concat("anomaly: the backward of ", opName(node->entry.op), " (forward at ",
                                      node->entry.loc.str(), ") produced NaN or Inf in its gradient (",
                                      detail::describe(g), ")"));

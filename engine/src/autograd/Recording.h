@@ -56,6 +56,9 @@ void notifyBackwardEnd();
 
 /// Called when a backward returns (iteration bookkeeping).
 void noteBackwardReturned();
+/// Whether a floating tensor holds a NaN or Inf (anomaly mode); records nothing.
+bool hasNonFinite(const Tensor& t);
+
 /// Leaf accumulators carry a placeholder entry that is not part of the tape.
 void adjustLiveEntries(int64_t delta);
 

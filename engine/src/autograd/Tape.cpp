@@ -131,6 +131,14 @@ void pushScopeLiteral(const char* name) {
 
 void restoreScope(ScopeId id) { t_scope = id; }
 
+bool hasNonFinite(const Tensor& t) {
+  if (!t.defined() || !isFloating(t.dtype())) return false;
+  // toVector reads without running ops: the check never shows on the tape.
+  for (double v : t.toVector())
+    if (!std::isfinite(v)) return true;
+  return false;
+}
+
 void adjustLiveEntries(int64_t delta) { g_liveEntries.fetch_add(delta, std::memory_order_relaxed); }
 
 uint64_t nextEntryId() { return g_nextEntryId.fetch_add(1, std::memory_order_relaxed); }
@@ -138,17 +146,6 @@ uint64_t nextEntryId() { return g_nextEntryId.fetch_add(1, std::memory_order_rel
 void noteBackwardReturned() { g_backwardReturned.store(true); }
 
 namespace {
-
-bool hasNonFinite(const Tensor& t) {
-  if (!isFloating(t.dtype())) return false;
-  bool bad = false;
-  Tensor c = t.isContiguous() ? t : t.detach().contiguous();
-  TD_DISPATCH_FLOATING(c.dtype(), "anomaly", [&] {
-    const scalar_t* p = c.data<scalar_t>();
-    for (int64_t i = 0, n = c.numel(); i < n && !bad; ++i) bad = !std::isfinite(p[i]);
-  });
-  return bad;
-}
 
 void checkAnomaly(OpId op, const Tensor* outputs, std::size_t numOutputs) {
   for (std::size_t i = 0; i < numOutputs; ++i) {

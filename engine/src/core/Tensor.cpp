@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "autograd/Node.h"
+#include "ops/OpUtils.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/autograd/Tape.h"
 #include "tapedeck/backends/Backend.h"
@@ -63,20 +64,14 @@ std::string shapeString(const IntList& shape) {
   return out + "]";
 }
 
-static int64_t wrapDim(int64_t dim, int64_t rank, const char* op) {
-  int64_t r = rank == 0 ? 1 : rank;
-  TD_CHECK(dim >= -r && dim < r, op, "dim ", dim, " is out of range for a tensor of rank ", rank,
-           " (expected ", -r, " to ", r - 1, ")");
-  return dim < 0 ? dim + r : dim;
-}
 
 int64_t Tensor::size(int64_t d) const {
-  int64_t w = wrapDim(d, dim(), "size");
+  int64_t w = detail::wrapDim(d, *this, "size");
   return dim() == 0 ? 1 : shape()[w];
 }
 
 int64_t Tensor::stride(int64_t d) const {
-  int64_t w = wrapDim(d, dim(), "stride");
+  int64_t w = detail::wrapDim(d, *this, "stride");
   return dim() == 0 ? 1 : strides()[w];
 }
 

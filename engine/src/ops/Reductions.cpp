@@ -30,8 +30,7 @@ Tensor reduce(OpId op, const Tensor& input, const IntList& dims, bool keepdim) {
   TD_CHECK(x.dtype() != DType::Bool, name, "expected a numeric tensor, got ", describe(x));
   if (x.dim() == 0) {
     for (int64_t d : dims) wrapDim(d, 0, name);
-    Tensor r = reduce(op, x.view({1}), {0}, false);
-    return keepdim ? r : r;
+    return reduce(op, x.view({1}), {0}, false);  // a 0-dim result either way
   }
   IntList rdims = reductionDims(dims, x.shape(), name);
   if (op != OpId::Sum)
