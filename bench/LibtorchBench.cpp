@@ -39,6 +39,7 @@
 
 #include "harness/PairRunner.h"
 #include "harness/ResultsWriter.h"
+#include "harness/SideBySide.h"
 #include "tapedeck/Tapedeck.h"
 
 #ifndef TAPEDECK_BENCH_TORCH_MISSING_REASON
@@ -60,32 +61,11 @@ const char* const kTorchName = "libtorch 1.13";
 
 // --- shared data ---------------------------------------------------------------------
 
-/// A float32 tensor's values and shape, drawn once and copied into both libraries.
-struct HostTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-
 /// Integer class labels.
 struct HostLabels {
   std::vector<int64_t> shape;
   std::vector<int64_t> values;
 };
-
-HostTensor uniform(std::mt19937& rng, std::vector<int64_t> shape, float low, float high) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  std::uniform_real_distribution<float> dist(low, high);
-  HostTensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(n))};
-  for (float& v : t.values) v = dist(rng);
-  return t;
-}
-
-/// PyTorch's default init for a layer with `fanIn` inputs: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-HostTensor layerInit(std::mt19937& rng, std::vector<int64_t> shape, int64_t fanIn) {
-  const float bound = 1.0f / std::sqrt(static_cast<float>(fanIn));
-  return uniform(rng, std::move(shape), -bound, bound);
-}
 
 HostLabels labels(std::mt19937& rng, int64_t n, int64_t classes) {
   std::uniform_int_distribution<int64_t> dist(0, classes - 1);
@@ -133,36 +113,10 @@ Problem cnnProblem() {
   return p;
 }
 
-/// Largest |x - y| and largest |y| over two value lists of the same length.
-struct Difference {
-  double maxAbs = 0.0;
-  double scale = 0.0;
-};
-Difference compare(const std::vector<float>& x, const std::vector<float>& y) {
-  if (x.size() != y.size()) throw std::runtime_error("compare: sizes differ");
-  Difference d;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    d.maxAbs = std::max(d.maxAbs, std::fabs(double(x[i]) - double(y[i])));
-    d.scale = std::max(d.scale, std::fabs(double(y[i])));
-  }
-  return d;
-}
-
 // --- Tapedeck side ---------------------------------------------------------------------
-
-td::Tensor tdTensor(const HostTensor& t, bool requiresGrad = false) {
-  td::Tensor result = td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
-  if (requiresGrad) result.setRequiresGrad();
-  return result;
-}
 
 td::Tensor tdLabels(const HostLabels& t) {
   return td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
-}
-
-std::vector<float> tdValues(const td::Tensor& t) {
-  const td::Tensor c = t.contiguous();
-  return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
 }
 
 /// One model's tensors in Tapedeck: input, target, leaf parameters.
@@ -215,20 +169,8 @@ class NoOpObserver final : public td::TapeObserver {};
 
 #ifdef TAPEDECK_BENCH_WITH_TORCH
 
-torch::Tensor torchTensor(const HostTensor& t, bool requiresGrad = false) {
-  torch::Tensor result =
-      torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::dtype(torch::kFloat32)).clone();
-  if (requiresGrad) result.set_requires_grad(true);
-  return result;
-}
-
 torch::Tensor torchLabels(const HostLabels& t) {
   return torch::from_blob(const_cast<int64_t*>(t.values.data()), t.shape, torch::dtype(torch::kInt64)).clone();
-}
-
-std::vector<float> torchValues(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
 struct TorchModel {
@@ -276,21 +218,6 @@ torch::Tensor torchStep(TorchModel& m, TorchLossFn lossFn) {
 
 // --- checks ----------------------------------------------------------------------------
 
-/// Thrown when the two sides disagree: the row is skipped and the binary fails.
-struct Mismatch : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void checkClose(const std::string& what, const std::vector<float>& x, const std::vector<float>& y,
-                double relative) {
-  const Difference d = compare(x, y);
-  const double tolerance = relative * std::max(d.scale, 1e-3);
-  if (!(d.maxAbs <= tolerance)) {
-    throw Mismatch(what + " differs by " + std::to_string(d.maxAbs) + " (tolerance " + std::to_string(tolerance) +
-                   ")");
-  }
-}
-
 void checkLoss(const std::string& row, double ours, double theirs, const char* theirName) {
   const double relative = std::fabs(ours - theirs) / std::max(std::fabs(theirs), 1e-12);
   std::printf("%s: first-step loss tapedeck %.8f, %s %.8f (relative difference %.2e)\n", row.c_str(), ours,
@@ -298,23 +225,6 @@ void checkLoss(const std::string& row, double ours, double theirs, const char* t
   if (!(relative <= kLossTolerance)) {
     throw Mismatch("first-step loss differs: tapedeck " + std::to_string(ours) + ", " + theirName + " " +
                    std::to_string(theirs));
-  }
-}
-
-/// Runs one measurement, turning a mismatch or an exception into a skipped row and a
-/// failing exit status.
-void measureRow(ResultsWriter& writer, int& status, const std::string& name, Unit unit,
-                const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Mismatch& error) {
-    std::cerr << name << ": WRONG RESULT: " << error.what() << "\n";
-    writer.addSkipped(name, std::string("wrong result: ") + error.what(), unitName(unit));
-    status = 1;
-  } catch (const std::exception& error) {
-    std::cerr << name << ": " << error.what() << "\n";
-    writer.addSkipped(name, std::string("failed: ") + error.what(), unitName(unit));
-    status = 1;
   }
 }
 
@@ -333,13 +243,6 @@ SampleFn observed(td::TapeObserver* observer, F body) {
     td::Tape::removeObserver(observer);
     return seconds;
   };
-}
-
-/// The value after `flag` in the arguments, or `fallback`.
-std::string argument(int argc, char** argv, const char* flag, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], flag) == 0) return argv[i + 1];
-  return fallback;
 }
 
 /// --profile: one side of one row, `iterations` times, untimed; returns the exit status.

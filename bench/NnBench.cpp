@@ -41,6 +41,7 @@
 
 #include "harness/PairRunner.h"
 #include "harness/ResultsWriter.h"
+#include "harness/SideBySide.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/nn/NN.h"
 #include "tapedeck/optim/Optim.h"
@@ -65,27 +66,6 @@ constexpr int64_t kLstmBatch = 16;
 const char* const kTorchName = "libtorch 1.13";
 
 // --- shared data ---------------------------------------------------------------------
-
-/// A float32 tensor's values and shape, drawn once and copied into both libraries.
-struct HostTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-
-HostTensor uniform(std::mt19937& rng, std::vector<int64_t> shape, float low, float high) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  std::uniform_real_distribution<float> dist(low, high);
-  HostTensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(n))};
-  for (float& v : t.values) v = dist(rng);
-  return t;
-}
-
-/// PyTorch's default init for a layer with `fanIn` inputs: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-HostTensor layerInit(std::mt19937& rng, std::vector<int64_t> shape, int64_t fanIn) {
-  const float bound = 1.0f / std::sqrt(static_cast<float>(fanIn));
-  return uniform(rng, std::move(shape), -bound, bound);
-}
 
 /// adam_step: the MLP's parameters (weights [out, in] as nn.Linear, biases [out]) and a
 /// gradient for each, in the same order.
@@ -124,33 +104,7 @@ LstmProblem lstmProblem() {
   return p;
 }
 
-/// Largest |x - y| and largest |y| over two value lists of the same length.
-struct Difference {
-  double maxAbs = 0.0;
-  double scale = 0.0;
-};
-Difference compare(const std::vector<float>& x, const std::vector<float>& y) {
-  if (x.size() != y.size()) throw std::runtime_error("compare: sizes differ");
-  Difference d;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    d.maxAbs = std::max(d.maxAbs, std::fabs(double(x[i]) - double(y[i])));
-    d.scale = std::max(d.scale, std::fabs(double(y[i])));
-  }
-  return d;
-}
-
 // --- Tapedeck side ---------------------------------------------------------------------
-
-td::Tensor tdTensor(const HostTensor& t, bool requiresGrad = false) {
-  td::Tensor result = td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
-  if (requiresGrad) result.setRequiresGrad();
-  return result;
-}
-
-std::vector<float> tdValues(const td::Tensor& t) {
-  const td::Tensor c = t.contiguous();
-  return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
-}
 
 /// adam_step's Tapedeck side: leaf parameters with their gradients set, and the optimizer.
 struct TdAdam {
@@ -193,18 +147,6 @@ struct TdLstm {
 
 #ifdef TAPEDECK_BENCH_WITH_TORCH
 
-torch::Tensor torchTensor(const HostTensor& t, bool requiresGrad = false) {
-  torch::Tensor result =
-      torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::dtype(torch::kFloat32)).clone();
-  if (requiresGrad) result.set_requires_grad(true);
-  return result;
-}
-
-std::vector<float> torchValues(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
 struct TorchAdam {
   std::vector<torch::Tensor> params;
   std::unique_ptr<torch::optim::Adam> adam;
@@ -240,45 +182,6 @@ struct TorchLstm {
 #endif  // TAPEDECK_BENCH_WITH_TORCH
 
 // --- checks ----------------------------------------------------------------------------
-
-/// Thrown when the two sides disagree: the row is skipped and the binary fails.
-struct Mismatch : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void checkClose(const std::string& what, const std::vector<float>& x, const std::vector<float>& y,
-                double relative) {
-  const Difference d = compare(x, y);
-  const double tolerance = relative * std::max(d.scale, 1e-3);
-  if (!(d.maxAbs <= tolerance)) {
-    throw Mismatch(what + " differs by " + std::to_string(d.maxAbs) + " (tolerance " + std::to_string(tolerance) +
-                   ")");
-  }
-}
-
-/// Runs one measurement, turning a mismatch or an exception into a skipped row and a
-/// failing exit status.
-void measureRow(ResultsWriter& writer, int& status, const std::string& name, Unit unit,
-                const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Mismatch& error) {
-    std::cerr << name << ": WRONG RESULT: " << error.what() << "\n";
-    writer.addSkipped(name, std::string("wrong result: ") + error.what(), unitName(unit));
-    status = 1;
-  } catch (const std::exception& error) {
-    std::cerr << name << ": " << error.what() << "\n";
-    writer.addSkipped(name, std::string("failed: ") + error.what(), unitName(unit));
-    status = 1;
-  }
-}
-
-/// The value after `flag` in the arguments, or `fallback`.
-std::string argument(int argc, char** argv, const char* flag, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], flag) == 0) return argv[i + 1];
-  return fallback;
-}
 
 /// --profile: one side of one row, `iterations` times, untimed; returns the exit status.
 /// Out of line, so that `callgrind --toggle-collect='*runProfile*'` leaves out start-up.
