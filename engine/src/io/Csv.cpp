@@ -26,7 +26,7 @@ using Record = std::vector<Cell>;
 }
 
 /// Splits text into records of cells, honouring quotes; blank lines are dropped.
-std::vector<Record> scan(const std::string& path, const std::string& text, char delimiter) {
+std::vector<Record> scan(const std::string& path, std::string_view text, char delimiter) {
   std::vector<Record> records;
   Record record;
   std::string cell;
@@ -121,7 +121,11 @@ CsvTable readCsv(const std::string& path, const CsvOptions& options) {
   if (!file) throw Error(td::detail::concat("readCsv: ", path, ": cannot open the file"));
   std::ostringstream buffer;
   buffer << file.rdbuf();
-  std::vector<Record> records = scan(path, buffer.str(), options.delimiter);
+  return parseCsv(buffer.str(), path, options);
+}
+
+CsvTable parseCsv(std::string_view text, const std::string& path, const CsvOptions& options) {
+  std::vector<Record> records = scan(path, text, options.delimiter);
   if (records.empty()) throw Error(td::detail::concat("readCsv: ", path, ": line 1: the file has no records"));
 
   bool hasHeader = options.header == CsvOptions::Header::Present;
@@ -162,6 +166,9 @@ CsvTable readCsv(const std::string& path, const CsvOptions& options) {
   std::vector<double> targets;
   inputs.reserve(static_cast<size_t>(rows * inputColumns));
   targets.reserve(static_cast<size_t>(rows));
+  // Integer targets become int64; a value beyond int64's range (or not an integer) cannot.
+  const bool wantInteger = options.targetDType && *options.targetDType == DType::Int64;
+  auto fitsInt64 = [](double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 0x1p63; };
   bool integralTargets = true;
   for (size_t r = first; r < records.size(); ++r) {
     const Record& record = records[r];
@@ -174,7 +181,10 @@ CsvTable readCsv(const std::string& path, const CsvOptions& options) {
       if (!value) fail(path, cell.line, cell.column, "non-numeric cell \"" + cell.text + "\"");
       if (cell.column - 1 == target) {
         targets.push_back(*value);
-        integralTargets = integralTargets && std::isfinite(*value) && *value == std::floor(*value);
+        integralTargets = integralTargets && fitsInt64(*value);
+        if (wantInteger && !fitsInt64(*value))
+          fail(path, cell.line, cell.column,
+               "target \"" + cell.text + "\" is not an integer in int64's range (targetDType is int64)");
       } else {
         inputs.push_back(static_cast<float>(*value));
       }

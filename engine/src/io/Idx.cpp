@@ -83,13 +83,10 @@ Tensor convert(const IdxType& type, const IntList& shape, const std::vector<uint
   return result;
 }
 
-}  // namespace
-
-Tensor readIdx(const std::string& path) {
-  auto source = detail::openByteSource(kReader, path);
-  const char* where = source->compressed() ? " (decompressed)" : "";
+Tensor readFrom(detail::ByteSource& source, const std::string& path) {
+  const char* where = source.compressed() ? " (decompressed)" : "";
   uint8_t head[4];
-  const size_t gotHead = source->read(head, 4);
+  const size_t gotHead = source.read(head, 4);
   if (gotHead < 4)
     failAt(kReader, path, gotHead, td::detail::concat("truncated: the file ends inside the 4-byte magic", where));
   if (head[0] != 0 || head[1] != 0)
@@ -103,7 +100,7 @@ Tensor readIdx(const std::string& path) {
   if (dims < 1 || dims > 4)
     failAt(kReader, path, 3, td::detail::concat("unsupported dimension count ", dims, " (expected 1 to 4)"));
   uint8_t sizeBytes[16];
-  const size_t gotSizes = source->read(sizeBytes, 4 * dims);
+  const size_t gotSizes = source.read(sizeBytes, 4 * dims);
   if (gotSizes < 4 * dims)
     failAt(kReader, path, 4 + gotSizes,
            td::detail::concat("truncated: the file ends inside the ", dims, " dimension sizes", where));
@@ -122,10 +119,8 @@ Tensor readIdx(const std::string& path) {
   const uint64_t total = header + dataBytes;
   const std::string claim =
       td::detail::concat("the header announces ", shapeString(shape), " ", type->name, ", ", total, " bytes in all");
-  if (!source->compressed()) {
-    std::error_code error;
-    const uint64_t fileBytes = std::filesystem::file_size(path, error);
-    if (error) failAt(kReader, path, 0, td::detail::concat("cannot read the file size: ", error.message()));
+  if (!source.compressed()) {
+    const uint64_t fileBytes = source.plainSize();
     if (fileBytes < total)
       failAt(kReader, path, fileBytes, td::detail::concat("truncated: ", claim, ", the file has ", fileBytes));
     if (fileBytes > total)
@@ -135,16 +130,39 @@ Tensor readIdx(const std::string& path) {
     failAt(kReader, path, 4, td::detail::concat(claim, ", over the ", kIdxMaxDecompressedBytes,
                                                 "-byte limit for gzip files"));
   }
-  std::vector<uint8_t> raw(static_cast<size_t>(dataBytes));
-  const size_t gotData = source->read(raw.data(), raw.size());
-  if (gotData < raw.size())
+  // A plain file's size was checked above, so its data is allocated at once. A gzip
+  // stream's is not known until it is inflated: it grows in chunks as data arrives, so a
+  // tiny file claiming a huge size costs an error, not the claimed allocation.
+  std::vector<uint8_t> raw;
+  size_t gotData = 0;
+  const size_t chunk = source.compressed() ? size_t{1} << 20 : static_cast<size_t>(dataBytes);
+  while (gotData < dataBytes) {
+    const size_t want = std::min<size_t>(chunk, static_cast<size_t>(dataBytes) - gotData);
+    raw.resize(gotData + want);
+    const size_t got = source.read(raw.data() + gotData, want);
+    gotData += got;
+    if (got < want) break;
+  }
+  if (gotData < dataBytes)
     failAt(kReader, path, header + gotData,
            td::detail::concat("truncated: ", claim, ", the data ends after ", header + gotData, where));
   uint8_t extra = 0;
-  if (source->read(&extra, 1) != 0)
+  if (source.read(&extra, 1) != 0)
     failAt(kReader, path, total,
            td::detail::concat("sizes do not match the file: ", claim, ", but more data follows", where));
   return convert(*type, shape, raw);
+}
+
+}  // namespace
+
+Tensor readIdx(const std::string& path) {
+  auto source = detail::openByteSource(kReader, path);
+  return readFrom(*source, path);
+}
+
+Tensor parseIdx(const uint8_t* data, size_t size, const std::string& nameForErrors) {
+  auto source = detail::openByteSource(kReader, nameForErrors, data, size);
+  return readFrom(*source, nameForErrors);
 }
 
 void writeIdx(const std::string& path, const Tensor& tensor, bool gzip) {

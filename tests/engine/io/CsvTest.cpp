@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "support/FuzzSeeds.h"
+#include "support/MissingPackage.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/io/Csv.h"
 
@@ -25,6 +27,8 @@ std::string writeText(const std::string& name, const std::string& text) {
                             ("tapedeck_csv_" + std::to_string(::getpid()) + "_" + name)).string();
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
+  file.close();
+  td::test::keepAsFuzzSeed("csv", path);
   return path;
 }
 
@@ -108,7 +112,8 @@ TEST(CsvTest, LocaleChangesNothing) {
   EXPECT_EQ(line, "0.1,1234.5");
   std::setlocale(LC_ALL, saved.c_str());
   std::filesystem::remove(path);
-  if (!german) GTEST_SKIP() << "de_DE.UTF-8 is not installed (locales); checked under \"C\" only";
+  // Checked under "C" either way; without the German locale the test skips (fails with CI=true).
+  TD_REQUIRE_PACKAGE(german, "locales, with de_DE.UTF-8 generated (scripts/install-deps.sh does both)");
 }
 
 TEST(CsvTest, WriteReadRoundTrip) {
@@ -116,6 +121,7 @@ TEST(CsvTest, WriteReadRoundTrip) {
   const td::Tensor inputs = td::fromVector(std::vector<float>{0.1f, -2.0f, 3.3333333f, 1e-20f}, {2, 2});
   const td::Tensor targets = td::fromVector(std::vector<int64_t>{4, 5}, {2});
   td::io::writeCsv(path, inputs, targets, {"a", "b,c", "label"});
+  td::test::keepAsFuzzSeed("csv", path);
   CsvOptions options;
   options.targetName = "label";
   const td::io::CsvTable table = readCsv(path, options);
@@ -165,3 +171,17 @@ TEST(CsvTest, EmptyFile) {
 }
 
 }  // namespace
+
+TEST(CsvTest, TargetsBeyondInt64StayFloatOrAreRefused) {
+  const std::string text = "x,y\n1,2\n3,1e300\n";
+  const td::io::CsvTable table = td::io::parseCsv(text, "big.csv");
+  EXPECT_EQ(table.targets.dtype(), td::DType::Float32);  // 1e300 is no int64: float targets
+  CsvOptions asInt;
+  asInt.targetDType = td::DType::Int64;
+  try {
+    td::io::parseCsv(text, "big.csv", asInt);
+    ADD_FAILURE() << "1e300 was accepted as an int64 target";
+  } catch (const td::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("readCsv: big.csv: line 3, column 2: target \"1e300\" is not an integer"));
+  }
+}

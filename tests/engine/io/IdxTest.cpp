@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/FuzzSeeds.h"
 #include "support/MissingPackage.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/io/Idx.h"
@@ -28,6 +29,8 @@ std::string tempPath(const std::string& name) {
 void writeBytes(const std::string& path, const Bytes& bytes) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.close();
+  td::test::keepAsFuzzSeed("idx", path);
 }
 
 void putBe32(Bytes& out, uint32_t v) {
@@ -101,6 +104,8 @@ TEST(IdxTest, RoundTripPlainAndGzip) {
     const std::string labelPath = tempPath(gzip ? "labels.gz" : "labels");
     td::io::writeIdx(imagePath, images, gzip);
     td::io::writeIdx(labelPath, labels, gzip);
+    td::test::keepAsFuzzSeed("idx", imagePath);
+    td::test::keepAsFuzzSeed("idx", labelPath);
     std::ifstream raw(imagePath, std::ios::binary);
     EXPECT_EQ(raw.get() == 0x1f, gzip);
     const td::Tensor readImages = td::io::readIdx(imagePath);
@@ -238,3 +243,26 @@ TEST(IdxTest, FashionMnistTestSplit) {
 }
 
 }  // namespace
+
+TEST(IdxTest, ParsesFromMemoryAsFromAFile) {
+  const Bytes plain = withData(header({2, 3}), 6);
+  for (const Bytes& bytes : {plain, storedGzip(plain)}) {
+    const td::Tensor t = td::io::parseIdx(bytes.data(), bytes.size(), "buffer.idx");
+    EXPECT_EQ(td::shapeString(t.shape()), "[2, 3]");
+    EXPECT_EQ(t.toVector(), (std::vector<double>{0, 7, 14, 21, 28, 35}));
+  }
+  const Bytes cut = withData(header({4}), 3);
+  try {
+    td::io::parseIdx(cut.data(), cut.size(), "buffer.idx");
+    ADD_FAILURE() << "a truncated buffer parsed";
+  } catch (const td::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("readIdx: buffer.idx: byte 11: truncated"));
+  }
+}
+
+TEST(IdxTest, GzipClaimUnderTheLimitButShortFailsAsTruncated) {
+  // 512 MiB announced (under the 1 GiB cap), 10 bytes of data: read in chunks, so this
+  // costs an error, not the claimed allocation.
+  const std::string message = errorFor("claim.gz", storedGzip(withData(header({8192, 65536}), 10)));
+  EXPECT_THAT(message, HasSubstr("byte 22: truncated"));
+}

@@ -15,6 +15,7 @@
 #include "tapedeck/io/SafeTensors.h"
 #include "tapedeck/nn/NN.h"
 #include "tapedeck/optim/Optim.h"
+#include "support/FuzzSeeds.h"
 
 namespace {
 
@@ -32,6 +33,8 @@ std::string tempPath(const std::string& name) {
 void writeFile(const std::string& path, const Bytes& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  td::test::keepAsFuzzSeed("safetensors", path);
 }
 
 /// A file: little-endian length of `header`, `header` as given, then `data`.
@@ -141,6 +144,7 @@ TEST(SafeTensorsRoundTrip, RandomShapesAndDTypes) {
     }
     const std::string path = tempPath("roundtrip.safetensors");
     td::io::saveSafeTensors(path, tensors, {{"trial", std::to_string(trial)}});
+    td::test::keepAsFuzzSeed("safetensors", path);
     td::io::SafeTensorsMetadata metadata;
     expectSameTensors(tensors, td::io::loadSafeTensors(path, &metadata));
     EXPECT_EQ(metadata.at("trial"), std::to_string(trial));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tapedeck/core/Tensor.h"
@@ -36,6 +37,8 @@ struct CsvTable {
 /// throw td::Error naming the file, the line (and column) and the problem: a non-numeric
 /// cell, a ragged row, a missing target column, an unterminated quote.
 CsvTable readCsv(const std::string& path, const CsvOptions& options = {});
+/// The same for CSV text held in memory; errors name `nameForErrors` where readCsv names the file.
+CsvTable parseCsv(std::string_view text, const std::string& nameForErrors = "<memory>", const CsvOptions& options = {});
 
 /// Writes `inputs` [rows, columns] and, when defined, `targets` [rows] as the last column,
 /// with an optional header (`columnNames`, one per written column; quoted as needed).

@@ -1,6 +1,7 @@
 #pragma once
 // IDX files (MNIST's format), plain or gzip-compressed: two zero bytes, a type byte, a
 // dimension count, big-endian uint32 sizes, then the big-endian data.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -20,6 +21,8 @@ inline constexpr uint64_t kIdxMaxDecompressedBytes = uint64_t{1} << 30;
 /// td::Error naming the file, the byte offset (in the decompressed stream for gzip) and
 /// what is wrong; nothing the size of the data is allocated before the header is checked.
 Tensor readIdx(const std::string& path);
+/// The same for a whole IDX file (plain or gzip) held in memory; errors name `nameForErrors`.
+Tensor parseIdx(const uint8_t* data, size_t size, const std::string& nameForErrors = "<memory>");
 
 /// Writes `tensor` (1 to 4 dimensions, every value an integer in 0..255) as uint8 IDX,
 /// gzip-compressed when `gzip`.
