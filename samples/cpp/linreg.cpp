@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/SyntheticData.h"
+#include "tapedeck/data/Synthetic.h"
 #include "tapedeck/nn/NN.h"
 #include "tapedeck/optim/Optim.h"
 
@@ -17,14 +17,16 @@ using namespace td;
 int main() {
   manualSeed(1);
   const double slope = 2.5, intercept = -0.7;
-  samples::Dataset data = samples::line(200, slope, intercept, 0.1, 7);
+  // 200 points y = intercept + slope * x + noise (a degree-1 polynomial), x in [-2, 2].
+  data::TensorDataset data = data::synthetic::polynomial(200, 0.1, 7, {intercept, slope});
+  Tensor inputs = data.inputs(), targets = data.targets().reshape({-1, 1});
 
   auto model = nn::make<nn::Linear>(1, 1);
   nn::MSELoss lossFn;
   optim::Sgd optimizer(model->parameters(), {.lr = 0.1});
   for (int epoch = 0; epoch < 200; ++epoch) {
     optimizer.zeroGrad();
-    Tensor loss = lossFn((*model)(data.inputs), data.targets);
+    Tensor loss = lossFn((*model)(inputs), targets);
     loss.backward();
     optimizer.step();
     if (epoch % 50 == 0) std::printf("epoch %3d  loss %.5f\n", epoch, loss.item());

@@ -8,7 +8,7 @@
 // Exits 0 at >= 90% accuracy on 200 fresh sequences.
 #include <cstdio>
 
-#include "common/SyntheticData.h"
+#include "common/SampleUtils.h"
 #include "tapedeck/nn/NN.h"
 #include "tapedeck/optim/Optim.h"
 
