@@ -38,8 +38,10 @@ bench: deps
 	bench/run.sh build/release
 
 # Seeds: the files the io tests write (TAPEDECK_FUZZ_SEEDS). Each target then runs for
-# FUZZ_SECONDS under ASan and UBSan; crashes land in build/fuzz/crashes/<reader>.
+# FUZZ_SECONDS under ASan and UBSan (FUZZ_READERS: which ones); crashes land in
+# build/fuzz/crashes/<reader>, and make fuzz fails when any reader crashed.
 FUZZ_SECONDS ?= 600
+FUZZ_READERS ?= safetensors idx csv
 fuzz: deps
 	scripts/install-deps.sh --fuzz
 	cmake --preset dev
@@ -49,13 +51,14 @@ fuzz: deps
 	  --gtest_filter='SafeTensors*:Idx*:Csv*' > build/fuzz-seeds.log
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j2 --target fuzz_safetensors fuzz_idx fuzz_csv
-	export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer; \
-	for reader in safetensors idx csv; do \
+	export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer; failed=""; \
+	for reader in $(FUZZ_READERS); do \
 	  mkdir -p build/fuzz/corpus/$$reader build/fuzz/crashes/$$reader; \
 	  build/fuzz/tests/fuzz/fuzz_$$reader build/fuzz/corpus/$$reader build/fuzz/seeds/$$reader \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=2048 \
-	    -artifact_prefix=build/fuzz/crashes/$$reader/ -print_final_stats=1; \
-	done
+	    -artifact_prefix=build/fuzz/crashes/$$reader/ -print_final_stats=1 || failed="$$failed $$reader"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: crashing inputs for:$$failed (build/fuzz/crashes/)"; exit 1; fi
 
 clean:
 	rm -rf build

@@ -44,15 +44,23 @@ IntList contiguousStrides(const IntList& shape) {
 }
 
 int64_t checkedNumel(const IntList& shape, const char* what) {
-  int64_t total = 1;
+  // The product of the non-zero sizes bounds the contiguous strides, so it must fit even
+  // when a zero size makes the tensor empty ([2^40, 2^40, 0] has no elements, but its
+  // first stride would overflow).
+  int64_t nonZero = 1;
+  bool empty = false;
   for (int64_t s : shape) {
     TD_CHECK(s >= 0, what, "negative size ", s, " in shape ", shapeString(shape));
-    if (s != 0 && total > std::numeric_limits<int64_t>::max() / s)
+    if (s == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonZero > std::numeric_limits<int64_t>::max() / s)
       throw Error(detail::withLocation(detail::concat(what, ": shape ", shapeString(shape),
                                                       " has more elements than fit in 64 bits")));
-    total *= s;
+    nonZero *= s;
   }
-  return total;
+  return empty ? 0 : nonZero;
 }
 
 std::string shapeString(const IntList& shape) {

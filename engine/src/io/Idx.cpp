@@ -106,10 +106,12 @@ Tensor readFrom(detail::ByteSource& source, const std::string& path) {
            td::detail::concat("truncated: the file ends inside the ", dims, " dimension sizes", where));
   IntList shape;
   uint64_t count = 1;
+  uint64_t nonZero = 1;  // bounds the strides, so it must fit even when a size is 0
   for (unsigned d = 0; d < dims; ++d) {
     const uint64_t size = bigEndian(sizeBytes + 4 * d, 4);
     shape.push_back(static_cast<int64_t>(size));
-    if (__builtin_mul_overflow(count, size, &count) || count > (uint64_t{1} << 62))
+    if (__builtin_mul_overflow(count, size, &count) || count > (uint64_t{1} << 62) ||
+        (size != 0 && (__builtin_mul_overflow(nonZero, size, &nonZero) || nonZero > (uint64_t{1} << 62))))
       failAt(kReader, path, 4 + 4 * d, "the product of the dimension sizes overflows");
   }
   const uint64_t header = 4 + 4 * uint64_t{dims};

@@ -60,7 +60,8 @@ IntList inferShape(const IntList& shape, int64_t numel, const char* op, const In
       inferred = static_cast<int64_t>(i);
     } else {
       TD_CHECK(out[i] >= 0, op, "invalid size ", out[i], " in shape ", shapeString(shape));
-      known *= out[i];
+      TD_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, "shape ", shapeString(shape),
+               " has more elements than fit in 64 bits");
     }
   }
   if (inferred >= 0) {
@@ -71,6 +72,7 @@ IntList inferShape(const IntList& shape, int64_t numel, const char* op, const In
     TD_CHECK(known == numel, op, "shape ", shapeString(shape), " is invalid for input of shape ", shapeString(from),
              " (", numel, " elements)");
   }
+  checkedNumel(out, op);  // an empty shape's strides must fit too
   return out;
 }
 

@@ -73,6 +73,19 @@ TEST(Errors, OverflowingSizesAreCheckedNotAllocated) {
   EXPECT_THROW(td::zeros({2, 3}).expand({huge, huge, 2, 3}).contiguous(), td::Error);
 }
 
+TEST(Errors, EmptyShapesWhoseStridesWouldOverflowAreRefused) {
+  // No elements, but the contiguous strides of [2^40, 2^40, 0] do not fit in 64 bits.
+  const int64_t huge = int64_t{1} << 40;
+  const int line = __LINE__ + 1;
+  std::string message = errorFrom([&] { return td::zeros({huge, huge, 0}); });
+  EXPECT_THAT(message, AllOf(HasSubstr("zeros"), HasSubstr("more elements than fit in 64 bits"), HasSubstr(at(line))));
+  EXPECT_THAT(errorFrom([&] { return td::zeros({0}).reshape({huge, huge, 0}); }),
+              AllOf(HasSubstr("reshape"), HasSubstr("more elements than fit in 64 bits")));
+  EXPECT_THAT(errorFrom([&] { return td::zeros({4}).reshape({huge, huge, huge, -1}); }),
+              AllOf(HasSubstr("reshape"), HasSubstr("more elements than fit in 64 bits")));
+  EXPECT_EQ(td::zeros({3, 0, 5}).numel(), 0);  // ordinary empty shapes are fine
+}
+
 TEST(Errors, BadViewShapes) {
   td::Tensor x = td::zeros({2, 3});
   const int line = __LINE__ + 1;

@@ -266,3 +266,10 @@ TEST(IdxTest, GzipClaimUnderTheLimitButShortFailsAsTruncated) {
   const std::string message = errorFor("claim.gz", storedGzip(withData(header({8192, 65536}), 10)));
   EXPECT_THAT(message, HasSubstr("byte 22: truncated"));
 }
+
+TEST(IdxTest, EmptyShapeWhoseOtherSizesOverflowIsRefused) {
+  // Found by fuzz_idx: [939527428, 939524352, 0, 319] has no elements, but its strides
+  // would overflow 64 bits.
+  const Bytes bytes = {0, 0, 0x0d, 4, 0x38, 0, 0x0d, 4, 0x38, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x3f};
+  EXPECT_THAT(errorFor("strides", bytes), HasSubstr("byte 16: the product of the dimension sizes overflows"));
+}
