@@ -5,6 +5,8 @@
 //                                 graph                                               <= 0.25
 //   crossings_1k_vs_dot           crossings of the one-shot layout vs dot's, worst ratio
 //                                 of the four 1,000-op tapes                          <= 1.25
+//   area_1k_vs_dot                bounding-box area of the one-shot layout vs dot's,
+//                                 worst ratio of the four 1,000-op tapes              <= 2
 //   crossings_incremental_vs_dot  crossings after appending the 1,000-op transformer tape
 //                                 op by op vs dot's                                   <= 1.5
 //   layout_1k                     one-shot layout, 1,000-op transformer (reported)
@@ -12,7 +14,8 @@
 //                                 incremental layout; each of 200 appends is a sample <= 1 ms
 //   layout_10k                    one-shot layout, 10,000-op transformer  <= 2 s and <= 15x layout_1k
 // Crossings are counted by td::layout::countCrossings on both layouts (straight segments
-// between node centres). Without dot on PATH the dot rows are skipped with the reason.
+// between node centres). dot runs with its default ranking (no newrank). Without dot on
+// PATH the dot rows are skipped with the reason.
 // Run through bench/run.sh (make bench), or: layout_bench --out PATH.
 #include <algorithm>
 #include <chrono>
@@ -116,9 +119,10 @@ int main(int argc, char** argv) {
 
   try {
     if (!dot) throw std::runtime_error(noDot);
-    std::string worstFamily;
+    std::string worstFamily, worstAreaFamily;
     int64_t worstOurs = 0, worstDots = 0;
     double worst = -1.0, best = std::numeric_limits<double>::infinity();
+    double worstArea = -1.0, bestArea = std::numeric_limits<double>::infinity(), worstOurArea = 0.0, worstDotArea = 0.0;
     for (TapeFamily family : gentape::allFamilies()) {
       const Graph graph = gentape::generateTape(family, 1000, kSeed);
       const DotRun run = family == TapeFamily::Transformer && transformerDot ? *transformerDot : runDot(*dot, graph);
@@ -133,6 +137,13 @@ int main(int argc, char** argv) {
                 << layout.bounds.height << " vs dot " << run.drawing.bounds.width << " x " << run.drawing.bounds.height
                 << " (" << area / dotArea << ")\n";
       if (family != TapeFamily::Transformer) std::remove(run.path.c_str());
+      bestArea = std::min(bestArea, area / dotArea);
+      if (area / dotArea > worstArea) {
+        worstArea = area / dotArea;
+        worstAreaFamily = gentape::familyName(family);
+        worstOurArea = area;
+        worstDotArea = dotArea;
+      }
       best = std::min(best, ratio);
       if (ratio > worst) {
         worst = ratio;
@@ -143,9 +154,18 @@ int main(int argc, char** argv) {
     }
     addCountRow(writer, "crossings_1k_vs_dot", worstOurs, worstDots, 1.25, std::string("dot, worst: ") + worstFamily,
                 {best, worst});
+    PairResult areas;
+    areas.medianA = worstOurArea;
+    areas.medianB = worstDotArea;
+    areas.ratio = worstArea;
+    areas.ratioMin = bestArea;
+    areas.ratioMax = worstArea;
+    areas.pairs = 1;
+    writer.addPair("area_1k_vs_dot", areas, 2.0, std::string("dot, worst: ") + worstAreaFamily).unit = "pt^2";
   } catch (const std::exception& error) {
     std::cerr << "crossings_1k_vs_dot: " << error.what() << "\n";
     writer.addSkipped("crossings_1k_vs_dot", dot ? std::string("failed: ") + error.what() : noDot, "crossings");
+    writer.addSkipped("area_1k_vs_dot", dot ? std::string("failed: ") + error.what() : noDot, "pt^2");
     status = dot ? 1 : status;
   }
 

@@ -1,8 +1,10 @@
-// Side by side with Graphviz dot on small generated tapes: the same crossing counter on
-// both layouts, and the drawing's area. (The 1,000-op figures are bench rows.)
+// Side by side with Graphviz dot (its default ranking) on small generated tapes: the same
+// crossing counter on both layouts, and the drawing's area. (The 1,000-op figures are
+// bench rows.)
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -34,15 +36,9 @@ TEST_P(AgainstDot, CrossingsAndAreaStayWithinBudget) {
   figures << "crossings " << ours << " vs dot " << theirs << "; area " << layout.bounds.width << "x"
           << layout.bounds.height << " vs dot " << drawing.bounds.width << "x" << drawing.bounds.height << " ("
           << area / dotArea << "x)";
-  const bool crossingsOk = double(ours) <= 1.25 * double(theirs) + 2.0;
-  const bool areaOk = area <= 2.0 * dotArea;
-  // Known misses, measured and reported in the note on issue 9: the CNN's layout is wider
-  // than dot's single column; on the 100-op LSTM dot's layout is flattened (it draws
-  // later steps' edges upwards), which neither budget can be held to.
-  const bool knownMiss = GetParam() == gentape::TapeFamily::Cnn || GetParam() == gentape::TapeFamily::Lstm;
-  if ((!crossingsOk || !areaOk) && knownMiss) GTEST_SKIP() << "known miss: " << figures.str();
-  EXPECT_TRUE(crossingsOk) << figures.str();
-  EXPECT_TRUE(areaOk) << figures.str();
+  std::cout << "[ figures  ] " << gentape::familyName(GetParam()) << ": " << figures.str() << "\n";
+  EXPECT_LE(double(ours), 1.25 * double(theirs) + 2.0) << figures.str();
+  EXPECT_LE(area, 2.0 * dotArea) << figures.str();
 }
 
 INSTANTIATE_TEST_SUITE_P(GenTape, AgainstDot, ::testing::ValuesIn(gentape::allFamilies()),

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "LayoutChecks.h"
 #include "layout/gentape/TapeGenerator.h"
 
@@ -93,6 +96,54 @@ TEST(LayeredLayout, EmptyGraphAndSelfLoops) {
   loop.edges = {{0, 0}};
   const Layout layout = layoutGraph(loop);
   EXPECT_EQ(layout.routes[0].size(), 2u);
+}
+
+TEST(LayeredLayout, UnrolledCallsStackOneBelowTheOther) {
+  const Graph g = gentape::generateTape(TapeFamily::Lstm, 100, 1);
+  const Layout layout = layoutGraph(g);
+  int previous = -1, cells = 0;
+  for (std::size_t c = 0; c < g.groups.size(); ++c) {
+    if (g.groups[c].name != "cell") continue;
+    ++cells;
+    if (previous >= 0) {
+      EXPECT_GE(layout.groupBoxes[c].y, layout.groupBoxes[static_cast<std::size_t>(previous)].bottom())
+          << "call " << c << " beside call " << previous << " instead of below it";
+    }
+    previous = static_cast<int>(c);
+  }
+  EXPECT_GT(cells, 3);
+}
+
+TEST(LayeredLayout, AWeightEveryStepReadsSitsBesideTheCalls) {
+  const Graph g = gentape::generateTape(TapeFamily::Lstm, 100, 1);
+  const Layout layout = layoutGraph(g);
+  double left = layout.bounds.right(), right = 0.0;
+  for (std::size_t c = 0; c < g.groups.size(); ++c)
+    if (g.groups[c].name == "cell") {
+      left = std::min(left, layout.groupBoxes[c].x);
+      right = std::max(right, layout.groupBoxes[c].right());
+    }
+  std::vector<int> readers(g.nodes.size(), 0);
+  for (const Edge& e : g.edges) ++readers[static_cast<std::size_t>(e.from)];
+  int fans = 0;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    if (g.nodes[n].kind != NodeKind::Leaf || readers[n] < 3) continue;
+    ++fans;
+    const Rect& box = layout.nodeBoxes[n];
+    EXPECT_TRUE(box.right() <= left || box.x >= right) << g.nodes[n].label << " sits above the calls";
+  }
+  EXPECT_GT(fans, 3);
+}
+
+TEST(LayeredLayout, MoreSmoothingRoundsDoNotWidenTheDrawing) {
+  // Each round used to push some boxes a little further sideways, without end.
+  const Graph g = gentape::generateTape(TapeFamily::Cnn, 100, 1);
+  LayoutOptions few, many;
+  many.coordinateIterations = 4 * few.coordinateIterations;
+  const Layout a = layoutGraph(g, few), b = layoutGraph(g, many);
+  EXPECT_LE(b.bounds.width, 1.1 * a.bounds.width);
+  expectNoNodeOverlaps(b);
+  expectGroupsContainExactlyTheirNodes(g, b);
 }
 
 struct FamilySize {

@@ -107,6 +107,40 @@ void transpose(LayeredGraph& layered, int64_t budget) {
   }
 }
 
+// Moves each fan to the nearer end of its group's run in its rank (a group's vertices and
+// its child groups' are contiguous in a rank, so the groups stay contiguous).
+void moveFansOutwards(LayeredGraph& layered) {
+  std::vector<int> fans;
+  for (auto& rank : layered.ranks) {
+    fans.clear();
+    for (int v : rank)
+      if (layered.vertices[static_cast<std::size_t>(v)].fan) fans.push_back(v);
+    for (int fan : fans) {
+      const auto v = static_cast<std::size_t>(fan);
+      const auto i = static_cast<std::size_t>(std::find(rank.begin(), rank.end(), fan) - rank.begin());
+      const int group = layered.vertices[v].group;
+      auto inGroup = [&](int u) {
+        if (group < 0) return true;
+        const auto& path = layered.groupPath[static_cast<std::size_t>(u)];
+        return std::find(path.begin(), path.end(), group) != path.end();
+      };
+      std::size_t first = i, last = i;
+      while (first > 0 && inGroup(rank[first - 1])) --first;
+      while (last + 1 < rank.size() && inGroup(rank[last + 1])) ++last;
+      if (i - first <= last - i) {
+        std::move_backward(rank.begin() + static_cast<std::ptrdiff_t>(first), rank.begin() + static_cast<std::ptrdiff_t>(i),
+                           rank.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        rank[first] = fan;
+      } else {
+        std::move(rank.begin() + static_cast<std::ptrdiff_t>(i) + 1, rank.begin() + static_cast<std::ptrdiff_t>(last) + 1,
+                  rank.begin() + static_cast<std::ptrdiff_t>(i));
+        rank[last] = fan;
+      }
+    }
+  }
+  layered.updatePositions();
+}
+
 }  // namespace
 
 int64_t countLayerCrossings(const LayeredGraph& layered) {
@@ -189,6 +223,7 @@ void reduceCrossings(LayeredGraph& layered, const LayoutOptions& options) {
   int64_t edges = 0;
   for (const auto& d : layered.down) edges += static_cast<int64_t>(d.size());
   transpose(layered, 40 * (static_cast<int64_t>(vertexCount) + edges));
+  moveFansOutwards(layered);
 }
 
 }  // namespace td::layout::detail

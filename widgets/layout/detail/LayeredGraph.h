@@ -11,6 +11,11 @@ namespace td::layout::detail {
 
 enum class VertexType { Real, Dummy, Filler };
 
+/// A source (a parameter, an input) with at least this many readers is a fan: a weight
+/// that every unrolled step reads. Its straight edges reach readers stacked far below, so
+/// it goes to the outside of its rank and beside the drawing.
+inline constexpr int kFanReaders = 3;
+
 struct Vertex {
   VertexType type = VertexType::Real;
   int original = -1;  // the graph's node for Real vertices, else -1
@@ -19,6 +24,7 @@ struct Vertex {
   double width = 0.0;   // along the rank
   double height = 0.0;  // across ranks
   double order = 0.0;   // initial sort key (tape order)
+  bool fan = false;     // a source read by several ops (kFanReaders), drawn beside the rest
   // Dummies: the chain's first and last real vertex and how far along it this one lies.
   int chainFrom = -1;
   int chainTo = -1;
@@ -58,7 +64,8 @@ struct LayeredGraph {
 LayeredGraph buildLayeredGraph(const Graph& graph, const LayoutOptions& options);
 
 /// Orders each rank: groups stay contiguous and sibling groups keep one left-to-right
-/// order in every rank; barycenter sweeps, then transpositions within an operation budget.
+/// order in every rank; barycenter sweeps, then transpositions within an operation budget;
+/// last, each fan moves to the nearer end of its group in its rank.
 void reduceCrossings(LayeredGraph& layered, const LayoutOptions& options);
 
 /// Crossings between consecutive ranks of the layered graph (dummies included).

@@ -104,7 +104,19 @@ std::vector<int> rankNodes(const Graph& graph, const std::vector<int>& groupPare
     const auto u = static_cast<std::size_t>(*it);
     std::size_t inputs = 0;
     for (int p : in[u]) inputs += !(in[static_cast<std::size_t>(p)].empty() && out[static_cast<std::size_t>(p)].size() == 1);
-    if (out[u].empty() || (!in[u].empty() && out[u].size() < inputs)) continue;
+    // An entry of a module call (its readers all inside its group, its computed inputs
+    // all from outside) waits next to its readers too, so the call starts where the work
+    // it depends on ends: the 50 calls of an LSTM cell stack instead of overlapping.
+    bool entry = false;
+    if (graph.nodes[u].group >= 0 && !out[u].empty()) {
+      const int group = graph.nodes[u].group;
+      entry = true;
+      for (int v : out[u]) entry = entry && groupInside(groupParent, graph.nodes[static_cast<std::size_t>(v)].group, group);
+      for (int p : in[u])
+        if (!in[static_cast<std::size_t>(p)].empty())
+          entry = entry && !groupInside(groupParent, graph.nodes[static_cast<std::size_t>(p)].group, group);
+    }
+    if (!entry && (out[u].empty() || (!in[u].empty() && out[u].size() < inputs))) continue;
     // Keep the rank a reader's parameters need (see above) free of u.
     auto gapTo = [&](int v) {
       if (in[u].empty()) return 1;
@@ -175,6 +187,11 @@ LayeredGraph buildLayeredGraph(const Graph& graph, const LayoutOptions& options)
   }
 
   const std::vector<int> rank = rankNodes(graph, layered.groupParent, edges);
+  std::vector<int> readers(static_cast<std::size_t>(nodeCount), 0), inputs(static_cast<std::size_t>(nodeCount), 0);
+  for (const auto& [u, w] : edges) {
+    ++readers[static_cast<std::size_t>(u)];
+    ++inputs[static_cast<std::size_t>(w)];
+  }
   const bool leftToRight = options.direction == Direction::LeftToRight;
   for (int n = 0; n < nodeCount; ++n) {
     const Node& node = graph.nodes[static_cast<std::size_t>(n)];
@@ -185,6 +202,7 @@ LayeredGraph buildLayeredGraph(const Graph& graph, const LayoutOptions& options)
     v.width = leftToRight ? nodeHeight(node, options) : nodeWidth(node, options);
     v.height = leftToRight ? nodeWidth(node, options) : nodeHeight(node, options);
     v.order = n;
+    v.fan = inputs[static_cast<std::size_t>(n)] == 0 && readers[static_cast<std::size_t>(n)] >= kFanReaders;
     layered.addVertex(v);
   }
   // Long edges from one node into one common group share a chain down to the deepest
@@ -209,13 +227,32 @@ LayeredGraph buildLayeredGraph(const Graph& graph, const LayoutOptions& options)
     if (rank[static_cast<std::size_t>(w)] > rank[static_cast<std::size_t>(bus.deepest)]) bus.deepest = w;
     edgeBus[i] = it->second;
   }
+  // The ranks each group's nodes span (before dummies and fillers).
+  std::vector<int> realFirst(static_cast<std::size_t>(groupCount), -1), realLast(static_cast<std::size_t>(groupCount), -1);
+  for (int n = 0; n < nodeCount; ++n)
+    for (int g = graph.nodes[static_cast<std::size_t>(n)].group; g >= 0; g = layered.groupParent[static_cast<std::size_t>(g)]) {
+      auto& first = realFirst[static_cast<std::size_t>(g)];
+      first = first < 0 ? rank[static_cast<std::size_t>(n)] : std::min(first, rank[static_cast<std::size_t>(n)]);
+      realLast[static_cast<std::size_t>(g)] = std::max(realLast[static_cast<std::size_t>(g)], rank[static_cast<std::size_t>(n)]);
+    }
   for (Bus& bus : buses) {
+    // A chain carrying a computed value (a skip connection, an LSTM state) runs inside
+    // the module call it enters, one level below the ends' common group, over that call's
+    // ranks: beside the call's ops rather than outside its box, so the call sits under its
+    // input instead of shifting sideways. Parameter buses stay in the common group.
+    int entered = -1;
+    if (graph.nodes[static_cast<std::size_t>(bus.from)].kind != NodeKind::Leaf)
+      for (int g = graph.nodes[static_cast<std::size_t>(bus.deepest)].group; g >= 0 && g != bus.group;
+           g = layered.groupParent[static_cast<std::size_t>(g)])
+        entered = g;
     const int top = rank[static_cast<std::size_t>(bus.from)], bottom = rank[static_cast<std::size_t>(bus.deepest)];
     int previous = bus.from;
     for (int r = top + 1; r < bottom; ++r) {
       Vertex d;
       d.type = VertexType::Dummy;
-      d.group = bus.group;
+      const bool inside = entered >= 0 && r >= realFirst[static_cast<std::size_t>(entered)] &&
+                          r <= realLast[static_cast<std::size_t>(entered)];
+      d.group = inside ? entered : bus.group;
       d.rank = r;
       d.chainFrom = bus.from;
       d.chainTo = bus.deepest;
