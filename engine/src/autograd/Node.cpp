@@ -175,4 +175,10 @@ Tensor runTensorHooks(Node& node, uint32_t outputNr, Tensor grad) {
 }
 
 }  // namespace detail
+std::optional<GradFnInfo> gradFnInfo(const Tensor& t) {
+  if (!t.defined() || !t.gradFn()) return std::nullopt;
+  const Node& node = *t.gradFn();
+  return GradFnInfo{node.name(), node.entry.op, node.entry.id};
+}
+
 }  // namespace td

@@ -1,4 +1,5 @@
 // Small pieces of core: dtype and device names, source locations, error text.
+#include <atomic>
 #include <cstdio>
 #include <sstream>
 
@@ -36,9 +37,25 @@ std::string Device::str() const {
   return type == DeviceType::CPU ? "cpu" : "cuda:" + std::to_string(index);
 }
 
+namespace {
+std::atomic<SourceResolver> g_sourceResolver{nullptr};
+}  // namespace
+
+void setSourceResolver(SourceResolver resolver) { g_sourceResolver.store(resolver); }
+
+SourceLoc SourceLoc::resolved() const {
+  SourceLoc out = *this;
+  if (lazyCode != 0 && file == nullptr) {
+    const SourceResolver resolver = g_sourceResolver.load();
+    if (resolver == nullptr || !resolver(lazyCode, lazyOffset, out)) out.file = nullptr;
+  }
+  return out;
+}
+
 std::string SourceLoc::str() const {
-  if (!known()) return "<unknown>";
-  return std::string(file) + ":" + std::to_string(line);
+  const SourceLoc loc = resolved();
+  if (loc.file == nullptr) return "<unknown>";
+  return std::string(loc.file) + ":" + std::to_string(loc.line);
 }
 
 namespace detail {

@@ -1,15 +1,17 @@
 #pragma once
 // Autograd: grad mode, backward, grad, anomaly detection.
+#include <string>
 #include <optional>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
+#include "tapedeck/core/Export.h"
 #include "tapedeck/core/Tensor.h"
 
 namespace td {
 
 namespace detail {
-inline thread_local bool t_gradEnabled = true;
+TD_SHARED_STATE inline thread_local bool t_gradEnabled = true;
 }
 
 /// Whether ops record for autograd on this thread (per thread, as PyTorch).
@@ -67,6 +69,15 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          bool createGraph = false, bool allowUnused = false, SourceLoc loc = SourceLoc::current());
 
 }  // namespace autograd
+
+/// What made a non-leaf tensor: its backward node's name ("MulBackward0"), the op and the
+/// tape entry id. Undefined tensors and leaves have none.
+struct GradFnInfo {
+  std::string name;
+  OpId op = OpId::Add;
+  uint64_t entryId = 0;
+};
+std::optional<GradFnInfo> gradFnInfo(const Tensor& t);
 
 /// The readable derivative formula of an op ("grad * result"), for learners.
 const char* derivativeFormula(OpId op);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tapedeck/core/SmallVector.h"
+#include "tapedeck/core/Export.h"
 #include "tapedeck/core/SourceLocation.h"
 #include "tapedeck/core/Tensor.h"
 #include "tapedeck/ops/OpTable.h"
@@ -96,7 +97,7 @@ class Tape {
   static uint32_t intern(const std::string& text);
   static const std::string& internedString(uint32_t id);
 
-  static inline std::atomic<bool> s_hasObservers{false};
+  TD_SHARED_STATE static inline std::atomic<bool> s_hasObservers{false};
 };
 
 /// RAII: pushes `name` onto this thread's scope path for its lifetime

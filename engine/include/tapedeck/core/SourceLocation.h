@@ -11,19 +11,35 @@ namespace td {
 
 /// A user's source line. `file` points to a string that lives for the process
 /// (a literal from std::source_location, or an interned string from the Python layer).
+///
+/// A front end that finds lines lazily (the Python layer) sets `lazyCode`, an id it
+/// interned for a code object, and `lazyOffset`, an instruction offset, instead of
+/// `file` and `line`: recording stays cheap, and resolved() asks the registered
+/// SourceResolver for the file and line when someone looks (any thread, no Python lock).
 struct SourceLoc {
   const char* file = nullptr;
   const char* function = nullptr;
   uint32_t line = 0;
   uint32_t column = 0;
+  uint32_t lazyCode = 0;  ///< 0: not lazy
+  uint32_t lazyOffset = 0;
 
   static constexpr SourceLoc current(std::source_location l = std::source_location::current()) {
     return SourceLoc{l.file_name(), l.function_name(), l.line(), l.column()};
   }
-  bool known() const { return file != nullptr && line != 0; }
+  bool known() const { return (file != nullptr && line != 0) || lazyCode != 0; }
+  /// With file, function and line filled in (a copy of this one when it is not lazy, or
+  /// when no resolver knows the code).
+  SourceLoc resolved() const;
   /// "file.cpp:42", or "<unknown>".
   std::string str() const;
 };
+
+/// Fills `out.file`, `out.function` and `out.line` for a lazy location; false when the
+/// code id is unknown. Must be thread-safe and must not need any front-end lock.
+using SourceResolver = bool (*)(uint32_t code, uint32_t offset, SourceLoc& out);
+/// Registers the resolver for lazy locations (one per process; nullptr removes it).
+void setSourceResolver(SourceResolver resolver);
 
 /// Wraps an operand so that the implicit conversion records the caller's line:
 /// `Tensor operator*(Located<const Tensor&> a, const Tensor& b)`.

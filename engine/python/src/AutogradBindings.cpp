@@ -1,0 +1,62 @@
+// Grad mode, tapedeck.autograd.grad/backward and anomaly mode. The context managers and
+// decorators (no_grad, enable_grad, set_grad_enabled, detect_anomaly) are Python classes
+// in tapedeck/autograd.py over these primitives.
+#include <memory>
+
+#include "Bindings.h"
+#include "tapedeck/autograd/Autograd.h"
+
+namespace td::python {
+namespace {
+
+std::vector<Tensor> tensorList(py::handle value) {
+  if (value.is_none()) return {};
+  if (py::isinstance<Tensor>(value)) return {py::cast<Tensor>(value)};
+  std::vector<Tensor> out;
+  for (py::handle item : value) out.push_back(item.is_none() ? Tensor() : py::cast<Tensor>(item));
+  return out;
+}
+
+}  // namespace
+
+void bindAutograd(py::module_& m) {
+  m.def("is_grad_enabled", &GradMode::enabled);
+  m.def("_set_grad_enabled", &GradMode::setEnabled, py::arg("mode"));
+
+  py::module_ autograd = m.def_submodule("_autograd", "Primitives behind tapedeck.autograd");
+  autograd.def("grad", [](py::handle outputs, py::handle inputs, py::handle gradOutputs, py::object retainGraph,
+                          bool createGraph, bool allowUnused) {
+    const std::optional<bool> retain = retainGraph.is_none() ? std::nullopt : std::optional<bool>(py::cast<bool>(retainGraph));
+    const std::vector<Tensor> grads = autograd::grad(tensorList(outputs), tensorList(inputs), tensorList(gradOutputs),
+                                                     retain, createGraph, allowUnused, here());
+    py::tuple out(grads.size());
+    for (size_t i = 0; i < grads.size(); ++i) out[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
+    return out;
+  }, py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = py::none(),
+                py::arg("create_graph") = false, py::arg("allow_unused") = false);
+  autograd.def("backward", [](py::handle tensors, py::handle gradTensors, py::object retainGraph, bool createGraph) {
+    const bool retain = retainGraph.is_none() ? createGraph : py::cast<bool>(retainGraph);
+    autograd::backward(tensorList(tensors), tensorList(gradTensors), retain, createGraph, here());
+  }, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = py::none(),
+                py::arg("create_graph") = false);
+
+  // Anomaly mode while an _AnomalyMode object is entered (first NaN/Inf names its op and line).
+  struct AnomalyGuard {
+    std::unique_ptr<AnomalyMode> mode;
+  };
+  py::class_<AnomalyGuard>(autograd, "_AnomalyMode")
+      .def(py::init<>())
+      .def("__enter__", [](AnomalyGuard& g) { g.mode = std::make_unique<AnomalyMode>(); })
+      .def("__exit__", [](AnomalyGuard& g, py::args) {
+        g.mode.reset();
+        return false;
+      });
+  autograd.def("is_anomaly_enabled", &AnomalyMode::enabled);
+  autograd.def("derivative_formula", [](const std::string& op) {
+    for (std::size_t i = 0; i < kOpCount; ++i)
+      if (op == opName(static_cast<OpId>(i))) return std::string(derivativeFormula(static_cast<OpId>(i)));
+    throw py::value_error("no op named '" + op + "'");
+  }, "The readable derivative formula of an op, by its display name");
+}
+
+}  // namespace td::python

@@ -1,0 +1,33 @@
+#pragma once
+// Shared pieces of the tapedeck._C bindings: the binders each file contributes, and the
+// small helpers they share (the caller's line, options from keyword arguments).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "PySourceLoc.h"
+#include "tapedeck/ops/Ops.h"
+
+namespace td::python {
+
+namespace py = pybind11;
+
+/// The Python caller's line (the innermost frame outside the tapedeck package).
+inline SourceLoc here() { return callerLoc(); }
+
+/// Factory options from PyTorch's keywords (dtype, requires_grad; device must be cpu).
+TensorOptions factoryOptions(std::optional<DType> dtype, py::handle device, bool requiresGrad,
+                             DType fallback = DType::Float32);
+
+/// A Python number as a double (bool and int included); nullopt for anything else.
+std::optional<double> asNumber(py::handle value);
+
+void bindTypes(py::module_& m);      // dtype, device, errors
+void bindTensor(py::module_& m);     // the Tensor class: metadata, values, autograd, views
+void bindOperators(py::module_& m);  // arithmetic and comparison operators, indexing
+void bindOps(py::module_& m);        // functions (and the methods PyTorch also has)
+void bindAutograd(py::module_& m);   // grad mode, autograd.grad/backward, anomaly mode
+
+}  // namespace td::python

@@ -1,0 +1,188 @@
+// Python operators on tensors (arithmetic with tensors and Python numbers, comparisons,
+// in-place forms) and indexing with ints, slices, None, Ellipsis and integer tensors.
+#include "Bindings.h"
+#include "Convert.h"
+#include "tapedeck/core/Error.h"
+
+namespace td::python {
+namespace {
+
+using TensorTensor = Tensor (*)(const Tensor&, const Tensor&, SourceLoc);
+using TensorNumber = Tensor (*)(const Tensor&, double, SourceLoc);
+
+/// `a op other` for a tensor or a Python number; NotImplemented otherwise, so Python tries
+/// the reflected operator.
+py::object binary(const Tensor& a, py::handle other, TensorTensor withTensor, TensorNumber withNumber) {
+  if (py::isinstance<Tensor>(other)) return py::cast(withTensor(a, py::cast<const Tensor&>(other), here()));
+  if (const std::optional<double> number = asNumber(other)) return py::cast(withNumber(a, *number, here()));
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+template <typename F>
+void defBinary(py::class_<Tensor>& cls, const char* name, F&& f) {
+  cls.def(name, std::forward<F>(f), py::is_operator());
+}
+
+// --- indexing --------------------------------------------------------------------------
+
+bool isInt(py::handle item) { return PyLong_Check(item.ptr()) && !PyBool_Check(item.ptr()); }
+
+/// Applies a PyTorch index (an int, slice, None, Ellipsis, integer tensor or list of ints,
+/// or a tuple of them) and returns the resulting view or copy.
+Tensor indexTensor(const Tensor& self, py::handle key) {
+  const SourceLoc loc = here();
+  py::tuple items = py::isinstance<py::tuple>(key) ? py::reinterpret_borrow<py::tuple>(key) : py::make_tuple(key);
+  int64_t consuming = 0;
+  bool ellipsis = false;
+  for (py::handle item : items) {
+    if (item.ptr() == Py_Ellipsis) {
+      TD_CHECK(!ellipsis, "index", "an index can only have a single ellipsis ('...')");
+      ellipsis = true;
+    } else if (!item.is_none()) {
+      ++consuming;  // an int, a slice or an index tensor each consume one dim
+    }
+  }
+  TD_CHECK(consuming <= self.dim(), "index", "too many indices for a tensor of dimension ", self.dim(), " (",
+           consuming, " given)");
+  Tensor out = self;
+  int64_t dim = 0;
+  for (py::handle item : items) {
+    if (item.ptr() == Py_Ellipsis) {
+      dim += self.dim() - consuming;
+    } else if (item.is_none()) {
+      out = out.unsqueeze(dim, loc);
+      ++dim;
+    } else if (isInt(item)) {
+      const auto index = py::cast<int64_t>(item);
+      const int64_t size = out.size(dim);
+      TD_CHECK(index >= -size && index < size, "index", "index ", index, " is out of bounds for dimension ", dim,
+               " with size ", size);
+      out = out.select(dim, index, loc);
+    } else if (py::isinstance<py::slice>(item)) {
+      const auto slice = py::reinterpret_borrow<py::slice>(item);
+      auto bound = [](py::handle v) -> std::optional<int64_t> {
+        if (v.is_none()) return std::nullopt;
+        return py::cast<int64_t>(v);
+      };
+      const std::optional<int64_t> step = bound(slice.attr("step"));
+      TD_CHECK(!step || *step > 0, "index", "slice step must be positive, got ", step.value_or(0));
+      out = out.slice(dim, bound(slice.attr("start")), bound(slice.attr("stop")), step.value_or(1), loc);
+      ++dim;
+    } else {
+      // An integer tensor (or list of ints) picks entries along `dim`, keeping its shape.
+      Tensor index = py::isinstance<Tensor>(item) ? py::cast<Tensor>(item) : tensorFromData(item, std::nullopt, "index");
+      TD_CHECK(index.dtype() != DType::Bool, "index",
+               "indexing with a boolean mask is not supported yet; use masked_fill or where");
+      TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
+               dtypeName(index.dtype()));
+      IntList shape = index.shape();
+      Tensor picked = indexSelect(out, dim, index.reshape({-1}, loc), loc);
+      IntList result;
+      for (int64_t d = 0; d < dim; ++d) result.push_back(out.size(d));
+      for (int64_t s : shape) result.push_back(s);
+      for (int64_t d = dim + 1; d < out.dim(); ++d) result.push_back(out.size(d));
+      out = picked.reshape(result, loc);
+      dim += static_cast<int64_t>(shape.size());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void bindOperators(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  defBinary(cls, "__add__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return add(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return add(x, y, l); });
+  });
+  defBinary(cls, "__radd__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return add(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return add(x, y, l); });
+  });
+  defBinary(cls, "__sub__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return sub(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return sub(x, y, l); });
+  });
+  defBinary(cls, "__rsub__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return sub(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return rsub(x, y, l); });
+  });
+  defBinary(cls, "__mul__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return mul(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return mul(x, y, l); });
+  });
+  defBinary(cls, "__rmul__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return mul(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return mul(x, y, l); });
+  });
+  defBinary(cls, "__truediv__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return div(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return div(x, y, l); });
+  });
+  defBinary(cls, "__rtruediv__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return div(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return rdiv(x, y, l); });
+  });
+  defBinary(cls, "__pow__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return pow(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return pow(x, y, l); });
+  });
+  defBinary(cls, "__rpow__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return pow(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return pow(fullLike(x, y, l), x, l); });
+  });
+  defBinary(cls, "__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
+  defBinary(cls, "__neg__", [](const Tensor& a) { return neg(a, here()); });
+  defBinary(cls, "__pos__", [](const Tensor& a) { return a; });
+  defBinary(cls, "__abs__", [](const Tensor& a) { return abs(a, here()); });
+
+#define TD_PY_COMPARISON(pyname, fn)                                                                        \
+  defBinary(cls, pyname, [](const Tensor& a, py::handle b) {                                              \
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return fn(x, y, l); },        \
+                  [](const Tensor& x, double y, SourceLoc l) { return fn(x, y, l); });                    \
+  })
+  TD_PY_COMPARISON("__eq__", eq);
+  TD_PY_COMPARISON("__ne__", ne);
+  TD_PY_COMPARISON("__lt__", lt);
+  TD_PY_COMPARISON("__le__", le);
+  TD_PY_COMPARISON("__gt__", gt);
+  TD_PY_COMPARISON("__ge__", ge);
+#undef TD_PY_COMPARISON
+
+  // In-place operators write into self (its version counter moves) and return it.
+  auto inplace = [](py::object self, py::handle other, bool add, bool multiply, double sign) -> py::object {
+    Tensor& t = py::cast<Tensor&>(self);
+    const SourceLoc loc = here();
+    if (py::isinstance<Tensor>(other)) {
+      const Tensor& o = py::cast<const Tensor&>(other);
+      if (add) t.add_(o, sign, loc);
+      else if (multiply) t.mul_(o, loc);
+      else t.mul_(rdiv(o, 1.0, loc), loc);
+    } else if (const std::optional<double> number = asNumber(other)) {
+      if (add) t.add_(sign * *number, loc);
+      else if (multiply) t.mul_(*number, loc);
+      else t.div_(*number, loc);
+    } else {
+      return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    }
+    return self;
+  };
+  cls.def("__iadd__", [inplace](py::object s, py::handle o) { return inplace(s, o, true, false, 1.0); }, py::is_operator());
+  cls.def("__isub__", [inplace](py::object s, py::handle o) { return inplace(s, o, true, false, -1.0); }, py::is_operator());
+  cls.def("__imul__", [inplace](py::object s, py::handle o) { return inplace(s, o, false, true, 1.0); }, py::is_operator());
+  cls.def("__itruediv__", [inplace](py::object s, py::handle o) { return inplace(s, o, false, false, 1.0); },
+          py::is_operator());
+
+  cls.def("__getitem__", &indexTensor);
+  cls.def("__setitem__", [](Tensor& self, py::handle key, py::handle value) {
+    Tensor view = indexTensor(self, key);
+    TD_CHECK(view.storage().data() == self.storage().data(), "index",
+             "assignment through an integer-tensor index is not supported yet");
+    if (const std::optional<double> number = asNumber(value)) view.fill_(*number, here());
+    else view.copy_(py::isinstance<Tensor>(value) ? py::cast<Tensor>(value) : tensorFromData(value, view.dtype(), "setitem"),
+                    here());
+  });
+}
+
+}  // namespace td::python

@@ -1,0 +1,383 @@
+// Functions under PyTorch's names (tapedeck.exp, tapedeck.cat, ...) and, where PyTorch
+// has both, the same function as a Tensor method. Factories take PyTorch's keywords.
+#include "Bindings.h"
+#include "Convert.h"
+#include "tapedeck/core/Error.h"
+
+namespace td::python {
+namespace {
+
+/// Registers `f` as tapedeck.<name>(input, ...) and as Tensor.<name>(...); `extra` names
+/// the arguments after the tensor.
+template <typename F, typename... Extra>
+void both(py::module_& m, py::class_<Tensor>& cls, const char* name, F f, const Extra&... extra) {
+  if constexpr (sizeof...(Extra) == 0) {
+    m.def(name, f);
+  } else {
+    m.def(name, f, py::arg("input"), extra...);
+  }
+  cls.def(name, f, extra...);
+}
+
+Reduction reductionOf(const std::string& text) {
+  if (text == "mean") return Reduction::Mean;
+  if (text == "sum") return Reduction::Sum;
+  if (text == "none") return Reduction::None;
+  throw py::value_error("reduction must be 'mean', 'sum' or 'none', got '" + text + "'");
+}
+
+Tensor optionalTensor(py::handle value) { return value.is_none() ? Tensor() : py::cast<Tensor>(value); }
+
+/// (values, indices) as PyTorch's named tuple.
+py::object valuesIndices(const char* name, const std::pair<Tensor, Tensor>& result) {
+  static py::object type = py::module_::import("collections").attr("namedtuple")("values_indices", "values indices");
+  (void)name;
+  return type(result.first, result.second);
+}
+
+void bindFactories(py::module_& m) {
+  m.def("tensor", [](py::handle data, std::optional<DType> dtype, py::handle device, bool requiresGrad) {
+    Tensor t = tensorFromData(data, dtype, "tensor");
+    if (requiresGrad) t.setRequiresGrad(true, here());
+    (void)device;
+    return t;
+  }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+        py::arg("requires_grad") = false);
+  m.def("as_tensor", [](py::handle data, std::optional<DType> dtype) {
+    if (py::isinstance<Tensor>(data)) {
+      const Tensor& t = py::cast<const Tensor&>(data);
+      return dtype && *dtype != t.dtype() ? t.to(*dtype, here()) : t;
+    }
+    return tensorFromData(data, dtype, "as_tensor");
+  }, py::arg("data"), py::arg("dtype") = py::none());
+  m.def("from_numpy", [](py::buffer array) { return tensorFromData(array, std::nullopt, "from_numpy"); },
+        "A tensor with the array's values (copied for now; the engine's storage cannot yet wrap foreign memory)");
+
+#define TD_PY_SIZED_FACTORY(pyname, call)                                                                          \
+  m.def(pyname, [](py::args size, std::optional<DType> dtype, py::handle device, bool requiresGrad) {                \
+    const IntList shape = shapeFromArgs(size, pyname);                                                              \
+    const TensorOptions options = factoryOptions(dtype, device, requiresGrad);                                      \
+    return call;                                                                                                    \
+  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false)
+  TD_PY_SIZED_FACTORY("zeros", zeros(shape, options, here()));
+  TD_PY_SIZED_FACTORY("ones", ones(shape, options, here()));
+  TD_PY_SIZED_FACTORY("empty", empty(shape, options, here()));
+  TD_PY_SIZED_FACTORY("rand", rand(shape, options, here()));
+  TD_PY_SIZED_FACTORY("randn", randn(shape, options, here()));
+#undef TD_PY_SIZED_FACTORY
+
+  m.def("full", [](py::handle size, py::handle fill, std::optional<DType> dtype, py::handle device, bool requiresGrad) {
+    const std::optional<double> value = asNumber(fill);
+    if (!value) throw py::type_error("full: fill_value must be a number");
+    // PyTorch infers the dtype from the fill value: int64 for ints, bool for bools.
+    const DType inferred = PyBool_Check(fill.ptr()) ? DType::Bool : PyLong_Check(fill.ptr()) ? DType::Int64 : DType::Float32;
+    return full(intList(size, "full"), *value, factoryOptions(dtype, device, requiresGrad, inferred), here());
+  }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("device") = py::none(), py::arg("requires_grad") = false);
+
+#define TD_PY_LIKE_FACTORY(pyname, value)                                                                  \
+  m.def(pyname, [](const Tensor& like, std::optional<DType> dtype, bool requiresGrad) {                    \
+    return full(like.shape(), value, TensorOptions(dtype.value_or(like.dtype())).requiresGrad(requiresGrad), here()); \
+  }, py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false)
+  TD_PY_LIKE_FACTORY("zeros_like", 0.0);
+  TD_PY_LIKE_FACTORY("ones_like", 1.0);
+#undef TD_PY_LIKE_FACTORY
+  m.def("full_like", [](const Tensor& like, double value, std::optional<DType> dtype, bool requiresGrad) {
+    return full(like.shape(), value, TensorOptions(dtype.value_or(like.dtype())).requiresGrad(requiresGrad), here());
+  }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+  m.def("rand_like", [](const Tensor& like) { return rand(like.shape(), like.dtype(), here()); });
+  m.def("randn_like", [](const Tensor& like) { return randn(like.shape(), like.dtype(), here()); });
+
+  m.def("arange", [](py::handle start, py::handle end, py::handle step, std::optional<DType> dtype, bool requiresGrad) {
+    const double a = asNumber(start).value_or(0.0);
+    const bool allInts = PyLong_Check(start.ptr()) && (end.is_none() || PyLong_Check(end.ptr())) && PyLong_Check(step.ptr());
+    const TensorOptions options = TensorOptions(dtype.value_or(allInts ? DType::Int64 : DType::Float32)).requiresGrad(requiresGrad);
+    if (end.is_none()) return arange(0.0, a, asNumber(step).value_or(1.0), options, here());
+    return arange(a, asNumber(end).value_or(0.0), asNumber(step).value_or(1.0), options, here());
+  }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+  m.def("linspace", [](double start, double end, int64_t steps, std::optional<DType> dtype, bool requiresGrad) {
+    return linspace(start, end, steps, TensorOptions(dtype.value_or(DType::Float32)).requiresGrad(requiresGrad), here());
+  }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+  m.def("eye", [](int64_t n, std::optional<int64_t> cols, std::optional<DType> dtype, bool requiresGrad) {
+    return eye(n, cols.value_or(-1), TensorOptions(dtype.value_or(DType::Float32)).requiresGrad(requiresGrad), here());
+  }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+  m.def("randint", [](py::args args, std::optional<DType> dtype) {
+    // randint(high, size) or randint(low, high, size)
+    TD_CHECK(args.size() == 2 || args.size() == 3, "randint", "expected (high, size) or (low, high, size)");
+    const int64_t low = args.size() == 3 ? py::cast<int64_t>(args[0]) : 0;
+    const int64_t high = py::cast<int64_t>(args[args.size() - 2]);
+    return randint(low, high, intList(args[args.size() - 1], "randint"), dtype.value_or(DType::Int64), here());
+  }, py::kw_only(), py::arg("dtype") = py::none());
+  m.def("manual_seed", [](uint64_t seed) { manualSeed(seed); }, py::arg("seed"));
+}
+
+void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
+#define TD_PY_UNARY(pyname, fn) both(m, cls, pyname, [](const Tensor& x) { return fn(x, here()); })
+  TD_PY_UNARY("neg", neg);
+  TD_PY_UNARY("negative", neg);
+  TD_PY_UNARY("exp", exp);
+  TD_PY_UNARY("log", log);
+  TD_PY_UNARY("sqrt", sqrt);
+  TD_PY_UNARY("rsqrt", rsqrt);
+  TD_PY_UNARY("abs", abs);
+  TD_PY_UNARY("sign", sign);
+  TD_PY_UNARY("sin", sin);
+  TD_PY_UNARY("cos", cos);
+  TD_PY_UNARY("tanh", tanh);
+  TD_PY_UNARY("sigmoid", sigmoid);
+  TD_PY_UNARY("relu", relu);
+  TD_PY_UNARY("erf", erf);
+#undef TD_PY_UNARY
+
+#define TD_PY_BINARY(pyname, fn)                                                                   \
+  both(m, cls, pyname, [](const Tensor& a, py::handle b) -> Tensor {                               \
+    if (const std::optional<double> n = asNumber(b)) return fn(a, *n, here());                     \
+    return fn(a, py::cast<const Tensor&>(b), here());                                              \
+  })
+  TD_PY_BINARY("sub", sub);
+  TD_PY_BINARY("mul", mul);
+  TD_PY_BINARY("div", div);
+  TD_PY_BINARY("pow", pow);
+  TD_PY_BINARY("eq", eq);
+  TD_PY_BINARY("ne", ne);
+  TD_PY_BINARY("lt", lt);
+  TD_PY_BINARY("le", le);
+  TD_PY_BINARY("gt", gt);
+  TD_PY_BINARY("ge", ge);
+#undef TD_PY_BINARY
+  both(m, cls, "add", [](const Tensor& a, py::handle b, double alpha) -> Tensor {
+    if (const std::optional<double> n = asNumber(b)) return add(a, alpha * *n, here());
+    const Tensor& t = py::cast<const Tensor&>(b);
+    return add(a, alpha == 1.0 ? t : mul(t, alpha, here()), here());
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  both(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b, here()); });
+  both(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b, here()); });
+  both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
+  both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
+  both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
+  both(m, cls, "clamp", [](const Tensor& x, std::optional<double> min, std::optional<double> max) {
+    return clamp(x, min, max, here());
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  both(m, cls, "clip", [](const Tensor& x, std::optional<double> min, std::optional<double> max) {
+    return clamp(x, min, max, here());
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("where", [](const Tensor& condition, const Tensor& a, py::handle b) -> Tensor {
+    if (const std::optional<double> n = asNumber(b)) return where(condition, a, *n, here());
+    return where(condition, a, py::cast<const Tensor&>(b), here());
+  });
+  both(m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, double value) {
+    return maskedFill(x, mask, value, here());
+  });
+}
+
+void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
+#define TD_PY_REDUCTION(pyname, fn)                                                                   \
+  both(m, cls, pyname, [](const Tensor& x, py::handle dim, bool keepdim) {                            \
+    return fn(x, dimsOrAll(dim, pyname), keepdim, here());                                            \
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false)
+  TD_PY_REDUCTION("sum", sum);
+  TD_PY_REDUCTION("mean", mean);
+  TD_PY_REDUCTION("amax", amax);
+  TD_PY_REDUCTION("amin", amin);
+#undef TD_PY_REDUCTION
+  auto variance = [](const Tensor& x, py::handle dim, bool unbiased, bool keepdim, std::optional<int64_t> correction) {
+    return var(x, dimsOrAll(dim, "var"), correction.value_or(unbiased ? 1 : 0), keepdim, here());
+  };
+  both(m, cls, "var", variance, py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false,
+       py::kw_only(), py::arg("correction") = py::none());
+  both(m, cls, "std", [variance](const Tensor& x, py::handle dim, bool unbiased, bool keepdim,
+                                 std::optional<int64_t> correction) {
+    return sqrt(variance(x, dim, unbiased, keepdim, correction), here());
+  }, py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false, py::kw_only(),
+       py::arg("correction") = py::none());
+  both(m, cls, "max", [](const Tensor& x, py::handle dim, bool keepdim) -> py::object {
+    if (dim.is_none()) return py::cast(max(x, here()));
+    if (py::isinstance<Tensor>(dim)) return py::cast(maximum(x, py::cast<const Tensor&>(dim), here()));
+    return valuesIndices("max", max(x, py::cast<int64_t>(dim), keepdim, here()));
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "min", [](const Tensor& x, py::handle dim, bool keepdim) -> py::object {
+    if (dim.is_none()) return py::cast(min(x, here()));
+    if (py::isinstance<Tensor>(dim)) return py::cast(minimum(x, py::cast<const Tensor&>(dim), here()));
+    return valuesIndices("min", min(x, py::cast<int64_t>(dim), keepdim, here()));
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "argmax", [](const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+    return argmax(x, dim, keepdim, here());
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "argmin", [](const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+    return argmin(x, dim, keepdim, here());
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "logsumexp", [](const Tensor& x, py::handle dim, bool keepdim) {
+    return logsumexp(x, intList(dim, "logsumexp"), keepdim, here());
+  }, py::arg("dim"), py::arg("keepdim") = false);
+  both(m, cls, "softmax", [](const Tensor& x, int64_t dim) { return softmax(x, dim, here()); }, py::arg("dim"));
+  both(m, cls, "log_softmax", [](const Tensor& x, int64_t dim) { return logSoftmax(x, dim, here()); },
+       py::arg("dim"));
+}
+
+void bindShapes(py::module_& m, py::class_<Tensor>& cls) {
+  m.def("cat", [](const std::vector<Tensor>& tensors, int64_t dim) { return cat(tensors, dim, here()); },
+        py::arg("tensors"), py::arg("dim") = 0);
+  m.def("stack", [](const std::vector<Tensor>& tensors, int64_t dim) { return stack(tensors, dim, here()); },
+        py::arg("tensors"), py::arg("dim") = 0);
+  both(m, cls, "split", [](const Tensor& x, int64_t size, int64_t dim) { return split(x, size, dim, here()); },
+       py::arg("split_size"), py::arg("dim") = 0);
+  both(m, cls, "chunk", [](const Tensor& x, int64_t chunks, int64_t dim) { return chunk(x, chunks, dim, here()); },
+       py::arg("chunks"), py::arg("dim") = 0);
+  both(m, cls, "index_select", [](const Tensor& x, int64_t dim, const Tensor& index) {
+    return indexSelect(x, dim, index, here());
+  }, py::arg("dim"), py::arg("index"));
+  both(m, cls, "gather", [](const Tensor& x, int64_t dim, const Tensor& index) { return gather(x, dim, index, here()); },
+       py::arg("dim"), py::arg("index"));
+  both(m, cls, "scatter_add", [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+    return scatterAdd(x, dim, index, src, here());
+  }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  both(m, cls, "index_add", [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+    return indexAdd(x, dim, index, src, here());
+  }, py::arg("dim"), py::arg("index"), py::arg("source"));
+  m.def("reshape", [](const Tensor& x, py::handle shape) { return x.reshape(intList(shape, "reshape"), here()); });
+  m.def("flatten", [](const Tensor& x, int64_t start, int64_t end) { return x.flatten(start, end, here()); },
+        py::arg("input"), py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  m.def("squeeze", [](const Tensor& x, std::optional<int64_t> dim) { return x.squeeze(dim, here()); },
+        py::arg("input"), py::arg("dim") = py::none());
+  m.def("unsqueeze", [](const Tensor& x, int64_t dim) { return x.unsqueeze(dim, here()); });
+  m.def("transpose", [](const Tensor& x, int64_t a, int64_t b) { return x.transpose(a, b, here()); });
+  m.def("permute", [](const Tensor& x, py::handle dims) { return x.permute(intList(dims, "permute"), here()); });
+  m.def("t", [](const Tensor& x) { return x.t(here()); });
+  m.def("clone", [](const Tensor& x) { return x.clone(here()); });
+  m.def("detach", [](const Tensor& x) { return x.detach(); });
+  m.def("numel", [](const Tensor& x) { return x.numel(); });
+  m.def("is_tensor", [](py::handle x) { return py::isinstance<Tensor>(x); });
+}
+
+void bindInPlace(py::class_<Tensor>& cls) {
+  // Each writes into self (its version counter moves) and returns self, as PyTorch does.
+  cls.def("add_", [](py::object self, py::handle other, double alpha) {
+    Tensor& t = py::cast<Tensor&>(self);
+    if (const std::optional<double> n = asNumber(other)) t.add_(alpha * *n, here());
+    else t.add_(py::cast<const Tensor&>(other), alpha, here());
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  cls.def("sub_", [](py::object self, py::handle other, double alpha) {
+    Tensor& t = py::cast<Tensor&>(self);
+    if (const std::optional<double> n = asNumber(other)) t.add_(-alpha * *n, here());
+    else t.add_(py::cast<const Tensor&>(other), -alpha, here());
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  cls.def("mul_", [](py::object self, py::handle other) {
+    Tensor& t = py::cast<Tensor&>(self);
+    if (const std::optional<double> n = asNumber(other)) t.mul_(*n, here());
+    else t.mul_(py::cast<const Tensor&>(other), here());
+    return self;
+  });
+  cls.def("div_", [](py::object self, py::handle other) {
+    Tensor& t = py::cast<Tensor&>(self);
+    if (const std::optional<double> n = asNumber(other)) t.div_(*n, here());
+    else t.mul_(rdiv(py::cast<const Tensor&>(other), 1.0, here()), here());
+    return self;
+  });
+  cls.def("zero_", [](py::object self) { py::cast<Tensor&>(self).zero_(here()); return self; });
+  cls.def("fill_", [](py::object self, double value) { py::cast<Tensor&>(self).fill_(value, here()); return self; });
+  cls.def("clamp_", [](py::object self, std::optional<double> min, std::optional<double> max) {
+    py::cast<Tensor&>(self).clamp_(min, max, here());
+    return self;
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("relu_", [](py::object self) { py::cast<Tensor&>(self).relu_(here()); return self; });
+  cls.def("copy_", [](py::object self, const Tensor& src) { py::cast<Tensor&>(self).copy_(src, here()); return self; });
+}
+
+void bindNnFunctions(py::module_& nn) {
+  // tapedeck._C._nn: what tapedeck.nn.functional builds on, under PyTorch's argument names.
+  nn.def("linear", [](const Tensor& x, const Tensor& w, py::handle b) { return linear(x, w, optionalTensor(b), here()); },
+         py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  nn.def("conv2d", [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
+                      py::handle dilation, int64_t groups) {
+    auto pair = [](py::handle v, const char* what) {
+      IntList l = intList(v, what);
+      return l.size() == 1 ? IntList{l[0], l[0]} : l;
+    };
+    return conv2d(x, w, optionalTensor(b), pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation"),
+                  groups, here());
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+         py::arg("dilation") = 1, py::arg("groups") = 1);
+  nn.def("max_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding) {
+    auto pair = [](py::handle v, const char* what) {
+      if (v.is_none()) return IntList{};
+      IntList l = intList(v, what);
+      return l.size() == 1 ? IntList{l[0], l[0]} : l;
+    };
+    const IntList pad = pair(padding, "padding");
+    return maxPool2d(x, pair(kernel, "kernel_size"), pair(stride, "stride"), pad.empty() ? IntList{0, 0} : pad,
+                     {1, 1}, false, here());
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0);
+  nn.def("avg_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding) {
+    auto pair = [](py::handle v, const char* what) {
+      if (v.is_none()) return IntList{};
+      IntList l = intList(v, what);
+      return l.size() == 1 ? IntList{l[0], l[0]} : l;
+    };
+    const IntList pad = pair(padding, "padding");
+    return avgPool2d(x, pair(kernel, "kernel_size"), pair(stride, "stride"), pad.empty() ? IntList{0, 0} : pad, false,
+                     true, here());
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0);
+  nn.def("adaptive_avg_pool2d", [](const Tensor& x, py::handle size) {
+    IntList l = intList(size, "output_size");
+    return adaptiveAvgPool2d(x, l.size() == 1 ? IntList{l[0], l[0]} : l, here());
+  });
+  nn.def("dropout", [](const Tensor& x, double p, bool training) { return dropout(x, p, training, here()); },
+         py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true);
+  nn.def("layer_norm", [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {
+    return layerNorm(x, intList(shape, "normalized_shape"), optionalTensor(w), optionalTensor(b), eps, here());
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+         py::arg("eps") = 1e-5);
+  nn.def("batch_norm", [](const Tensor& x, py::handle mean, py::handle var, py::handle w, py::handle b, bool training,
+                          double momentum, double eps) {
+    return batchNorm(x, optionalTensor(mean), optionalTensor(var), optionalTensor(w), optionalTensor(b), training,
+                     momentum, eps, here());
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
+         py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  nn.def("cross_entropy", [](const Tensor& x, const Tensor& target, int64_t ignoreIndex, const std::string& reduction,
+                             double smoothing) {
+    return crossEntropy(x, target, reductionOf(reduction), smoothing, ignoreIndex, here());
+  }, py::arg("input"), py::arg("target"), py::kw_only(), py::arg("ignore_index") = -100,
+         py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+  nn.def("nll_loss", [](const Tensor& x, const Tensor& target, int64_t ignoreIndex, const std::string& reduction) {
+    return nllLoss(x, target, reductionOf(reduction), ignoreIndex, here());
+  }, py::arg("input"), py::arg("target"), py::kw_only(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean");
+#define TD_PY_LOSS(pyname, fn)                                                                      \
+  nn.def(pyname, [](const Tensor& x, const Tensor& target, const std::string& reduction) {          \
+    return fn(x, target, reductionOf(reduction), here());                                           \
+  }, py::arg("input"), py::arg("target"), py::kw_only(), py::arg("reduction") = "mean")
+  TD_PY_LOSS("mse_loss", mseLoss);
+  TD_PY_LOSS("l1_loss", l1Loss);
+  TD_PY_LOSS("binary_cross_entropy", binaryCrossEntropy);
+  TD_PY_LOSS("binary_cross_entropy_with_logits", binaryCrossEntropyWithLogits);
+#undef TD_PY_LOSS
+  nn.def("gelu", [](const Tensor& x) { return gelu(x, here()); });
+  nn.def("leaky_relu", [](const Tensor& x, double slope) { return leakyRelu(x, slope, here()); }, py::arg("input"),
+         py::arg("negative_slope") = 0.01);
+  nn.def("softplus", [](const Tensor& x, double beta, double threshold) { return softplus(x, beta, threshold, here()); },
+         py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  nn.def("one_hot", [](const Tensor& x, int64_t classes) { return oneHot(x, classes, here()); }, py::arg("input"),
+         py::arg("num_classes") = -1);
+  nn.def("embedding", [](const Tensor& indices, const Tensor& weight) { return embedding(weight, indices, here()); },
+         py::arg("input"), py::arg("weight"));
+}
+
+}  // namespace
+
+void bindOps(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  bindFactories(m);
+  bindElementwise(m, cls);
+  bindReductions(m, cls);
+  bindShapes(m, cls);
+  bindInPlace(cls);
+  py::module_ nn = m.def_submodule("_nn", "Functions behind tapedeck.nn.functional");
+  bindNnFunctions(nn);
+}
+
+}  // namespace td::python

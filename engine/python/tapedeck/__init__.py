@@ -1,0 +1,38 @@
+"""Tapedeck's tensors and autograd for Python, in PyTorch's shape.
+
+    import tapedeck as torch
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad                     # tensor([2., 4.])
+
+Every op records the caller's line (the innermost frame outside this package) on the tape.
+"""
+import os as _os
+
+from . import _C
+from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
+    Tensor, TapedeckError, device, dtype, GradFn,
+    tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, full_like,
+    rand, randn, rand_like, randn_like, randint, arange, linspace, eye, manual_seed,
+    neg, negative, exp, log, sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
+    add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, maximum, minimum, matmul, mm, bmm,
+    clamp, clip, where, masked_fill,
+    sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
+    cat, stack, split, chunk, index_select, gather, scatter_add, index_add, reshape, flatten,
+    squeeze, unsqueeze, transpose, permute, t, clone, detach, numel, is_tensor,
+    is_grad_enabled,
+)
+from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: F401
+from . import autograd  # noqa: F401
+
+_C._set_package_directory(_os.path.dirname(_os.path.abspath(__file__)))
+
+float32 = dtype.float32
+float64 = dtype.float64
+int64 = dtype.int64
+bool = dtype.bool  # noqa: A001  (PyTorch's name)
+float = float32  # noqa: A001
+double = float64
+long = int64
+
+__version__ = "0.1.0"

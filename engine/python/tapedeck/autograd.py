@@ -1,0 +1,99 @@
+"""tapedeck.autograd: grad mode, grad/backward and anomaly detection, as PyTorch's."""
+import functools
+
+from . import _C
+
+grad_mode = _C  # is_grad_enabled / _set_grad_enabled live on the extension
+
+
+class _GradModeContext:
+    """A context manager that is also a decorator (no_grad, enable_grad)."""
+
+    _mode = True
+
+    def __enter__(self):
+        self._previous = _C.is_grad_enabled()
+        _C._set_grad_enabled(self._mode)
+        return self
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self._previous)
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return function(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Ops run without recording for autograd (observers still see them)."""
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enables recording inside a no_grad region."""
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode on construction (usable as a plain call, a context or a decorator)."""
+
+    def __init__(self, mode):
+        self._previous = _C.is_grad_enabled()
+        self._mode = bool(mode)
+        _C._set_grad_enabled(self._mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self._previous)
+        return False
+
+    def __call__(self, function):
+        mode = self._mode
+        _C._set_grad_enabled(self._previous)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+        return wrapper
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """d(outputs)/d(inputs) as a tuple, without touching .grad."""
+    return _C._autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulates the gradients of `tensors` into the leaves' .grad."""
+    _C._autograd.backward(tensors, grad_tensors, retain_graph, create_graph)
+
+
+class detect_anomaly:
+    """Within this context, the first op that produces NaN or Inf (forward or backward) raises,
+    naming the op and its source line."""
+
+    def __init__(self, check_nan=True):
+        self._guard = _C._autograd._AnomalyMode() if check_nan else None
+
+    def __enter__(self):
+        if self._guard is not None:
+            self._guard.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._guard is not None:
+            self._guard.__exit__(*exc)
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly():
+                return function(*args, **kwargs)
+        return wrapper

@@ -1,0 +1,94 @@
+"""Autograd from Python: backward, grad_fn, hooks, retain_grad, autograd.grad (second
+order), grad mode, anomaly mode, and Python exceptions raised inside backward."""
+import pytest
+
+import tapedeck as td
+
+
+def test_backward_accumulates_into_leaves():
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [4.0, 6.0, 8.0]
+    x.grad = None
+    assert x.grad is None
+
+
+def test_grad_fn_names_the_op_and_its_tape_entry():
+    x = td.tensor([1.0], requires_grad=True)
+    y = x.exp()
+    assert y.grad_fn.name() == "ExpBackward0"
+    assert y.grad_fn.formula == "grad * result"
+    assert isinstance(y.grad_fn.tape_entry, int) and y.grad_fn.tape_entry > 0
+    assert x.grad_fn is None and x.is_leaf and not y.is_leaf
+
+
+def test_hooks_and_retain_grad():
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    seen = []
+    handle = y.register_hook(lambda g: seen.append(g.tolist()))
+    x.register_hook(lambda g: g * 10)  # replaces the gradient
+    y.sum().backward()
+    assert seen == [[1.0, 1.0]] and y.grad.tolist() == [1.0, 1.0]
+    assert x.grad.tolist() == [30.0, 30.0]
+    handle.remove()
+
+
+def test_python_exception_in_a_hook_propagates_out_of_backward():
+    x = td.tensor([1.0], requires_grad=True)
+    y = x * 2
+
+    def broken(grad):
+        raise KeyError("raised inside the hook")
+
+    y.register_hook(broken)
+    with pytest.raises(KeyError, match="raised inside the hook") as info:
+        y.sum().backward()
+    assert any(entry.name == "broken" for entry in info.traceback)
+
+
+def test_second_derivative_with_create_graph():
+    x = td.tensor([2.0], requires_grad=True)
+    y = x ** 3
+    (dy,) = td.autograd.grad(y, x, create_graph=True)
+    assert dy.tolist() == [12.0]
+    (d2y,) = td.autograd.grad(dy, x)
+    assert d2y.tolist() == [12.0]
+
+
+def test_grad_mode_contexts_and_decorators():
+    x = td.ones(2, requires_grad=True)
+    with td.no_grad():
+        assert not (x * 2).requires_grad
+        with td.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @td.no_grad()
+    def evaluate():
+        return x * 2
+
+    assert not evaluate().requires_grad
+    with td.set_grad_enabled(False):
+        assert not td.is_grad_enabled()
+    assert td.is_grad_enabled()
+
+
+def test_anomaly_mode_names_the_first_nan_and_the_python_line():
+    x = td.tensor([-1.0], requires_grad=True)
+    with td.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError) as info:
+            td.sqrt(x)  # ANOMALY LINE
+    from conftest import line_of
+    assert "sqrt" in str(info.value)
+    assert f"test_autograd.py:{line_of('ANOMALY LINE', test_anomaly_mode_names_the_first_nan_and_the_python_line)}" \
+        in str(info.value)
+
+
+def test_functional_backward():
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    td.autograd.backward([(x * x).sum()])
+    assert x.grad.tolist() == [2.0, 4.0]

@@ -1,0 +1,127 @@
+"""The Tensor class from Python: factories, dtypes, values, NumPy, operators, indexing."""
+import math
+
+import numpy as np
+import pytest
+
+import tapedeck as td
+
+
+def test_factories_shapes_and_dtypes():
+    assert td.zeros(2, 3).shape == (2, 3)
+    assert td.ones((2, 3)).shape == (2, 3)
+    assert td.zeros(4, dtype=td.int64).dtype == td.int64
+    assert td.full((2,), 7).dtype == td.int64 and td.full((2,), 7.5).dtype == td.float32
+    assert td.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert td.arange(1, 2, 0.25).tolist() == [1.0, 1.25, 1.5, 1.75]
+    assert td.linspace(0, 1, 5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert td.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert td.zeros_like(td.ones(2, dtype=td.float64)).dtype == td.float64
+    td.manual_seed(3)
+    a = td.randn(3, 4)
+    td.manual_seed(3)
+    assert a.tolist() == td.randn(3, 4).tolist()
+    r = td.randint(0, 10, (100,))
+    assert r.dtype == td.int64 and 0 <= r.min().item() and r.max().item() < 10
+
+
+def test_tensor_from_python_data():
+    assert td.tensor(2.5).shape == () and td.tensor(2.5).item() == 2.5
+    assert td.tensor(True).dtype == td.bool
+    assert td.tensor([1, 2]).dtype == td.int64
+    assert td.tensor([1, 2.5]).dtype == td.float32
+    assert td.tensor([[1, 2], [3, 4]], dtype=td.float64).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert td.tensor([]).shape == (0,)
+    with pytest.raises(ValueError, match="ragged"):
+        td.tensor([[1, 2], [3]])
+    with pytest.raises(TypeError, match="cannot make a tensor element"):
+        td.tensor(["a"])
+
+
+def test_repr_is_pytorch_shaped():
+    assert repr(td.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(td.float32) == "tapedeck.float32"
+    x = td.tensor([1.0], requires_grad=True)
+    assert "requires_grad=True" in repr(x)
+    assert "grad_fn=<MulBackward0>" in repr(x * 2)
+
+
+def test_numpy_shares_memory_and_from_numpy_keeps_values():
+    t = td.zeros(2, 3)
+    a = t.numpy()
+    t.add_(1.0)
+    assert a.tolist() == [[1.0] * 3] * 2, "numpy() is a view of the tensor's memory"
+    assert t.T.numpy().shape == (3, 2)
+    b = td.from_numpy(np.arange(6, dtype=np.int32).reshape(2, 3))
+    assert b.dtype == td.int64 and b.tolist() == [[0, 1, 2], [3, 4, 5]]
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]
+    assert td.tensor(strided).tolist() == strided.tolist()
+    assert np.asarray(td.ones(2)).tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="requires grad"):
+        td.ones(2, requires_grad=True).numpy()
+
+
+def test_arithmetic_with_scalars_and_broadcasting_matches_numpy():
+    a_np = np.arange(6.0).reshape(2, 3)
+    b_np = np.array([1.0, 2.0, 4.0])
+    a, b = td.tensor(a_np, dtype=td.float64), td.tensor(b_np, dtype=td.float64)
+    for got, want in [(a + b, a_np + b_np), (a - b, a_np - b_np), (a * b, a_np * b_np), (a / b, a_np / b_np),
+                      (2 - a, 2 - a_np), (1 / (a + 1), 1 / (a_np + 1)), (a ** 2, a_np ** 2), (2 ** b, 2 ** b_np),
+                      (-a, -a_np), (a @ b, a_np @ b_np), (abs(a - 3), abs(a_np - 3))]:
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    assert (a > 2).tolist() == (a_np > 2).tolist()
+    assert (a == b).dtype == td.bool
+
+
+def test_inplace_operators_return_the_same_object():
+    a = td.ones(3)
+    before = a
+    a += 1
+    a *= 3
+    a -= td.ones(3)
+    a /= 5
+    assert a is before and a.tolist() == [1.0, 1.0, 1.0]
+    assert a.add_(1, alpha=2) is a and a.tolist() == [3.0] * 3
+
+
+def test_reductions_and_methods():
+    x = td.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    assert x.sum().item() == 21.0
+    assert x.sum(dim=0).tolist() == [5.0, 7.0, 9.0]
+    assert x.mean(1, keepdim=True).shape == (2, 1)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5.0, 6.0] and indices.tolist() == [1, 2]
+    assert x.max(1).indices.tolist() == [1, 2]
+    assert x.argmax().item() == 5
+    assert math.isclose(x.var().item(), np.var([1, 5, 3, 4, 2, 6], ddof=1), rel_tol=1e-6)
+    assert x.softmax(1).sum(1).tolist() == pytest.approx([1.0, 1.0])
+    assert td.cat([x, x]).shape == (4, 3) and td.stack([x, x], 1).shape == (2, 2, 3)
+    assert [p.shape for p in x.split(2, 1)] == [(2, 2), (2, 1)]
+
+
+def test_indexing_and_assignment():
+    x = td.arange(24).reshape(2, 3, 4)
+    n = np.arange(24).reshape(2, 3, 4)
+    for key in [0, -1, (1, 2), (slice(None), 1), (Ellipsis, 0), (None, 0), (0, slice(1, None), slice(None, None, 2)),
+                (slice(None), None, 2)]:
+        assert x[key].tolist() == n[key].tolist(), key
+    idx = td.tensor([[0, 2], [1, 1]])
+    assert x[0, idx].tolist() == n[0, np.array([[0, 2], [1, 1]])].tolist()
+    y = td.zeros(2, 3)
+    y[0] = 5
+    y[1, 1:] = td.tensor([7.0, 8.0])
+    assert y.tolist() == [[5.0, 5.0, 5.0], [0.0, 7.0, 8.0]]
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        x[5]
+    with pytest.raises(RuntimeError, match="boolean mask"):
+        x[x > 3]
+
+
+def test_metadata():
+    x = td.zeros(2, 3, 4)
+    assert x.dim() == 3 and x.ndim == 3 and x.numel() == 24 and len(x) == 2
+    assert x.size() == (2, 3, 4) and x.size(-1) == 4 and x.stride() == (12, 4, 1)
+    assert x.permute(2, 0, 1).shape == (4, 2, 3) and not x.permute(2, 0, 1).is_contiguous()
+    assert str(x.device) == "cpu" and x.device == "cpu"
+    assert x.float().dtype == td.float32 and x.long().dtype == td.int64 and x.to(td.float64).dtype == td.float64
+    assert isinstance(x.id, int) and x.id != td.zeros(1).id
