@@ -23,6 +23,22 @@ void bindAutograd(py::module_& m) {
   m.def("is_grad_enabled", &GradMode::enabled);
   m.def("_set_grad_enabled", &GradMode::setEnabled, py::arg("mode"));
 
+  // The tape scope of a Python module call: `with _C._Scope("encoder.fc"):` makes it the
+  // scope path of every op inside (absolute, as C++ modules push theirs).
+  struct Scope {
+    std::string path;
+    std::unique_ptr<ScopeGuard> guard;
+  };
+  py::class_<Scope>(m, "_Scope")
+      .def(py::init([](std::string path) { return Scope{std::move(path), nullptr}; }), py::arg("path"))
+      .def("__enter__", [](Scope& s) { s.guard = std::make_unique<ScopeGuard>(Tape::intern(s.path), true); })
+      .def("__exit__", [](Scope& s, py::args) {
+        s.guard.reset();
+        return false;
+      });
+  m.def("_current_scope", [] { return Tape::scopeName(Tape::currentScope()); },
+        "The scope path ops recorded now would carry");
+
   py::module_ autograd = m.def_submodule("_autograd", "Primitives behind tapedeck.autograd");
   autograd.def("grad", [](py::handle outputs, py::handle inputs, py::handle gradOutputs, py::object retainGraph,
                           bool createGraph, bool allowUnused) {

@@ -45,6 +45,13 @@ void bindTensor(py::module_& m) {
 
   py::class_<Tensor> tensor(m, "Tensor", py::dynamic_attr());
   tensor
+      // Tensor(other): a new tensor sharing other's storage, cut from the graph (what
+      // nn.Parameter(data) builds on); Tensor(2, 3): uninitialised float32; Tensor([..]): data.
+      .def(py::init([](py::args args) {
+        if (args.size() == 1 && py::isinstance<Tensor>(args[0])) return py::cast<const Tensor&>(args[0]).detach();
+        if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return tensorFromData(args[0], DType::Float32, "Tensor");
+        return empty(shapeFromArgs(args, "Tensor"), DType::Float32, here());
+      }))
       // --- metadata ------------------------------------------------------------------
       .def_property_readonly("shape", [](const Tensor& t) { return shapeTuple(t.shape()); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
