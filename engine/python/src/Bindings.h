@@ -29,5 +29,7 @@ void bindTensor(py::module_& m);     // the Tensor class: metadata, values, auto
 void bindOperators(py::module_& m);  // arithmetic and comparison operators, indexing
 void bindOps(py::module_& m);        // functions (and the methods PyTorch also has)
 void bindAutograd(py::module_& m);   // grad mode, autograd.grad/backward, anomaly mode
+void bindOptim(py::module_& m);      // the engine optimizers behind tapedeck.optim
+void bindIo(py::module_& m);         // safetensors behind tapedeck.save/load
 
 }  // namespace td::python

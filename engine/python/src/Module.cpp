@@ -81,6 +81,8 @@ PYBIND11_MODULE(_C, m) {
   bindOperators(m);
   bindOps(m);
   bindAutograd(m);
+  bindOptim(m);
+  bindIo(m);
   m.def("_set_package_directory", &setPackageDirectory,
         "Frames under this directory are the package's own and are skipped when finding the caller's line");
 }

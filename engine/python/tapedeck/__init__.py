@@ -24,6 +24,9 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
 )
 from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: F401
 from . import autograd  # noqa: F401
+from . import optim, utils  # noqa: F401
+from .serialization import save, load  # noqa: F401
+from .logging import log, logged, clear_log, write_log_csv  # noqa: F401
 
 _C._set_package_directory(_os.path.dirname(_os.path.abspath(__file__)))
 

@@ -1,0 +1,121 @@
+"""SGD, Adam, AdamW and RMSprop: PyTorch's classes and arguments over the engine's
+optimizers (one per parameter group). The update runs in C++ under no-grad inside the
+tape scope "optimizer.step"; a change to a group's 'lr' (a scheduler's) is applied before
+the next step. Other hyperparameters are read when the group is added."""
+from .. import _C, autograd
+from .optimizer import Optimizer
+
+
+class _EngineOptimizer(Optimizer):
+    """An Optimizer whose groups are updated by engine optimizers."""
+
+    def __init__(self, params, defaults):
+        self._engines = []
+        super().__init__(params, defaults)
+
+    def _make_engine(self, params, group):
+        raise NotImplementedError
+
+    def _group_added(self, group):
+        self._engines.append(self._make_engine(group["params"], group))
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure() if given."""
+        loss = None
+        if closure is not None:
+            with autograd.enable_grad():
+                loss = closure()
+        for group, engine in zip(self.param_groups, self._engines):
+            if engine.lr != group["lr"]:
+                engine.lr = float(group["lr"])
+            engine.step()
+        return loss
+
+    def state_dict(self):
+        """PyTorch's layout; the per-parameter state comes from the engine optimizers."""
+        out = super().state_dict()
+        state = {}
+        offset = 0
+        for group, engine in zip(self.param_groups, self._engines):
+            for name, value in engine.state_dict():
+                parts = name.split(".")
+                if parts[0] == "state":
+                    state.setdefault(offset + int(parts[1]), {})[parts[2]] = value
+            offset += len(group["params"])
+        out["state"] = state
+        return out
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict({"param_groups": state_dict["param_groups"], "state": {}})
+        offset = 0
+        for group, engine in zip(self.param_groups, self._engines):
+            saved = []
+            for name, value in engine.state_dict():  # the hyperparameters, from the group
+                parts = name.split(".")
+                if parts[0] == "param_groups":
+                    key = {"beta1": "betas", "beta2": "betas"}.get(parts[2], parts[2])
+                    if key in group:
+                        number = group[key][0 if parts[2] == "beta1" else 1] if key == "betas" else group[key]
+                        value = _C.tensor(float(number), dtype=_C.dtype.float64)
+                    saved.append((name, value))
+            for i in range(len(group["params"])):  # the per-parameter state, from the dict
+                for key, value in state_dict["state"].get(offset + i, {}).items():
+                    saved.append((f"state.{i}.{key}", value))
+            engine.load_state_dict(saved)
+            offset += len(group["params"])
+
+
+class SGD(_EngineOptimizer):
+    """Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    def _make_engine(self, params, g):
+        return _C._optim.sgd(params, float(g["lr"]), float(g["momentum"]), float(g["dampening"]),
+                             float(g["weight_decay"]), bool(g["nesterov"]))
+
+
+class Adam(_EngineOptimizer):
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad."""
+
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameters: {betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def _make_engine(self, params, g):
+        return _C._optim.adam(params, float(g["lr"]), float(g["betas"][0]), float(g["betas"][1]), float(g["eps"]),
+                              float(g["weight_decay"]), bool(g["amsgrad"]), self._decoupled)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter); PyTorch's default decay 1e-2."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class RMSprop(_EngineOptimizer):
+    """RMSprop with optional momentum and centering."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered))
+
+    def _make_engine(self, params, g):
+        return _C._optim.rmsprop(params, float(g["lr"]), float(g["alpha"]), float(g["eps"]),
+                                 float(g["weight_decay"]), float(g["momentum"]), bool(g["centered"]))

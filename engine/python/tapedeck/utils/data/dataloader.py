@@ -1,0 +1,89 @@
+"""DataLoader: batches of a dataset, optionally shuffled; each iteration is an epoch. The
+shuffle order comes from tapedeck's global generator (reproducible under manual_seed). A
+TensorDataset (or a Subset of one) is batched with one index_select per tensor."""
+import random
+
+from ... import _C
+from .dataset import Subset, TensorDataset
+
+
+def default_collate(batch):
+    """Stacks tensors, turns numbers into tensors, and recurses into tuples, lists and dicts."""
+    first = batch[0]
+    if isinstance(first, _C.Tensor):
+        return _C.stack(list(batch), 0)
+    if isinstance(first, bool):
+        return _C.tensor(list(batch), dtype=_C.dtype.bool)
+    if isinstance(first, int):
+        return _C.tensor(list(batch), dtype=_C.dtype.int64)
+    if isinstance(first, float):
+        return _C.tensor(list(batch), dtype=_C.dtype.float64)
+    if isinstance(first, dict):
+        return {key: default_collate([example[key] for example in batch]) for key in first}
+    if isinstance(first, (tuple, list)):
+        return [default_collate(list(items)) for items in zip(*batch)]
+    raise TypeError(f"default_collate: cannot batch elements of type {type(first).__name__}")
+
+
+class DataLoader:
+    """Iterates `dataset` in batches of `batch_size` (shuffled each epoch when asked)."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, generator=None, **unused):
+        if batch_size is not None and batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.collate_fn = collate_fn
+        self.num_workers = num_workers
+        self._seed = generator if isinstance(generator, int) else None
+
+    def __len__(self):
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+
+    def _order(self):
+        if self.sampler is not None:
+            return list(iter(self.sampler))
+        order = list(range(len(self.dataset)))
+        if self.shuffle:
+            seed = self._seed if self._seed is not None else int(_C.randint(0, 2 ** 62, (1,)).item())
+            random.Random(seed).shuffle(order)
+            if self._seed is not None:
+                self._seed += 1
+        return order
+
+    def _batches(self):
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+            return
+        order = self._order()
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            if len(chunk) < self.batch_size and self.drop_last:
+                return
+            yield chunk
+
+    def _tensors(self):
+        """(tensors, index map) when batches can be cut with index_select, else None."""
+        dataset, mapping = self.dataset, None
+        if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
+            dataset, mapping = dataset.dataset, dataset.indices
+        if isinstance(dataset, TensorDataset) and self.collate_fn is None:
+            return dataset.tensors, mapping
+        return None
+
+    def __iter__(self):
+        fast = self._tensors()
+        for indices in self._batches():
+            if fast is not None:
+                tensors, mapping = fast
+                if mapping is not None:
+                    indices = [mapping[i] for i in indices]
+                index = _C.tensor(indices, dtype=_C.dtype.int64)
+                yield [t.index_select(0, index) for t in tensors]
+            else:
+                collate = self.collate_fn or default_collate
+                yield collate([self.dataset[i] for i in indices])
