@@ -234,6 +234,7 @@ constexpr DerivativeRow kRows[] = {
          out[2] = g;
        }
        return out;)},
+    {OpId::Custom, "the function's own backward", kNone, false, false, nullptr},
 };
 #undef F
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/autograd/Tape.h"
 #include "core/InlineVector.h"
 #include "tapedeck/core/Tensor.h"
@@ -82,6 +83,21 @@ class AccumulateNode : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& gradOutputs, bool createGraph) override;
   std::string name() const override { return "AccumulateGrad"; }
   std::weak_ptr<TensorImpl> leaf;
+};
+
+/// The node of a user-defined function: its backward is the user's.
+class CustomNode : public Node {
+ public:
+  std::vector<Tensor> apply(std::vector<Tensor>&& gradOutputs, bool createGraph) override;
+  std::string name() const override { return functionName + "Backward"; }
+  void releaseSaved() override {
+    backward = nullptr;  // drops what the function's context saved
+    released = true;
+  }
+
+  std::string functionName;
+  autograd::FunctionBackward backward;
+  detail::InlineVector<InputMeta, 3> inputs;
 };
 
 namespace detail {

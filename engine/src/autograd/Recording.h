@@ -45,6 +45,11 @@ inline void recordOp(OpId op, const Tensor* inputs, std::size_t numInputs, Tenso
   recordOpSlow(op, inputs, numInputs, outputs, numOutputs, attrs, extraSaved, numExtraSaved);
 }
 
+/// Records a custom function's entry (OpId::Custom, named by the interned `name`) and
+/// reports it to observers; `entry.differentiable` says whether a node carries it.
+void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::size_t numInputs, Tensor* outputs,
+                  std::size_t numOutputs);
+
 /// Pushes a child scope named by a string literal (cached per parent, no allocation once seen).
 void pushScopeLiteral(const char* name);
 /// Restores this thread's scope to `id`.

@@ -54,7 +54,7 @@ TapeEntry::~TapeEntry() { g_liveEntries.fetch_sub(1, std::memory_order_relaxed);
 TapeEntry::TapeEntry(const TapeEntry& other)
     : id(other.id), op(other.op), differentiable(other.differentiable), inplace(other.inplace),
       direction(other.direction), createdBy(other.createdBy), iteration(other.iteration), scope(other.scope),
-      loc(other.loc), inputIds(other.inputIds), outputIds(other.outputIds), savedIds(other.savedIds),
+      loc(other.loc), customName(other.customName), inputIds(other.inputIds), outputIds(other.outputIds), savedIds(other.savedIds),
       attrs(other.attrs) {
   g_liveEntries.fetch_add(1, std::memory_order_relaxed);
 }
@@ -225,6 +225,29 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
     }
   }
 
+  if (observe) {
+    OpTensors tensors{inputs, numInputs, outputs, numOutputs};
+    for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);
+  }
+}
+
+void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::size_t numInputs, Tensor* outputs,
+                  std::size_t numOutputs) {
+  RecordState& state = recordState();
+  if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(OpId::Custom, outputs, numOutputs);
+  const bool observe = Tape::hasObservers() && !state.inFormula;
+  if (!entry.differentiable && !observe) return;
+  if (!state.inFormula) advanceIteration();
+  entry.id = nextEntryId();
+  entry.op = OpId::Custom;
+  entry.customName = name;
+  entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
+  entry.createdBy = state.inFormula ? state.formulaOwner : 0;
+  entry.iteration = g_iteration.load(std::memory_order_relaxed);
+  entry.scope = t_scope;
+  entry.loc = currentSourceLoc();
+  for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
+  for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};
     for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);

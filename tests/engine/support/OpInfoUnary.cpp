@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "OpInfo.h"
+#include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/ops/Ops.h"
 
 namespace tdtest::rows {
@@ -63,6 +64,21 @@ void addUnary(std::vector<OpInfo>& t) {
   const Domain awayFromZero{-2.0, 2.0, {0.0}};
 
   t.push_back(unary("neg", [](const td::Tensor& x) { return td::neg(x); }, [](double x) { return -x; }));
+  // A user-defined function (OpId::Custom): x^3 computed without recording, with a
+  // hand-written backward 3 x^2 grad (itself differentiable under create_graph).
+  t.push_back(unary(
+      "custom_function",
+      [](const td::Tensor& x) {
+        td::Tensor value;
+        {
+          td::NoGradGuard noGrad;
+          value = td::pow(x, 3.0);
+        }
+        return td::autograd::applyFunction("Cube", {x}, {value}, [x](const std::vector<td::Tensor>& grads) {
+          return std::vector<td::Tensor>{td::mul(grads[0], td::mul(td::pow(x, 2.0), 3.0))};
+        })[0];
+      },
+      [](double x) { return x * x * x; }));
   t.push_back(unary("exp", [](const td::Tensor& x) { return td::exp(x); }, [](double x) { return std::exp(x); }));
   t.push_back(unary("log", [](const td::Tensor& x) { return td::log(x); }, [](double x) { return std::log(x); }, positive));
   t.push_back(unary("sqrt", [](const td::Tensor& x) { return td::sqrt(x); }, [](double x) { return std::sqrt(x); }, positive));

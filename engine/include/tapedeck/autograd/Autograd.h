@@ -1,5 +1,6 @@
 #pragma once
 // Autograd: grad mode, backward, grad, anomaly detection.
+#include <functional>
 #include <string>
 #include <optional>
 #include <vector>
@@ -67,6 +68,19 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& gradOutputs = {}, std::optional<bool> retainGraph = std::nullopt,
                          bool createGraph = false, bool allowUnused = false, SourceLoc loc = SourceLoc::current());
+
+/// A user-defined function's backward: one gradient per input (undefined for an input that
+/// needs none) from one per output (zeros for an output that got none).
+using FunctionBackward = std::function<std::vector<Tensor>(const std::vector<Tensor>& gradOutputs)>;
+
+/// Connects `values`, computed from `inputs` without recording (a user-defined function:
+/// tapedeck.autograd.Function, or C++ code with a hand-written derivative), to autograd.
+/// Returns aliases of the values whose gradients flow through `backward` to the inputs
+/// that require grad. Records one tape entry (OpId::Custom) named `name`. `backward` runs
+/// with grad mode on only under create_graph; its gradients must have the inputs' shapes.
+std::vector<Tensor> applyFunction(const std::string& name, const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& values, FunctionBackward backward,
+                                  SourceLoc loc = SourceLoc::current());
 
 }  // namespace autograd
 

@@ -34,6 +34,7 @@ struct TapeEntry {
   uint64_t iteration = 0;
   ScopeId scope = 0;
   SourceLoc loc;
+  uint32_t customName = 0;          // for OpId::Custom: the function's name (Tape::internedString)
   IdList inputIds;
   IdList outputIds;
   IdList savedIds;

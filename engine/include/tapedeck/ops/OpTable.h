@@ -96,7 +96,10 @@
   /* Gather(x, index): out[i][j] = x[index[i][j]][j] along dim; out has index's shape. */         \
   X(Gather, "gather", 2, true, "GatherElements")                                                   \
   /* ScatterAdd(self, index, src): out = self; out[index[i][j]][j] += src[i][j] along dim. */     \
-  X(ScatterAdd, "scatter_add", 3, true, "ScatterElements")
+  X(ScatterAdd, "scatter_add", 3, true, "ScatterElements")                                        \
+  /* Custom: a user-defined function (tapedeck.autograd.Function, td::autograd::applyFunction): \
+     no kernel, no formula; its node runs the user's backward and its entry carries the name. */  \
+  X(Custom, "custom", -1, false, "")
 
 namespace td {
 
