@@ -92,3 +92,74 @@ def test_functional_backward():
     x = td.tensor([1.0, 2.0], requires_grad=True)
     td.autograd.backward([(x * x).sum()])
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+class Cube(td.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x ** 3 * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2 * ctx.scale, None
+
+
+def test_custom_function_gradient_and_name():
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x, 2.0)
+    assert y.tolist() == [2.0, 16.0]
+    assert y.grad_fn.name() == "CubeBackward" and y.grad_fn.op == "custom"
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 24.0]
+
+
+def test_custom_function_second_order_and_errors():
+    x = td.tensor([2.0], requires_grad=True)
+    (g,) = td.autograd.grad(Cube.apply(x, 1.0), x, create_graph=True)
+    assert g.tolist() == [12.0]
+    (gg,) = td.autograd.grad(g, x)
+    assert gg.tolist() == [12.0]
+
+    class WrongCount(td.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        WrongCount.apply(td.ones(1, requires_grad=True)).sum().backward()
+
+    class WrongShape(td.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.reshape(1)
+
+    with pytest.raises(RuntimeError, match="WrongShape.*shape"):
+        WrongShape.apply(td.ones(3, requires_grad=True)).backward()
+
+    class Raises(td.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise ValueError("raised in a custom backward")
+
+    with pytest.raises(ValueError, match="raised in a custom backward"):
+        Raises.apply(td.ones(1, requires_grad=True)).sum().backward()
+
+
+def test_custom_function_without_grad_records_no_node():
+    y = Cube.apply(td.ones(2), 1.0)
+    assert y.grad_fn is None and not y.requires_grad

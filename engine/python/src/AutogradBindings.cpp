@@ -67,6 +67,24 @@ void bindAutograd(py::module_& m) {
         g.mode.reset();
         return false;
       });
+  // tapedeck.autograd.Function: `values` were computed without recording; `backward` is a
+  // Python callable taking the output gradients (a list) and returning one gradient (or
+  // None) per input. The node keeps the callable, so it is released with the GIL held.
+  autograd.def("apply_function", [](const std::string& name, const std::vector<Tensor>& inputs,
+                                    const std::vector<Tensor>& values, py::function backward) {
+    auto callable = std::shared_ptr<py::function>(new py::function(std::move(backward)), [](py::function* f) {
+      py::gil_scoped_acquire gil;
+      delete f;
+    });
+    autograd::FunctionBackward fn = [callable](const std::vector<Tensor>& grads) {
+      py::gil_scoped_acquire gil;
+      py::object result = (*callable)(grads);
+      std::vector<Tensor> out;
+      for (py::handle item : result) out.push_back(item.is_none() ? Tensor() : py::cast<Tensor>(item));
+      return out;
+    };
+    return autograd::applyFunction(name, inputs, values, std::move(fn), here());
+  }, py::arg("name"), py::arg("inputs"), py::arg("values"), py::arg("backward"));
   autograd.def("is_anomaly_enabled", &AnomalyMode::enabled);
   autograd.def("derivative_formula", [](const std::string& op) {
     for (std::size_t i = 0; i < kOpCount; ++i)

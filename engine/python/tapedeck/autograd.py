@@ -2,6 +2,7 @@
 import functools
 
 from . import _C
+from .function import Function, FunctionCtx  # noqa: F401
 
 grad_mode = _C  # is_grad_enabled / _set_grad_enabled live on the extension
 

@@ -1,0 +1,2042 @@
+"""The op pool and program generator of the differential tests (test_differential.py).
+
+A *program* is a chain of 2-8 steps drawn from POOL, applied to a float64 value that starts
+as leaf L0; steps may bring in up to two more float64 leaves (L1, L2) or constants (C0, C1,
+...: float64 data, int64 indices, bool masks), and the last value is reduced to a scalar (or
+given a random grad_outputs) for backward. Every step is one Python function `fn(run, v)`
+written once against a library adapter (`run.M` is `torch` or `tapedeck`, `run.F` is
+`torch.nn.functional` or `tapedeck._C._nn`), so PyTorch and Tapedeck run literally the same
+code on the same numpy data.
+
+Programs are generated from a fixed seed. While generating, each program runs once in
+PyTorch with `checking=True`: the steps' kink checks (`run.kink`, `run.tie`) raise Redraw
+when a value sits within KINK_TOL of a kink of the op (relu/abs/sign/clamp/leaky_relu at
+their breakpoints, maximum/minimum and comparisons at equality, ties in
+max/min/amax/amin/argmax/argmin/max_pool2d, l1_loss at input == target, integer
+truncation at integers), values leave [-1e6, 1e6], or PyTorch's own result is
+ill-conditioned (a 1e-10 relative nudge of the leaves moves an output or gradient by more
+than 1e-5 relative). Such a program is redrawn from the next seed of its index, never
+dropped; the redraws are counted by reason.
+
+Run `python3 differential_ops.py N` (PYTHONPATH as for the tests) to print program N.
+"""
+import math
+import random
+from collections import Counter
+
+import numpy as np
+
+BASE_SEED = 20261128
+KINK_TOL = 1e-6
+RANGE_LIMIT = 1e6
+MAX_NUMEL = 192
+RTOL = 1e-6
+ATOL = 1e-9
+
+# Cases where Tapedeck and PyTorch disagree (each reproduced by an xfail(strict=True) test in
+# test_differential.py). The generator avoids exactly these cases so the random programs test
+# the rest of each op; when the engine is fixed the xfail test passes (strictly: it fails the
+# suite), and the case is taken out of this set so the programs draw it again.
+KNOWN_MISMATCHES = {
+    "masked_fill_tensor_value":
+        "masked_fill(mask, value) with a 0-d tensor `value` that requires grad: PyTorch "
+        "differentiates into value (grad = number of filled elements); Tapedeck converts it to a "
+        "Python float, so value.grad stays None",
+}
+
+
+class Redraw(Exception):
+    """The program hit a kink/tie, left the value range or is ill-conditioned."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- libraries --------------------------------------------------------------------------
+
+class Lib:
+    """torch or tapedeck behind one interface: M (the module), F (the nn functions)."""
+
+    def __init__(self, name, M, F, autograd_grad):
+        self.name = name
+        self.M = M
+        self.F = F
+        self.grad = autograd_grad
+
+    def tensor(self, array, requires_grad=False):
+        array = np.asarray(array)
+        dtype = {np.dtype(np.float64): self.M.float64, np.dtype(np.int64): self.M.int64,
+                 np.dtype(np.bool_): self.M.bool}[array.dtype]
+        if array.ndim == 0 and self.name == "tapedeck":
+            # tapedeck.tensor(0-d numpy array) gives shape (1,) (see
+            # test_known_mismatch_tensor_from_0d_numpy_array); a Python scalar gives shape ().
+            return self.M.tensor(array.item(), dtype=dtype, requires_grad=requires_grad)
+        return self.M.tensor(array, dtype=dtype, requires_grad=requires_grad)
+
+
+def to_numpy(t):
+    return np.array(t.detach().numpy(), copy=True)
+
+
+def torch_lib():
+    import torch
+    import torch.nn.functional as F
+    return Lib("torch", torch, F, torch.autograd.grad)
+
+
+def tapedeck_lib():
+    import tapedeck
+    from tapedeck import autograd
+    return Lib("tapedeck", tapedeck, tapedeck._C._nn, autograd.grad)
+
+
+# --- running a program --------------------------------------------------------------------
+
+class Run:
+    """One execution of a program in one library."""
+
+    def __init__(self, lib, program, checking=False, perturb=None):
+        self.lib = lib
+        self.M = lib.M
+        self.F = lib.F
+        self.program = program
+        self.checking = checking
+        self.perturb = perturb
+        self._leaves = {}
+        self._consts = {}
+        self.records = []  # (label, tensor): every step's output and auxiliary outputs
+
+    def leaf(self, i):
+        if i not in self._leaves:
+            data = self.program.leaf_data[i]
+            if self.perturb is not None:
+                data = data * (1.0 + self.perturb[i])
+            self._leaves[i] = self.lib.tensor(data, requires_grad=True)
+        return self._leaves[i]
+
+    def leaves(self):
+        return [self.leaf(i) for i in range(len(self.program.leaf_data))]
+
+    def const(self, j):
+        if j not in self._consts:
+            self._consts[j] = self.lib.tensor(self.program.const_data[j])
+        return self._consts[j]
+
+    def get(self, ref):
+        kind, value = ref
+        if kind == "leaf":
+            return self.leaf(value)
+        if kind == "const":
+            return self.const(value)
+        return value  # a Python scalar
+
+    def record(self, label, tensor):
+        self.records.append((label, tensor))
+        return tensor
+
+    # Kink checks: no-ops except while generating (PyTorch, checking=True).
+    def kink(self, label, distance, transform=None):
+        if not self.checking:
+            return
+        d = to_numpy(distance) if not isinstance(distance, (int, float)) else np.asarray(distance)
+        if transform is not None:
+            d = transform(d)
+        d = np.abs(np.asarray(d, dtype=np.float64))
+        if d.size and np.nanmin(d) < KINK_TOL:
+            raise Redraw("kink:" + label)
+
+    def tie(self, label, x, dims=None, which="both"):
+        """Redraws when the largest (or smallest) two values along `dims` are within KINK_TOL."""
+        if not self.checking:
+            return
+        a = to_numpy(x)
+        if a.ndim == 0:
+            return
+        if dims is None:
+            rows = a.reshape(1, -1)
+        else:
+            dims = [d % a.ndim for d in ([dims] if isinstance(dims, int) else dims)]
+            moved = np.moveaxis(a, dims, list(range(a.ndim - len(dims), a.ndim)))
+            rows = moved.reshape(-1, int(np.prod([a.shape[d] for d in dims])))
+        check_rows_tie(label, rows, which)
+
+
+def check_rows_tie(label, rows, which):
+    if rows.shape[-1] < 2 or rows.size == 0:
+        return
+    s = np.sort(rows, axis=-1)
+    with np.errstate(invalid="ignore"):
+        gaps = []
+        if which in ("both", "max"):
+            gaps.append(s[..., -1] - s[..., -2])
+        if which in ("both", "min"):
+            gaps.append(s[..., 1] - s[..., 0])
+        g = np.concatenate([np.ravel(x) for x in gaps])
+    g = g[np.isfinite(g)]
+    if g.size and g.min() < KINK_TOL:
+        raise Redraw("tie:" + label)
+
+
+def pos(x):
+    """A strictly positive value from x (>= 0.5), smooth: x*x + 0.5."""
+    return x * x + 0.5
+
+
+def fit(run, v, ref, shape):
+    """v's entries rearranged (reshape, or index_select with repeats) into `shape`."""
+    if ref is None:
+        return v.reshape(*shape) if shape else v.reshape(())
+    flat = v.reshape(-1)
+    picked = run.M.index_select(flat, 0, run.get(ref))
+    return picked.reshape(*shape) if shape else picked.reshape(())
+
+
+# --- programs -----------------------------------------------------------------------------
+
+class Step:
+    def __init__(self, name, desc, fn, uses):
+        self.name = name
+        self.desc = desc
+        self.fn = fn
+        self.uses = uses  # pool names (and forms) this step exercises
+        self.shapes = ""
+
+
+class Program:
+    def __init__(self, index, seed, attempt):
+        self.index = index
+        self.seed = seed
+        self.attempt = attempt
+        self.leaf_data = []
+        self.const_data = []
+        self.steps = []
+        self.backward = "sum"
+        self.grad_output = None  # const index for backward(gradient=...) / autograd.grad
+        self.retain = False
+
+    def describe(self):
+        leaves = ", ".join(f"L{i}{tuple(a.shape)}" for i, a in enumerate(self.leaf_data))
+        consts = ", ".join(f"C{j}{tuple(a.shape)}:{a.dtype}" for j, a in enumerate(self.const_data))
+        lines = [f"program #{self.index} (seed {self.seed}, draw {self.attempt + 1}); leaves {leaves}; "
+                 f"consts [{consts}]; backward: {self.backward}"
+                 + (f" with C{self.grad_output}" if self.grad_output is not None else "")
+                 + ("; retain_grad on intermediates" if self.retain else "")]
+        for k, s in enumerate(self.steps):
+            lines.append(f"  {k + 1}. [{s.name}] {s.desc}   {s.shapes}")
+        return "\n".join(lines)
+
+
+def execute(lib, program, checking=False, perturb=None, backward=True):
+    """Runs the program: (run, output, list of leaf grads or None, intermediate grads)."""
+    run = Run(lib, program, checking=checking, perturb=perturb)
+    leaves = run.leaves()
+    v = leaves[0]
+    outputs = []
+    for step in program.steps:
+        v = step.fn(run, v)
+        run.record(step.name, v)
+        outputs.append(v)
+    if not backward:
+        return run, v, None, None
+    retained = []
+    if program.retain:
+        for label, t in run.records:
+            if t.dtype == lib.M.float64 and t.requires_grad and not t.is_leaf:
+                t.retain_grad()
+                retained.append((label, t))
+    grads = None
+    if v.requires_grad:
+        if program.backward == "sum":
+            v.sum().backward()
+        elif program.backward == "plain":
+            v.backward()
+        elif program.backward == "gradient":
+            v.backward(run.const(program.grad_output))
+        else:  # autograd.grad
+            grads = list(lib.grad([v], leaves, grad_outputs=[run.const(program.grad_output)], allow_unused=True))
+    if grads is None:
+        grads = [leaf.grad for leaf in leaves]
+    return run, v, grads, [(label, t.grad) for label, t in retained]
+
+
+# --- the generator's helpers --------------------------------------------------------------
+
+def numel(shape):
+    return int(np.prod(shape)) if shape else 1
+
+
+def fmt(ref):
+    kind, value = ref
+    if kind == "leaf":
+        return f"L{value}"
+    if kind == "const":
+        return f"C{value}"
+    return repr(value)
+
+
+class Builder:
+    """Draws a program's data and parameters; `v` is PyTorch's current value (for shapes)."""
+
+    def __init__(self, program, r, max_leaves):
+        self.program = program
+        self.r = r
+        self.np = np.random.default_rng(r.randrange(2 ** 32))
+        self.max_leaves = max_leaves
+        self.v = None
+        self.uses = set()
+
+    def use(self, *names):
+        self.uses.update(names)
+
+    # data
+    def new_leaf(self, shape, kind="normal"):
+        self.program.leaf_data.append(self._data(shape, kind))
+        return ("leaf", len(self.program.leaf_data) - 1)
+
+    def const(self, array):
+        self.program.const_data.append(np.asarray(array))
+        return ("const", len(self.program.const_data) - 1)
+
+    def float_const(self, shape, kind="normal"):
+        return self.const(self._data(shape, kind))
+
+    def _data(self, shape, kind):
+        if kind == "unit":
+            return self.np.uniform(0.05, 0.95, size=shape).astype(np.float64)
+        return np.asarray(self.np.standard_normal(size=shape), dtype=np.float64)
+
+    def int_const(self, high, shape, low=0):
+        return self.const(self.np.integers(low, high, size=shape).astype(np.int64))
+
+    def bool_const(self, shape):
+        return self.const(self.np.random(size=shape) < 0.5)
+
+    def scalar(self, nonzero=False):
+        r = self.r
+        if r.random() < 0.25:
+            value = r.choice([2, 3, -1, 1] if nonzero else [0, 1, 2, -1, 3])
+        else:
+            value = round(r.uniform(-2.0, 2.0), 3)
+            if nonzero and abs(value) < 0.5:
+                value = 0.5 if value >= 0 else -0.5
+        return ("scalar", value)
+
+    # operands
+    def tensor_exact(self, shape, kind="normal"):
+        """A leaf or constant of exactly `shape` (reusing a leaf of that shape sometimes)."""
+        r = self.r
+        same = [i for i, a in enumerate(self.program.leaf_data) if a.shape == tuple(shape)]
+        if kind == "normal" and same and r.random() < 0.35:
+            return ("leaf", r.choice(same))
+        if len(self.program.leaf_data) < self.max_leaves and r.random() < 0.8:
+            return self.new_leaf(tuple(shape), kind)
+        return self.float_const(tuple(shape), kind)
+
+    def partner_shape(self, shape, grow=True):
+        r = self.r
+        for _ in range(10):
+            if r.random() < 0.12:
+                out = ()
+            else:
+                n = len(shape)
+                k = r.randint(0, n)
+                dims = []
+                for s in shape[n - k:]:
+                    x = r.random()
+                    if s == 1 and grow and x < 0.3:
+                        dims.append(r.randint(2, 3))
+                    elif x < 0.3:
+                        dims.append(1)
+                    else:
+                        dims.append(s)
+                if grow and k == n and n < 4 and r.random() < 0.2:
+                    dims = [r.randint(1, 3)] + dims
+                out = tuple(dims)
+            if numel(np.broadcast_shapes(tuple(shape), out)) <= MAX_NUMEL:
+                return out
+        return ()
+
+    def tensor_operand(self, shape, grow=True):
+        """A leaf or constant whose shape broadcasts with `shape`."""
+        r = self.r
+        fits = [i for i, a in enumerate(self.program.leaf_data)
+                if broadcastable(a.shape, shape, grow)]
+        if fits and r.random() < 0.35:
+            return ("leaf", r.choice(fits))
+        return self.tensor_exact(self.partner_shape(shape, grow))
+
+    def operand(self, shape, scalar_p=0.3, grow=True):
+        if self.r.random() < scalar_p:
+            return self.scalar()
+        return self.tensor_operand(shape, grow)
+
+    def dim(self, n, allow_neg=True):
+        d = self.r.randrange(n)
+        return d - n if allow_neg and self.r.random() < 0.3 else d
+
+    def reduce_dims(self, shape, allow_none=True, allow_multi=True):
+        """None (all), an int, or a tuple/list of distinct dims."""
+        r = self.r
+        n = len(shape)
+        if n == 0:
+            return None if allow_none else None
+        x = r.random()
+        if allow_none and x < 0.2:
+            return None
+        if allow_multi and n >= 2 and x < 0.5:
+            k = r.randint(2, n)
+            dims = r.sample(range(n), k)
+            dims = [d - n if r.random() < 0.3 else d for d in dims]
+            return tuple(dims) if r.random() < 0.6 else list(dims)
+        return self.dim(n)
+
+    def fit_ref(self, shape, target):
+        """Parameters for fit(): None (reshape) when sizes agree, else random indices."""
+        if numel(shape) == numel(target) and self.r.random() < 0.6:
+            return None
+        return self.int_const(numel(shape), (numel(target),))
+
+    def random_shape(self, max_dims=4, max_size=4):
+        r = self.r
+        for _ in range(20):
+            n = r.choice([0, 1, 1, 2, 2, 2, 3, 3, 4][: {4: 9, 3: 8, 2: 6}.get(max_dims, 9)])
+            shape = tuple(1 if r.random() < 0.2 else r.randint(2, max_size) for _ in range(n))
+            if numel(shape) <= 96:
+                return shape
+        return (3,)
+
+
+def broadcastable(a, b, grow=True):
+    try:
+        out = np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        return False
+    return (out == tuple(b) or grow) and numel(out) <= MAX_NUMEL
+
+
+def reduced_count(shape, dims):
+    if dims is None:
+        return numel(shape)
+    dims = [dims] if isinstance(dims, int) else dims
+    return numel([shape[d] for d in dims])
+
+
+# --- the pool -----------------------------------------------------------------------------
+
+class OpSpec:
+    def __init__(self, name, make, covers, note=""):
+        self.name = name
+        self.make = make
+        self.covers = covers
+        self.note = note
+
+
+POOL = {}
+
+
+def op(name, covers, note=""):
+    def deco(make):
+        POOL[name] = OpSpec(name, make, tuple(covers), note)
+        return make
+    return deco
+
+
+def choose(b, forms):
+    """Picks one (desc, fn, covered-name) form and notes its name."""
+    desc, fn, covered = forms[b.r.randrange(len(forms))]
+    b.use(covered)
+    return desc, fn
+
+
+# unary elementwise ------------------------------------------------------------------------
+
+def _unary(name, positive=False, kink=False, extra_forms=()):
+    def make(b, shape):
+        forms = [(f"M.{name}(v)", lambda run, v: getattr(run.M, name)(v), name),
+                 (f"v.{name}()", lambda run, v: getattr(v, name)(), f"Tensor.{name}")] + list(extra_forms)
+        desc, f = choose(b, forms)
+
+        def fn(run, v):
+            if positive:
+                v = pos(v)
+            if kink:
+                run.kink(name, v)
+            return f(run, v)
+        return ("pos(v)=v*v+0.5; " if positive else "") + desc, fn
+    covers = [name, f"Tensor.{name}"] + [c for _, _, c in extra_forms]
+    op(name, covers)(make)
+
+
+_unary("neg", extra_forms=[("M.negative(v)", lambda run, v: run.M.negative(v), "negative"),
+                           ("v.negative()", lambda run, v: v.negative(), "Tensor.negative"),
+                           ("-v", lambda run, v: -v, "Tensor.__neg__")])
+_unary("exp")
+_unary("log", positive=True)
+_unary("sqrt", positive=True)
+_unary("rsqrt", positive=True)
+_unary("abs", kink=True, extra_forms=[("abs(v)", lambda run, v: abs(v), "Tensor.__abs__")])
+_unary("sign", kink=True)
+_unary("sin")
+_unary("cos")
+_unary("tanh")
+_unary("sigmoid")
+_unary("relu", kink=True)
+_unary("erf")
+
+
+@op("pos", ["Tensor.__pos__"])
+def _pos(b, shape):
+    return "+v", lambda run, v: +v
+
+
+# binary elementwise -----------------------------------------------------------------------
+
+@op("add", ["add", "Tensor.add", "Tensor.__add__", "Tensor.__radd__"])
+def _add(b, shape):
+    o = b.operand(shape)
+    a = b.r.choice([2.0, -0.5, 3])
+    forms = [(f"M.add(v, {fmt(o)})", lambda run, v: run.M.add(v, run.get(o)), "add"),
+             (f"v.add({fmt(o)})", lambda run, v: v.add(run.get(o)), "Tensor.add"),
+             (f"M.add(v, {fmt(o)}, alpha={a})", lambda run, v: run.M.add(v, run.get(o), alpha=a), "add"),
+             (f"v.add({fmt(o)}, alpha={a})", lambda run, v: v.add(run.get(o), alpha=a), "Tensor.add"),
+             (f"v + {fmt(o)}", lambda run, v: v + run.get(o), "Tensor.__add__"),
+             (f"{fmt(o)} + v", lambda run, v: run.get(o) + v,
+              "Tensor.__radd__" if o[0] == "scalar" else "Tensor.__add__")]
+    return choose(b, forms)
+
+
+@op("sub", ["sub", "Tensor.sub", "Tensor.__sub__", "Tensor.__rsub__"])
+def _sub(b, shape):
+    o = b.operand(shape)
+    forms = [(f"M.sub(v, {fmt(o)})", lambda run, v: run.M.sub(v, run.get(o)), "sub"),
+             (f"v.sub({fmt(o)})", lambda run, v: v.sub(run.get(o)), "Tensor.sub"),
+             (f"v - {fmt(o)}", lambda run, v: v - run.get(o), "Tensor.__sub__"),
+             (f"{fmt(o)} - v", lambda run, v: run.get(o) - v,
+              "Tensor.__rsub__" if o[0] == "scalar" else "Tensor.__sub__")]
+    return choose(b, forms)
+
+
+@op("mul", ["mul", "Tensor.mul", "Tensor.__mul__", "Tensor.__rmul__"])
+def _mul(b, shape):
+    o = b.operand(shape)
+    forms = [(f"M.mul(v, {fmt(o)})", lambda run, v: run.M.mul(v, run.get(o)), "mul"),
+             (f"v.mul({fmt(o)})", lambda run, v: v.mul(run.get(o)), "Tensor.mul"),
+             (f"v * {fmt(o)}", lambda run, v: v * run.get(o), "Tensor.__mul__"),
+             (f"{fmt(o)} * v", lambda run, v: run.get(o) * v,
+              "Tensor.__rmul__" if o[0] == "scalar" else "Tensor.__mul__"),
+             ("v * v", lambda run, v: v * v, "Tensor.__mul__")]
+    return choose(b, forms)
+
+
+@op("div", ["div", "Tensor.div", "Tensor.__truediv__", "Tensor.__rtruediv__"])
+def _div(b, shape):
+    r = b.r
+    if r.random() < 0.3:
+        s = b.scalar(nonzero=True)
+        forms = [(f"M.div(v, {fmt(s)})", lambda run, v: run.M.div(v, s[1]), "div"),
+                 (f"v / {fmt(s)}", lambda run, v: v / s[1], "Tensor.__truediv__"),
+                 (f"{fmt(s)} / pos(v)", lambda run, v: s[1] / pos(v), "Tensor.__rtruediv__")]
+        return choose(b, forms)
+    o = b.tensor_operand(shape)
+    forms = [(f"M.div(v, pos({fmt(o)}))", lambda run, v: run.M.div(v, pos(run.get(o))), "div"),
+             (f"v.div(pos({fmt(o)}))", lambda run, v: v.div(pos(run.get(o))), "Tensor.div"),
+             (f"v / pos({fmt(o)})", lambda run, v: v / pos(run.get(o)), "Tensor.__truediv__"),
+             (f"{fmt(o)} / pos(v)", lambda run, v: run.get(o) / pos(v), "Tensor.__truediv__")]
+    return choose(b, forms)
+
+
+@op("pow", ["pow", "Tensor.pow", "Tensor.__pow__", "Tensor.__rpow__"])
+def _pow(b, shape):
+    r = b.r
+    x = r.random()
+    if x < 0.45:  # scalar exponent
+        k = r.choice([2, 3, 0, 1, 2.0, -1, 0.5, 1.5, -0.5, 2.5])
+        positive = not (isinstance(k, int) and k >= 0) and k != 2.0
+        base = (lambda v: pos(v)) if positive else (lambda v: v)
+        bd = "pos(v)" if positive else "v"
+        forms = [(f"M.pow({bd}, {k})", lambda run, v: run.M.pow(base(v), k), "pow"),
+                 (f"{bd}.pow({k})", lambda run, v: base(v).pow(k), "Tensor.pow"),
+                 (f"{bd} ** {k}", lambda run, v: base(v) ** k, "Tensor.__pow__")]
+        return choose(b, forms)
+    if x < 0.6:  # scalar base
+        s = r.choice([2.0, 0.5, 3, math.e])
+        return choose(b, [(f"{s} ** v", lambda run, v: s ** v, "Tensor.__rpow__")])
+    o = b.tensor_operand(shape)
+    forms = [(f"M.pow(pos(v), {fmt(o)})", lambda run, v: run.M.pow(pos(v), run.get(o)), "pow"),
+             (f"pos(v).pow({fmt(o)})", lambda run, v: pos(v).pow(run.get(o)), "Tensor.pow"),
+             (f"pos(v) ** {fmt(o)}", lambda run, v: pos(v) ** run.get(o), "Tensor.__pow__"),
+             (f"pos({fmt(o)}) ** v", lambda run, v: pos(run.get(o)) ** v, "Tensor.__pow__")]
+    return choose(b, forms)
+
+
+def _binary_tensor(name, fn_name, method_name, extra=()):
+    def make(b, shape):
+        o = b.tensor_operand(shape)
+        forms = [(f"M.{fn_name}(v, {fmt(o)})", lambda run, v: getattr(run.M, fn_name)(v, run.get(o)), fn_name),
+                 (f"v.{method_name}({fmt(o)})", lambda run, v: getattr(v, method_name)(run.get(o)),
+                  f"Tensor.{method_name}")]
+
+        desc, f = choose(b, forms)
+
+        def fn(run, v):
+            run.kink(name, v - run.get(o))
+            return f(run, v)
+        return desc, fn
+    op(name, [fn_name, f"Tensor.{method_name}"])(make)
+
+
+_binary_tensor("maximum", "maximum", "maximum")
+_binary_tensor("minimum", "minimum", "minimum")
+_binary_tensor("max(other)", "max", "max")
+_binary_tensor("min(other)", "min", "min")
+
+
+# matmul family ----------------------------------------------------------------------------
+
+@op("matmul", ["matmul", "Tensor.matmul", "Tensor.__matmul__"])
+def _matmul(b, shape):
+    r = b.r
+    n = len(shape)
+    if n == 0:
+        return None
+    k = r.randint(1, 4)
+    batch = tuple(r.choice([1, 2]) for _ in range(r.randint(0, 2))) if r.random() < 0.3 else ()
+    case = r.randrange(3)
+    if n == 1:
+        if case == 0:
+            w = b.tensor_exact((shape[0],))
+        elif case == 1:
+            w = b.tensor_exact(batch + (shape[0], k))
+        else:
+            w = b.tensor_exact(batch + (k, shape[0]))
+    else:
+        if case == 0:
+            w = b.tensor_exact(batch + (shape[-1], k))
+        elif case == 1:
+            w = b.tensor_exact(batch + (k, shape[-2]))
+        else:
+            w = b.tensor_exact((shape[-1],))
+    left = not (case == 2 and n == 1) and not (case == 1 and n >= 2)
+    if numel(np.broadcast_shapes(shape[:-2] if n > 2 else (), batch)) * k * max(shape) > MAX_NUMEL:
+        return None
+    if left:
+        forms = [(f"M.matmul(v, {fmt(w)})", lambda run, v: run.M.matmul(v, run.get(w)), "matmul"),
+                 (f"v.matmul({fmt(w)})", lambda run, v: v.matmul(run.get(w)), "Tensor.matmul"),
+                 (f"v @ {fmt(w)}", lambda run, v: v @ run.get(w), "Tensor.__matmul__")]
+    else:
+        forms = [(f"M.matmul({fmt(w)}, v)", lambda run, v: run.M.matmul(run.get(w), v), "matmul"),
+                 (f"{fmt(w)} @ v", lambda run, v: run.get(w) @ v, "Tensor.__matmul__")]
+    return choose(b, forms)
+
+
+def _as_matrix(b, shape, dims):
+    """Target shape of `dims` dims (2 or 3) with v's elements, via reshape."""
+    total = numel(shape)
+    divisors = [d for d in range(1, total + 1) if total % d == 0]
+    if dims == 2:
+        a = b.r.choice(divisors)
+        return (a, total // a)
+    a = b.r.choice(divisors)
+    rest = total // a
+    c = b.r.choice([d for d in range(1, rest + 1) if rest % d == 0])
+    return (a, c, rest // c)
+
+
+@op("mm", ["mm", "Tensor.mm"])
+def _mm(b, shape):
+    m = tuple(shape) if len(shape) == 2 else _as_matrix(b, shape, 2)
+    k = b.r.randint(1, 4)
+    left = b.r.random() < 0.6
+    w = b.tensor_exact((m[1], k) if left else (k, m[0]))
+    if left:
+        forms = [(f"M.mm(v.reshape{m}, {fmt(w)})", lambda run, v: run.M.mm(v.reshape(*m), run.get(w)), "mm"),
+                 (f"v.reshape{m}.mm({fmt(w)})", lambda run, v: v.reshape(*m).mm(run.get(w)), "Tensor.mm")]
+    else:
+        forms = [(f"M.mm({fmt(w)}, v.reshape{m})", lambda run, v: run.M.mm(run.get(w), v.reshape(*m)), "mm")]
+    return choose(b, forms)
+
+
+@op("bmm", ["bmm", "Tensor.bmm"])
+def _bmm(b, shape):
+    m = tuple(shape) if len(shape) == 3 else _as_matrix(b, shape, 3)
+    k = b.r.randint(1, 3)
+    w = b.tensor_exact((m[0], m[2], k))
+    forms = [(f"M.bmm(v.reshape{m}, {fmt(w)})", lambda run, v: run.M.bmm(v.reshape(*m), run.get(w)), "bmm"),
+             (f"v.reshape{m}.bmm({fmt(w)})", lambda run, v: v.reshape(*m).bmm(run.get(w)), "Tensor.bmm")]
+    return choose(b, forms)
+
+
+# clamp, where, masks, comparisons -----------------------------------------------------------
+
+@op("clamp", ["clamp", "Tensor.clamp", "clip", "Tensor.clip"])
+def _clamp(b, shape):
+    r = b.r
+    lo = round(r.uniform(-1.5, 0.5), 3)
+    hi = round(lo + r.uniform(0.2, 2.0), 3)
+    which = r.randrange(3)
+    kw = {0: {"min": lo}, 1: {"max": hi}, 2: {"min": lo, "max": hi}}[which]
+    text = ", ".join(f"{k}={v}" for k, v in kw.items())
+    forms = [(f"M.clamp(v, {text})", lambda run, v: run.M.clamp(v, **kw), "clamp"),
+             (f"v.clamp({text})", lambda run, v: v.clamp(**kw), "Tensor.clamp"),
+             (f"M.clip(v, {text})", lambda run, v: run.M.clip(v, **kw), "clip"),
+             (f"v.clip({text})", lambda run, v: v.clip(**kw), "Tensor.clip")]
+    if which == 2:
+        forms.append((f"v.clamp({lo}, {hi})", lambda run, v: v.clamp(lo, hi), "Tensor.clamp"))
+    desc, f = choose(b, forms)
+
+    def fn(run, v):
+        for bound in kw.values():
+            run.kink("clamp", v - bound)
+        return f(run, v)
+    return desc, fn
+
+
+_COMPARE = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _compare_forms(name, o):
+    sym = _COMPARE[name]
+    ops = {"lt": lambda a, c: a < c, "le": lambda a, c: a <= c, "gt": lambda a, c: a > c,
+           "ge": lambda a, c: a >= c}[name]
+    return [(f"M.{name}(v, {fmt(o)})", lambda run, v: getattr(run.M, name)(v, run.get(o)), name),
+            (f"v.{name}({fmt(o)})", lambda run, v: getattr(v, name)(run.get(o)), f"Tensor.{name}"),
+            (f"v {sym} {fmt(o)}", lambda run, v: ops(v, run.get(o)), f"Tensor.__{name}__")]
+
+
+def _use_mask(b, shape, mask_shape):
+    """How a bool mask (of mask_shape, broadcasting with v) turns back into a float value."""
+    r = b.r
+    grows = np.broadcast_shapes(tuple(shape), tuple(mask_shape)) != tuple(shape)
+    x = r.randrange(4 if not grows else 3)
+    if x == 0:
+        o = b.operand(shape, scalar_p=0.4)
+        b.use("where")
+        if o[0] == "scalar":
+            return f"M.where(mask, v, {fmt(o)})", lambda run, v, m: run.M.where(m, v, o[1])
+        if r.random() < 0.5:
+            return f"M.where(mask, v, {fmt(o)})", lambda run, v, m: run.M.where(m, v, run.get(o))
+        return f"M.where(mask, {fmt(o)}, v)", lambda run, v, m: run.M.where(m, run.get(o), v)
+    if x == 1:
+        b.use("Tensor.double")
+        return "v * mask.double()", lambda run, v, m: v * m.double()
+    if x == 2:
+        b.use("Tensor.to")
+        return "v * mask.to(M.float64)", lambda run, v, m: v * m.to(run.M.float64)
+    s = b.scalar()[1]
+    b.use("Tensor.masked_fill")
+    return f"v.masked_fill(mask, {s})", lambda run, v, m: v.masked_fill(m, s)
+
+
+def _comparison(name):
+    def make(b, shape):
+        o = b.operand(shape, scalar_p=0.4)
+        desc, cmp = choose(b, _compare_forms(name, o))
+        mask_shape = np.broadcast_shapes(tuple(shape), b.program.leaf_data[o[1]].shape if o[0] == "leaf" else
+                                         (b.program.const_data[o[1]].shape if o[0] == "const" else ()))
+        use_desc, use = _use_mask(b, shape, mask_shape)
+
+        def fn(run, v):
+            run.kink(name, v - run.get(o))
+            m = run.record(name, cmp(run, v))
+            return use(run, v, m)
+        return f"mask = {desc}; {use_desc}", fn
+    sym = _COMPARE[name]
+    op(name, [name, f"Tensor.{name}", f"Tensor.__{name}__"], note=sym)(make)
+
+
+for _name in _COMPARE:
+    _comparison(_name)
+
+
+def _equality(name):
+    def make(b, shape):
+        r = b.r
+        x = r.randrange(3) if len(shape) else r.randrange(1, 3)
+        if x == 0:  # against the max along a dim: marks the argmax positions
+            d = b.dim(len(shape))
+            b.use("amax")
+            other = lambda run, v: v.amax(d, keepdim=True)  # noqa: E731
+            od = f"v.amax({d}, keepdim=True)"
+            check = lambda run, v: run.tie(name, v, d, "max")  # noqa: E731
+        elif x == 1:  # integer tensors
+            a = b.int_const(3, shape)
+            c = b.int_const(3, b.partner_shape(shape, grow=False))
+            forms = [(f"M.{name}({fmt(a)}, {fmt(c)})", lambda run, v: getattr(run.M, name)(run.get(a), run.get(c)),
+                      name),
+                     (f"{fmt(a)}.{name}({fmt(c)})", lambda run, v: getattr(run.get(a), name)(run.get(c)),
+                      f"Tensor.{name}"),
+                     (f"{fmt(a)} {'==' if name == 'eq' else '!='} {fmt(c)}",
+                      lambda run, v: (run.get(a) == run.get(c)) if name == "eq" else (run.get(a) != run.get(c)),
+                      f"Tensor.__{name}__")]
+            desc, cmp = choose(b, forms)
+            use_desc, use = _use_mask(b, shape, shape)
+
+            def fn(run, v):
+                m = run.record(name, cmp(run, v))
+                return use(run, v, m)
+            return f"mask = {desc}; {use_desc}", fn
+        else:  # against itself (all True / all False)
+            other = lambda run, v: v.detach()  # noqa: E731
+            od = "v.detach()"
+            check = lambda run, v: None  # noqa: E731
+            b.use("Tensor.detach")
+        sym = "==" if name == "eq" else "!="
+        forms = [(f"M.{name}(v, {od})", lambda run, v: getattr(run.M, name)(v, other(run, v)), name),
+                 (f"v.{name}({od})", lambda run, v: getattr(v, name)(other(run, v)), f"Tensor.{name}"),
+                 (f"v {sym} {od}", lambda run, v: (v == other(run, v)) if name == "eq" else (v != other(run, v)),
+                  f"Tensor.__{name}__")]
+        desc, cmp = choose(b, forms)
+        use_desc, use = _use_mask(b, shape, shape)
+
+        def fn(run, v):
+            check(run, v)
+            m = run.record(name, cmp(run, v))
+            return use(run, v, m)
+        return f"mask = {desc}; {use_desc}", fn
+    op(name, [name, f"Tensor.{name}", f"Tensor.__{name}__"])(make)
+
+
+_equality("eq")
+_equality("ne")
+
+
+@op("where", ["where"])
+def _where(b, shape):
+    r = b.r
+    mshape = b.partner_shape(shape)
+    mask = b.bool_const(mshape)
+    x = r.randrange(3)
+    o = b.tensor_operand(shape)
+    if x == 0:
+        return (f"M.where({fmt(mask)}, v, {fmt(o)})",
+                lambda run, v: run.M.where(run.get(mask), v, run.get(o)))
+    if x == 1:
+        return (f"M.where({fmt(mask)}, {fmt(o)}, v)",
+                lambda run, v: run.M.where(run.get(mask), run.get(o), v))
+    s = b.scalar()[1]
+    return f"M.where({fmt(mask)}, v, {s})", lambda run, v: run.M.where(run.get(mask), v, s)
+
+
+@op("masked_fill", ["masked_fill", "Tensor.masked_fill"])
+def _masked_fill(b, shape):
+    r = b.r
+    s = b.scalar()[1]
+    if r.random() < 0.6 or not shape:
+        mask = b.bool_const(b.partner_shape(shape, grow=False))
+        forms = [(f"M.masked_fill(v, {fmt(mask)}, {s})",
+                  lambda run, v: run.M.masked_fill(v, run.get(mask), s), "masked_fill"),
+                 (f"v.masked_fill({fmt(mask)}, {s})", lambda run, v: v.masked_fill(run.get(mask), s),
+                  "Tensor.masked_fill")]
+        return choose(b, forms)
+    t = b.scalar()[1]
+
+    def fn(run, v):
+        run.kink("masked_fill mask", v - t)
+        return v.masked_fill(v > t, s)
+    b.use("Tensor.masked_fill", "Tensor.__gt__")
+    return f"v.masked_fill(v > {t}, {s})", fn
+
+
+# reductions -------------------------------------------------------------------------------
+
+def _dims_text(dims):
+    return "" if dims is None else repr(dims)
+
+
+def _simple_reduction(name):
+    def make(b, shape):
+        r = b.r
+        dims = b.reduce_dims(shape)
+        keep = r.random() < 0.4
+        if dims is None:
+            forms = [(f"M.{name}(v)", lambda run, v: getattr(run.M, name)(v), name),
+                     (f"v.{name}()", lambda run, v: getattr(v, name)(), f"Tensor.{name}")]
+        else:
+            forms = [(f"M.{name}(v, {dims!r}, keepdim={keep})",
+                      lambda run, v: getattr(run.M, name)(v, dims, keepdim=keep), name),
+                     (f"v.{name}(dim={dims!r}, keepdim={keep})",
+                      lambda run, v: getattr(v, name)(dim=dims, keepdim=keep), f"Tensor.{name}"),
+                     (f"v.{name}({dims!r})", lambda run, v: getattr(v, name)(dims), f"Tensor.{name}")]
+        desc, f = choose(b, forms)
+        if name in ("amax", "amin"):
+            which = "max" if name == "amax" else "min"
+
+            def fn(run, v):
+                run.tie(name, v, dims, which)
+                return f(run, v)
+            return desc, fn
+        return desc, f
+    op(name, [name, f"Tensor.{name}"])(make)
+
+
+for _name in ("sum", "mean", "amax", "amin"):
+    _simple_reduction(_name)
+
+
+def _variance(name):
+    def make(b, shape):
+        r = b.r
+        for _ in range(5):
+            dims = b.reduce_dims(shape)
+            if reduced_count(shape, dims) >= 3:
+                break
+        else:
+            return None
+        keep = r.random() < 0.4
+        count = reduced_count(shape, dims)
+        corr = r.choice([0, 1, 2]) if count >= 3 else r.choice([0, 1])
+        unb = r.random() < 0.5
+        if dims is None:
+            forms = [(f"M.{name}(v)", lambda run, v: getattr(run.M, name)(v), name),
+                     (f"v.{name}(unbiased={unb})", lambda run, v: getattr(v, name)(unbiased=unb), f"Tensor.{name}")]
+        else:
+            forms = [(f"M.{name}(v, {dims!r}, {unb}, {keep})",
+                      lambda run, v: getattr(run.M, name)(v, dims, unb, keep), name),
+                     (f"v.{name}({dims!r}, unbiased={unb}, keepdim={keep})",
+                      lambda run, v: getattr(v, name)(dims, unbiased=unb, keepdim=keep), f"Tensor.{name}"),
+                     (f"v.{name}(dim={dims!r}, correction={corr}, keepdim={keep})",
+                      lambda run, v: getattr(v, name)(dim=dims, correction=corr, keepdim=keep), f"Tensor.{name}")]
+        return choose(b, forms)
+    op(name, [name, f"Tensor.{name}"])(make)
+
+
+_variance("var")
+_variance("std")
+
+
+def _max_reduction(name):
+    which = "max" if name == "max" else "min"
+
+    def make(b, shape):
+        r = b.r
+        if not shape or r.random() < 0.3:
+            forms = [(f"M.{name}(v)", lambda run, v: getattr(run.M, name)(v), name),
+                     (f"v.{name}()", lambda run, v: getattr(v, name)(), f"Tensor.{name}")]
+            desc, f = choose(b, forms)
+
+            def fn(run, v):
+                run.tie(name, v, None, which)
+                return f(run, v)
+            return desc, fn
+        d = b.dim(len(shape))
+        keep = r.random() < 0.4
+        pick = r.randrange(3)
+        forms = [(f"M.{name}(v, {d}, keepdim={keep})", lambda run, v: getattr(run.M, name)(v, d, keepdim=keep), name),
+                 (f"v.{name}({d}, {keep})", lambda run, v: getattr(v, name)(d, keep), f"Tensor.{name}"),
+                 (f"v.{name}(dim={d})", lambda run, v: getattr(v, name)(dim=d), f"Tensor.{name}")]
+        desc, f = choose(b, forms)
+
+        def fn(run, v):
+            run.tie(name, v, d, which)
+            result = f(run, v)
+            run.record(name + ".indices", result.indices)
+            run.record(name + "[1]", result[1])
+            return (result.values, result[0], result.values)[pick]
+        return desc + (".values", "[0]", " -> values, indices")[pick], fn
+    op(name + "(dim)", [name, f"Tensor.{name}"])(make)
+
+
+_max_reduction("max")
+_max_reduction("min")
+
+
+def _arg_reduction(name):
+    which = "max" if name == "argmax" else "min"
+
+    def make(b, shape):
+        r = b.r
+        if not shape or r.random() < 0.3:
+            forms = [(f"i = M.{name}(v); v.reshape(-1)[i]", lambda run, v: getattr(run.M, name)(v), name),
+                     (f"i = v.{name}(); v.reshape(-1)[i]", lambda run, v: getattr(v, name)(), f"Tensor.{name}")]
+            desc, f = choose(b, forms)
+            b.use("Tensor.__getitem__")
+
+            def fn(run, v):
+                run.tie(name, v, None, which)
+                i = run.record(name, f(run, v))
+                return v.reshape(-1)[i]
+            return desc, fn
+        d = b.dim(len(shape))
+        keep = r.random() < 0.5
+        forms = [(f"i = M.{name}(v, {d}, keepdim={keep})",
+                  lambda run, v: getattr(run.M, name)(v, d, keepdim=keep), name),
+                 (f"i = v.{name}(dim={d}, keepdim={keep})",
+                  lambda run, v: getattr(v, name)(dim=d, keepdim=keep), f"Tensor.{name}")]
+        desc, f = choose(b, forms)
+        b.use("Tensor.gather")
+
+        def fn(run, v):
+            run.tie(name, v, d, which)
+            i = run.record(name, f(run, v))
+            return v.gather(d, i if keep else i.unsqueeze(d))
+        return desc + f"; v.gather({d}, i)", fn
+    op(name, [name, f"Tensor.{name}"])(make)
+
+
+_arg_reduction("argmax")
+_arg_reduction("argmin")
+
+
+@op("logsumexp", ["logsumexp", "Tensor.logsumexp"])
+def _logsumexp(b, shape):
+    r = b.r
+    if not shape:
+        return None
+    dims = b.reduce_dims(shape, allow_none=False)
+    keep = r.random() < 0.4
+    forms = [(f"M.logsumexp(v, {dims!r}, keepdim={keep})",
+              lambda run, v: run.M.logsumexp(v, dims, keepdim=keep), "logsumexp"),
+             (f"v.logsumexp({dims!r})", lambda run, v: v.logsumexp(dims), "Tensor.logsumexp"),
+             (f"v.logsumexp(dim={dims!r}, keepdim={keep})", lambda run, v: v.logsumexp(dim=dims, keepdim=keep),
+              "Tensor.logsumexp")]
+    return choose(b, forms)
+
+
+def _softmax(name):
+    def make(b, shape):
+        if not shape:
+            return None
+        d = b.dim(len(shape))
+        forms = [(f"M.{name}(v, {d})", lambda run, v: getattr(run.M, name)(v, d), name),
+                 (f"v.{name}({d})", lambda run, v: getattr(v, name)(d), f"Tensor.{name}"),
+                 (f"v.{name}(dim={d})", lambda run, v: getattr(v, name)(dim=d), f"Tensor.{name}")]
+        return choose(b, forms)
+    op(name, [name, f"Tensor.{name}"])(make)
+
+
+_softmax("softmax")
+_softmax("log_softmax")
+
+
+# joining and splitting ------------------------------------------------------------------
+
+@op("cat", ["cat"])
+def _cat(b, shape):
+    r = b.r
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    k = r.randint(1, 3)
+    oshape = list(shape)
+    oshape[d] = k
+    if numel(shape) + numel(oshape) > MAX_NUMEL:
+        return None
+    o = b.tensor_exact(tuple(oshape))
+    x = r.randrange(4)
+    if x == 0:
+        return f"M.cat([v, {fmt(o)}], {d})", lambda run, v: run.M.cat([v, run.get(o)], d)
+    if x == 1:
+        return f"M.cat(({fmt(o)}, v), dim={d})", lambda run, v: run.M.cat((run.get(o), v), dim=d)
+    if x == 2:
+        return f"M.cat([v, v * 2.0], {d})", lambda run, v: run.M.cat([v, v * 2.0], d)
+    return f"M.cat([v], {d})", lambda run, v: run.M.cat([v], d)
+
+
+@op("stack", ["stack"])
+def _stack(b, shape):
+    r = b.r
+    if 2 * numel(shape) > MAX_NUMEL or len(shape) >= 4:
+        return None
+    d = r.randint(-len(shape) - 1, len(shape))
+    o = b.tensor_exact(tuple(shape))
+    if r.random() < 0.5:
+        return f"M.stack([v, {fmt(o)}], {d})", lambda run, v: run.M.stack([v, run.get(o)], d)
+    return f"M.stack((v.sin(), v), dim={d})", lambda run, v: run.M.stack((v.sin(), v), dim=d)
+
+
+def _pieces(name):
+    def make(b, shape):
+        r = b.r
+        if not shape:
+            return None
+        d = b.dim(len(shape))
+        size = shape[d]
+        k = r.randint(1, max(1, size))
+        forms = [(f"M.{name}(v, {k}, {d})", lambda run, v: getattr(run.M, name)(v, k, d), name),
+                 (f"v.{name}({k}, dim={d})", lambda run, v: getattr(v, name)(k, dim=d), f"Tensor.{name}")]
+        desc, f = choose(b, forms)
+        if size == 1 or r.random() < 0.5:
+            b.use("cat")
+
+            def fn(run, v):
+                pieces = f(run, v)
+                for p in pieces:
+                    run.record(name + " piece", p)
+                return run.M.cat(list(pieces)[::-1], d)
+            return desc + f" -> M.cat(reversed pieces, {d})", fn
+        count = len(range(0, size, k)) if name == "split" else len(range(0, size, -(-size // k)))
+        j = r.randrange(count)
+
+        def pick(run, v):
+            return f(run, v)[j]
+        return desc + f"[{j}]", pick
+    op(name, [name, f"Tensor.{name}"])(make)
+
+
+_pieces("split")
+_pieces("chunk")
+
+
+# indexing ops -------------------------------------------------------------------------------
+
+@op("index_select", ["index_select", "Tensor.index_select"])
+def _index_select(b, shape):
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    n = b.r.randint(1, 5)
+    if numel(shape) // shape[d] * n > MAX_NUMEL:
+        return None
+    idx = b.int_const(shape[d], (n,))
+    forms = [(f"M.index_select(v, {d}, {fmt(idx)})", lambda run, v: run.M.index_select(v, d, run.get(idx)),
+              "index_select"),
+             (f"v.index_select({d}, {fmt(idx)})", lambda run, v: v.index_select(d, run.get(idx)),
+              "Tensor.index_select")]
+    return choose(b, forms)
+
+
+def _index_shape(b, shape, d):
+    r = b.r
+    out = [r.randint(1, s) for s in shape]
+    out[d] = r.randint(1, 4)
+    return tuple(out)
+
+
+@op("gather", ["gather", "Tensor.gather"])
+def _gather(b, shape):
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    ishape = _index_shape(b, shape, d)
+    idx = b.int_const(shape[d], ishape)
+    forms = [(f"M.gather(v, {d}, {fmt(idx)})", lambda run, v: run.M.gather(v, d, run.get(idx)), "gather"),
+             (f"v.gather({d}, {fmt(idx)})", lambda run, v: v.gather(d, run.get(idx)), "Tensor.gather")]
+    return choose(b, forms)
+
+
+@op("scatter_add", ["scatter_add", "Tensor.scatter_add"])
+def _scatter_add(b, shape):
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    ishape = _index_shape(b, shape, d)
+    idx = b.int_const(shape[d], ishape)
+    src = b.tensor_exact(ishape)
+    forms = [(f"M.scatter_add(v, {d}, {fmt(idx)}, {fmt(src)})",
+              lambda run, v: run.M.scatter_add(v, d, run.get(idx), run.get(src)), "scatter_add"),
+             (f"v.scatter_add({d}, {fmt(idx)}, {fmt(src)})",
+              lambda run, v: v.scatter_add(d, run.get(idx), run.get(src)), "Tensor.scatter_add"),
+             (f"pos({fmt(src)}).scatter_add: v -> M.scatter_add(zeros(v), {d}, {fmt(idx)}, v[idx-shaped])",
+              None, "scatter_add")]
+    desc, f = choose(b, forms[:2])
+    return desc, f
+
+
+@op("index_add", ["index_add", "Tensor.index_add"])
+def _index_add(b, shape):
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    n = b.r.randint(1, 4)
+    idx = b.int_const(shape[d], (n,))
+    sshape = list(shape)
+    sshape[d] = n
+    src = b.tensor_exact(tuple(sshape))
+    forms = [(f"M.index_add(v, {d}, {fmt(idx)}, {fmt(src)})",
+              lambda run, v: run.M.index_add(v, d, run.get(idx), run.get(src)), "index_add"),
+             (f"v.index_add({d}, {fmt(idx)}, {fmt(src)})",
+              lambda run, v: v.index_add(d, run.get(idx), run.get(src)), "Tensor.index_add"),
+             (f"{fmt(src)}.index_add(...) with v as source", None, "index_add")]
+    return choose(b, forms[:2])
+
+
+# shapes -------------------------------------------------------------------------------------
+
+def _factor(b, total, max_dims=4):
+    """A random shape with `total` elements (sizes 1 allowed), maybe with one -1."""
+    r = b.r
+    dims = []
+    rest = total
+    for _ in range(r.randint(0, max_dims - 1)):
+        divisors = [d for d in range(1, rest + 1) if rest % d == 0]
+        d = r.choice(divisors)
+        dims.append(d)
+        rest //= d
+    dims.append(rest)
+    r.shuffle(dims)
+    if r.random() < 0.3:
+        dims[r.randrange(len(dims))] = -1
+    return tuple(dims)
+
+
+@op("reshape", ["reshape", "Tensor.reshape", "Tensor.reshape_as"])
+def _reshape(b, shape):
+    target = _factor(b, numel(shape))
+    concrete = tuple(numel(shape) // -numel(target) if s == -1 else s for s in target) if -1 in target else target
+    forms = [(f"M.reshape(v, {target})", lambda run, v: run.M.reshape(v, target), "reshape"),
+             (f"v.reshape(*{target})", lambda run, v: v.reshape(*target), "Tensor.reshape"),
+             (f"v.reshape({target})", lambda run, v: v.reshape(target), "Tensor.reshape"),
+             ("v.reshape(-1)", lambda run, v: v.reshape(-1), "Tensor.reshape")]
+    if b.r.random() < 0.2:
+        o = b.float_const(concrete)
+        forms = [(f"v.reshape_as({fmt(o)})", lambda run, v: v.reshape_as(run.get(o)), "Tensor.reshape_as")]
+    return choose(b, forms)
+
+
+@op("view", ["Tensor.view", "Tensor.view_as"])
+def _view(b, shape):
+    target = _factor(b, numel(shape))
+    concrete = tuple(numel(shape) // -numel(target) if s == -1 else s for s in target) if -1 in target else target
+    prefix = (lambda v: v) if b.v.is_contiguous() else (lambda v: v.contiguous())
+    pd = "v" if b.v.is_contiguous() else "v.contiguous()"
+    if not b.v.is_contiguous():
+        b.use("Tensor.contiguous")
+    o = b.float_const(concrete) if b.r.random() < 0.25 else None
+    forms = [(f"{pd}.view(*{target})", lambda run, v: prefix(v).view(*target), "Tensor.view"),
+             (f"{pd}.view({target})", lambda run, v: prefix(v).view(target), "Tensor.view")]
+    if o is not None:
+        forms = [(f"{pd}.view_as({fmt(o)})", lambda run, v: prefix(v).view_as(run.get(o)), "Tensor.view_as")]
+    return choose(b, forms)
+
+
+@op("flatten", ["flatten", "Tensor.flatten"])
+def _flatten(b, shape):
+    r = b.r
+    n = max(len(shape), 1)
+    s = b.dim(n)
+    e = r.randint(s % n, n - 1)
+    e = e - n if r.random() < 0.3 else e
+    forms = [(f"M.flatten(v, {s}, {e})", lambda run, v: run.M.flatten(v, s, e), "flatten"),
+             (f"M.flatten(v, start_dim={s})", lambda run, v: run.M.flatten(v, start_dim=s), "flatten"),
+             (f"v.flatten({s}, {e})", lambda run, v: v.flatten(s, e), "Tensor.flatten"),
+             ("v.flatten()", lambda run, v: v.flatten(), "Tensor.flatten")]
+    return choose(b, forms)
+
+
+@op("squeeze", ["squeeze", "Tensor.squeeze"])
+def _squeeze(b, shape):
+    r = b.r
+    ones = [i for i, s in enumerate(shape) if s == 1]
+    if shape and (ones and r.random() < 0.7 or r.random() < 0.3):
+        d = r.choice(ones) if ones and r.random() < 0.8 else b.dim(len(shape))
+        forms = [(f"M.squeeze(v, {d})", lambda run, v: run.M.squeeze(v, d), "squeeze"),
+                 (f"v.squeeze({d})", lambda run, v: v.squeeze(d), "Tensor.squeeze"),
+                 (f"v.squeeze(dim={d})", lambda run, v: v.squeeze(dim=d), "Tensor.squeeze")]
+    else:
+        forms = [("M.squeeze(v)", lambda run, v: run.M.squeeze(v), "squeeze"),
+                 ("v.squeeze()", lambda run, v: v.squeeze(), "Tensor.squeeze")]
+    return choose(b, forms)
+
+
+@op("unsqueeze", ["unsqueeze", "Tensor.unsqueeze"])
+def _unsqueeze(b, shape):
+    if len(shape) >= 5:
+        return None
+    d = b.r.randint(-len(shape) - 1, len(shape))
+    forms = [(f"M.unsqueeze(v, {d})", lambda run, v: run.M.unsqueeze(v, d), "unsqueeze"),
+             (f"v.unsqueeze({d})", lambda run, v: v.unsqueeze(d), "Tensor.unsqueeze")]
+    return choose(b, forms)
+
+
+@op("transpose", ["transpose", "Tensor.transpose"])
+def _transpose(b, shape):
+    if not shape:
+        return None
+    a, c = b.dim(len(shape)), b.dim(len(shape))
+    forms = [(f"M.transpose(v, {a}, {c})", lambda run, v: run.M.transpose(v, a, c), "transpose"),
+             (f"v.transpose({a}, {c})", lambda run, v: v.transpose(a, c), "Tensor.transpose")]
+    return choose(b, forms)
+
+
+@op("permute", ["permute", "Tensor.permute"])
+def _permute(b, shape):
+    if not shape:
+        return None
+    n = len(shape)
+    dims = list(range(n))
+    b.r.shuffle(dims)
+    dims = [d - n if b.r.random() < 0.25 else d for d in dims]
+    forms = [(f"M.permute(v, {dims})", lambda run, v: run.M.permute(v, dims), "permute"),
+             (f"v.permute(*{dims})", lambda run, v: v.permute(*dims), "Tensor.permute"),
+             (f"v.permute({tuple(dims)})", lambda run, v: v.permute(tuple(dims)), "Tensor.permute")]
+    return choose(b, forms)
+
+
+@op("t", ["t", "Tensor.t", "Tensor.T"])
+def _t(b, shape):
+    forms = [("v.T", lambda run, v: v.T, "Tensor.T")]
+    if len(shape) <= 2:
+        forms += [("M.t(v)", lambda run, v: run.M.t(v), "t"), ("v.t()", lambda run, v: v.t(), "Tensor.t")]
+    return choose(b, forms)
+
+
+@op("expand", ["Tensor.expand", "Tensor.expand_as"])
+def _expand(b, shape):
+    r = b.r
+    sizes = [(r.randint(1, 3) if r.random() < 0.6 else -1) if s == 1 else (-1 if r.random() < 0.5 else s)
+             for s in shape]
+    lead = [r.randint(1, 3) for _ in range(r.randint(0, 1 if len(shape) >= 3 else 2))]
+    sizes = lead + sizes
+    concrete = tuple(lead) + tuple(s if z == -1 else z for s, z in zip(shape, sizes[len(lead):]))
+    if numel(concrete) > MAX_NUMEL:
+        return None
+    forms = [(f"v.expand(*{sizes})", lambda run, v: v.expand(*sizes), "Tensor.expand"),
+             (f"v.expand({tuple(sizes)})", lambda run, v: v.expand(tuple(sizes)), "Tensor.expand")]
+    if r.random() < 0.25:
+        o = b.float_const(concrete)
+        forms = [(f"v.expand_as({fmt(o)})", lambda run, v: v.expand_as(run.get(o)), "Tensor.expand_as")]
+    desc, f = choose(b, forms)
+    if r.random() < 0.5:  # an elementwise op on the expanded view before anything reduces it
+        return desc + " * 1.5", lambda run, v: f(run, v) * 1.5
+    return desc, f
+
+
+@op("narrow", ["Tensor.narrow"])
+def _narrow(b, shape):
+    r = b.r
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    length = r.randint(1, shape[d])
+    start = r.randint(0, shape[d] - length)
+    return f"v.narrow({d}, {start}, {length})", lambda run, v: v.narrow(d, start, length)
+
+
+@op("select", ["Tensor.select"])
+def _select(b, shape):
+    r = b.r
+    if not shape:
+        return None
+    d = b.dim(len(shape))
+    i = r.randrange(shape[d])
+    i = i - shape[d] if r.random() < 0.3 else i
+    return f"v.select({d}, {i})", lambda run, v: v.select(d, i)
+
+
+def _basic_key(b, shape, allow_tensor=True):
+    """A PyTorch index: ints, slices, None, one Ellipsis, at most one int tensor or list."""
+    r = b.r
+    n = len(shape)
+    items = []
+    consumed = 0
+    tensor_used = not allow_tensor
+    ellipsis = False
+    while consumed < n and r.random() < 0.8:
+        x = r.random()
+        s = shape[consumed]
+        if x < 0.1:
+            items.append(None)
+            continue
+        if x < 0.18 and not ellipsis and consumed < n:
+            items.append(Ellipsis)
+            ellipsis = True
+            break
+        if x < 0.4:
+            i = r.randrange(s)
+            items.append(i - s if r.random() < 0.3 else i)
+        elif x < 0.8 or tensor_used:
+            start = r.choice([None, 0, r.randrange(s)])
+            stop = r.choice([None, s, r.randint(0, s), -1 if s > 1 else None])
+            step = r.choice([None, 1, 2])
+            items.append(slice(start, stop, step))
+        else:
+            tensor_used = True
+            k = r.randint(1, 3)
+            values = [int(x) for x in b.np.integers(0, s, size=k)]
+            if r.random() < 0.5:
+                items.append(("list", values))
+            else:
+                items.append(b.int_const(s, (k,) if r.random() < 0.7 else (1, k)))
+        consumed += 1
+    if ellipsis:
+        rest = n - consumed
+        tail = []
+        for j in range(r.randint(0, rest)):
+            s = shape[n - 1 - j]
+            tail.insert(0, r.randrange(s) if r.random() < 0.5 else slice(None, None, r.choice([1, 2])))
+        items += tail
+    if r.random() < 0.1:
+        items.append(None)
+    return items
+
+
+def _key_of(run, items):
+    out = []
+    for it in items:
+        if isinstance(it, tuple) and it[0] == "list":
+            out.append(list(it[1]))
+        elif isinstance(it, tuple):
+            out.append(run.get(it))
+        else:
+            out.append(it)
+    return out[0] if len(out) == 1 and not isinstance(out[0], type(None)) and b_single(out) else tuple(out)
+
+
+def b_single(out):
+    return True
+
+
+def _key_text(items):
+    parts = []
+    for it in items:
+        if it is Ellipsis:
+            parts.append("...")
+        elif it is None:
+            parts.append("None")
+        elif isinstance(it, slice):
+            parts.append(":".join("" if x is None else str(x) for x in (it.start, it.stop))
+                         + ("" if it.step is None else f":{it.step}"))
+        elif isinstance(it, tuple) and it[0] == "list":
+            parts.append(str(it[1]))
+        elif isinstance(it, tuple):
+            parts.append(fmt(it))
+        else:
+            parts.append(str(it))
+    return ", ".join(parts)
+
+
+@op("getitem", ["Tensor.__getitem__"])
+def _getitem(b, shape):
+    items = _basic_key(b, shape)
+    single = len(items) == 1 and b.r.random() < 0.7
+
+    def fn(run, v):
+        key = _key_of(run, items)
+        if single:
+            return v[key[0] if isinstance(key, tuple) else key]
+        return v[key if isinstance(key, tuple) else (key,)]
+    return f"v[{_key_text(items)}]", fn
+
+
+@op("setitem", ["Tensor.__setitem__"])
+def _setitem(b, shape):
+    if not shape:
+        return None
+    items = _basic_key(b, shape, allow_tensor=False)
+    key = tuple(items)
+    vshape = tuple(b.v[key].shape)
+    if b.r.random() < 0.4:
+        value = b.scalar()
+    else:
+        value = b.tensor_exact(b.partner_shape(vshape, grow=False))
+    b.use("clone")
+
+    def fn(run, v):
+        w = v.clone()
+        w[key] = run.get(value)
+        return w
+    return f"w = v.clone(); w[{_key_text(items)}] = {fmt(value)}", fn
+
+
+# copies, detach, casts ----------------------------------------------------------------------
+
+@op("clone", ["clone", "Tensor.clone"])
+def _clone(b, shape):
+    return choose(b, [("M.clone(v)", lambda run, v: run.M.clone(v), "clone"),
+                      ("v.clone()", lambda run, v: v.clone(), "Tensor.clone")])
+
+
+@op("contiguous", ["Tensor.contiguous", "Tensor.cpu"])
+def _contiguous(b, shape):
+    forms = [("v.contiguous()", lambda run, v: v.contiguous(), "Tensor.contiguous"),
+             ("v.cpu()", lambda run, v: v.cpu(), "Tensor.cpu")]
+    if len(shape) >= 2:
+        forms.append(("v.transpose(0, 1).contiguous().transpose(0, 1)",
+                      lambda run, v: v.transpose(0, 1).contiguous().transpose(0, 1), "Tensor.contiguous"))
+    return choose(b, forms)
+
+
+@op("detach", ["detach", "Tensor.detach"])
+def _detach(b, shape):
+    forms = [("M.detach(v)", lambda run, v: run.M.detach(v), "detach"),
+             ("v.detach()", lambda run, v: v.detach(), "Tensor.detach"),
+             ("v * v.detach()", lambda run, v: v * v.detach(), "Tensor.detach"),
+             ("v.sin() + M.detach(v).cos()", lambda run, v: v.sin() + run.M.detach(v).cos(), "detach")]
+    return choose(b, forms)
+
+
+@op("to", ["Tensor.to", "Tensor.double", "Tensor.float", "Tensor.type_as"])
+def _to(b, shape):
+    o = b.float_const(())
+    forms = [("v.to(M.float64)", lambda run, v: v.to(run.M.float64), "Tensor.to"),
+             ("v.to(dtype=M.float64)", lambda run, v: v.to(dtype=run.M.float64), "Tensor.to"),
+             ("v.double()", lambda run, v: v.double(), "Tensor.double"),
+             ("v.float().double()", lambda run, v: v.float().double(), "Tensor.float"),
+             ("v.to(M.float32).to(M.float64) * 1.25", lambda run, v: v.to(run.M.float32).to(run.M.float64) * 1.25,
+              "Tensor.to"),
+             (f"v.float().type_as({fmt(o)})", lambda run, v: v.float().type_as(run.get(o)), "Tensor.type_as"),
+             (f"v.to({fmt(o)})", lambda run, v: v.to(run.get(o)), "Tensor.to"),
+             ("v.to('cpu')", lambda run, v: v.to("cpu"), "Tensor.to")]
+    return choose(b, forms)
+
+
+@op("long", ["Tensor.long"])
+def _long(b, shape):
+    s = b.r.choice([2.0, 3.0, 1.0])
+
+    def fn(run, v):
+        x = v * s
+        run.kink("long", x, lambda a: a - np.round(a))
+        i = run.record("long", x.long())
+        return v + i.double()
+    return f"v + (v * {s}).long().double()", fn
+
+
+@op("bool", ["Tensor.bool"])
+def _bool(b, shape):
+    if b.r.random() < 0.5:
+        m = b.int_const(2, b.partner_shape(shape, grow=False))
+        s = b.scalar()[1]
+
+        def fn(run, v):
+            mask = run.record("bool", run.get(m).bool())
+            return run.M.where(mask, v, s)
+        b.use("where")
+        return f"M.where({fmt(m)}.bool(), v, {s})", fn
+
+    def fn2(run, v):
+        run.kink("bool", v)
+        mask = run.record("bool", v.bool())
+        return v.masked_fill(mask, 0.5) + v
+    b.use("Tensor.masked_fill")
+    return "v.masked_fill(v.bool(), 0.5) + v", fn2
+
+
+# in-place --------------------------------------------------------------------------------
+
+def _inplace_target(b, shape):
+    """(description, function of w) picking w itself or a view of it."""
+    r = b.r
+    x = r.randrange(4) if shape else 0
+    if x == 0:
+        return "w", (lambda w: w), tuple(shape)
+    d = b.dim(len(shape))
+    if x == 1:
+        length = r.randint(1, shape[d])
+        start = r.randint(0, shape[d] - length)
+        vshape = list(shape)
+        vshape[d] = length
+        return f"w.narrow({d}, {start}, {length})", (lambda w: w.narrow(d, start, length)), tuple(vshape)
+    if x == 2:
+        i = r.randrange(shape[d])
+        vshape = list(shape)
+        del vshape[d % len(shape)]
+        return f"w.select({d}, {i})", (lambda w: w.select(d, i)), tuple(vshape)
+    items = _basic_key(b, shape, allow_tensor=False)
+    key = tuple(items)
+    vshape = tuple(b.v[key].shape)
+    return f"w[{_key_text(items)}]", (lambda w: w[key]), vshape
+
+
+def _inplace(name, covers, need_view=False):
+    def make(b, shape):
+        r = b.r
+        for _ in range(5):
+            tdesc, target, vshape = _inplace_target(b, shape)
+            if not need_view or tdesc != "w":
+                break
+        else:
+            return None
+        kink = None
+        if name in ("add_", "sub_", "mul_", "iadd", "isub", "imul"):
+            o = b.operand(vshape, grow=False)
+            alpha = r.choice([None, 2.0, -0.5]) if name in ("add_", "sub_") and o[0] != "scalar" else None
+            if name in ("add_", "sub_"):
+                meth = name
+                if alpha is None:
+                    desc = f"{tdesc}.{meth}({fmt(o)})"
+                    apply = lambda run, t: getattr(t, meth)(run.get(o))  # noqa: E731
+                else:
+                    desc = f"{tdesc}.{meth}({fmt(o)}, alpha={alpha})"
+                    apply = lambda run, t: getattr(t, meth)(run.get(o), alpha=alpha)  # noqa: E731
+            elif name == "mul_":
+                desc = f"{tdesc}.mul_({fmt(o)})"
+                apply = lambda run, t: t.mul_(run.get(o))  # noqa: E731
+            else:
+                sym = {"iadd": "+=", "isub": "-=", "imul": "*="}[name]
+
+                def apply(run, t, sym=sym):
+                    if sym == "+=":
+                        t += run.get(o)
+                    elif sym == "-=":
+                        t -= run.get(o)
+                    else:
+                        t *= run.get(o)
+                desc = f"t = {tdesc}; t {sym} {fmt(o)}"
+        elif name in ("div_", "itruediv"):
+            if r.random() < 0.4:
+                s = b.scalar(nonzero=True)[1]
+                den = lambda run: s  # noqa: E731
+                dd = repr(s)
+            else:
+                o = b.tensor_operand(vshape, grow=False)
+                den = lambda run: pos(run.get(o))  # noqa: E731
+                dd = f"pos({fmt(o)})"
+            if name == "div_":
+                desc = f"{tdesc}.div_({dd})"
+                apply = lambda run, t: t.div_(den(run))  # noqa: E731
+            else:
+                def apply(run, t):
+                    t /= den(run)
+                desc = f"t = {tdesc}; t /= {dd}"
+        elif name == "clamp_":
+            lo = round(r.uniform(-1.5, 0.5), 3)
+            hi = round(lo + r.uniform(0.2, 2.0), 3)
+            desc = f"{tdesc}.clamp_({lo}, {hi})"
+            apply = lambda run, t: t.clamp_(lo, hi)  # noqa: E731
+            kink = lambda run, t: (run.kink("clamp_", t - lo), run.kink("clamp_", t - hi))  # noqa: E731
+        elif name == "relu_":
+            desc = f"{tdesc}.relu_()"
+            apply = lambda run, t: t.relu_()  # noqa: E731
+            kink = lambda run, t: run.kink("relu_", t)  # noqa: E731
+        elif name == "zero_":
+            desc = f"{tdesc}.zero_()"
+            apply = lambda run, t: t.zero_()  # noqa: E731
+        elif name == "fill_":
+            s = b.scalar()[1]
+            desc = f"{tdesc}.fill_({s})"
+            apply = lambda run, t: t.fill_(s)  # noqa: E731
+        else:  # copy_
+            o = b.tensor_exact(b.partner_shape(vshape, grow=False))
+            desc = f"{tdesc}.copy_({fmt(o)})"
+            apply = lambda run, t: t.copy_(run.get(o))  # noqa: E731
+        b.use("clone")
+
+        def fn(run, v):
+            w = v.clone()
+            t = target(w)
+            if kink is not None:
+                kink(run, t)
+            apply(run, t)
+            return w
+        return f"w = v.clone(); {desc}", fn
+    op(name, covers)(make)
+
+
+_inplace("add_", ["Tensor.add_"])
+_inplace("sub_", ["Tensor.sub_"])
+_inplace("mul_", ["Tensor.mul_"])
+_inplace("div_", ["Tensor.div_"])
+_inplace("clamp_", ["Tensor.clamp_"])
+_inplace("relu_", ["Tensor.relu_"])
+_inplace("zero_", ["Tensor.zero_"], need_view=True)
+_inplace("fill_", ["Tensor.fill_"], need_view=True)
+_inplace("copy_", ["Tensor.copy_"], need_view=True)
+_inplace("iadd", ["Tensor.__iadd__"])
+_inplace("isub", ["Tensor.__isub__"])
+_inplace("imul", ["Tensor.__imul__"])
+_inplace("itruediv", ["Tensor.__itruediv__"])
+
+
+# nn functions ----------------------------------------------------------------------------
+
+def _nn_unary(name, params):
+    def make(b, shape):
+        args = params(b)
+        text = ", ".join(repr(a) for a in args)
+        return (f"F.{name}(v{', ' if args else ''}{text})",
+                lambda run, v: getattr(run.F, name)(v, *args))
+    op(name, [f"nn.{name}"])(make)
+
+
+_nn_unary("gelu", lambda b: ())
+_nn_unary("softplus", lambda b: b.r.choice([(), (2.0,), (0.5, 1.0), (1.0, 20.0)]))
+
+
+@op("leaky_relu", ["nn.leaky_relu"])
+def _leaky_relu(b, shape):
+    slope = b.r.choice([None, 0.01, 0.2, -0.3, 1.5])
+
+    def fn(run, v):
+        run.kink("leaky_relu", v)
+        return run.F.leaky_relu(v) if slope is None else run.F.leaky_relu(v, slope)
+    return f"F.leaky_relu(v{'' if slope is None else f', {slope}'})", fn
+
+
+@op("linear", ["nn.linear"])
+def _linear(b, shape):
+    if not shape:
+        return None
+    k = b.r.randint(1, 4)
+    if numel(shape) // shape[-1] * k > MAX_NUMEL:
+        return None
+    w = b.tensor_exact((k, shape[-1]))
+    bias = b.tensor_exact((k,)) if b.r.random() < 0.6 else None
+    if bias is None:
+        return f"F.linear(v, {fmt(w)})", lambda run, v: run.F.linear(v, run.get(w))
+    return f"F.linear(v, {fmt(w)}, {fmt(bias)})", lambda run, v: run.F.linear(v, run.get(w), run.get(bias))
+
+
+def _image_shape(b, min_hw=2):
+    r = b.r
+    return (r.randint(1, 2), r.randint(1, 3), r.randint(min_hw, 6), r.randint(min_hw, 6))
+
+
+@op("conv2d", ["nn.conv2d"])
+def _conv2d(b, shape):
+    r = b.r
+    n, c, h, w_ = _image_shape(b, 3)
+    groups = r.choice([1, 1, c]) if c > 1 else 1
+    outc = groups * r.randint(1, 2)
+    kh, kw = r.randint(1, 3), r.randint(1, 3)
+    dil = r.choice([1, 1, 2])
+    stride = r.choice([1, 1, 2, (1, 2)])
+    pad = r.choice([0, 0, 1, (1, 0)])
+    ph, pw = (pad, pad) if isinstance(pad, int) else pad
+    if h + 2 * ph < dil * (kh - 1) + 1 or w_ + 2 * pw < dil * (kw - 1) + 1:
+        return None
+    ishape = (n, c, h, w_)
+    ref = b.fit_ref(shape, ishape)
+    weight = b.tensor_exact((outc, c // groups, kh, kw))
+    bias = b.tensor_exact((outc,)) if r.random() < 0.5 else None
+    if ref is not None:
+        b.use("index_select")
+
+    def fn(run, v):
+        x = fit(run, v, ref, ishape)
+        return run.F.conv2d(x, run.get(weight), None if bias is None else run.get(bias), stride, pad, dil, groups)
+    return (f"x = fit(v, {ishape}); F.conv2d(x, {fmt(weight)}, {None if bias is None else fmt(bias)}, "
+            f"stride={stride}, padding={pad}, dilation={dil}, groups={groups})"), fn
+
+
+def _pool(name):
+    def make(b, shape):
+        r = b.r
+        ishape = _image_shape(b, 2)
+        k = r.choice([2, 2, 3, (2, 1), (1, 3)])
+        kh, kw = (k, k) if isinstance(k, int) else k
+        if kh > ishape[2] or kw > ishape[3]:
+            return None
+        stride = r.choice([None, 1, 2, (2, 1)])
+        pad = r.choice([0, 0, 1]) if min(kh, kw) >= 2 else 0
+        ref = b.fit_ref(shape, ishape)
+        if ref is not None:
+            b.use("index_select")
+
+        def fn(run, v):
+            x = fit(run, v, ref, ishape)
+            if name == "max_pool2d" and run.checking:
+                _pool_ties(x, (kh, kw), stride, pad)
+            return getattr(run.F, name)(x, k, stride, pad)
+        return f"x = fit(v, {ishape}); F.{name}(x, {k}, {stride}, {pad})", fn
+    op(name, [f"nn.{name}"])(make)
+
+
+def _pool_ties(x, kernel, stride, pad):
+    a = to_numpy(x)
+    kh, kw = kernel
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
+    p = np.pad(a, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf)
+    oh = (a.shape[2] + 2 * pad - kh) // sh + 1
+    ow = (a.shape[3] + 2 * pad - kw) // sw + 1
+    rows = []
+    for i in range(oh):
+        for j in range(ow):
+            rows.append(p[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(a.shape[0] * a.shape[1], -1))
+    check_rows_tie("max_pool2d", np.concatenate(rows, axis=0), "max")
+
+
+_pool("max_pool2d")
+_pool("avg_pool2d")
+
+
+@op("adaptive_avg_pool2d", ["nn.adaptive_avg_pool2d"])
+def _adaptive(b, shape):
+    r = b.r
+    ishape = _image_shape(b, 2)
+    size = r.choice([1, 2, (2, 1), (ishape[2], 2), (3, 3)])
+    sh, sw = (size, size) if isinstance(size, int) else size
+    if sh > ishape[2] or sw > ishape[3]:
+        return None
+    ref = b.fit_ref(shape, ishape)
+    if ref is not None:
+        b.use("index_select")
+    return (f"x = fit(v, {ishape}); F.adaptive_avg_pool2d(x, {size})",
+            lambda run, v: run.F.adaptive_avg_pool2d(fit(run, v, ref, ishape), size))
+
+
+@op("dropout", ["nn.dropout"])
+def _dropout(b, shape):
+    p, training = b.r.choice([(0.5, False), (0.0, True), (1.0, True), (0.3, False)])
+    return f"F.dropout(v, {p}, {training})", lambda run, v: run.F.dropout(v, p, training)
+
+
+@op("layer_norm", ["nn.layer_norm"])
+def _layer_norm(b, shape):
+    r = b.r
+    if not shape:
+        return None
+    k = r.randint(1, min(2, len(shape)))
+    norm = tuple(shape[-k:])
+    weight = b.tensor_exact(norm) if r.random() < 0.5 else None
+    bias = b.tensor_exact(norm) if r.random() < 0.5 else None
+    eps = r.choice([1e-5, 1e-3, 0.1])
+    ns = list(norm) if r.random() < 0.5 else norm
+
+    def fn(run, v):
+        return run.F.layer_norm(v, ns, None if weight is None else run.get(weight),
+                                None if bias is None else run.get(bias), eps)
+    return (f"F.layer_norm(v, {ns!r}, {None if weight is None else fmt(weight)}, "
+            f"{None if bias is None else fmt(bias)}, {eps})"), fn
+
+
+@op("batch_norm", ["nn.batch_norm"])
+def _batch_norm(b, shape):
+    r = b.r
+    c = r.randint(1, 3)
+    ishape = r.choice([(r.randint(2, 4), c), (r.randint(1, 3), c, r.randint(2, 3)),
+                       (r.randint(1, 2), c, 2, r.randint(1, 3))])
+    training = r.random() < 0.6
+    stats = not training or r.random() < 0.6
+    mean = b.float_const((c,)) if stats else None
+    var = b.const(b.np.uniform(0.5, 2.0, size=(c,))) if stats else None
+    weight = b.tensor_exact((c,)) if r.random() < 0.5 else None
+    bias = b.tensor_exact((c,)) if r.random() < 0.5 else None
+    momentum = r.choice([0.1, 0.5])
+    eps = r.choice([1e-5, 0.01])
+    ref = b.fit_ref(shape, ishape)
+    if ref is not None:
+        b.use("index_select")
+
+    def fn(run, v):
+        x = fit(run, v, ref, ishape)
+        rm = None if mean is None else run.get(mean)
+        rv = None if var is None else run.get(var)
+        out = run.F.batch_norm(x, rm, rv, None if weight is None else run.get(weight),
+                               None if bias is None else run.get(bias), training=training, momentum=momentum, eps=eps)
+        if rm is not None:
+            run.record("batch_norm running_mean", rm.clone())
+            run.record("batch_norm running_var", rv.clone())
+        return out
+    return (f"x = fit(v, {ishape}); F.batch_norm(x, {None if mean is None else fmt(mean)}, "
+            f"{None if var is None else fmt(var)}, {None if weight is None else fmt(weight)}, "
+            f"{None if bias is None else fmt(bias)}, training={training}, momentum={momentum}, eps={eps})"), fn
+
+
+def _class_problem(b):
+    """(input shape, target shape, classes) for cross_entropy / nll_loss."""
+    r = b.r
+    c = r.randint(2, 4)
+    n = r.randint(1, 4)
+    x = r.randrange(4)
+    if x == 0:
+        return (c,), (), c
+    if x == 1:
+        d = r.randint(1, 3)
+        return (n, c, d), (n, d), c
+    return (n, c), (n,), c
+
+
+def _targets(b, tshape, c, ignore):
+    t = b.np.integers(0, c, size=tshape).astype(np.int64)
+    if ignore is not None and t.size > 1:
+        flat = t.reshape(-1)
+        flat[b.np.random(size=flat.size) < 0.3] = ignore
+        if (flat == ignore).all():
+            flat[0] = 0
+    return b.const(t)
+
+
+def _class_loss(name):
+    def make(b, shape):
+        r = b.r
+        ishape, tshape, c = _class_problem(b)
+        reduction = r.choice(["mean", "sum", "none"])
+        ignore = r.choice([None, None, -100, 1])
+        target = _targets(b, tshape, c, ignore)
+        ref = b.fit_ref(shape, ishape)
+        if ref is not None:
+            b.use("index_select")
+        kw = {"reduction": reduction}
+        if ignore is not None:
+            kw["ignore_index"] = ignore
+        pre = lambda x: x  # noqa: E731
+        if name == "cross_entropy" and r.random() < 0.4:
+            kw["label_smoothing"] = r.choice([0.1, 0.25])
+        if name == "nll_loss" and r.random() < 0.5:
+            b.use("log_softmax")
+            cd = 1 if len(ishape) > 1 else 0
+            pre = lambda x: x.log_softmax(cd)  # noqa: E731
+        text = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+        def fn(run, v):
+            x = pre(fit(run, v, ref, ishape))
+            return getattr(run.F, name)(x, run.get(target), **kw)
+        return f"x = fit(v, {ishape}); F.{name}(x, {fmt(target)}, {text})", fn
+    op(name, [f"nn.{name}"])(make)
+
+
+_class_loss("cross_entropy")
+_class_loss("nll_loss")
+
+
+def _pair_loss(name):
+    def make(b, shape):
+        r = b.r
+        reduction = r.choice(["mean", "sum", "none"])
+        if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
+            if r.random() < 0.5:
+                t = b.float_const(tuple(shape), "unit")
+                tt = lambda run: run.get(t)  # noqa: E731
+                td = fmt(t)
+            else:
+                t = b.tensor_exact(tuple(shape))
+                tt = lambda run: run.get(t).sigmoid()  # noqa: E731
+                td = f"{fmt(t)}.sigmoid()"
+        else:
+            t = b.tensor_exact(tuple(shape))
+            tt = lambda run: run.get(t)  # noqa: E731
+            td = fmt(t)
+        inp = (lambda v: v.sigmoid()) if name == "binary_cross_entropy" else (lambda v: v)
+        idesc = "v.sigmoid()" if name == "binary_cross_entropy" else "v"
+
+        def fn(run, v):
+            x = inp(v)
+            if name == "l1_loss":
+                run.kink("l1_loss", x - tt(run))
+            return getattr(run.F, name)(x, tt(run), reduction=reduction)
+        return f"F.{name}({idesc}, {td}, reduction={reduction!r})", fn
+    op(name, [f"nn.{name}"])(make)
+
+
+for _name in ("mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"):
+    _pair_loss(_name)
+
+
+@op("embedding", ["nn.embedding"])
+def _embedding(b, shape):
+    r = b.r
+    rows, dim = r.randint(2, 6), r.randint(1, 4)
+    ishape = r.choice([(r.randint(1, 5),), (r.randint(1, 3), r.randint(1, 3)), ()])
+    idx = b.int_const(rows, ishape)
+    ref = b.fit_ref(shape, (rows, dim))
+    if ref is not None:
+        b.use("index_select")
+    return (f"W = fit(v, ({rows}, {dim})); F.embedding({fmt(idx)}, W)",
+            lambda run, v: run.F.embedding(run.get(idx), fit(run, v, ref, (rows, dim))))
+
+
+@op("one_hot", ["nn.one_hot"])
+def _one_hot(b, shape):
+    r = b.r
+    n = r.randint(1, 4)
+    c = r.randint(2, 4)
+    values = b.np.integers(0, c, size=(n,)).astype(np.int64)
+    given = r.random() < 0.6
+    if not given:
+        c = int(values.max()) + 1
+    idx = b.const(values)
+    ref = b.fit_ref(shape, (n, c))
+    if ref is not None:
+        b.use("index_select")
+    b.use("Tensor.to")
+
+    def fn(run, v):
+        oh = run.record("one_hot", run.F.one_hot(run.get(idx), c) if given else run.F.one_hot(run.get(idx)))
+        return fit(run, v, ref, (n, c)) * oh.to(run.M.float64)
+    return f"fit(v, ({n}, {c})) * F.one_hot({fmt(idx)}{f', {c}' if given else ''}).to(M.float64)", fn
+
+
+# --- generation ---------------------------------------------------------------------------
+
+POOL_NAMES = sorted(POOL)
+
+
+def _check_range(run, v):
+    for _, t in [("value", v)] + run.records[-8:]:
+        if t.dtype.is_floating_point:
+            a = to_numpy(t)
+            if a.size and (not np.all(np.isfinite(a)) or np.abs(a).max() > RANGE_LIMIT):
+                raise Redraw("range")
+
+
+def build(index, seed, attempt, torch_lib_):
+    r = random.Random(seed)
+    program = Program(index, seed, attempt)
+    b = Builder(program, r, max_leaves=r.randint(1, 3))
+    b.new_leaf(b.random_shape())
+    run = Run(torch_lib_, program, checking=True)
+    v = run.leaf(0)
+    length = r.randint(2, 8)
+    tries = 0
+    while len(program.steps) < length:
+        tries += 1
+        if tries > 200:
+            raise RuntimeError(f"program #{index}: no applicable op for shape {tuple(v.shape)}")
+        spec = POOL[r.choice(POOL_NAMES)]
+        b.v = v.detach()
+        b.uses = set()
+        made = spec.make(b, tuple(v.shape))
+        if made is None:
+            continue
+        desc, fn = made
+        step = Step(spec.name, desc, fn, {spec.name} | b.uses)
+        before = tuple(v.shape)
+        try:
+            v = fn(run, v)
+        except Redraw:
+            raise
+        except Exception as error:  # a generator bug: PyTorch itself rejects the step
+            raise RuntimeError(f"generator error in program #{index} step {spec.name}: {desc} on shape "
+                               f"{before}: {error}") from error
+        run.record(spec.name, v)
+        _check_range(run, v)
+        step.shapes = f"{before} -> {tuple(v.shape)}"
+        program.steps.append(step)
+    # how the gradient is taken
+    x = r.random()
+    if x < 0.35:
+        program.backward = "sum"
+    elif x < 0.65:
+        program.backward = "gradient"
+    elif x < 0.85:
+        program.backward = "autograd.grad"
+    else:
+        program.backward = "plain" if v.dim() == 0 else "sum"
+    if program.backward in ("gradient", "autograd.grad"):
+        program.grad_output = b.float_const(tuple(v.shape))[1]
+    program.retain = program.backward != "autograd.grad" and r.random() < 0.5
+    _check_conditioning(program, torch_lib_)
+    return program
+
+
+def _check_conditioning(program, lib):
+    """Redraws programs whose PyTorch result moves by > 1e-5 relative under a 1e-10 nudge."""
+    _, out, grads, _ = execute(lib, program)
+    rng = np.random.default_rng(program.seed)
+    perturb = [1e-10 * rng.standard_normal(a.shape) for a in program.leaf_data]
+    _, out2, grads2, _ = execute(lib, program, perturb=perturb)
+    pairs = [(out, out2)] + [(g, h) for g, h in zip(grads, grads2) if g is not None and h is not None]
+    for a, c in pairs:
+        if not a.dtype.is_floating_point:
+            continue
+        x, y = to_numpy(a), to_numpy(c)
+        if not np.allclose(x, y, rtol=1e-5, atol=1e-8, equal_nan=True):
+            raise Redraw("ill-conditioned")
+
+
+def generate_all(count, base_seed=BASE_SEED):
+    """The programs #0..count-1 and the redraw reasons (a Counter)."""
+    lib = torch_lib()
+    programs, reasons = [], Counter()
+    for index in range(count):
+        attempt = 0
+        while True:
+            seed = (base_seed * 1_000_003 + index * 7919 + attempt * 104_729) % (2 ** 63)
+            try:
+                programs.append(build(index, seed, attempt, lib))
+                break
+            except Redraw as redraw:
+                reasons[redraw.reason] += 1
+                attempt += 1
+                if attempt > 200:
+                    raise RuntimeError(f"program #{index}: 200 redraws ({reasons})")
+    return programs, reasons
+
+
+if __name__ == "__main__":
+    import sys
+    wanted = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    progs, why = generate_all(wanted + 1)
+    print(progs[wanted].describe())
