@@ -1,0 +1,151 @@
+"""The Python front side by side with PyTorch (Debian's python3-torch), one thread, the
+same code run with each module, interleaved A B A B, medians (bench/README.md):
+
+  py_tiny_op       a + b, 4-element float tensors, no grad                        <= 1.0
+  py_tiny_op_grad  a * b, leaves that require grad (recorded, source line kept)    <= 1.0
+  py_mlp_step      Linear 784->256, ReLU, Linear 256->10, cross_entropy, backward,
+                   SGD step, zero_grad; batch 64                                   <= 1.05
+  py_spiral_epoch  one epoch of the spiral lesson: 300 points, TensorDataset,
+                   DataLoader (batch 32, shuffled), 2-64-64-3 MLP, Adam             <= 1.0
+
+Usage: PYTHONPATH=<build>/python /usr/bin/python3 bench/python/py_bench.py [--out results.json]
+Rows are merged into the results file (rows of the same name replaced). Without torch the
+rows are written as skipped with the reason.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import tapedeck
+
+BUDGETS = {"py_tiny_op": 1.0, "py_tiny_op_grad": 1.0, "py_mlp_step": 1.05, "py_spiral_epoch": 1.0}
+UNITS = {"py_tiny_op": ("us", 1e6), "py_tiny_op_grad": ("us", 1e6), "py_mlp_step": ("ms", 1e3),
+         "py_spiral_epoch": ("ms", 1e3)}
+
+
+def tiny_op(m):
+    a, b = m.ones(4), m.full((4,), 2.0)
+    return lambda: a + b
+
+
+def tiny_op_grad(m):
+    a, b = m.ones(4, requires_grad=True), m.full((4,), 2.0, requires_grad=True)
+    return lambda: a * b
+
+
+def mlp_step(m):
+    m.manual_seed(0)
+    model = m.nn.Sequential(m.nn.Linear(784, 256), m.nn.ReLU(), m.nn.Linear(256, 10))
+    opt = m.optim.SGD(model.parameters(), lr=0.01)
+    x, y = m.randn(64, 784), m.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        loss = m.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def spiral_epoch(m):
+    m.manual_seed(0)
+    points, labels = [], []
+    for c in range(3):
+        for i in range(100):
+            r = i / 100
+            t = c * 4 + r * 4 + math.sin(i * 7.1 + c) * 0.2
+            points.append([r * math.sin(t), r * math.cos(t)])
+            labels.append(c)
+    data = m.utils.data.TensorDataset(m.tensor(points), m.tensor(labels))
+    loader = m.utils.data.DataLoader(data, batch_size=32, shuffle=True)
+    model = m.nn.Sequential(m.nn.Linear(2, 64), m.nn.ReLU(), m.nn.Linear(64, 64), m.nn.ReLU(), m.nn.Linear(64, 3))
+    opt = m.optim.Adam(model.parameters(), lr=1e-2)
+
+    def epoch():
+        for xb, yb in loader:
+            opt.zero_grad()
+            m.nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+    return epoch
+
+
+ROWS = {"py_tiny_op": tiny_op, "py_tiny_op_grad": tiny_op_grad, "py_mlp_step": mlp_step,
+        "py_spiral_epoch": spiral_epoch}
+
+
+def sample(fn, reps):
+    start = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - start) / reps
+
+
+def calibrate(fn, target=0.02):
+    reps = 1
+    while True:
+        if sample(fn, reps) * reps >= target or reps >= 1 << 22:
+            return reps
+        reps *= 2
+
+
+def pair(fa, fb, pairs=15):
+    ra, rb = calibrate(fa), calibrate(fb)
+    for _ in range(2):
+        sample(fa, ra), sample(fb, rb)
+    a, b = [], []
+    for _ in range(pairs):
+        a.append(sample(fa, ra))
+        b.append(sample(fb, rb))
+    return a, b
+
+
+def merge(path, rows):
+    doc = {"results": []}
+    if os.path.exists(path):
+        with open(path) as f:
+            doc = json.load(f)
+    names = {r["name"] for r in rows}
+    doc["results"] = [r for r in doc.get("results", []) if r["name"] not in names] + rows
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2, sort_keys=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="build/bench/results.json")
+    parser.add_argument("--rows", default=",".join(ROWS))
+    args = parser.parse_args()
+    try:
+        import torch
+        torch.set_num_threads(1)
+        reason = None
+    except ImportError as error:
+        torch, reason = None, f"PyTorch not importable ({error}); install python3-torch"
+    rows = []
+    print(f"{'name':<18}{'tapedeck':>12}{'pytorch':>12}  unit  {'ratio':>6}  spread          budget")
+    for name in args.rows.split(","):
+        unit, scale = UNITS[name]
+        if torch is None:
+            rows.append({"name": name, "skipped": True, "reason": reason, "unit": unit, "binary": "py_bench.py"})
+            continue
+        ours, theirs = pair(ROWS[name](tapedeck), ROWS[name](torch))
+        ratios = [x / y for x, y in zip(ours, theirs)]
+        med_a, med_b = statistics.median(ours) * scale, statistics.median(theirs) * scale
+        ratio = med_a / med_b
+        row = {"name": name, "tapedeck": med_a, "reference": med_b, "unit": unit, "ratio": ratio,
+               "spread": [min(ratios), max(ratios)], "budget": BUDGETS[name], "within_budget": ratio <= BUDGETS[name],
+               "reference_name": f"PyTorch {torch.__version__} (Python)", "samples": len(ours), "binary": "py_bench.py"}
+        rows.append(row)
+        print(f"{name:<18}{med_a:>12.3f}{med_b:>12.3f}  {unit:<4}  {ratio:>6.3f}  {min(ratios):.3f} .. "
+              f"{max(ratios):.3f}  <= {BUDGETS[name]}  {'ok' if row['within_budget'] else 'OVER'}")
+    merge(args.out, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
