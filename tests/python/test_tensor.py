@@ -125,3 +125,22 @@ def test_metadata():
     assert str(x.device) == "cpu" and x.device == "cpu"
     assert x.float().dtype == td.float32 and x.long().dtype == td.int64 and x.to(td.float64).dtype == td.float64
     assert isinstance(x.id, int) and x.id != td.zeros(1).id
+
+
+def test_small_compatibility_pieces():
+    import copy
+    assert td.tensor(np.array(3)).shape == () and td.from_numpy(np.array(2.5)).shape == ()
+    x = td.ones(3, requires_grad=True)
+    y = copy.deepcopy(x)
+    assert y is not x and y.requires_grad and y.tolist() == x.tolist()
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
+    x.data = td.full((3,), 2.0)
+    assert x.tolist() == [2.0, 2.0, 2.0] and not x.data.requires_grad
+    assert td.tensor([3.0, 4.0]).norm().item() == 5.0
+    assert td.tensor([[3.0, -4.0]]).norm(p=1, dim=1).tolist() == [7.0]
+    assert td.tensor([1.0, -7.0]).norm(float("inf")).item() == 7.0
+    mask = td.tensor([True, False])
+    assert (~mask).tolist() == [False, True] and mask.logical_not().tolist() == [False, True]
+    pooled = td._C._nn.max_pool2d(td.arange(25.0).reshape(1, 1, 5, 5), 2, ceil_mode=True)
+    assert pooled.shape == (1, 1, 3, 3)

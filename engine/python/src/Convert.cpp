@@ -114,7 +114,8 @@ Tensor fromBuffer(const py::buffer& buffer, std::optional<DType> dtype, const ch
       index[d] = 0;
     }
   }
-  return fromVector(values, shape, DType::Float64).to(dtype.value_or(natural));
+  Tensor out = fromVector(values, shape.empty() ? IntList{1} : shape, DType::Float64).to(dtype.value_or(natural));
+  return shape.empty() ? out.reshape({}) : out;  // a 0-d array makes a 0-d tensor
 }
 
 }  // namespace

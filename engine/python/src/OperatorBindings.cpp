@@ -136,6 +136,10 @@ void bindOperators(py::module_& m) {
   defBinary(cls, "__neg__", [](const Tensor& a) { return neg(a, here()); });
   defBinary(cls, "__pos__", [](const Tensor& a) { return a; });
   defBinary(cls, "__abs__", [](const Tensor& a) { return abs(a, here()); });
+  defBinary(cls, "__invert__", [](const Tensor& a) {
+    TD_CHECK(a.dtype() == DType::Bool, "invert", "~ is supported on bool tensors only, got ", dtypeName(a.dtype()));
+    return eq(a, 0.0, here());
+  });
 
 #define TD_PY_COMPARISON(pyname, fn)                                                                        \
   defBinary(cls, pyname, [](const Tensor& a, py::handle b) {                                              \

@@ -1,5 +1,7 @@
 // Functions under PyTorch's names (tapedeck.exp, tapedeck.cat, ...) and, where PyTorch
 // has both, the same function as a Tensor method. Factories take PyTorch's keywords.
+#include <cmath>
+
 #include "Bindings.h"
 #include "Convert.h"
 #include "tapedeck/core/Error.h"
@@ -27,6 +29,23 @@ Reduction reductionOf(const std::string& text) {
 }
 
 Tensor optionalTensor(py::handle value) { return value.is_none() ? Tensor() : py::cast<Tensor>(value); }
+
+/// A 2-d size from an int or a pair (None: empty, the op's default).
+IntList pairOf(py::handle value, const char* what) {
+  if (value.is_none()) return {};
+  IntList l = intList(value, what);
+  return l.size() == 1 ? IntList{l[0], l[0]} : l;
+}
+
+/// The p-norm over `dims` (all when empty): p = 2, 1, inf, -inf or any other positive p.
+Tensor pNorm(const Tensor& x, double p, const IntList& dims, bool keepdim, SourceLoc loc) {
+  const Tensor a = abs(x, loc);
+  if (p == 2.0) return sqrt(sum(mul(x, x, loc), dims, keepdim, loc), loc);
+  if (p == 1.0) return sum(a, dims, keepdim, loc);
+  if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim, loc) : amin(a, dims, keepdim, loc);
+  TD_CHECK(p > 0, "norm", "p must be positive or +-inf, got ", p);
+  return pow(sum(pow(a, p, loc), dims, keepdim, loc), 1.0 / p, loc);
+}
 
 /// (values, indices) as PyTorch's named tuple.
 py::object valuesIndices(const char* name, const std::pair<Tensor, Tensor>& result) {
@@ -214,6 +233,13 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
     return logsumexp(x, intList(dim, "logsumexp"), keepdim, here());
   }, py::arg("dim"), py::arg("keepdim") = false);
   both(m, cls, "softmax", [](const Tensor& x, int64_t dim) { return softmax(x, dim, here()); }, py::arg("dim"));
+  both(m, cls, "norm", [](const Tensor& x, py::handle p, py::handle dim, bool keepdim) {
+    const double order = p.is_none() ? 2.0 : py::isinstance<py::str>(p) ? (std::string(py::str(p)) == "fro" ? 2.0 : -1.0)
+                                                                         : py::cast<double>(p);
+    TD_CHECK(order != -1.0, "norm", "unsupported norm type '", std::string(py::str(p)), "' (numbers, inf and 'fro' are)");
+    return pNorm(x, order, dimsOrAll(dim, "norm"), keepdim, here());
+  }, py::arg("p") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "logical_not", [](const Tensor& x) { return eq(x, 0.0, here()); });
   both(m, cls, "log_softmax", [](const Tensor& x, int64_t dim) { return logSoftmax(x, dim, here()); },
        py::arg("dim"));
 }
@@ -303,26 +329,21 @@ void bindNnFunctions(py::module_& nn) {
                   groups, here());
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
          py::arg("dilation") = 1, py::arg("groups") = 1);
-  nn.def("max_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding) {
-    auto pair = [](py::handle v, const char* what) {
-      if (v.is_none()) return IntList{};
-      IntList l = intList(v, what);
-      return l.size() == 1 ? IntList{l[0], l[0]} : l;
-    };
-    const IntList pad = pair(padding, "padding");
-    return maxPool2d(x, pair(kernel, "kernel_size"), pair(stride, "stride"), pad.empty() ? IntList{0, 0} : pad,
-                     {1, 1}, false, here());
-  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0);
-  nn.def("avg_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding) {
-    auto pair = [](py::handle v, const char* what) {
-      if (v.is_none()) return IntList{};
-      IntList l = intList(v, what);
-      return l.size() == 1 ? IntList{l[0], l[0]} : l;
-    };
-    const IntList pad = pair(padding, "padding");
-    return avgPool2d(x, pair(kernel, "kernel_size"), pair(stride, "stride"), pad.empty() ? IntList{0, 0} : pad, false,
-                     true, here());
-  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0);
+  nn.def("max_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
+                          py::handle dilation, bool ceilMode) {
+    const IntList pad = pairOf(padding, "padding");
+    const IntList dil = pairOf(dilation, "dilation");
+    return maxPool2d(x, pairOf(kernel, "kernel_size"), pairOf(stride, "stride"), pad.empty() ? IntList{0, 0} : pad,
+                     dil.empty() ? IntList{1, 1} : dil, ceilMode, here());
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+         py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  nn.def("avg_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceilMode,
+                          bool countIncludePad) {
+    const IntList pad = pairOf(padding, "padding");
+    return avgPool2d(x, pairOf(kernel, "kernel_size"), pairOf(stride, "stride"), pad.empty() ? IntList{0, 0} : pad,
+                     ceilMode, countIncludePad, here());
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+         py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
   nn.def("adaptive_avg_pool2d", [](const Tensor& x, py::handle size) {
     IntList l = intList(size, "output_size");
     return adaptiveAvgPool2d(x, l.size() == 1 ? IntList{l[0], l[0]} : l, here());

@@ -145,6 +145,22 @@ void bindTensor(py::module_& m) {
         return handleObject;
       }, py::arg("hook"))
       .def("detach", &Tensor::detach)
+      .def_property("data", &Tensor::detach, [](Tensor& t, const Tensor& value) {
+        // Replaces the values without autograd seeing it (PyTorch's `.data =`); same shape only.
+        TD_CHECK(value.shape() == t.shape(), "data", "assigning .data of shape ", shapeString(value.shape()),
+                 " to a tensor of shape ", shapeString(t.shape()), " is not supported (shapes must match)");
+        NoGradGuard noGrad;
+        t.detach().copy_(value);
+      })
+      .def("__copy__", [](py::object self) { return self; })
+      .def("__deepcopy__", [](const Tensor& t, py::dict) {
+        // A leaf keeps requires_grad (as PyTorch); a non-leaf cannot be deep-copied.
+        TD_CHECK(t.isLeaf(), "deepcopy", "only tensors created explicitly by the user (graph leaves) support the "
+                 "deepcopy protocol; detach() first");
+        Tensor copy = t.detach().clone();
+        if (t.requiresGrad()) copy.setRequiresGrad(true);
+        return copy;
+      }, py::arg("memo"))
       .def("detach_", [](py::object self) { return self; })  // leaves only: a no-op that keeps PyTorch's spelling
       // --- conversions ---------------------------------------------------------------
       .def("to", [](const Tensor& t, py::object target, py::object dtype) {
