@@ -31,5 +31,6 @@ void bindOps(py::module_& m);        // functions (and the methods PyTorch also 
 void bindAutograd(py::module_& m);   // grad mode, autograd.grad/backward, anomaly mode
 void bindOptim(py::module_& m);      // the engine optimizers behind tapedeck.optim
 void bindIo(py::module_& m);         // safetensors behind tapedeck.save/load
+void bindData(py::module_& m);       // datasets and readers behind tapedeck.datasets
 
 }  // namespace td::python
