@@ -163,3 +163,33 @@ def test_custom_function_second_order_and_errors():
 def test_custom_function_without_grad_records_no_node():
     y = Cube.apply(td.ones(2), 1.0)
     assert y.grad_fn is None and not y.requires_grad
+
+
+def test_gradcheck_accepts_right_and_catches_wrong_backwards():
+    x = td.randn(2, 3, dtype=td.float64, requires_grad=True)
+    assert td.autograd.gradcheck(lambda a: (a * a.sin()).sum(1), x)
+
+    class WrongBackward(td.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 3
+
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        td.autograd.gradcheck(WrongBackward.apply, x)
+
+
+def test_boolean_mask_indexing():
+    x = td.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    picked = x[x > 0]
+    assert picked.tolist() == [1.0, 3.0]
+    picked.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    rows = td.arange(6.0).reshape(3, 2)[td.tensor([True, False, True])]
+    assert rows.tolist() == [[0.0, 1.0], [4.0, 5.0]]
+    z = td.zeros(2, 2)
+    z[td.tensor([[True, False], [False, True]])] = 7
+    assert z.tolist() == [[7.0, 0.0], [0.0, 7.0]]

@@ -27,9 +27,28 @@ void defBinary(py::class_<Tensor>& cls, const char* name, F&& f) {
 
 bool isInt(py::handle item) { return PyLong_Check(item.ptr()) && !PyBool_Check(item.ptr()); }
 
+/// x[mask] for a bool mask covering x's leading dims: the selected rows, flattened in
+/// row-major order (differentiable in x: one index_select).
+Tensor maskSelect(const Tensor& x, const Tensor& mask, SourceLoc loc) {
+  TD_CHECK(mask.dim() <= x.dim(), "index", "the mask has ", mask.dim(), " dims but the tensor only ", x.dim());
+  for (int64_t d = 0; d < mask.dim(); ++d)
+    TD_CHECK(mask.size(d) == x.size(d), "index", "the shape of the mask ", shapeString(mask.shape()),
+             " does not match the shape of the indexed tensor ", shapeString(x.shape()), " at dim ", d);
+  std::vector<int64_t> positions;
+  const std::vector<double> flags = mask.toVector();
+  for (size_t i = 0; i < flags.size(); ++i)
+    if (flags[i] != 0.0) positions.push_back(static_cast<int64_t>(i));
+  IntList rows{mask.numel()};
+  for (int64_t d = mask.dim(); d < x.dim(); ++d) rows.push_back(x.size(d));
+  const auto count = static_cast<int64_t>(positions.size());
+  return indexSelect(x.reshape(rows, loc), 0, fromVector(positions, {count}), loc);
+}
+
 /// Applies a PyTorch index (an int, slice, None, Ellipsis, integer tensor or list of ints,
-/// or a tuple of them) and returns the resulting view or copy.
+/// or a tuple of them, or one bool mask) and returns the resulting view or copy.
 Tensor indexTensor(const Tensor& self, py::handle key) {
+  if (py::isinstance<Tensor>(key) && py::cast<const Tensor&>(key).dtype() == DType::Bool)
+    return maskSelect(self, py::cast<const Tensor&>(key), here());
   const SourceLoc loc = here();
   py::tuple items = py::isinstance<py::tuple>(key) ? py::reinterpret_borrow<py::tuple>(key) : py::make_tuple(key);
   int64_t consuming = 0;
@@ -180,6 +199,14 @@ void bindOperators(py::module_& m) {
 
   cls.def("__getitem__", &indexTensor);
   cls.def("__setitem__", [](Tensor& self, py::handle key, py::handle value) {
+    if (py::isinstance<Tensor>(key) && py::cast<const Tensor&>(key).dtype() == DType::Bool) {
+      // x[mask] = number: the masked elements take the value (in place).
+      const std::optional<double> number = asNumber(value);
+      TD_CHECK(number.has_value(), "index", "assigning through a boolean mask supports a number only, for now");
+      const Tensor& mask = py::cast<const Tensor&>(key);
+      self.copy_(maskedFill(self, mask, *number, here()), here());
+      return;
+    }
     Tensor view = indexTensor(self, key);
     TD_CHECK(view.storage().data() == self.storage().data(), "index",
              "assignment through an integer-tensor index is not supported yet");

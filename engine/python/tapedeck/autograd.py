@@ -98,3 +98,41 @@ class detect_anomaly:
             with detect_anomaly():
                 return function(*args, **kwargs)
         return wrapper
+
+
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Compares func's backward with central differences, one input element at a time (use
+    float64 inputs). Returns True, or raises (or returns False) naming the first mismatch."""
+    inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    outputs = func(*inputs)
+    outputs = (outputs,) if isinstance(outputs, _C.Tensor) else tuple(outputs)
+    differentiable = [i for i, x in enumerate(inputs) if isinstance(x, _C.Tensor) and x.requires_grad]
+    for out_index, out in enumerate(outputs):
+        flat_out = out.reshape(-1)
+        for k in range(flat_out.numel()):
+            fresh = func(*inputs)  # a new graph: the perturbations below write into the inputs
+            fresh = (fresh,) if isinstance(fresh, _C.Tensor) else tuple(fresh)
+            analytic = grad(fresh[out_index].reshape(-1)[k], [inputs[i] for i in differentiable], allow_unused=True)
+            for position, i in enumerate(differentiable):
+                x = inputs[i]
+                flat = x.detach().reshape(-1)
+                for j in range(flat.numel()):
+                    original = flat[j].item()
+                    with no_grad():
+                        flat[j] = original + eps
+                        plus = func(*inputs)
+                        plus = (plus,) if isinstance(plus, _C.Tensor) else tuple(plus)
+                        flat[j] = original - eps
+                        minus = func(*inputs)
+                        minus = (minus,) if isinstance(minus, _C.Tensor) else tuple(minus)
+                        flat[j] = original
+                    numeric = (plus[out_index].reshape(-1)[k].item() - minus[out_index].reshape(-1)[k].item()) / (2 * eps)
+                    a = analytic[position]
+                    got = 0.0 if a is None else a.reshape(-1)[j].item()
+                    if abs(got - numeric) > atol + rtol * abs(numeric):
+                        message = (f"Jacobian mismatch for output {out_index} element {k} with respect to input {i} "
+                                   f"element {j}: numerical {numeric:.6g}, analytical {got:.6g}")
+                        if raise_exception:
+                            raise RuntimeError(message)
+                        return False
+    return True
