@@ -144,3 +144,19 @@ def test_small_compatibility_pieces():
     assert (~mask).tolist() == [False, True] and mask.logical_not().tolist() == [False, True]
     pooled = td._C._nn.max_pool2d(td.arange(25.0).reshape(1, 1, 5, 5), 2, ceil_mode=True)
     assert pooled.shape == (1, 1, 3, 3)
+
+
+def test_logic_and_comparisons_of_whole_tensors():
+    x = td.tensor([0.5, -1.0, 2.0])
+    inside = (x > 0) & (x < 1)
+    assert inside.tolist() == [True, False, False] and ((x < 0) | (x > 1)).tolist() == [False, True, True]
+    assert ((x > 0) ^ (x > 1)).tolist() == [True, False, False]
+    assert td.logical_and(x, td.tensor([1.0, 0.0, 1.0])).tolist() == [True, False, True]
+    assert (x > -2).all().item() and not (x > 0).all().item() and (x > 1).any().item()
+    assert td.allclose(x, x + 1e-9) and not td.allclose(x, x + 1e-3)
+    assert td.isclose(x, td.tensor([0.5, 0.0, 2.0])).tolist() == [True, False, True]
+    td.manual_seed(4)
+    p = td.randperm(10)
+    assert sorted(p.tolist()) == list(range(10)) and p.dtype == td.int64
+    with pytest.raises(RuntimeError, match="bool tensors only"):
+        td.ones(2) & td.ones(2)

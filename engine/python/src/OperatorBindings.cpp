@@ -155,6 +155,28 @@ void bindOperators(py::module_& m) {
   defBinary(cls, "__neg__", [](const Tensor& a) { return neg(a, here()); });
   defBinary(cls, "__pos__", [](const Tensor& a) { return a; });
   defBinary(cls, "__abs__", [](const Tensor& a) { return abs(a, here()); });
+  auto boolOnly = [](const Tensor& a, py::handle b, const char* op) -> std::optional<Tensor> {
+    if (!py::isinstance<Tensor>(b)) return std::nullopt;
+    const Tensor& t = py::cast<const Tensor&>(b);
+    TD_CHECK(a.dtype() == DType::Bool && t.dtype() == DType::Bool, op, "is supported on bool tensors only, got ",
+             dtypeName(a.dtype()), " and ", dtypeName(t.dtype()));
+    return t;
+  };
+  cls.def("__and__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
+    const std::optional<Tensor> t = boolOnly(a, b, "&");
+    if (!t) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    return py::cast(ne(mul(a.to(DType::Float32), t->to(DType::Float32), here()), 0.0, here()));
+  }, py::is_operator());
+  cls.def("__or__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
+    const std::optional<Tensor> t = boolOnly(a, b, "|");
+    if (!t) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    return py::cast(ne(add(a.to(DType::Float32), t->to(DType::Float32), here()), 0.0, here()));
+  }, py::is_operator());
+  cls.def("__xor__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
+    const std::optional<Tensor> t = boolOnly(a, b, "^");
+    if (!t) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    return py::cast(ne(a, *t, here()));
+  }, py::is_operator());
   defBinary(cls, "__invert__", [](const Tensor& a) {
     TD_CHECK(a.dtype() == DType::Bool, "invert", "~ is supported on bool tensors only, got ", dtypeName(a.dtype()));
     return eq(a, 0.0, here());

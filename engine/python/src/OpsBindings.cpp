@@ -1,9 +1,11 @@
 // Functions under PyTorch's names (tapedeck.exp, tapedeck.cat, ...) and, where PyTorch
 // has both, the same function as a Tensor method. Factories take PyTorch's keywords.
+#include <algorithm>
 #include <cmath>
 
 #include "Bindings.h"
 #include "Convert.h"
+#include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/core/Error.h"
 
 namespace td::python {
@@ -132,6 +134,15 @@ void bindFactories(py::module_& m) {
     return randint(low, high, intList(args[args.size() - 1], "randint"), dtype.value_or(DType::Int64), here());
   }, py::kw_only(), py::arg("dtype") = py::none());
   m.def("manual_seed", [](uint64_t seed) { manualSeed(seed); }, py::arg("seed"));
+  m.def("randperm", [](int64_t n, std::optional<DType> dtype) {
+    // A permutation from the global generator: the order of n uniform draws.
+    TD_CHECK(n >= 0, "randperm", "n must be non-negative, got ", n);
+    const std::vector<double> keys = rand({n}, DType::Float64, here()).toVector();
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+    return fromVector(order, {n}).to(dtype.value_or(DType::Int64));
+  }, py::arg("n"), py::kw_only(), py::arg("dtype") = py::none());
 }
 
 void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
@@ -240,6 +251,28 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
     return pNorm(x, order, dimsOrAll(dim, "norm"), keepdim, here());
   }, py::arg("p") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both(m, cls, "logical_not", [](const Tensor& x) { return eq(x, 0.0, here()); });
+  // Logic on truth values (non-zero is true), as bool tensors; not differentiable.
+  both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) {
+    return ne(mul(ne(a, 0.0, here()).to(DType::Float32), ne(b, 0.0, here()).to(DType::Float32), here()), 0.0, here());
+  });
+  both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) {
+    return ne(add(ne(a, 0.0, here()).to(DType::Float32), ne(b, 0.0, here()).to(DType::Float32), here()), 0.0, here());
+  });
+  both(m, cls, "logical_xor", [](const Tensor& a, const Tensor& b) { return ne(ne(a, 0.0, here()), ne(b, 0.0, here()), here()); });
+  both(m, cls, "any", [](const Tensor& x, py::handle dim, bool keepdim) {
+    return gt(sum(ne(x, 0.0, here()).to(DType::Int64), dimsOrAll(dim, "any"), keepdim, here()), 0.0, here());
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "all", [](const Tensor& x, py::handle dim, bool keepdim) {
+    return eq(sum(eq(x, 0.0, here()).to(DType::Int64), dimsOrAll(dim, "all"), keepdim, here()), 0.0, here());
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both(m, cls, "isclose", [](const Tensor& a, const Tensor& b, double rtol, double atol) {
+    return le(abs(sub(a, b, here()), here()), add(mul(abs(b, here()), rtol, here()), atol, here()), here());
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8);
+  both(m, cls, "allclose", [](const Tensor& a, const Tensor& b, double rtol, double atol) {
+    NoGradGuard noGrad;
+    const Tensor close = le(abs(sub(a, b, here()), here()), add(mul(abs(b, here()), rtol, here()), atol, here()), here());
+    return sum(eq(close, 0.0, here()).to(DType::Int64)).item() == 0.0;
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8);
   both(m, cls, "log_softmax", [](const Tensor& x, int64_t dim) { return logSoftmax(x, dim, here()); },
        py::arg("dim"));
 }

@@ -20,7 +20,7 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
     cat, stack, split, chunk, index_select, gather, scatter_add, index_add, reshape, flatten,
     squeeze, unsqueeze, transpose, permute, t, clone, detach, numel, is_tensor,
-    is_grad_enabled,
+    is_grad_enabled, norm, logical_not, logical_and, logical_or, logical_xor, any, all, isclose, allclose, randperm,
 )
 from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: F401
 from . import autograd  # noqa: F401
