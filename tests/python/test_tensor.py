@@ -160,3 +160,19 @@ def test_logic_and_comparisons_of_whole_tensors():
     assert sorted(p.tolist()) == list(range(10)) and p.dtype == td.int64
     with pytest.raises(RuntimeError, match="bool tensors only"):
         td.ones(2) & td.ones(2)
+
+
+def test_from_numpy_shares_memory_both_ways():
+    a = np.arange(6.0).reshape(2, 3)
+    t = td.from_numpy(a)
+    a[0, 0] = 100.0
+    assert t[0, 0].item() == 100.0, "from_numpy shares the array's memory"
+    t.mul_(2.0)
+    assert a[1, 2] == 10.0
+    column = td.from_numpy(a[:, 1])  # strided: still shared
+    a[1, 1] = -1.0
+    assert column.tolist() == [2.0, -1.0]
+    del a
+    assert t.sum().item() == 200.0 + 2 + 4 + 6 + 8 + 10, "the tensor keeps the memory alive"
+    converted = td.from_numpy(np.arange(3, dtype=np.int32))  # no int32 in the engine: copied as int64
+    assert converted.dtype == td.int64

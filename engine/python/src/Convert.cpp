@@ -120,6 +120,30 @@ Tensor fromBuffer(const py::buffer& buffer, std::optional<DType> dtype, const ch
 
 }  // namespace
 
+Tensor shareBuffer(const py::buffer& buffer, const char* what) {
+  py::buffer_info info = buffer.request(true);  // writable: the tensor may write into it
+  const char code = info.format.empty() ? '?' : info.format.back();
+  std::optional<DType> dtype;
+  if (code == 'f' && info.itemsize == 4) dtype = DType::Float32;
+  if (code == 'd' && info.itemsize == 8) dtype = DType::Float64;
+  if ((code == 'l' || code == 'q') && info.itemsize == 8) dtype = DType::Int64;
+  if (code == '?' && info.itemsize == 1) dtype = DType::Bool;
+  bool shareable = dtype.has_value() && reinterpret_cast<uintptr_t>(info.ptr) % static_cast<uintptr_t>(info.itemsize) == 0;
+  IntList shape(info.shape.begin(), info.shape.end());
+  IntList strides;
+  for (py::ssize_t s : info.strides) {
+    shareable = shareable && s >= 0 && s % info.itemsize == 0;
+    strides.push_back(s / info.itemsize);
+  }
+  if (!shareable) return tensorFromData(buffer, std::nullopt, what);
+  // The array stays alive while any tensor uses its memory; dropping it needs the GIL.
+  auto owner = new py::object(py::reinterpret_borrow<py::object>(buffer));
+  return fromBlob(info.ptr, shape, strides, *dtype, [owner] {
+    py::gil_scoped_acquire gil;
+    delete owner;
+  });
+}
+
 IntList intList(py::handle value, const char* what) {
   IntList out;
   if (isSequence(value)) {

@@ -22,6 +22,10 @@ IntList dimsOrAll(py::handle dim, const char* what);
 /// Tensor (copied). `dtype` defaults as PyTorch's: bool, int64 for ints, float32 otherwise.
 Tensor tensorFromData(py::handle data, std::optional<DType> dtype, const char* what);
 
+/// A tensor sharing a buffer's memory (NumPy's from_numpy) when its element type is one of
+/// the engine's and its strides are non-negative and aligned; otherwise a copy.
+Tensor shareBuffer(const py::buffer& buffer, const char* what);
+
 /// Nested Python lists (or a Python number for a 0-dim tensor) of a tensor's values.
 py::object toList(const Tensor& t);
 /// The value of a one-element tensor as a Python bool, int or float.

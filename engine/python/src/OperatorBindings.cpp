@@ -95,7 +95,17 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
                dtypeName(index.dtype()));
       IntList shape = index.shape();
-      Tensor picked = indexSelect(out, dim, index.reshape({-1}, loc), loc);
+      // Negative entries count from the end, as in Python.
+      std::vector<int64_t> entries;
+      const int64_t size = out.size(dim);
+      for (double v : index.toVector()) {
+        const auto i = static_cast<int64_t>(v);
+        TD_CHECK(i >= -size && i < size, "index", "index ", i, " is out of bounds for dimension ", dim, " with size ",
+                 size);
+        entries.push_back(i < 0 ? i + size : i);
+      }
+      const auto count = static_cast<int64_t>(entries.size());
+      Tensor picked = indexSelect(out, dim, fromVector(entries, {count}), loc);
       IntList result;
       for (int64_t d = 0; d < dim; ++d) result.push_back(out.size(d));
       for (int64_t s : shape) result.push_back(s);

@@ -30,6 +30,8 @@ Reduction reductionOf(const std::string& text) {
   throw py::value_error("reduction must be 'mean', 'sum' or 'none', got '" + text + "'");
 }
 
+bool isIntLike(py::handle value) { return PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr()); }
+
 Tensor optionalTensor(py::handle value) { return value.is_none() ? Tensor() : py::cast<Tensor>(value); }
 
 /// A 2-d size from an int or a pair (None: empty, the op's default).
@@ -71,8 +73,9 @@ void bindFactories(py::module_& m) {
     }
     return tensorFromData(data, dtype, "as_tensor");
   }, py::arg("data"), py::arg("dtype") = py::none());
-  m.def("from_numpy", [](py::buffer array) { return tensorFromData(array, std::nullopt, "from_numpy"); },
-        "A tensor with the array's values (copied for now; the engine's storage cannot yet wrap foreign memory)");
+  m.def("from_numpy", [](py::buffer array) { return shareBuffer(array, "from_numpy"); },
+        "A tensor sharing the array's memory (float32/float64/int64/bool, non-negative strides); other arrays are "
+        "copied, converted to the engine's dtypes");
 
 #define TD_PY_SIZED_FACTORY(pyname, call)                                                                          \
   m.def(pyname, [](py::args size, std::optional<DType> dtype, py::handle device, bool requiresGrad) {                \
@@ -282,8 +285,22 @@ void bindShapes(py::module_& m, py::class_<Tensor>& cls) {
         py::arg("tensors"), py::arg("dim") = 0);
   m.def("stack", [](const std::vector<Tensor>& tensors, int64_t dim) { return stack(tensors, dim, here()); },
         py::arg("tensors"), py::arg("dim") = 0);
-  both(m, cls, "split", [](const Tensor& x, int64_t size, int64_t dim) { return split(x, size, dim, here()); },
-       py::arg("split_size"), py::arg("dim") = 0);
+  both(m, cls, "split", [](const Tensor& x, py::handle size, int64_t dim) -> std::vector<Tensor> {
+    if (isIntLike(size)) return split(x, py::cast<int64_t>(size), dim, here());
+    // A list of sizes: consecutive pieces along dim that must add up to its size.
+    const IntList sizes = intList(size, "split");
+    int64_t total = 0;
+    for (int64_t s : sizes) total += s;
+    TD_CHECK(total == x.size(dim), "split", "split sizes ", shapeString(sizes), " add up to ", total,
+             ", but dimension ", dim, " has size ", x.size(dim));
+    std::vector<Tensor> pieces;
+    int64_t start = 0;
+    for (int64_t s : sizes) {
+      pieces.push_back(x.narrow(dim, start, s, here()));
+      start += s;
+    }
+    return pieces;
+  }, py::arg("split_size_or_sections"), py::arg("dim") = 0);
   both(m, cls, "chunk", [](const Tensor& x, int64_t chunks, int64_t dim) { return chunk(x, chunks, dim, here()); },
        py::arg("chunks"), py::arg("dim") = 0);
   both(m, cls, "index_select", [](const Tensor& x, int64_t dim, const Tensor& index) {

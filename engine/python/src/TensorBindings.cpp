@@ -161,7 +161,14 @@ void bindTensor(py::module_& m) {
         if (t.requiresGrad()) copy.setRequiresGrad(true);
         return copy;
       }, py::arg("memo"))
-      .def("detach_", [](py::object self) { return self; })  // leaves only: a no-op that keeps PyTorch's spelling
+      .def("detach_", [](py::object self) {
+        // Cutting an existing tensor out of the graph in place is not supported yet: say so
+        // rather than silently keep it in the graph. Leaves are already detached.
+        const Tensor& t = py::cast<const Tensor&>(self);
+        TD_CHECK(t.isLeaf(), "detach_", "detaching a non-leaf tensor in place is not supported yet; use "
+                 "x = x.detach()");
+        return self;
+      })
       // --- conversions ---------------------------------------------------------------
       .def("to", [](const Tensor& t, py::object target, py::object dtype) {
         // to(dtype), to(device), to(other), to(device, dtype) and to(dtype=...).

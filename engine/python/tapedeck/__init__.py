@@ -27,7 +27,16 @@ from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, utils, datasets  # noqa: F401
 from .serialization import save, load  # noqa: F401
-from .logging import log, logged, clear_log, write_log_csv  # noqa: F401
+from .logging import logged, clear_log, write_log_csv  # noqa: F401
+from .logging import log as _log_scalar
+
+
+def log(*args, **kwargs):
+    """tapedeck.log(name, value, step=None) records a scalar for the training curves;
+    tapedeck.log(tensor) is the natural logarithm, as torch.log (so PyTorch scripts run)."""
+    if (args and isinstance(args[0], str)) or "name" in kwargs:
+        return _log_scalar(*args, **kwargs)
+    return _C.log(*args, **kwargs)
 
 _C._set_package_directory(_os.path.dirname(_os.path.abspath(__file__)))
 

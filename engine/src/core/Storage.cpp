@@ -35,8 +35,16 @@ Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device
   g_liveStorages.fetch_add(1, std::memory_order_relaxed);
 }
 
+Storage::Storage(void* data, std::size_t nbytes, Device device, std::function<void()> release)
+    : m_data(data), m_nbytes(nbytes), m_device(device), m_release(release ? std::move(release) : [] {}) {
+  TD_CHECK(device.isCpu(), "wrap", "device ", device.str(), " is not available in this build");
+  TD_CHECK(data != nullptr || nbytes == 0, "wrap", "null memory of ", nbytes, " bytes");
+  g_liveStorages.fetch_add(1, std::memory_order_relaxed);
+}
+
 Storage::~Storage() {
-  if (m_data != m_inline) std::free(m_data);
+  if (m_release) m_release();
+  else if (m_data != m_inline) std::free(m_data);
   g_liveStorages.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -83,6 +83,7 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options, 
   double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   return fillWith({steps}, options, "linspace", [&](int64_t i) {
     // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
+    if (steps == 1) return start;  // as PyTorch: one step is the start
     return i < steps / 2 ? start + delta * i : end - delta * (steps - 1 - i);
   });
 }
@@ -134,6 +135,22 @@ Tensor fromVector(const std::vector<int64_t>& values, const IntList& shape, Tens
   TD_CHECK(n == static_cast<int64_t>(values.size()), "from_vector", "shape ", shapeString(s), " needs ", n,
            " values, got ", values.size());
   return fillWith(s, options, "from_vector", [&](int64_t i) { return values[static_cast<std::size_t>(i)]; });
+}
+
+Tensor fromBlob(void* data, const IntList& shape, const IntList& strides, DType dtype, std::function<void()> release,
+                SourceLoc loc) {
+  ApiScope api(loc);
+  TD_CHECK(shape.size() == strides.size(), "from_blob", "shape ", shapeString(shape), " and strides ",
+           shapeString(strides), " differ in rank");
+  const int64_t n = checkedNumel(shape, "from_blob");
+  int64_t last = 0;  // the highest element offset any index reaches
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    TD_CHECK(strides[d] >= 0, "from_blob", "negative stride ", strides[d], " (copy the data instead)");
+    if (shape[d] > 0) last += (shape[d] - 1) * strides[d];
+  }
+  const std::size_t nbytes = n == 0 ? 0 : static_cast<std::size_t>(last + 1) * elementSize(dtype);
+  auto storage = std::make_shared<Storage>(data, nbytes, kCPU, std::move(release));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
 }
 
 Tensor tensor(std::initializer_list<double> values, TensorOptions options, SourceLoc loc) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "tapedeck/core/DType.h"
@@ -15,6 +16,9 @@ class Storage {
  public:
   /// Allocates `nbytes` on `device`; throws td::Error (naming the size) when it cannot.
   Storage(std::size_t nbytes, Device device);
+  /// Wraps `nbytes` at `data` that someone else owns (a NumPy array's memory): nothing is
+  /// copied or freed; `release` runs when the storage dies (it may drop the owner).
+  Storage(void* data, std::size_t nbytes, Device device, std::function<void()> release);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -46,6 +50,7 @@ class Storage {
   void* m_data = nullptr;
   std::size_t m_nbytes = 0;
   Device m_device;
+  std::function<void()> m_release;  // set for wrapped (foreign) memory
   std::atomic<uint64_t> m_version{0};
   const char* m_lastWriterOp = nullptr;
   SourceLoc m_lastWriterLoc;

@@ -2,6 +2,7 @@
 // The functional API: factories, elementwise, reductions, linear algebra, conv and
 // pooling, indexing, shape ops, normalisation and losses. Every function takes the
 // caller's line as its last (defaulted) argument; errors name it.
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -45,6 +46,11 @@ Tensor randint(int64_t low, int64_t high, const IntList& shape, TensorOptions op
 Tensor fromVector(const std::vector<double>& values, const IntList& shape = {}, TensorOptions options = {}, TD_LOC);
 Tensor fromVector(const std::vector<float>& values, const IntList& shape = {}, TensorOptions options = {}, TD_LOC);
 Tensor fromVector(const std::vector<int64_t>& values, const IntList& shape = {}, TensorOptions options = DType::Int64, TD_LOC);
+/// A tensor over memory the caller owns, not copied (NumPy's from_numpy): `strides` in
+/// elements (non-negative), `data` aligned for `dtype` and large enough for every element.
+/// `release` runs when the last tensor or view using the memory dies.
+Tensor fromBlob(void* data, const IntList& shape, const IntList& strides, DType dtype,
+                std::function<void()> release, TD_LOC);
 /// A 1-D tensor: td::tensor({1, 2, 3}).
 Tensor tensor(std::initializer_list<double> values, TensorOptions options = {}, TD_LOC);
 /// Seeds the global generator (rand, randn, randint, dropout).
