@@ -38,9 +38,6 @@ ATOL = 1e-9
 # the rest of each op; when the engine is fixed the xfail test passes (strictly: it fails the
 # suite), and the case is taken out of this set so the programs draw it again.
 KNOWN_MISMATCHES = {
-    "gather_0d":
-        "gather on a 0-d input with a 0-d index (x.gather(0, tensor(0))): PyTorch returns x; Tapedeck fails an "
-        "internal check ('internal error (a Tapedeck bug): self.dim() > 0 ...' in IndexKernels.cpp)",
     "max_dim_tie_gradient":
         "max(dim)/min(dim) where the extreme value is tied: both return the same indices, but PyTorch sends the "
         "gradient only to the returned index while Tapedeck splits it evenly among the tied entries "
@@ -76,8 +73,8 @@ KNOWN_MISMATCHES = {
         "(one sample); Tapedeck raises 'input must be [N, C] or [N, C, d...]'",
     "index_two_tensors":
         "x[i, j] with two integer tensors (or lists): PyTorch pairs them up (advanced indexing, "
-        "result [x[i0, j0], x[i1, j1], ...]); Tapedeck applies them one after the other (an outer "
-        "product, result x[i][:, j])",
+        "result [x[i0, j0], x[i1, j1], ...]); Tapedeck refuses more than one index tensor (not "
+        "supported yet) rather than return their outer product",
     "detach_":
         "Tensor.detach_() on a tensor in a graph: PyTorch cuts it out of the graph in place "
         "(requires_grad becomes False, no gradient flows through it); Tapedeck refuses it for non-leaves "

@@ -396,8 +396,7 @@ def test_fixed_index_negative_tensor():
     _assert_same(build)
 
 
-@known_mismatch("gather_0d")
-def test_known_mismatch_gather_0d():
+def test_fixed_gather_0d():
     def build(M):
         x = M.tensor(2.5, dtype=M.float64, requires_grad=True)
         y = x.gather(0, M.tensor(0))

@@ -52,8 +52,10 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
   const SourceLoc loc = here();
   py::tuple items = py::isinstance<py::tuple>(key) ? py::reinterpret_borrow<py::tuple>(key) : py::make_tuple(key);
   int64_t consuming = 0;
+  int64_t tensorIndices = 0;
   bool ellipsis = false;
   for (py::handle item : items) {
+    if (py::isinstance<Tensor>(item) || py::isinstance<py::list>(item)) ++tensorIndices;
     if (item.ptr() == Py_Ellipsis) {
       TD_CHECK(!ellipsis, "index", "an index can only have a single ellipsis ('...')");
       ellipsis = true;
@@ -61,6 +63,10 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       ++consuming;  // an int, a slice or an index tensor each consume one dim
     }
   }
+  // PyTorch pairs several index tensors up element by element; until that is built, say so
+  // rather than return their outer product.
+  TD_CHECK(tensorIndices <= 1, "index", "indexing with more than one index tensor (x[rows, cols]) is not supported "
+           "yet; use one index tensor per call, or gather");
   TD_CHECK(consuming <= self.dim(), "index", "too many indices for a tensor of dimension ", self.dim(), " (",
            consuming, " given)");
   Tensor out = self;

@@ -58,6 +58,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, SourceLoc loc) 
   TD_CHECK(index.dim() == x.dim(), "gather", "index of shape ", shapeString(index.shape()),
            " must have the same rank as input of shape ", shapeString(x.shape()));
   int64_t w = wrapDim(dim, x, "gather");
+  if (x.dim() == 0) return gather(x.reshape({1}), 0, index.reshape({1})).reshape({});  // as PyTorch: a 0-d gather
   for (int64_t d = 0; d < x.dim(); ++d)
     TD_CHECK(d == w || index.shape()[d] <= x.shape()[d], "gather", "index of shape ", shapeString(index.shape()),
              " is larger than input of shape ", shapeString(x.shape()), " in dim ", d);

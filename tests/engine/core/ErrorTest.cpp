@@ -392,3 +392,10 @@ TEST(Errors, UnknownDevice) {
 }
 
 }  // namespace
+
+TEST(Errors, GatherOnZeroDimTensorsIsAGatherNotAnInternalError) {
+  // Found by the differential tests: a 0-d input and index hit an internal assertion.
+  const td::Tensor x = td::scalarTensor(4.5, td::DType::Float64);
+  EXPECT_EQ(td::gather(x, 0, td::scalarTensor(0, td::DType::Int64)).item(), 4.5);
+  EXPECT_EQ(td::gather(x, 0, td::scalarTensor(0, td::DType::Int64)).dim(), 0);
+}
