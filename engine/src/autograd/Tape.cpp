@@ -164,6 +164,24 @@ void advanceIteration() {
 
 }  // namespace
 
+namespace {
+
+/// What every recorded entry carries: id, op, direction, iteration, scope, line, tensor ids.
+void fillEntry(TapeEntry& entry, OpId op, const RecordState& state, const Tensor* inputs, std::size_t numInputs,
+               const Tensor* outputs, std::size_t numOutputs) {
+  entry.id = nextEntryId();
+  entry.op = op;
+  entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
+  entry.createdBy = state.inFormula ? state.formulaOwner : 0;
+  entry.iteration = g_iteration.load(std::memory_order_relaxed);
+  entry.scope = t_scope;
+  entry.loc = currentSourceLoc();
+  for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
+  for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
+}
+
+}  // namespace
+
 void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* outputs, std::size_t numOutputs,
                   const OpAttrs& attrs, const Tensor* extraSaved, std::size_t numExtraSaved) {
   RecordState& state = recordState();
@@ -178,17 +196,9 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
   std::shared_ptr<OpNode> node;
   if (needGrad) node = std::make_shared<OpNode>();
   TapeEntry& entry = needGrad ? node->entry : local;
-  entry.id = nextEntryId();
-  entry.op = op;
   entry.differentiable = needGrad;
-  entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
-  entry.createdBy = state.inFormula ? state.formulaOwner : 0;
-  entry.iteration = g_iteration.load(std::memory_order_relaxed);
-  entry.scope = t_scope;
-  entry.loc = currentSourceLoc();
+  fillEntry(entry, op, state, inputs, numInputs, outputs, numOutputs);
   entry.attrs = attrs;
-  for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
-  for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
   if (state.inplacePending && state.inplaceOp == op) {
     entry.inplace = true;
     entry.outputIds[0] = state.inplaceTarget;
@@ -238,16 +248,8 @@ void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::si
   const bool observe = Tape::hasObservers() && !state.inFormula;
   if (!entry.differentiable && !observe) return;
   if (!state.inFormula) advanceIteration();
-  entry.id = nextEntryId();
-  entry.op = OpId::Custom;
+  fillEntry(entry, OpId::Custom, state, inputs, numInputs, outputs, numOutputs);
   entry.customName = name;
-  entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
-  entry.createdBy = state.inFormula ? state.formulaOwner : 0;
-  entry.iteration = g_iteration.load(std::memory_order_relaxed);
-  entry.scope = t_scope;
-  entry.loc = currentSourceLoc();
-  for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
-  for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};
     for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);
