@@ -1,0 +1,152 @@
+#pragma once
+// The debugger core: stop conditions checked as the tape records, and the pause/step
+// protocol. A Debugger is a TapeObserver: when a condition holds, the executing thread
+// publishes a PauseEvent and blocks (holding no engine lock) until another thread says
+// continue, step or stop. Stop makes the executing thread throw debug::Cancelled at its
+// next op or wait. Qt-free: the IDE, a Python script or a test drive it alike.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tapedeck/autograd/Tape.h"
+#include "tapedeck/core/Error.h"
+
+namespace td::debug {
+
+/// running: ops run freely; paused: the executing thread is blocked; stepping: running
+/// until a step request is met; stopping: a stop was requested and not yet honoured;
+/// finished / failed: the run ended (finish()).
+enum class State { Running, Paused, Stepping, Stopping, Finished, Failed };
+const char* stateName(State state);
+
+enum class PauseReason { OpBreakpoint, ModuleBreakpoint, NonFinite, GradNorm, Condition, Step, BackwardStart,
+                         IterationEnd, Requested, Line };
+const char* reasonName(PauseReason reason);
+
+/// What a step request runs to.
+enum class StepKind {
+  NextOp,          ///< the next tape entry, forward or backward
+  NextBackwardOp,  ///< the next backward step
+  ToBackward,      ///< the start of the next backward()
+  ToIterationEnd,  ///< the end of the current iteration
+};
+
+/// Why and where the executing thread stopped (a snapshot: plain values).
+struct PauseEvent {
+  uint64_t sequence = 0;  ///< 1, 2, ... per debugger: tells one pause from the next
+  PauseReason reason = PauseReason::Requested;
+  std::string description;  ///< "NaN or Inf in the output of log", "breakpoint on matmul (backward)", ...
+  uint64_t entryId = 0;     ///< 0 when not at an entry (backward start, iteration end, a line)
+  OpId op = OpId::Add;
+  Direction direction = Direction::Forward;
+  uint64_t iteration = 0;
+  std::string scope;  ///< module path of the entry
+  SourceLoc loc;      ///< resolved (file, line)
+};
+
+/// Thrown on the executing thread when the run is stopped.
+class Cancelled : public Error {
+ public:
+  Cancelled() : Error("debugger: the run was stopped") {}
+};
+
+class Debugger : public TapeObserver {
+ public:
+  Debugger();
+  ~Debugger() override;  ///< detaches
+  Debugger(const Debugger&) = delete;
+  Debugger& operator=(const Debugger&) = delete;
+
+  /// Starts and stops observing the tape (attach also resets the state to running).
+  void attach();
+  void detach();
+
+  // --- stop conditions (thread-safe; each returns an id for removeBreakpoint) -------
+  int addOpBreakpoint(OpId op, bool forward = true, bool backward = true);
+  /// Entering a module whose scope path matches `glob` ('*' matches within one path
+  /// component, '**' across components): "encoder.layers.*.attn", "fc1".
+  int addModuleBreakpoint(const std::string& glob);
+  /// A predicate on each entry (forward and backward); runs on the executing thread.
+  int addCondition(std::function<bool(const TapeEntry&)> condition, std::string description = "condition");
+  void removeBreakpoint(int id);
+  /// The first NaN or Inf produced by any op, forward (outputs) or backward (gradients).
+  void setBreakOnNonFinite(bool enabled);
+  /// A backward step whose input-gradient norm (L2 over all its gradients) exceeds `threshold`.
+  void setBreakOnGradNorm(std::optional<double> threshold);
+
+  // --- control, from any thread -------------------------------------------------------
+  /// Pauses at the next op (or line, or wait).
+  void requestPause();
+  /// Continues a paused run.
+  void resume();
+  /// Continues until `kind` is met, then pauses.
+  void step(StepKind kind);
+  /// Ends the run: the executing thread throws Cancelled at its next op, line or wait.
+  void stop();
+  State state() const;
+  /// Waits for a pause with a sequence number after `afterSequence`; nullopt on timeout
+  /// or when the run finished first.
+  std::optional<PauseEvent> waitForPause(uint64_t afterSequence, std::chrono::milliseconds timeout);
+  /// The current pause (when paused).
+  std::optional<PauseEvent> currentPause() const;
+
+  // --- the executing side -------------------------------------------------------------
+  /// Honours a pending pause or stop at a point that is not a tape entry (a Python line,
+  /// a long wait): blocks when a pause is pending, throws Cancelled when stopping.
+  void checkpoint(const SourceLoc& loc = {});
+  /// Pauses the executing thread with the given event (the Python line stepper uses this,
+  /// so there is one pause mechanism); returns when resumed, throws Cancelled on stop.
+  void pauseHere(PauseEvent event);
+  /// The run ended (normally, or with an error): waiters wake, state finished or failed.
+  void finish(bool failed = false);
+  /// Called on the executing thread just before it blocks and just after it wakes
+  /// (the Python layer releases and retakes the GIL here).
+  void setBlockingHooks(std::function<void()> beforeBlock, std::function<void()> afterWake);
+  /// Called on the executing thread with each pause before it blocks.
+  void setPauseListener(std::function<void(const PauseEvent&)> listener);
+
+  // TapeObserver
+  void onForward(const TapeEntry& entry, const OpTensors& tensors) override;
+  void onBackwardBegin(const std::vector<Tensor>& roots) override;
+  void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override;
+  void onIterationEnd(uint64_t iteration) override;
+
+ private:
+  struct Breakpoint;
+  enum class Command { None, Resume, Step, Stop };
+
+  /// Checks stop and step requests and the conditions for an entry; pauses when one holds.
+  void atEntry(const TapeEntry& entry, Direction direction, const std::vector<Tensor>* values);
+  PauseEvent eventFor(const TapeEntry& entry, Direction direction, PauseReason reason, std::string description) const;
+  /// Blocks until a command arrives; applies it. Throws Cancelled on stop.
+  void block(PauseEvent event);
+  void throwIfStopping();
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  State m_state = State::Running;
+  Command m_command = Command::None;
+  std::optional<StepKind> m_step;
+  bool m_pauseRequested = false;
+  uint64_t m_sequence = 0;
+  std::optional<PauseEvent> m_pause;
+  std::vector<Breakpoint> m_breakpoints;
+  int m_nextId = 1;
+  bool m_breakOnNonFinite = false;
+  std::optional<double> m_gradNormThreshold;
+  uint32_t m_previousScope = 0;
+  bool m_attached = false;
+  std::function<void()> m_beforeBlock;
+  std::function<void()> m_afterWake;
+  std::function<void(const PauseEvent&)> m_listener;
+};
+
+/// Whether `path` ("encoder.layers.3.attn") matches `glob` ("encoder.layers.*.attn").
+bool scopeMatches(const std::string& glob, const std::string& path);
+
+}  // namespace td::debug

@@ -1,0 +1,420 @@
+// The debugger core: stop conditions and the pause/step protocol (see Debugger.h).
+#include "tapedeck/debug/Debugger.h"
+
+#include <cmath>
+
+#include "autograd/Recording.h"
+
+namespace td::debug {
+
+using ::td::detail::concat;
+
+const char* stateName(State state) {
+  switch (state) {
+    case State::Running: return "running";
+    case State::Paused: return "paused";
+    case State::Stepping: return "stepping";
+    case State::Stopping: return "stopping";
+    case State::Finished: return "finished";
+    case State::Failed: return "failed";
+  }
+  return "?";
+}
+
+const char* reasonName(PauseReason reason) {
+  switch (reason) {
+    case PauseReason::OpBreakpoint: return "op breakpoint";
+    case PauseReason::ModuleBreakpoint: return "module breakpoint";
+    case PauseReason::NonFinite: return "NaN or Inf";
+    case PauseReason::GradNorm: return "gradient norm";
+    case PauseReason::Condition: return "condition";
+    case PauseReason::Step: return "step";
+    case PauseReason::BackwardStart: return "backward start";
+    case PauseReason::IterationEnd: return "iteration end";
+    case PauseReason::Requested: return "pause requested";
+    case PauseReason::Line: return "line";
+  }
+  return "?";
+}
+
+namespace {
+
+/// '*' matches within one component (no '.'), '**' across components.
+bool globMatch(const char* glob, const char* text) {
+  if (*glob == '\0') return *text == '\0';
+  if (glob[0] == '*' && glob[1] == '*') {
+    for (const char* t = text;; ++t) {
+      if (globMatch(glob + 2, t)) return true;
+      if (*t == '\0') return false;
+    }
+  }
+  if (*glob == '*') {
+    for (const char* t = text;; ++t) {
+      if (globMatch(glob + 1, t)) return true;
+      if (*t == '\0' || *t == '.') return false;
+    }
+  }
+  return *text != '\0' && *glob == *text && globMatch(glob + 1, text + 1);
+}
+
+/// Whether `path` lies inside a module matching `glob` (the path or one of its prefixes
+/// ending at a component boundary matches).
+bool insideMatching(const std::string& glob, const std::string& path) {
+  for (std::size_t end = 0; end <= path.size(); ++end) {
+    if (end != path.size() && path[end] != '.') continue;
+    if (scopeMatches(glob, path.substr(0, end))) return true;
+  }
+  return false;
+}
+
+double squaredNorm(const std::vector<Tensor>& tensors) {
+  double total = 0.0;
+  for (const Tensor& t : tensors)
+    if (t.defined() && isFloating(t.dtype()))
+      for (double v : t.toVector()) total += v * v;  // toVector records nothing
+  return total;
+}
+
+bool anyNonFinite(const std::vector<Tensor>& tensors) {
+  for (const Tensor& t : tensors)
+    if (detail::hasNonFinite(t)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool scopeMatches(const std::string& glob, const std::string& path) { return globMatch(glob.c_str(), path.c_str()); }
+
+struct Debugger::Breakpoint {
+  int id = 0;
+  enum class Kind { Op, Module, Condition } kind = Kind::Op;
+  OpId op = OpId::Add;
+  bool forward = true;
+  bool backward = true;
+  std::string glob;
+  std::function<bool(const TapeEntry&)> condition;
+  std::string description;
+};
+
+Debugger::Debugger() = default;
+
+Debugger::~Debugger() { detach(); }
+
+void Debugger::attach() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_attached) return;
+    m_attached = true;
+    m_state = State::Running;
+    m_command = Command::None;
+    m_step.reset();
+    m_pauseRequested = false;
+    m_pause.reset();
+  }
+  Tape::addObserver(this);
+}
+
+void Debugger::detach() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_attached) return;
+    m_attached = false;
+  }
+  Tape::removeObserver(this);
+}
+
+int Debugger::addOpBreakpoint(OpId op, bool forward, bool backward) {
+  std::lock_guard lock(m_mutex);
+  Breakpoint b;
+  b.id = m_nextId++;
+  b.kind = Breakpoint::Kind::Op;
+  b.op = op;
+  b.forward = forward;
+  b.backward = backward;
+  b.description = concat("breakpoint on ", opName(op));
+  m_breakpoints.push_back(std::move(b));
+  return m_breakpoints.back().id;
+}
+
+int Debugger::addModuleBreakpoint(const std::string& glob) {
+  TD_CHECK(!glob.empty(), "debugger", "a module breakpoint needs a module path or glob");
+  std::lock_guard lock(m_mutex);
+  Breakpoint b;
+  b.id = m_nextId++;
+  b.kind = Breakpoint::Kind::Module;
+  b.glob = glob;
+  b.description = concat("entering module ", glob);
+  m_breakpoints.push_back(std::move(b));
+  return m_breakpoints.back().id;
+}
+
+int Debugger::addCondition(std::function<bool(const TapeEntry&)> condition, std::string description) {
+  TD_CHECK(condition != nullptr, "debugger", "a condition breakpoint needs a callable");
+  std::lock_guard lock(m_mutex);
+  Breakpoint b;
+  b.id = m_nextId++;
+  b.kind = Breakpoint::Kind::Condition;
+  b.condition = std::move(condition);
+  b.description = std::move(description);
+  m_breakpoints.push_back(std::move(b));
+  return m_breakpoints.back().id;
+}
+
+void Debugger::removeBreakpoint(int id) {
+  std::lock_guard lock(m_mutex);
+  std::erase_if(m_breakpoints, [id](const Breakpoint& b) { return b.id == id; });
+}
+
+void Debugger::setBreakOnNonFinite(bool enabled) {
+  std::lock_guard lock(m_mutex);
+  m_breakOnNonFinite = enabled;
+}
+
+void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
+  TD_CHECK(!threshold || *threshold >= 0.0, "debugger", "the gradient-norm threshold must be >= 0, got ", *threshold);
+  std::lock_guard lock(m_mutex);
+  m_gradNormThreshold = threshold;
+}
+
+// --- control ----------------------------------------------------------------------------
+
+void Debugger::requestPause() {
+  std::lock_guard lock(m_mutex);
+  if (m_state == State::Running || m_state == State::Stepping) m_pauseRequested = true;
+}
+
+void Debugger::resume() {
+  std::lock_guard lock(m_mutex);
+  m_step.reset();
+  if (m_state == State::Paused) {
+    m_command = Command::Resume;
+    m_changed.notify_all();
+  } else if (m_state == State::Stepping) {
+    m_state = State::Running;
+  }
+}
+
+void Debugger::step(StepKind kind) {
+  std::lock_guard lock(m_mutex);
+  if (m_state == State::Stopping || m_state == State::Finished || m_state == State::Failed) return;
+  m_step = kind;
+  if (m_state == State::Paused) {
+    m_command = Command::Step;
+    m_changed.notify_all();
+  } else {
+    m_state = State::Stepping;
+  }
+}
+
+void Debugger::stop() {
+  std::lock_guard lock(m_mutex);
+  if (m_state == State::Finished || m_state == State::Failed) return;
+  if (m_state == State::Paused) m_command = Command::Stop;
+  m_state = State::Stopping;
+  m_changed.notify_all();
+}
+
+State Debugger::state() const {
+  std::lock_guard lock(m_mutex);
+  return m_state;
+}
+
+std::optional<PauseEvent> Debugger::waitForPause(uint64_t afterSequence, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait_for(lock, timeout, [&] {
+    return (m_pause && m_pause->sequence > afterSequence) || m_state == State::Finished || m_state == State::Failed;
+  });
+  if (m_pause && m_pause->sequence > afterSequence) return m_pause;
+  return std::nullopt;
+}
+
+std::optional<PauseEvent> Debugger::currentPause() const {
+  std::lock_guard lock(m_mutex);
+  return m_pause;
+}
+
+void Debugger::finish(bool failed) {
+  std::lock_guard lock(m_mutex);
+  m_state = failed ? State::Failed : State::Finished;
+  m_pause.reset();
+  m_changed.notify_all();
+}
+
+void Debugger::setBlockingHooks(std::function<void()> beforeBlock, std::function<void()> afterWake) {
+  std::lock_guard lock(m_mutex);
+  m_beforeBlock = std::move(beforeBlock);
+  m_afterWake = std::move(afterWake);
+}
+
+void Debugger::setPauseListener(std::function<void(const PauseEvent&)> listener) {
+  std::lock_guard lock(m_mutex);
+  m_listener = std::move(listener);
+}
+
+// --- the executing side -------------------------------------------------------------------
+
+void Debugger::throwIfStopping() {
+  std::lock_guard lock(m_mutex);
+  if (m_state == State::Stopping) throw Cancelled();
+}
+
+void Debugger::checkpoint(const SourceLoc& loc) {
+  bool pause = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_state == State::Stopping) throw Cancelled();
+    pause = m_pauseRequested;
+  }
+  if (!pause) return;
+  PauseEvent event;
+  event.reason = PauseReason::Requested;
+  event.description = "paused on request";
+  event.iteration = Tape::iteration();
+  event.loc = loc.resolved();
+  block(std::move(event));
+}
+
+void Debugger::pauseHere(PauseEvent event) { block(std::move(event)); }
+
+void Debugger::block(PauseEvent event) {
+  std::function<void(const PauseEvent&)> listener;
+  std::function<void()> beforeBlock, afterWake;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_state == State::Stopping) throw Cancelled();
+    event.sequence = ++m_sequence;
+    m_pause = event;
+    m_state = State::Paused;
+    m_command = Command::None;
+    m_pauseRequested = false;
+    m_step.reset();
+    listener = m_listener;
+    beforeBlock = m_beforeBlock;
+    afterWake = m_afterWake;
+    m_changed.notify_all();
+  }
+  if (listener) listener(event);
+  if (beforeBlock) beforeBlock();
+  Command command;
+  {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_command != Command::None; });
+    command = m_command;
+    m_command = Command::None;
+    m_pause.reset();
+    if (command == Command::Stop) m_state = State::Stopping;
+    else m_state = command == Command::Step ? State::Stepping : State::Running;
+  }
+  if (afterWake) afterWake();
+  if (command == Command::Stop) throw Cancelled();
+}
+
+PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, PauseReason reason,
+                              std::string description) const {
+  PauseEvent event;
+  event.reason = reason;
+  event.description = std::move(description);
+  event.entryId = entry.id;
+  event.op = entry.op;
+  event.direction = direction;
+  event.iteration = entry.iteration;
+  event.scope = Tape::scopeName(entry.scope);
+  event.loc = entry.loc.resolved();
+  return event;
+}
+
+void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::vector<Tensor>* values) {
+  std::vector<Breakpoint> breakpoints;
+  bool pauseRequested = false, nonFinite = false;
+  std::optional<StepKind> step;
+  std::optional<double> gradNorm;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_state == State::Stopping) throw Cancelled();
+    breakpoints = m_breakpoints;
+    pauseRequested = m_pauseRequested;
+    step = m_state == State::Stepping ? m_step : std::nullopt;
+    nonFinite = m_breakOnNonFinite;
+    gradNorm = m_gradNormThreshold;
+  }
+  const bool backward = direction == Direction::Backward;
+  const std::string name = entry.op == OpId::Custom && entry.customName != 0 ? Tape::internedString(entry.customName)
+                                                                             : std::string(opName(entry.op));
+  auto pause = [&](PauseReason reason, std::string description) {
+    block(eventFor(entry, direction, reason, std::move(description)));
+  };
+  if (pauseRequested) return pause(PauseReason::Requested, "paused on request");
+  if (step && (*step == StepKind::NextOp || (*step == StepKind::NextBackwardOp && backward)))
+    return pause(PauseReason::Step, concat("step to ", name, backward ? " (backward)" : ""));
+  if (nonFinite && values != nullptr && anyNonFinite(*values))
+    return pause(PauseReason::NonFinite, concat("NaN or Inf in the ", backward ? "gradient from the backward of " :
+                                                "output of ", name));
+  if (backward && gradNorm && values != nullptr) {
+    const double norm = std::sqrt(squaredNorm(*values));
+    if (norm > *gradNorm)
+      return pause(PauseReason::GradNorm, concat("gradient norm ", norm, " above ", *gradNorm, " in the backward of ",
+                                                 name));
+  }
+  const std::string scope = Tape::scopeName(entry.scope);
+  const std::string previous = Tape::scopeName(m_previousScope);
+  if (!backward) m_previousScope = entry.scope;
+  for (const Breakpoint& b : breakpoints) {
+    switch (b.kind) {
+      case Breakpoint::Kind::Op:
+        if (b.op == entry.op && (backward ? b.backward : b.forward))
+          return pause(PauseReason::OpBreakpoint, concat(b.description, backward ? " (backward)" : " (forward)"));
+        break;
+      case Breakpoint::Kind::Module:
+        if (!backward && insideMatching(b.glob, scope) && !(entry.scope == 0) &&
+            (previous != scope && !insideMatching(b.glob, previous)))
+          return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", scope, ")"));
+        break;
+      case Breakpoint::Kind::Condition:
+        if (b.condition(entry)) return pause(PauseReason::Condition, b.description);
+        break;
+    }
+  }
+}
+
+void Debugger::onForward(const TapeEntry& entry, const OpTensors& tensors) {
+  std::vector<Tensor> outputs(tensors.outputs, tensors.outputs + tensors.numOutputs);
+  atEntry(entry, Direction::Forward, &outputs);
+}
+
+void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
+  atEntry(entry, Direction::Backward, step.gradInputs);
+}
+
+void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
+  (void)roots;
+  bool pause = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_state == State::Stopping) throw Cancelled();
+    pause = m_pauseRequested || (m_state == State::Stepping && m_step == StepKind::ToBackward);
+  }
+  if (!pause) return;
+  PauseEvent event;
+  event.reason = PauseReason::BackwardStart;
+  event.description = "backward() starts";
+  event.direction = Direction::Backward;
+  event.iteration = Tape::iteration();
+  block(std::move(event));
+}
+
+void Debugger::onIterationEnd(uint64_t iteration) {
+  bool pause = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_state == State::Stopping) throw Cancelled();
+    pause = m_state == State::Stepping && m_step == StepKind::ToIterationEnd;
+  }
+  if (!pause) return;
+  PauseEvent event;
+  event.reason = PauseReason::IterationEnd;
+  event.description = concat("iteration ", iteration, " ended");
+  event.iteration = iteration;
+  block(std::move(event));
+}
+
+}  // namespace td::debug
