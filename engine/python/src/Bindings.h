@@ -32,5 +32,6 @@ void bindAutograd(py::module_& m);   // grad mode, autograd.grad/backward, anoma
 void bindOptim(py::module_& m);      // the engine optimizers behind tapedeck.optim
 void bindIo(py::module_& m);         // safetensors behind tapedeck.save/load
 void bindData(py::module_& m);       // datasets and readers behind tapedeck.datasets
+void bindDebug(py::module_& m);      // the debugger core behind tapedeck.debug
 
 }  // namespace td::python

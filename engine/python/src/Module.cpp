@@ -84,6 +84,7 @@ PYBIND11_MODULE(_C, m) {
   bindOptim(m);
   bindIo(m);
   bindData(m);
+  bindDebug(m);
   m.def("_set_package_directory", &setPackageDirectory,
         "Frames under this directory are the package's own and are skipped when finding the caller's line");
 }

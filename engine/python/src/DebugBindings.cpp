@@ -1,0 +1,108 @@
+// The debugger core for Python (tapedeck.debug): a Debugger whose executing thread
+// releases the GIL while it is paused, so the controlling thread (a script's main thread,
+// a test, the IDE's runner) keeps running Python.
+#include <pybind11/chrono.h>
+#include <pybind11/functional.h>
+
+#include "Bindings.h"
+#include "tapedeck/debug/Debugger.h"
+
+namespace td::python {
+namespace {
+
+using debug::Debugger;
+
+/// The executing thread's saved Python state while it is blocked in the debugger.
+thread_local PyThreadState* t_savedState = nullptr;
+
+py::dict eventDict(const debug::PauseEvent& e) {
+  py::dict d;
+  d["sequence"] = e.sequence;
+  d["reason"] = debug::reasonName(e.reason);
+  d["description"] = e.description;
+  d["entry"] = e.entryId;
+  d["op"] = std::string(opName(e.op));
+  d["direction"] = e.direction == Direction::Forward ? "forward" : "backward";
+  d["iteration"] = e.iteration;
+  d["scope"] = e.scope;
+  d["file"] = e.loc.file != nullptr ? py::str(e.loc.file) : py::str("");
+  d["line"] = e.loc.line;
+  return d;
+}
+
+OpId opNamed(const std::string& name) {
+  for (std::size_t i = 0; i < kOpCount; ++i)
+    if (name == opName(static_cast<OpId>(i))) return static_cast<OpId>(i);
+  throw py::value_error("no op named '" + name + "' (names as in the tape: 'matmul', 'log', 'relu', ...)");
+}
+
+}  // namespace
+
+void bindDebug(py::module_& m) {
+  py::module_ dbg = m.def_submodule("_debug", "The debugger core behind tapedeck.debug");
+  py::register_exception<debug::Cancelled>(dbg, "Cancelled", PyExc_KeyboardInterrupt);
+  py::class_<Debugger>(dbg, "Debugger")
+      .def(py::init([] {
+        auto d = std::make_unique<Debugger>();
+        // Blocked in a pause, the executing thread holds no GIL.
+        d->setBlockingHooks([] { if (PyGILState_Check()) t_savedState = PyEval_SaveThread(); },
+                            [] {
+                              if (t_savedState != nullptr) {
+                                PyEval_RestoreThread(t_savedState);
+                                t_savedState = nullptr;
+                              }
+                            });
+        return d;
+      }))
+      .def("attach", &Debugger::attach)
+      .def("detach", &Debugger::detach)
+      .def("break_on_op", [](Debugger& d, const std::string& op, bool forward, bool backward) {
+        return d.addOpBreakpoint(opNamed(op), forward, backward);
+      }, py::arg("op"), py::arg("forward") = true, py::arg("backward") = true)
+      .def("break_on_module", &Debugger::addModuleBreakpoint, py::arg("glob"))
+      .def("break_when", [](Debugger& d, py::function condition, const std::string& description) {
+        auto callable = std::shared_ptr<py::function>(new py::function(std::move(condition)), [](py::function* f) {
+          py::gil_scoped_acquire gil;
+          delete f;
+        });
+        return d.addCondition([callable](const TapeEntry& e) {
+          py::gil_scoped_acquire gil;
+          py::dict entry;
+          entry["entry"] = e.id;
+          entry["op"] = std::string(opName(e.op));
+          entry["scope"] = Tape::scopeName(e.scope);
+          entry["iteration"] = e.iteration;
+          entry["direction"] = e.direction == Direction::Forward ? "forward" : "backward";
+          return py::cast<bool>((*callable)(entry));
+        }, description);
+      }, py::arg("condition"), py::arg("description") = "condition")
+      .def("remove_breakpoint", &Debugger::removeBreakpoint)
+      .def("break_on_nan", &Debugger::setBreakOnNonFinite, py::arg("enabled") = true)
+      .def("break_on_grad_norm", &Debugger::setBreakOnGradNorm, py::arg("threshold"))
+      .def("request_pause", &Debugger::requestPause)
+      .def("resume", &Debugger::resume, py::call_guard<py::gil_scoped_release>())
+      .def("step", [](Debugger& d, const std::string& kind) {
+        debug::StepKind k;
+        if (kind == "op") k = debug::StepKind::NextOp;
+        else if (kind == "backward_op") k = debug::StepKind::NextBackwardOp;
+        else if (kind == "backward") k = debug::StepKind::ToBackward;
+        else if (kind == "iteration") k = debug::StepKind::ToIterationEnd;
+        else throw py::value_error("step kind must be 'op', 'backward_op', 'backward' or 'iteration', got '" + kind + "'");
+        py::gil_scoped_release release;
+        d.step(k);
+      }, py::arg("kind") = "op")
+      .def("stop", &Debugger::stop, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("state", [](const Debugger& d) { return std::string(debug::stateName(d.state())); })
+      .def("wait_for_pause", [](Debugger& d, uint64_t after, double timeout) -> py::object {
+        std::optional<debug::PauseEvent> event;
+        {
+          py::gil_scoped_release release;  // the executing thread may need the GIL to reach its pause
+          event = d.waitForPause(after, std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)));
+        }
+        return event ? py::object(eventDict(*event)) : py::none();
+      }, py::arg("after") = 0, py::arg("timeout") = 10.0)
+      .def("checkpoint", [](Debugger& d) { d.checkpoint(here()); })
+      .def("finish", &Debugger::finish, py::arg("failed") = false);
+}
+
+}  // namespace td::python

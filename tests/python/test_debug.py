@@ -1,0 +1,96 @@
+"""tapedeck.debug from Python: break on the first NaN with its line, step backward op by
+op, stop a paused run, and keep running Python on the controlling thread while paused."""
+import time
+
+import pytest
+
+import tapedeck as td
+from conftest import line_of
+
+
+def nan_program():
+    x = td.tensor([1.0, -1.0], requires_grad=True)
+    y = (x * 2).exp()
+    z = (x - 0.5).log()  # NAN LINE
+    (y + z).sum().backward()
+    return "finished"
+
+
+def test_break_on_the_first_nan_names_op_and_line():
+    session = td.debug.Session()
+    session.break_on(nan=True)
+    session.run(nan_program)
+    pause = session.wait()
+    assert pause is not None and pause["reason"] == "NaN or Inf" and pause["op"] == "log"
+    assert pause["file"].endswith("test_debug.py") and pause["line"] == line_of("NAN LINE", nan_program)
+    assert session.state == "paused"
+    session._debugger.break_on_nan(False)
+    assert session.continue_() is None
+    session.join()
+    assert session.result == "finished" and session.state == "finished"
+
+
+def test_step_backward_op_by_op_and_run_python_while_paused():
+    def program():
+        x = td.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).exp().sum().backward()
+
+    session = td.debug.Session(pause_at_start=True)
+    session.run(program)
+    assert session.wait()["reason"] == "pause requested"
+    start = session.run_to_backward()
+    assert start["reason"] == "backward start"
+    ops = []
+    for _ in range(3):
+        pause = session.step_backward_op()
+        assert pause["direction"] == "backward"
+        ops.append(pause["op"])
+    assert ops == ["sum", "exp", "mul"]
+    assert (td.ones(3) * 2).tolist() == [2.0, 2.0, 2.0], "the controlling thread runs Python while paused"
+    assert session.continue_() is None
+    session.join()
+
+
+def test_stop_a_paused_run_and_a_busy_one():
+    def program():
+        x = td.ones(2, requires_grad=True)
+        for _ in range(10 ** 7):
+            x = x + 1
+
+    session = td.debug.Session()
+    session.break_on(op="add")
+    session.run(program)
+    assert session.wait()["op"] == "add"
+    session.stop()
+    assert session.cancelled and session.state == "finished"
+
+    busy = td.debug.Session()
+    busy.run(program)
+    time.sleep(0.05)
+    started = time.monotonic()
+    busy.stop()
+    assert busy.cancelled and time.monotonic() - started < 1.0
+
+
+def test_module_and_condition_breakpoints_and_errors():
+    model = td.nn.Sequential(td.nn.Linear(2, 3), td.nn.ReLU(), td.nn.Linear(3, 1))
+
+    def program():
+        model(td.ones(4, 2)).sum().backward()
+
+    session = td.debug.Session()
+    session.break_on(module="2")
+    session.run(program)
+    pause = session.wait()
+    assert pause["reason"] == "module breakpoint" and pause["scope"] == "2"
+    assert session.continue_() is None
+    session.join()
+
+    seen = td.debug.Session()
+    seen.break_on(when=lambda entry: entry["op"] == "relu")
+    seen.run(program)
+    assert seen.wait()["op"] == "relu"
+    seen.continue_()
+    seen.join()
+    with pytest.raises(ValueError, match="no op named"):
+        td.debug.Session().break_on(op="no_such_op")
