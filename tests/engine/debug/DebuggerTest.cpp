@@ -111,12 +111,15 @@ TEST(Debugger, BackwardBreakpointThenStepBackwardOpByOp) {
   // Stepping backward from the start of backward: sum, then exp, then mul.
   Debugger stepper;
   std::vector<td::OpId> seen;
+  std::atomic<bool> go{false};  // the step request is in place before the run starts
   DebuggedRun second(stepper, [&] {
+    while (!go) std::this_thread::yield();
     td::Tensor x = leaf({1.0, 2.0});
     td::Tensor z = td::exp(td::mul(x, x));
     td::sum(z).backward();
   });
   stepper.step(StepKind::ToBackward);
+  go = true;
   auto start = stepper.waitForPause(0, kWait);
   ASSERT_TRUE(start.has_value());
   EXPECT_EQ(start->reason, PauseReason::BackwardStart);
@@ -216,7 +219,9 @@ TEST(Debugger, GradNormModuleAndConditionBreakpoints) {
 TEST(Debugger, StepToTheEndOfTheIteration) {
   Debugger debugger;
   std::atomic<int> phase{0};
+  std::atomic<bool> go{false};
   DebuggedRun run(debugger, [&] {
+    while (!go) std::this_thread::yield();
     td::Tensor x = leaf({1.0});
     td::sum(td::exp(x)).backward();
     phase = 1;
@@ -224,6 +229,7 @@ TEST(Debugger, StepToTheEndOfTheIteration) {
     phase = 2;
   });
   debugger.step(StepKind::ToIterationEnd);
+  go = true;
   auto p = debugger.waitForPause(0, kWait);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->reason, PauseReason::IterationEnd);
