@@ -131,9 +131,23 @@ void pushScopeLiteral(const char* name) {
 
 void restoreScope(ScopeId id) { t_scope = id; }
 
+namespace {
+/// x * 0 is 0 for finite x and NaN for NaN or Inf, so one vectorisable sum answers.
+template <typename T>
+bool contiguousNonFinite(const T* data, int64_t n) {
+  T acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += data[i] * T(0);
+  return acc != acc;
+}
+}  // namespace
+
 bool hasNonFinite(const Tensor& t) {
   if (!t.defined() || !isFloating(t.dtype())) return false;
-  // toVector reads without running ops: the check never shows on the tape.
+  // Reads memory without running ops: the check never shows on the tape.
+  if (t.device().isCpu() && t.isContiguous()) {
+    return t.dtype() == DType::Float32 ? contiguousNonFinite(t.data<float>(), t.numel())
+                                       : contiguousNonFinite(t.data<double>(), t.numel());
+  }
   for (double v : t.toVector())
     if (!std::isfinite(v)) return true;
   return false;
