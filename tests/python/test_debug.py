@@ -89,8 +89,51 @@ def test_module_and_condition_breakpoints_and_errors():
     seen = td.debug.Session()
     seen.break_on(when=lambda entry: entry["op"] == "relu")
     seen.run(program)
-    assert seen.wait()["op"] == "relu"
-    seen.continue_()
+    directions = []
+    pause = seen.wait()
+    while pause is not None:  # relu forward, then relu's backward step
+        assert pause["op"] == "relu"
+        directions.append(pause["direction"])
+        pause = seen.continue_()
     seen.join()
+    assert directions == ["forward", "backward"]
     with pytest.raises(ValueError, match="no op named"):
         td.debug.Session().break_on(op="no_such_op")
+
+
+def test_stop_a_pure_python_loop_and_a_sleep_within_a_second():
+    def spin():
+        n = 0
+        while True:
+            n += 1
+
+    def sleeper():
+        time.sleep(30)
+
+    for program in (spin, sleeper):
+        session = td.debug.Session()
+        session.run(program)
+        time.sleep(0.05)
+        started = time.monotonic()
+        session.stop()
+        assert session.cancelled, program.__name__
+        assert time.monotonic() - started < 1.0, program.__name__
+    assert time.sleep is not None and time.sleep.__name__ == "sleep", "time.sleep is restored"
+
+
+def line_program():
+    a = td.ones(2)
+    b = a * 3  # LINE BREAK
+    return b.tolist()
+
+
+def test_line_breakpoint_pauses_through_the_same_protocol():
+    session = td.debug.Session()
+    session.break_at(__file__, line_of("LINE BREAK", line_program))
+    session.run(line_program)
+    pause = session.wait()
+    assert pause["reason"] == "line" and pause["line"] == line_of("LINE BREAK", line_program)
+    assert pause["file"].endswith("test_debug.py")
+    assert session.continue_() is None
+    session.join()
+    assert session.result == [3.0, 3.0]

@@ -101,7 +101,19 @@ void bindDebug(py::module_& m) {
         }
         return event ? py::object(eventDict(*event)) : py::none();
       }, py::arg("after") = 0, py::arg("timeout") = 10.0)
-      .def("checkpoint", [](Debugger& d) { d.checkpoint(here()); })
+      .def("checkpoint", [](Debugger& d) { d.checkpoint(here()); },
+           "Honours a pending pause or stop here (Python lines and waits call it)")
+      .def("pause_here", [](Debugger& d, const std::string& description, const std::string& file, uint32_t line) {
+        // A pause at a Python line (a line breakpoint or a line step): the same protocol.
+        debug::PauseEvent event;
+        event.reason = debug::PauseReason::Line;
+        event.description = description;
+        event.iteration = Tape::iteration();
+        event.loc.file = Tape::internedString(Tape::intern(file)).c_str();  // interned: lives for the process
+        event.loc.line = line;
+        d.pauseHere(std::move(event));
+      }, py::arg("description"), py::arg("file"), py::arg("line"))
+      .def_property_readonly("stop_requested", [](const Debugger& d) { return d.state() == debug::State::Stopping; })
       .def("finish", &Debugger::finish, py::arg("failed") = false);
 }
 
