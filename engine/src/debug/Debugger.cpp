@@ -124,45 +124,49 @@ void Debugger::detach() {
 }
 
 int Debugger::addOpBreakpoint(OpId op, bool forward, bool backward) {
-  std::lock_guard lock(m_mutex);
   Breakpoint b;
-  b.id = m_nextId++;
   b.kind = Breakpoint::Kind::Op;
   b.op = op;
   b.forward = forward;
   b.backward = backward;
   b.description = concat("breakpoint on ", opName(op));
-  m_breakpoints.push_back(std::move(b));
-  return m_breakpoints.back().id;
+  return addBreakpoint(std::move(b));
 }
 
 int Debugger::addModuleBreakpoint(const std::string& glob) {
   TD_CHECK(!glob.empty(), "debugger", "a module breakpoint needs a module path or glob");
-  std::lock_guard lock(m_mutex);
   Breakpoint b;
-  b.id = m_nextId++;
   b.kind = Breakpoint::Kind::Module;
   b.glob = glob;
   b.description = concat("entering module ", glob);
-  m_breakpoints.push_back(std::move(b));
-  return m_breakpoints.back().id;
+  return addBreakpoint(std::move(b));
 }
 
 int Debugger::addCondition(std::function<bool(const TapeEntry&)> condition, std::string description) {
   TD_CHECK(condition != nullptr, "debugger", "a condition breakpoint needs a callable");
-  std::lock_guard lock(m_mutex);
   Breakpoint b;
-  b.id = m_nextId++;
   b.kind = Breakpoint::Kind::Condition;
   b.condition = std::move(condition);
   b.description = std::move(description);
-  m_breakpoints.push_back(std::move(b));
-  return m_breakpoints.back().id;
+  return addBreakpoint(std::move(b));
+}
+
+int Debugger::addBreakpoint(Breakpoint breakpoint) {
+  std::lock_guard lock(m_mutex);
+  breakpoint.id = m_nextId++;
+  auto list = m_breakpoints ? std::make_shared<std::vector<Breakpoint>>(*m_breakpoints)
+                            : std::make_shared<std::vector<Breakpoint>>();
+  list->push_back(std::move(breakpoint));
+  m_breakpoints = std::move(list);
+  return m_breakpoints->back().id;
 }
 
 void Debugger::removeBreakpoint(int id) {
   std::lock_guard lock(m_mutex);
-  std::erase_if(m_breakpoints, [id](const Breakpoint& b) { return b.id == id; });
+  if (!m_breakpoints) return;
+  auto list = std::make_shared<std::vector<Breakpoint>>(*m_breakpoints);
+  std::erase_if(*list, [id](const Breakpoint& b) { return b.id == id; });
+  m_breakpoints = std::move(list);
 }
 
 void Debugger::setBreakOnNonFinite(bool enabled) {
@@ -324,7 +328,7 @@ PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, Pause
 }
 
 void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::vector<Tensor>* values) {
-  std::vector<Breakpoint> breakpoints;
+  std::shared_ptr<const std::vector<Breakpoint>> breakpoints;
   bool pauseRequested = false, nonFinite = false;
   std::optional<StepKind> step;
   std::optional<double> gradNorm;
@@ -338,37 +342,43 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::v
     gradNorm = m_gradNormThreshold;
   }
   const bool backward = direction == Direction::Backward;
-  const std::string name = entry.op == OpId::Custom && entry.customName != 0 ? Tape::internedString(entry.customName)
-                                                                             : std::string(opName(entry.op));
+  const ScopeId previousScope = m_previousScope;
+  if (!backward) m_previousScope = entry.scope;
+  // Strings are built only when something pauses or a module breakpoint needs them.
+  auto name = [&] {
+    return entry.op == OpId::Custom && entry.customName != 0 ? Tape::internedString(entry.customName)
+                                                             : std::string(opName(entry.op));
+  };
   auto pause = [&](PauseReason reason, std::string description) {
     block(eventFor(entry, direction, reason, std::move(description)));
   };
   if (pauseRequested) return pause(PauseReason::Requested, "paused on request");
   if (step && (*step == StepKind::NextOp || (*step == StepKind::NextBackwardOp && backward)))
-    return pause(PauseReason::Step, concat("step to ", name, backward ? " (backward)" : ""));
+    return pause(PauseReason::Step, concat("step to ", name(), backward ? " (backward)" : ""));
   if (nonFinite && values != nullptr && anyNonFinite(*values))
     return pause(PauseReason::NonFinite, concat("NaN or Inf in the ", backward ? "gradient from the backward of " :
-                                                "output of ", name));
+                                                "output of ", name()));
   if (backward && gradNorm && values != nullptr) {
     const double norm = std::sqrt(squaredNorm(*values));
     if (norm > *gradNorm)
       return pause(PauseReason::GradNorm, concat("gradient norm ", norm, " above ", *gradNorm, " in the backward of ",
-                                                 name));
+                                                 name()));
   }
-  const std::string scope = Tape::scopeName(entry.scope);
-  const std::string previous = Tape::scopeName(m_previousScope);
-  if (!backward) m_previousScope = entry.scope;
-  for (const Breakpoint& b : breakpoints) {
+  if (!breakpoints) return;
+  for (const Breakpoint& b : *breakpoints) {
     switch (b.kind) {
       case Breakpoint::Kind::Op:
         if (b.op == entry.op && (backward ? b.backward : b.forward))
           return pause(PauseReason::OpBreakpoint, concat(b.description, backward ? " (backward)" : " (forward)"));
         break;
-      case Breakpoint::Kind::Module:
-        if (!backward && insideMatching(b.glob, scope) && !(entry.scope == 0) &&
-            (previous != scope && !insideMatching(b.glob, previous)))
+      case Breakpoint::Kind::Module: {
+        // Entering: this entry's module matches and the previous forward entry's did not.
+        if (backward || entry.scope == 0 || entry.scope == previousScope) break;
+        const std::string scope = Tape::scopeName(entry.scope);
+        if (insideMatching(b.glob, scope) && !insideMatching(b.glob, Tape::scopeName(previousScope)))
           return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", scope, ")"));
         break;
+      }
       case Breakpoint::Kind::Condition:
         if (b.condition(entry)) return pause(PauseReason::Condition, b.description);
         break;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -126,6 +127,8 @@ class Debugger : public TapeObserver {
   /// Blocks until a command arrives; applies it. Throws Cancelled on stop.
   void block(PauseEvent event);
   void throwIfStopping();
+  /// Adds `breakpoint` with a fresh id (under the lock); returns the id.
+  int addBreakpoint(Breakpoint breakpoint);
 
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
@@ -135,7 +138,9 @@ class Debugger : public TapeObserver {
   bool m_pauseRequested = false;
   uint64_t m_sequence = 0;
   std::optional<PauseEvent> m_pause;
-  std::vector<Breakpoint> m_breakpoints;
+  /// Replaced, never changed in place: the executing thread takes a reference per entry
+  /// instead of copying the list (and its callables) on every op.
+  std::shared_ptr<const std::vector<Breakpoint>> m_breakpoints;
   int m_nextId = 1;
   bool m_breakOnNonFinite = false;
   std::optional<double> m_gradNormThreshold;
