@@ -24,6 +24,10 @@ TensorOptions factoryOptions(std::optional<DType> dtype, py::handle device, bool
 /// A Python number as a double (bool and int included); nullopt for anything else.
 std::optional<double> asNumber(py::handle value);
 
+/// Truth-value logic (non-zero is true) as bool tensors: tapedeck.logical_and/or and & |.
+Tensor logicalAnd(const Tensor& a, const Tensor& b, SourceLoc loc);
+Tensor logicalOr(const Tensor& a, const Tensor& b, SourceLoc loc);
+
 void bindTypes(py::module_& m);      // dtype, device, errors
 void bindTensor(py::module_& m);     // the Tensor class: metadata, values, autograd, views
 void bindOperators(py::module_& m);  // arithmetic and comparison operators, indexing

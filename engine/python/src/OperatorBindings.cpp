@@ -181,12 +181,12 @@ void bindOperators(py::module_& m) {
   cls.def("__and__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
     const std::optional<Tensor> t = boolOnly(a, b, "&");
     if (!t) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-    return py::cast(ne(mul(a.to(DType::Float32), t->to(DType::Float32), here()), 0.0, here()));
+    return py::cast(logicalAnd(a, *t, here()));
   }, py::is_operator());
   cls.def("__or__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
     const std::optional<Tensor> t = boolOnly(a, b, "|");
     if (!t) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-    return py::cast(ne(add(a.to(DType::Float32), t->to(DType::Float32), here()), 0.0, here()));
+    return py::cast(logicalOr(a, *t, here()));
   }, py::is_operator());
   cls.def("__xor__", [boolOnly](const Tensor& a, py::handle b) -> py::object {
     const std::optional<Tensor> t = boolOnly(a, b, "^");

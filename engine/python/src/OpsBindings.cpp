@@ -255,12 +255,8 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
   }, py::arg("p") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both(m, cls, "logical_not", [](const Tensor& x) { return eq(x, 0.0, here()); });
   // Logic on truth values (non-zero is true), as bool tensors; not differentiable.
-  both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) {
-    return ne(mul(ne(a, 0.0, here()).to(DType::Float32), ne(b, 0.0, here()).to(DType::Float32), here()), 0.0, here());
-  });
-  both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) {
-    return ne(add(ne(a, 0.0, here()).to(DType::Float32), ne(b, 0.0, here()).to(DType::Float32), here()), 0.0, here());
-  });
+  both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logicalAnd(a, b, here()); });
+  both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logicalOr(a, b, here()); });
   both(m, cls, "logical_xor", [](const Tensor& a, const Tensor& b) { return ne(ne(a, 0.0, here()), ne(b, 0.0, here()), here()); });
   both(m, cls, "any", [](const Tensor& x, py::handle dim, bool keepdim) {
     return gt(sum(ne(x, 0.0, here()).to(DType::Int64), dimsOrAll(dim, "any"), keepdim, here()), 0.0, here());
@@ -371,12 +367,8 @@ void bindNnFunctions(py::module_& nn) {
          py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   nn.def("conv2d", [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
                       py::handle dilation, int64_t groups) {
-    auto pair = [](py::handle v, const char* what) {
-      IntList l = intList(v, what);
-      return l.size() == 1 ? IntList{l[0], l[0]} : l;
-    };
-    return conv2d(x, w, optionalTensor(b), pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation"),
-                  groups, here());
+    return conv2d(x, w, optionalTensor(b), pairOf(stride, "stride"), pairOf(padding, "padding"),
+                  pairOf(dilation, "dilation"), groups, here());
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
          py::arg("dilation") = 1, py::arg("groups") = 1);
   nn.def("max_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
@@ -439,6 +431,14 @@ void bindNnFunctions(py::module_& nn) {
 }
 
 }  // namespace
+
+Tensor logicalAnd(const Tensor& a, const Tensor& b, SourceLoc loc) {
+  return ne(mul(ne(a, 0.0, loc).to(DType::Float32), ne(b, 0.0, loc).to(DType::Float32), loc), 0.0, loc);
+}
+
+Tensor logicalOr(const Tensor& a, const Tensor& b, SourceLoc loc) {
+  return ne(add(ne(a, 0.0, loc).to(DType::Float32), ne(b, 0.0, loc).to(DType::Float32), loc), 0.0, loc);
+}
 
 void bindOps(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
