@@ -7,9 +7,13 @@ steps, while the paused worker holds neither an engine lock nor the GIL.
     session.run(train_one_step)
     pause = session.wait()            # {'op': 'log', 'file': ..., 'line': 12, ...}
     pause = session.step_backward_op()
+    pause = session.step_line()       # {'reason': 'line', 'description': 'step to train.py:13', ...}
+    session.frames()                  # [{'file': ..., 'line': 13, 'function': 'train_one_step'}]
     session.continue_()               # None once the run finishes
 
-(Line stepping, the recorder and `python -m tapedeck.debug` are the next part.)
+Line breakpoints and line steps (over, into, out, run to a line) come from a tracer on
+the worker thread (sys.settrace) and pause through the same debugger as the op stops.
+(The recorder and `python -m tapedeck.debug` are the next part.)
 """
 import os
 import sys
@@ -17,6 +21,23 @@ import threading
 import time
 
 from . import _C
+
+# Ops record the innermost frame outside this directory (tapedeck/__init__.py tells _C).
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Never traced, stepped into or listed: this module (the worker's body, the tracer, the
+# sleep) and the thread machinery under it.
+_UNTRACED = {os.path.realpath(__file__), os.path.realpath(threading.__file__)}
+_untraced_names = {}  # co_filename -> whether it is untraced (cached: checked per call)
+
+
+def _untraced(filename):
+    """Whether frames of `filename` are the debugger's own or thread or import machinery."""
+    skip = _untraced_names.get(filename)
+    if skip is None:
+        skip = _untraced_names[filename] = (filename.startswith("<frozen ")
+                                            or os.path.realpath(filename) in _UNTRACED)
+    return skip
+
 
 _original_sleep = time.sleep
 _sleep_hooks = {}  # worker thread id -> debugger, while a Session runs there
@@ -43,11 +64,16 @@ class Session:
     """One debugged run of a function on a worker thread."""
 
     def __init__(self, pause_at_start=False):
-        """pause_at_start: the run pauses at its first op (so stepping can start there)."""
+        """pause_at_start: the run pauses before its first line (so stepping can start there)."""
         self._pause_at_start = pause_at_start
         self._lines = set()
         self._real_paths = {}
         self._debugger = _C._debug.Debugger()
+        # A pending line step, set by the controlling thread before it resumes the worker:
+        # ("over", frame), ("out", frame), ("into", None) or ("to", (real path, line)); a
+        # step out becomes ("out to", caller) when its frame returns.
+        self._step = None
+        self._line_frame = None  # the frame of the worker's current line pause
         self._last = 0
         self._thread = None
         self.result = None
@@ -75,15 +101,65 @@ class Session:
         self._lines.add((os.path.realpath(os.fspath(file)), int(line)))
 
     def _tracer(self, frame, event, arg):
-        """Per-line checkpoint in the worker: stop and pause requests and line breakpoints."""
+        """Per-line checkpoint in the worker: stop and pause requests, line steps and line
+        breakpoints. Without a pending step a line costs a set lookup and a checkpoint."""
         if event == "line":
+            step = self._step
+            if step is not None and self._step_ends(step, frame):
+                return self._tracer
             code = frame.f_code
             if self._lines and (self._real(code.co_filename), frame.f_lineno) in self._lines:
-                self._debugger.pause_here(f"breakpoint at {os.path.basename(code.co_filename)}:{frame.f_lineno}",
-                                          code.co_filename, frame.f_lineno)
+                self._pause_line(frame, "breakpoint at")
             else:
                 self._debugger.checkpoint()
+        elif event == "call":
+            if _untraced(frame.f_code.co_filename):
+                return None  # no line events in the debugger's own frames
+        elif event == "return":
+            step = self._step
+            if step is not None and step[1] is frame:
+                # The frame a step over or out runs in returns: the step goes on in its caller.
+                caller = self._user_frame(frame.f_back, outside_package=False)
+                self._step = ("over" if step[0] == "over" else "out to", caller) if caller is not None else None
         return self._tracer
+
+    def _step_ends(self, step, frame):
+        """At a line event with `step` pending: pauses (and returns True) when it ends here."""
+        kind, target = step
+        if kind == "into":
+            verb = "step into"
+        elif frame is target and kind != "out":  # over, or out once the frame returned
+            verb = "step to" if kind == "over" else "step out to"
+        elif kind == "to" and frame.f_lineno == target[1] and self._real(frame.f_code.co_filename) == target[0]:
+            verb = "run to"
+        else:
+            return False
+        self._step = None
+        self._pause_line(frame, verb)
+        return True
+
+    def _pause_line(self, frame, verb):
+        """Pauses the worker at `frame`'s line (through the debugger, as every pause)."""
+        file, line = frame.f_code.co_filename, frame.f_lineno
+        self._line_frame = frame
+        try:
+            self._debugger.pause_here(f"{verb} {os.path.basename(file)}:{line}", file, line)
+        finally:
+            self._line_frame = None
+
+    @staticmethod
+    def _user_frame(frame, outside_package):
+        """`frame` or the nearest caller not untraced (and, with outside_package, outside
+        tapedeck, as ops record their line); the innermost traced one when none is outside."""
+        traced = None
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if not _untraced(filename):
+                if not outside_package or not filename.startswith(_PACKAGE):
+                    return frame
+                traced = traced or frame
+            frame = frame.f_back
+        return traced
 
     def _real(self, filename):
         real = self._real_paths.get(filename)
@@ -114,6 +190,7 @@ class Session:
                 self._debugger.finish(True)
             finally:
                 sys.settrace(None)
+                self._step = None  # frames hold their locals: let them go
                 with _sleep_lock:
                     _sleep_hooks.pop(threading.get_ident(), None)
                     if not _sleep_hooks:
@@ -140,23 +217,82 @@ class Session:
 
     def continue_(self, timeout=10.0):
         """Resumes; returns the next pause, or None when the run finishes."""
+        self._step = None
         self._debugger.resume()
         return self.wait(timeout)
 
     def step_op(self, timeout=10.0):
         """Runs to the next tape entry (forward or backward)."""
+        self._step = None
         self._debugger.step("op")
         return self.wait(timeout)
 
     def step_backward_op(self, timeout=10.0):
         """Runs to the next backward step."""
+        self._step = None
         self._debugger.step("backward_op")
         return self.wait(timeout)
 
     def run_to_backward(self, timeout=10.0):
         """Runs to the start of the next backward()."""
+        self._step = None
         self._debugger.step("backward")
         return self.wait(timeout)
+
+    # Line steps, from any pause (a line, an op, a request). Any other pause on the way
+    # (a breakpoint, a NaN) ends the step, as the next command replaces it.
+
+    def step_line(self, timeout=10.0):
+        """Step over: runs to the next line of the current frame, or of its caller once it
+        returns; calls on the way run through."""
+        return self._resume_stepping(("over", self._current_frame("step_line")), timeout)
+
+    def step_into(self, timeout=10.0):
+        """Runs to the next line anywhere, inside a called function included (tapedeck's
+        Python code, nn modules' forward for one, too; not the debugger's own frames)."""
+        self._current_frame("step_into")  # paused, in Python code
+        return self._resume_stepping(("into", None), timeout)
+
+    def step_out(self, timeout=10.0):
+        """Runs until the current frame returns, to the next line of its caller."""
+        return self._resume_stepping(("out", self._current_frame("step_out")), timeout)
+
+    def run_to_line(self, file, line, timeout=10.0):
+        """Runs to `line` of `file` (a one-off line breakpoint: Run to Cursor)."""
+        return self._resume_stepping(("to", (os.path.realpath(os.fspath(file)), int(line))), timeout)
+
+    def _current_frame(self, command):
+        """The frame a line step starts from: the paused line's, else (paused at an op or on
+        request) the innermost frame outside tapedeck, whose line the pause shows."""
+        if self.state != "paused":
+            raise RuntimeError(f"{command} needs a paused run (the run is {self.state})")
+        frame = self._line_frame
+        if frame is None:
+            frame = self._user_frame(sys._current_frames().get(self._thread.ident), outside_package=True)
+        if frame is None:
+            raise RuntimeError(f"{command}: the paused worker runs no Python code to step")
+        return frame
+
+    def _resume_stepping(self, step, timeout):
+        # Set before the worker wakes: it reads the step on its next line event.
+        self._step = step
+        self._debugger.resume()
+        return self.wait(timeout)
+
+    def frames(self):
+        """The worker's Python call stack, innermost last, while paused: dicts of file, line
+        and function (qualified name), without the debugger's and threading's own frames."""
+        if self._thread is None or not self._thread.is_alive():
+            return []
+        frame = sys._current_frames().get(self._thread.ident)
+        stack = []
+        while frame is not None:
+            code = frame.f_code
+            if not _untraced(code.co_filename):
+                stack.append({"file": code.co_filename, "line": frame.f_lineno, "function": code.co_qualname})
+            frame = frame.f_back
+        stack.reverse()
+        return stack
 
     def pause(self, timeout=10.0):
         """Asks the running function to pause at its next op."""
