@@ -105,6 +105,7 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
     if (existing.isContiguous() && existing.dtype() == grad.dtype() && existing.shape() == grad.shape()) {
       // Accumulate in place with the add kernel: no allocation, nothing on the tape.
       Tensor inputs[2] = {existing, grad};
+      existing.storage().aboutToWrite();
       runKernel(OpId::Add, inputs, 2, &existing, 1, OpAttrs{});
       existing.storage().bumpVersion("accumulate_grad", entry.loc);
     } else {

@@ -3,13 +3,27 @@
 #include <atomic>
 #include <cstdlib>
 #include <malloc.h>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #include "tapedeck/core/Error.h"
 
 namespace td {
 namespace {
 std::atomic<int64_t> g_liveStorages{0};
+std::atomic<int64_t> g_liveBytes{0};
+
+// Writes to watched storages are rare (a recorder holding a parameter, once per step), so
+// one mutex serialises them and keeps a watcher alive while it is being told.
+std::mutex& watcherMutex() {
+  static auto* mutex = new std::mutex();
+  return *mutex;
+}
+std::vector<WriteWatcher*>& watchers() {
+  static auto* list = new std::vector<WriteWatcher*>();
+  return *list;
+}
 
 // Training allocates the same large temporaries every step. glibc would hand blocks above
 // its mmap threshold back to the kernel and fault them in again each time; keep them in
@@ -33,6 +47,7 @@ Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device
     TD_CHECK(m_data != nullptr, "allocate", "out of memory allocating ", nbytes, " bytes");
   }
   g_liveStorages.fetch_add(1, std::memory_order_relaxed);
+  g_liveBytes.fetch_add(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
 }
 
 Storage::Storage(void* data, std::size_t nbytes, Device device, std::function<void()> release)
@@ -40,14 +55,32 @@ Storage::Storage(void* data, std::size_t nbytes, Device device, std::function<vo
   TD_CHECK(device.isCpu(), "wrap", "device ", device.str(), " is not available in this build");
   TD_CHECK(data != nullptr || nbytes == 0, "wrap", "null memory of ", nbytes, " bytes");
   g_liveStorages.fetch_add(1, std::memory_order_relaxed);
+  g_liveBytes.fetch_add(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
 }
 
 Storage::~Storage() {
   if (m_release) m_release();
   else if (m_data != m_inline) std::free(m_data);
   g_liveStorages.fetch_sub(1, std::memory_order_relaxed);
+  g_liveBytes.fetch_sub(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
 }
 
 int64_t Storage::liveCount() { return g_liveStorages.load(); }
+int64_t Storage::liveBytes() { return g_liveBytes.load(std::memory_order_relaxed); }
+
+void Storage::addWriteWatcher(WriteWatcher* watcher) {
+  std::lock_guard lock(watcherMutex());
+  watchers().push_back(watcher);
+}
+
+void Storage::removeWriteWatcher(WriteWatcher* watcher) {
+  std::lock_guard lock(watcherMutex());
+  std::erase(watchers(), watcher);
+}
+
+void Storage::notifyWatchers() {
+  std::lock_guard lock(watcherMutex());
+  for (WriteWatcher* watcher : watchers()) watcher->beforeWrite(*this);
+}
 
 }  // namespace td

@@ -2,6 +2,7 @@
 #include "tapedeck/debug/Debugger.h"
 
 #include <cmath>
+#include <limits>
 
 #include "autograd/Recording.h"
 
@@ -67,18 +68,17 @@ bool insideMatching(const std::string& glob, const std::string& path) {
   return false;
 }
 
-double squaredNorm(const std::vector<Tensor>& tensors) {
-  double total = 0.0;
-  for (const Tensor& t : tensors)
-    if (t.defined() && isFloating(t.dtype()))
-      for (double v : t.toVector()) total += v * v;  // toVector records nothing
-  return total;
-}
-
-bool anyNonFinite(const std::vector<Tensor>& tensors) {
-  for (const Tensor& t : tensors)
-    if (detail::hasNonFinite(t)) return true;
-  return false;
+/// Without a recorder: the same statistics pass, here.
+RecordSummary summarize(const Tensor* values, std::size_t n) {
+  RecordSummary summary;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!values[i].defined() || !isFloating(values[i].dtype())) continue;
+    const TensorStats stats = computeStats(values[i]);
+    summary.nonFinite = summary.nonFinite || stats.nonFinite();
+    summary.squaredNorm += stats.norm * stats.norm;
+  }
+  if (summary.nonFinite) summary.squaredNorm = std::numeric_limits<double>::infinity();
+  return summary;
 }
 
 }  // namespace
@@ -97,6 +97,12 @@ struct Debugger::Breakpoint {
 };
 
 Debugger::Debugger() = default;
+
+void Debugger::setRecorder(std::shared_ptr<Recorder> recorder) {
+  std::lock_guard lock(m_mutex);
+  TD_CHECK(!m_attached, "debugger", "set the recorder before attach()");
+  m_recorder = std::move(recorder);
+}
 
 Debugger::~Debugger() { detach(); }
 
@@ -327,7 +333,8 @@ PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, Pause
   return event;
 }
 
-void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::vector<Tensor>* values) {
+void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
+                       const RecordSummary* summary) {
   std::shared_ptr<const std::vector<Breakpoint>> breakpoints;
   bool pauseRequested = false, nonFinite = false;
   std::optional<StepKind> step;
@@ -355,11 +362,17 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::v
   if (pauseRequested) return pause(PauseReason::Requested, "paused on request");
   if (step && (*step == StepKind::NextOp || (*step == StepKind::NextBackwardOp && backward)))
     return pause(PauseReason::Step, concat("step to ", name(), backward ? " (backward)" : ""));
-  if (nonFinite && values != nullptr && anyNonFinite(*values))
+  std::optional<RecordSummary> computed;
+  auto checks = [&]() -> const RecordSummary& {
+    if (summary != nullptr) return *summary;
+    if (!computed) computed = summarize(values, numValues);
+    return *computed;
+  };
+  if (nonFinite && checks().nonFinite)
     return pause(PauseReason::NonFinite, concat("NaN or Inf in the ", backward ? "gradient from the backward of " :
                                                 "output of ", name()));
-  if (backward && gradNorm && values != nullptr) {
-    const double norm = std::sqrt(squaredNorm(*values));
+  if (backward && gradNorm) {
+    const double norm = std::sqrt(checks().squaredNorm);
     if (norm > *gradNorm)
       return pause(PauseReason::GradNorm, concat("gradient norm ", norm, " above ", *gradNorm, " in the backward of ",
                                                  name()));
@@ -387,12 +400,23 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const std::v
 }
 
 void Debugger::onForward(const TapeEntry& entry, const OpTensors& tensors) {
-  std::vector<Tensor> outputs(tensors.outputs, tensors.outputs + tensors.numOutputs);
-  atEntry(entry, Direction::Forward, &outputs);
+  if (m_recorder) {
+    const RecordSummary summary = m_recorder->recordForward(entry, tensors);
+    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, &summary);
+  } else {
+    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, nullptr);
+  }
 }
 
 void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
-  atEntry(entry, Direction::Backward, step.gradInputs);
+  const Tensor* grads = step.gradInputs != nullptr ? step.gradInputs->data() : nullptr;
+  const std::size_t n = step.gradInputs != nullptr ? step.gradInputs->size() : 0;
+  if (m_recorder) {
+    const RecordSummary summary = m_recorder->recordBackward(entry, step);
+    atEntry(entry, Direction::Backward, grads, n, &summary);
+  } else {
+    atEntry(entry, Direction::Backward, grads, n, nullptr);
+  }
 }
 
 void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
@@ -413,6 +437,7 @@ void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
 }
 
 void Debugger::onIterationEnd(uint64_t iteration) {
+  if (m_recorder) m_recorder->endIteration(iteration);
   bool pause = false;
   {
     std::lock_guard lock(m_mutex);

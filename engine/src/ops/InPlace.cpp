@@ -37,7 +37,8 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
   // Writing a result that has history into a tensor without one that shares memory with
   // other tensors (a view, or the base of one) would lose the gradient for those tensors.
   if (result.gradFn() && !self.requiresGrad())
-    TD_CHECK(self.impl()->storage.use_count() == 1 && !(self.impl()->autograd && self.impl()->autograd->isView),
+    TD_CHECK(self.impl()->storage.use_count() - self.storage().watchCount() == 1 &&
+                 !(self.impl()->autograd && self.impl()->autograd->isView),
              name, "writing a result that requires grad into ", describe(self),
              ", which shares memory with other tensors (a view or its base), is not supported yet: the other "
              "tensors would not get its gradient; use cat/stack or an out-of-place op");
@@ -54,7 +55,9 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
       }
     }
   }
-  copyInto(self, result.dtype() == self.dtype() ? result : result.detach().to(self.dtype()));
+  Tensor converted = result.dtype() == self.dtype() ? result : result.detach().to(self.dtype());
+  self.storage().aboutToWrite();
+  copyInto(self, converted);
   self.storage().bumpVersion(name, currentSourceLoc());
   if (result.gradFn()) {
     AutogradMeta& meta = self.impl()->meta();
@@ -84,12 +87,13 @@ bool writesDirectly(const Tensor& self, const Tensor* other) {
 Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* other, const OpAttrs& attrs) {
   Tensor kernelInputs[2] = {self, other != nullptr ? expandTo(*other, self.shape()) : Tensor()};
   std::size_t n = other != nullptr ? 2 : 1;
+  self.storage().aboutToWrite();
   runKernel(op, kernelInputs, n, &self, 1, attrs);
   self.storage().bumpVersion(name, currentSourceLoc());
   if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
     // The entry is marked inplace, its output is self, and its input 0 is self too: an
     // observer sees the values after the write (as hooks on in-place ops do in PyTorch).
-    // Copying the old value first is the recorder's job (a pre-write notification).
+    // The recorder copied the old value first (aboutToWrite).
     RecordState& state = recordState();
     state.inplacePending = true;
     state.inplaceOp = op;

@@ -12,6 +12,17 @@
 
 namespace td {
 
+class Storage;
+
+/// Told before an in-place write to a storage it watches (Storage::watch), so it can copy
+/// the old value first: the debugger's recorder keeps values from before an optimizer step.
+class WriteWatcher {
+ public:
+  virtual ~WriteWatcher() = default;
+  /// Runs on the writing thread, before the write; `storage` still holds the old value.
+  virtual void beforeWrite(Storage& storage) = 0;
+};
+
 class Storage {
  public:
   /// Allocates `nbytes` on `device`; throws td::Error (naming the size) when it cannot.
@@ -41,8 +52,27 @@ class Storage {
 
   /// Live Storage objects in the process (for leak tests).
   static int64_t liveCount();
+  /// Bytes of all live storages (the memory view's "tensors" figure).
+  static int64_t liveBytes();
+
+  /// Watchers are not owned; remove before destroying. Each is told about every write to
+  /// a storage with a non-zero watch count.
+  static void addWriteWatcher(WriteWatcher* watcher);
+  static void removeWriteWatcher(WriteWatcher* watcher);
+  /// A watcher holds a reference to this storage (counted per reference it holds).
+  void watch() { m_watchCount.fetch_add(1, std::memory_order_relaxed); }
+  void unwatch() { m_watchCount.fetch_sub(1, std::memory_order_relaxed); }
+  /// References held by watchers: they copy before a write, so they do not count as
+  /// sharing the memory (an in-place write may go ahead).
+  int64_t watchCount() const { return m_watchCount.load(std::memory_order_relaxed); }
+  /// Every in-place write calls this first: one relaxed load when nothing watches.
+  void aboutToWrite() {
+    if (m_watchCount.load(std::memory_order_relaxed) != 0) notifyWatchers();
+  }
 
  private:
+  void notifyWatchers();
+
   // Tiny tensors (scalars, 4-element vectors) live inside the Storage object itself:
   // one allocation fewer per op where per-op overhead matters most.
   static constexpr std::size_t kInlineBytes = 64;
@@ -52,6 +82,7 @@ class Storage {
   Device m_device;
   std::function<void()> m_release;  // set for wrapped (foreign) memory
   std::atomic<uint64_t> m_version{0};
+  std::atomic<int64_t> m_watchCount{0};
   const char* m_lastWriterOp = nullptr;
   SourceLoc m_lastWriterLoc;
 };

@@ -16,6 +16,7 @@
 
 #include "tapedeck/autograd/Tape.h"
 #include "tapedeck/core/Error.h"
+#include "tapedeck/debug/Recorder.h"
 
 namespace td::debug {
 
@@ -80,6 +81,13 @@ class Debugger : public TapeObserver {
   /// A backward step whose input-gradient norm (L2 over all its gradients) exceeds `threshold`.
   void setBreakOnGradNorm(std::optional<double> threshold);
 
+  /// The recorder that keeps this run's entries, statistics and values (set before
+  /// attach; null for none). The debugger forwards the tape to it first, so a pause at
+  /// an entry can already query it, and its NaN and grad-norm checks read the recorder's
+  /// statistics instead of a second pass.
+  void setRecorder(std::shared_ptr<Recorder> recorder);
+  std::shared_ptr<Recorder> recorder() const { return m_recorder; }
+
   // --- control, from any thread -------------------------------------------------------
   /// Pauses at the next op (or line, or wait).
   void requestPause();
@@ -122,7 +130,10 @@ class Debugger : public TapeObserver {
   enum class Command { None, Resume, Step, Stop };
 
   /// Checks stop and step requests and the conditions for an entry; pauses when one holds.
-  void atEntry(const TapeEntry& entry, Direction direction, const std::vector<Tensor>* values);
+  /// `values` (outputs forward, input gradients backward) are checked for NaN and the
+  /// gradient norm, from `summary` when the recorder made one.
+  void atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
+               const RecordSummary* summary);
   PauseEvent eventFor(const TapeEntry& entry, Direction direction, PauseReason reason, std::string description) const;
   /// Blocks until a command arrives; applies it. Throws Cancelled on stop.
   void block(PauseEvent event);
@@ -146,6 +157,7 @@ class Debugger : public TapeObserver {
   std::optional<double> m_gradNormThreshold;
   uint32_t m_previousScope = 0;
   bool m_attached = false;
+  std::shared_ptr<Recorder> m_recorder;
   std::function<void()> m_beforeBlock;
   std::function<void()> m_afterWake;
   std::function<void(const PauseEvent&)> m_listener;

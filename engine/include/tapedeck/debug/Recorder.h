@@ -1,0 +1,193 @@
+#pragma once
+// The recorder: what makes time travel possible. For every entry of the current iteration
+// and the previous N it keeps the entry, statistics of its inputs, outputs and gradients
+// (always), and their values within a memory budget: it holds references to the tensors'
+// memory and counts their bytes; before an in-place write to memory it holds (an
+// optimizer step, relu_) the engine tells it (WriteWatcher) and it copies the old value
+// first. Over budget, the oldest values go first; a query for one says it was dropped.
+// Queries run from any thread and return snapshots: plain structs and private copies.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tapedeck/autograd/Tape.h"
+#include "tapedeck/core/Storage.h"
+#include "tapedeck/debug/Stats.h"
+
+namespace td::debug {
+
+struct RecorderOptions {
+  std::size_t budgetBytes = std::size_t{256} << 20;  ///< values held (references and copies)
+  int previousIterations = 2;  ///< kept besides the current one
+  bool keepValues = true;      ///< false: statistics only
+};
+
+enum class ValueState : uint8_t {
+  Held,     ///< the value is available
+  Dropped,  ///< it was held and dropped to stay within the budget
+  NotKept,  ///< never held (values off, or a tensor not in CPU memory)
+};
+const char* valueStateName(ValueState state);
+
+/// One tensor of an entry, as it was when the entry ran.
+struct TensorRecord {
+  uint64_t tensorId = 0;
+  std::vector<int64_t> shape;
+  DType dtype = DType::Float32;
+  TensorStats stats;
+  ValueState state = ValueState::NotKept;
+  Tensor value;  ///< a private copy, when held and asked for
+};
+
+/// One entry and its tensors. Backward fills gradOutputs (w.r.t. its outputs) and
+/// gradInputs (w.r.t. its inputs; an empty record where an input needs none).
+struct EntryRecord {
+  TapeEntry entry;
+  std::string name;   ///< op display name ("matmul", or a custom function's name)
+  std::string scope;  ///< module path
+  SourceLoc loc;      ///< resolved
+  std::vector<TensorRecord> inputs;
+  std::vector<TensorRecord> outputs;
+  std::vector<TensorRecord> gradOutputs;
+  std::vector<TensorRecord> gradInputs;
+  bool backwardRan = false;
+  int64_t savedBytes = 0;  ///< tensors this entry saved for backward
+};
+
+/// Memory of one iteration, sampled at each entry (so peaks are as seen between ops).
+struct IterationMemory {
+  uint64_t iteration = 0;
+  std::size_t entries = 0;
+  int64_t tensorBytes = 0;       ///< all live tensor memory, at the last entry
+  int64_t tensorBytesPeak = 0;
+  int64_t savedBytes = 0;        ///< saved for backward and not yet released, at the last entry
+  int64_t savedBytesPeak = 0;
+  int64_t recorderBytes = 0;     ///< values the recorder holds (references and copies)
+  int64_t recorderBytesPeak = 0;
+  int64_t copyBytes = 0;         ///< of which its own copies (taken before in-place writes)
+};
+
+/// What the debugger's checks need from the entry just recorded (no second pass).
+struct RecordSummary {
+  bool nonFinite = false;        ///< a NaN or Inf in the outputs (forward) or gradients (backward)
+  double squaredNorm = 0.0;      ///< of the input gradients (backward), infinite when not finite
+};
+
+class Recorder : public TapeObserver, public WriteWatcher {
+ public:
+  explicit Recorder(RecorderOptions options = {});
+  ~Recorder() override;  ///< detaches
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// Observing on its own (the Debugger forwards to a recorder it owns instead).
+  void attach();
+  void detach();
+
+  // --- settings and queries: any thread ---------------------------------------------
+  void setBudget(std::size_t bytes);  ///< drops the oldest values at once when lowered
+  std::size_t budget() const;
+  void setPreviousIterations(int count);
+  /// Drops everything recorded.
+  void clear();
+
+  /// The entry with id `id` (values copied when `withValues`); nullopt when not recorded
+  /// or no longer kept.
+  std::optional<EntryRecord> entry(uint64_t id, bool withValues = true) const;
+  /// The entries of `iteration`, in order (statistics only, values never copied here).
+  std::vector<EntryRecord> entries(uint64_t iteration) const;
+  /// The iterations kept, oldest first.
+  std::vector<uint64_t> iterations() const;
+  std::vector<IterationMemory> memory() const;
+  /// Bytes of values held now (references and copies), and of its own copies.
+  std::size_t heldBytes() const;
+  std::size_t copyBytes() const;
+  /// The chain of entries that led to entry `id`: the producers of its inputs, their
+  /// producers, ... (breadth first, nearest first, at most `limit`, within the kept window).
+  std::vector<uint64_t> ancestors(uint64_t id, std::size_t limit = 16) const;
+
+  // --- the executing thread -------------------------------------------------------------
+  RecordSummary recordForward(const TapeEntry& entry, const OpTensors& tensors);
+  RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step);
+  void endIteration(uint64_t iteration);
+
+  // TapeObserver
+  void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
+  void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
+  void onIterationEnd(uint64_t iteration) override { endIteration(iteration); }
+  // WriteWatcher
+  void beforeWrite(Storage& storage) override;
+
+ private:
+  /// A value held: a reference to live memory (watched) or the recorder's own copy.
+  struct Value {
+    std::shared_ptr<Storage> storage;
+    IntList shape;
+    IntList strides;
+    int64_t offset = 0;
+    DType dtype = DType::Float32;
+    int64_t bytes = 0;
+    bool copied = false;
+    bool dropped = false;
+  };
+  /// A tensor of an entry: statistics and the index of its value (kNoValue: not kept).
+  struct Slot {
+    uint64_t tensorId = 0;
+    IntList shape;
+    DType dtype = DType::Float32;
+    TensorStats stats;
+    uint64_t value = kNoValue;
+  };
+  struct Record {
+    TapeEntry entry;
+    std::vector<Slot> inputs, outputs, gradOutputs, gradInputs;
+    bool backwardRan = false;
+    int64_t savedBytes = 0;
+  };
+  struct Iteration {
+    uint64_t number = 0;
+    std::vector<Record> records;
+    uint64_t firstValue = 0;  ///< index of its first value
+    IterationMemory memory;
+  };
+  /// A tensor seen in this iteration at a version: its slot is reused, not recomputed.
+  struct Known {
+    uint64_t version = 0;
+    TensorStats stats;
+    uint64_t value = kNoValue;
+  };
+  static constexpr uint64_t kNoValue = ~uint64_t{0};
+
+  /// Statistics and value of `t` (reused when seen at this version in this iteration).
+  Slot slotFor(const Tensor& t, bool holdValue);
+  uint64_t hold(const Tensor& t);
+  void release(Value& value);
+  void evictOverBudget();
+  Iteration& currentIteration(uint64_t number);
+  void dropOldIterations();
+  void sampleMemory(Iteration& iteration);
+  const Record* find(uint64_t id) const;
+  Record* find(uint64_t id);
+  TensorRecord snapshot(const Slot& slot, bool withValue) const;
+  EntryRecord snapshot(const Record& record, bool withValues) const;
+
+  mutable std::mutex m_mutex;
+  RecorderOptions m_options;
+  std::deque<Iteration> m_iterations;
+  std::deque<Value> m_values;  ///< in the order held; index = global index - m_valueBase
+  uint64_t m_valueBase = 0;
+  uint64_t m_evictCursor = 0;  ///< the oldest value that may still be held
+  int64_t m_heldBytes = 0;
+  int64_t m_copyBytes = 0;
+  std::unordered_map<uint64_t, Known> m_known;  ///< tensor id -> this iteration's record of it
+  std::unordered_multimap<const Storage*, uint64_t> m_aliases;  ///< referenced memory -> values
+  int64_t m_savedLive = 0;
+  bool m_attached = false;
+};
+
+}  // namespace td::debug

@@ -1,0 +1,332 @@
+// The recorder: statistics in one pass, entries with values and gradients, the copy it
+// takes before an in-place write (a parameter's value from before step()), eviction
+// within the budget, the iteration window, memory figures, queries from another thread,
+// and the debugger reading the recorder while paused.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "tapedeck/Tapedeck.h"
+#include "tapedeck/debug/Debugger.h"
+#include "tapedeck/debug/Recorder.h"
+#include "tapedeck/optim/Sgd.h"
+
+namespace {
+
+using td::debug::computeStats;
+using td::debug::EntryRecord;
+using td::debug::Recorder;
+using td::debug::RecorderOptions;
+using td::debug::TensorStats;
+using td::debug::ValueState;
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+td::Tensor f64(std::vector<double> values) { return td::fromVector(values, {}, td::DType::Float64); }
+
+/// The entries of the recorder's newest iteration.
+std::vector<EntryRecord> newest(const Recorder& recorder) {
+  const std::vector<uint64_t> kept = recorder.iterations();
+  return kept.empty() ? std::vector<EntryRecord>{} : recorder.entries(kept.back());
+}
+
+const EntryRecord* findOp(const std::vector<EntryRecord>& entries, td::OpId op) {
+  for (const EntryRecord& e : entries)
+    if (e.entry.op == op) return &e;
+  return nullptr;
+}
+
+// --- statistics ------------------------------------------------------------------------
+
+TEST(TensorStats, CountsAndMomentsOverTheFiniteValues) {
+  const TensorStats s = computeStats(f64({1, -2, 0, kNan, kInf, 4, 0}));
+  EXPECT_TRUE(s.computed);
+  EXPECT_EQ(s.numel, 7);
+  EXPECT_EQ(s.finite, 5);
+  EXPECT_EQ(s.nans, 1);
+  EXPECT_EQ(s.infs, 1);
+  EXPECT_EQ(s.zeros, 2);
+  EXPECT_DOUBLE_EQ(s.min, -2.0);
+  EXPECT_DOUBLE_EQ(s.max, 4.0);
+  EXPECT_DOUBLE_EQ(s.mean, 0.6);
+  EXPECT_NEAR(s.std, std::sqrt((0.16 + 6.76 + 0.36 + 11.56 + 0.36) / 5.0), 1e-12);
+  EXPECT_NEAR(s.norm, std::sqrt(1.0 + 4.0 + 16.0), 1e-12);
+  EXPECT_TRUE(s.nonFinite());
+}
+
+TEST(TensorStats, Float32LanesMatchADoubleReferenceAcrossBlocks) {
+  // 10,007 values: whole blocks of 4096, lanes of 8 and a tail; a large offset checks
+  // that std keeps its digits.
+  std::vector<float> values(10007);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = 1000.0f + static_cast<float>((i * 37) % 101) * 0.01f;
+  values[5000] = -std::numeric_limits<float>::infinity();
+  values[9000] = std::numeric_limits<float>::quiet_NaN();
+  const TensorStats s = computeStats(td::fromVector(values));
+  double sum = 0, lo = kInf, hi = -kInf;
+  int64_t finite = 0;
+  for (float v : values)
+    if (std::isfinite(v)) sum += v, lo = std::min(lo, double(v)), hi = std::max(hi, double(v)), ++finite;
+  const double mean = sum / finite;
+  double var = 0, squares = 0;
+  for (float v : values)
+    if (std::isfinite(v)) var += (v - mean) * (v - mean), squares += double(v) * v;
+  EXPECT_EQ(s.finite, finite);
+  EXPECT_EQ(s.nans, 1);
+  EXPECT_EQ(s.infs, 1);
+  EXPECT_DOUBLE_EQ(s.min, lo);
+  EXPECT_DOUBLE_EQ(s.max, hi);
+  EXPECT_NEAR(s.mean, mean, 1e-6 * mean);
+  EXPECT_NEAR(s.std, std::sqrt(var / finite), 1e-3 * std::sqrt(var / finite));
+  EXPECT_NEAR(s.norm, std::sqrt(squares), 1e-6 * std::sqrt(squares));
+}
+
+TEST(TensorStats, IntegersBoolsViewsAndEmptyTensors) {
+  const TensorStats ints = computeStats(td::fromVector(std::vector<int64_t>{3, 0, -5}));
+  EXPECT_EQ(ints.zeros, 1);
+  EXPECT_DOUBLE_EQ(ints.min, -5.0);
+  EXPECT_DOUBLE_EQ(ints.mean, -2.0 / 3.0);
+  const TensorStats bools = computeStats(td::gt(f64({1, -1, 2}), 0.0));
+  EXPECT_EQ(bools.zeros, 1);
+  EXPECT_DOUBLE_EQ(bools.max, 1.0);
+  // A transposed view reads its own elements, not the storage order.
+  const td::Tensor m = td::fromVector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3}, td::DType::Float64);
+  const TensorStats column = computeStats(m.t().select(0, 2));
+  EXPECT_EQ(column.numel, 2);
+  EXPECT_DOUBLE_EQ(column.min, 3.0);
+  EXPECT_DOUBLE_EQ(column.max, 6.0);
+  const TensorStats empty = computeStats(td::zeros({0, 3}));
+  EXPECT_TRUE(empty.computed);
+  EXPECT_EQ(empty.numel, 0);
+  EXPECT_EQ(empty.finite, 0);
+}
+
+// --- the recorder ----------------------------------------------------------------------
+
+/// Attaches a recorder for a scope and starts a fresh iteration.
+struct Recording {
+  explicit Recording(RecorderOptions options = {}) : recorder(options) {
+    td::Tape::step();
+    recorder.attach();
+  }
+  ~Recording() { recorder.detach(); }
+  Recorder recorder;
+};
+
+TEST(Recorder, KeepsEntriesWithStatisticsValuesAndGradients) {
+  Recording r;
+  td::Tensor x = f64({1.0, 2.0});
+  x.setRequiresGrad();
+  td::Tensor y = td::exp(x);
+  td::Tensor loss = td::sum(y);
+  loss.backward();
+
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  const EntryRecord* exp = findOp(entries, td::OpId::Exp);
+  ASSERT_NE(exp, nullptr);
+  ASSERT_EQ(exp->outputs.size(), 1u);
+  EXPECT_EQ(exp->name, "exp");
+  EXPECT_EQ(exp->outputs[0].shape, (std::vector<int64_t>{2}));
+  EXPECT_NEAR(exp->outputs[0].stats.max, std::exp(2.0), 1e-12);
+  EXPECT_EQ(exp->inputs[0].tensorId, x.id());
+  EXPECT_GT(exp->savedBytes, 0);
+
+  const std::optional<EntryRecord> full = r.recorder.entry(exp->entry.id);
+  ASSERT_TRUE(full);
+  ASSERT_EQ(full->outputs[0].state, ValueState::Held);
+  EXPECT_EQ(full->outputs[0].value.toVector(), y.toVector());
+  // Backward filled the gradients: d sum / d y = 1, d y / d x = exp(x).
+  EXPECT_TRUE(full->backwardRan);
+  ASSERT_EQ(full->gradOutputs.size(), 1u);
+  EXPECT_EQ(full->gradOutputs[0].value.toVector(), (std::vector<double>{1.0, 1.0}));
+  ASSERT_EQ(full->gradInputs.size(), 1u);
+  EXPECT_EQ(full->gradInputs[0].value.toVector(), y.toVector());
+  EXPECT_NEAR(full->gradInputs[0].stats.norm, std::hypot(std::exp(1.0), std::exp(2.0)), 1e-12);
+  // The snapshot is a private copy: changing the tensor later does not change it.
+  EXPECT_NE(full->outputs[0].value.storage().data(), y.storage().data());
+}
+
+TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
+  Recording r;
+  td::Tensor w = f64({1.0, -1.0});
+  w.setRequiresGrad();
+  td::optim::Sgd sgd({w}, {.lr = 0.5});
+  const std::vector<double> before = w.toVector();
+  td::Tensor loss = td::sum(td::mul(w, w));
+  const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  loss.backward();
+  EXPECT_EQ(r.recorder.copyBytes(), 0u);
+  sgd.step();
+  ASSERT_NE(w.toVector(), before);
+  EXPECT_GE(r.recorder.copyBytes(), 2 * sizeof(double));
+
+  const std::optional<EntryRecord> mul = r.recorder.entry(mulId);
+  ASSERT_TRUE(mul);
+  ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
+  EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "the parameter as the forward saw it";
+  EXPECT_EQ(mul->inputs[0].stats.max, 1.0);
+  EXPECT_EQ(w.storage().watchCount(), 1) << "the optimizer's own entry (add_) references the new value";
+}
+
+TEST(Recorder, CopiesBeforeReluInPlaceAndTheWriteStillGoesAhead) {
+  Recording r;
+  td::Tensor x = f64({-1.0, 2.0});
+  td::Tensor y = td::mul(x, 3.0);
+  const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  y.relu_();
+  EXPECT_EQ(y.toVector(), (std::vector<double>{0.0, 6.0}));
+  EXPECT_EQ(r.recorder.entry(mulId)->outputs[0].value.toVector(), (std::vector<double>{-3.0, 6.0}));
+
+  // A result with history written into a tensor the recorder references: allowed, as
+  // without the recorder (its references do not count as sharing the memory).
+  td::Tensor plain = td::mul(x, 1.0);
+  td::Tensor g = f64({1.0, 1.0});
+  g.setRequiresGrad();
+  EXPECT_NO_THROW(plain.add_(g));
+  EXPECT_TRUE(plain.requiresGrad());
+}
+
+TEST(Recorder, DropsTheOldestValuesOverBudgetAndKeepsTheirStatistics) {
+  Recording r(RecorderOptions{.budgetBytes = 3 * 100 * sizeof(double)});
+  td::Tensor x = td::ones({100}, td::DType::Float64);
+  std::vector<td::Tensor> keep;
+  for (int i = 0; i < 6; ++i) keep.push_back(td::mul(x, double(i)));
+  EXPECT_LE(r.recorder.heldBytes(), r.recorder.budget());
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  ASSERT_EQ(entries.size(), 6u);
+  const std::optional<EntryRecord> first = r.recorder.entry(entries.front().entry.id);
+  EXPECT_EQ(first->outputs[0].state, ValueState::Dropped);
+  EXPECT_FALSE(first->outputs[0].value.defined());
+  EXPECT_EQ(first->outputs[0].stats.zeros, 100) << "statistics stay after the value goes";
+  const std::optional<EntryRecord> last = r.recorder.entry(entries.back().entry.id);
+  EXPECT_EQ(last->outputs[0].state, ValueState::Held);
+  EXPECT_EQ(last->outputs[0].value.toVector()[0], 5.0);
+  // Lowering the budget drops at once; dropped memory is no longer watched.
+  r.recorder.setBudget(0);
+  EXPECT_EQ(r.recorder.heldBytes(), 0u);
+  EXPECT_EQ(keep.back().storage().watchCount(), 0);
+}
+
+TEST(Recorder, KeepsTheCurrentAndPreviousIterationsOnly) {
+  Recording r(RecorderOptions{.previousIterations = 1});
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 4; ++i) {
+    td::Tensor t = td::mul(td::ones({2}), 2.0);
+    ids.push_back(findOp(newest(r.recorder), td::OpId::Mul)->entry.id);
+    td::Tape::step();
+  }
+  td::Tensor t = td::mul(td::ones({2}), 2.0);
+  EXPECT_EQ(r.recorder.iterations().size(), 2u);
+  EXPECT_FALSE(r.recorder.entry(ids[0]));
+  EXPECT_FALSE(r.recorder.entry(ids[2]));
+  EXPECT_TRUE(r.recorder.entry(ids[3]));
+}
+
+TEST(Recorder, ReportsLiveAndPeakMemoryPerIteration) {
+  Recording r;
+  td::Tensor w = td::randn({64, 64});
+  w.setRequiresGrad();
+  td::Tensor h = td::relu(td::matmul(w, w));
+  td::Tensor loss = td::sum(td::mul(h, h));
+  const td::debug::IterationMemory mid = r.recorder.memory().back();
+  EXPECT_GT(mid.savedBytes, 0);
+  EXPECT_GE(mid.tensorBytesPeak, 3 * 64 * 64 * 4);
+  EXPECT_GT(mid.recorderBytes, 0);
+  loss.backward();
+  const td::debug::IterationMemory end = r.recorder.memory().back();
+  EXPECT_EQ(end.savedBytes, 0) << "backward released what the forward saved";
+  EXPECT_EQ(end.savedBytesPeak, mid.savedBytesPeak);
+  EXPECT_GE(end.entries, 4u);
+}
+
+TEST(Recorder, ChainOfOpsThatLedToAnEntry) {
+  Recording r;
+  td::Tensor x = td::ones({2});
+  td::Tensor a = td::exp(x);
+  td::Tensor b = td::mul(a, 2.0);
+  td::Tensor c = td::log(td::sub(b, 5.0));
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  const uint64_t logId = findOp(entries, td::OpId::Log)->entry.id;
+  const std::vector<uint64_t> chain = r.recorder.ancestors(logId);
+  ASSERT_EQ(chain.size(), 3u);
+  EXPECT_EQ(r.recorder.entry(chain[0], false)->entry.op, td::OpId::Sub);
+  EXPECT_EQ(r.recorder.entry(chain[1], false)->entry.op, td::OpId::Mul);
+  EXPECT_EQ(r.recorder.entry(chain[2], false)->entry.op, td::OpId::Exp);
+}
+
+TEST(Recorder, QueriesFromAnotherThreadWhileTheRunRecords) {
+  Recording r(RecorderOptions{.budgetBytes = 64 * 1024, .previousIterations = 1});
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    td::Tensor w = td::randn({32, 32});
+    w.setRequiresGrad();
+    td::optim::Sgd sgd({w}, {.lr = 0.01});
+    for (int i = 0; i < 60; ++i) {
+      td::Tensor loss = td::sum(td::relu(td::matmul(w, w)));
+      loss.backward();
+      sgd.step();
+      sgd.zeroGrad();
+    }
+    done = true;
+  });
+  int64_t seen = 0;
+  while (!done) {
+    for (uint64_t iteration : r.recorder.iterations())
+      for (const EntryRecord& e : r.recorder.entries(iteration))
+        if (std::optional<EntryRecord> full = r.recorder.entry(e.entry.id))
+          for (const td::debug::TensorRecord& out : full->outputs)
+            if (out.state == ValueState::Held) seen += out.value.numel();
+  }
+  runner.join();
+  EXPECT_GT(seen, 0);
+  EXPECT_LE(r.recorder.heldBytes(), r.recorder.budget());
+}
+
+TEST(Recorder, DestroyingItUnwatchesTheMemoryItReferenced) {
+  td::Tensor y;
+  {
+    Recording r;
+    y = td::mul(td::ones({4}), 2.0);
+    EXPECT_EQ(y.storage().watchCount(), 1);
+  }
+  EXPECT_EQ(y.storage().watchCount(), 0);
+}
+
+TEST(Recorder, TheDebuggerPausedAtANanCanReadTheEntryAndItsChain) {
+  auto recorder = std::make_shared<Recorder>();
+  td::debug::Debugger debugger;
+  debugger.setRecorder(recorder);
+  debugger.setBreakOnNonFinite(true);
+  td::Tape::step();
+  debugger.attach();
+  std::thread runner([&] {
+    try {
+      td::Tensor x = f64({1.0, -1.0});
+      td::Tensor y = td::log(td::mul(x, 2.0));
+      debugger.finish(false);
+    } catch (...) {
+      debugger.finish(true);
+    }
+  });
+  const std::optional<td::debug::PauseEvent> pause = debugger.waitForPause(0, std::chrono::seconds(10));
+  ASSERT_TRUE(pause);
+  EXPECT_EQ(pause->op, td::OpId::Log);
+  const std::optional<EntryRecord> entry = recorder->entry(pause->entryId);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->outputs[0].stats.nans, 1);
+  EXPECT_EQ(entry->inputs[0].stats.min, -2.0);
+  const std::vector<uint64_t> chain = recorder->ancestors(pause->entryId);
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_EQ(recorder->entry(chain[0])->entry.op, td::OpId::Mul);
+  debugger.setBreakOnNonFinite(false);
+  debugger.resume();
+  runner.join();
+  debugger.detach();
+  EXPECT_EQ(debugger.state(), td::debug::State::Finished);
+}
+
+}  // namespace
