@@ -43,8 +43,14 @@ void bindAutograd(py::module_& m) {
   autograd.def("grad", [](py::handle outputs, py::handle inputs, py::handle gradOutputs, py::object retainGraph,
                           bool createGraph, bool allowUnused) {
     const std::optional<bool> retain = retainGraph.is_none() ? std::nullopt : std::optional<bool>(py::cast<bool>(retainGraph));
-    const std::vector<Tensor> grads = autograd::grad(tensorList(outputs), tensorList(inputs), tensorList(gradOutputs),
-                                                     retain, createGraph, allowUnused, here());
+    const std::vector<Tensor> outs = tensorList(outputs), ins = tensorList(inputs), seeds = tensorList(gradOutputs);
+    const SourceLoc loc = here();
+    std::vector<Tensor> grads;
+    {
+      // A long backward must not keep other Python threads (the debugger's controller) out.
+      py::gil_scoped_release release;
+      grads = autograd::grad(outs, ins, seeds, retain, createGraph, allowUnused, loc);
+    }
     py::tuple out(grads.size());
     for (size_t i = 0; i < grads.size(); ++i) out[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
     return out;
@@ -52,7 +58,10 @@ void bindAutograd(py::module_& m) {
                 py::arg("create_graph") = false, py::arg("allow_unused") = false);
   autograd.def("backward", [](py::handle tensors, py::handle gradTensors, py::object retainGraph, bool createGraph) {
     const bool retain = retainGraph.is_none() ? createGraph : py::cast<bool>(retainGraph);
-    autograd::backward(tensorList(tensors), tensorList(gradTensors), retain, createGraph, here());
+    const std::vector<Tensor> roots = tensorList(tensors), seeds = tensorList(gradTensors);
+    const SourceLoc loc = here();
+    py::gil_scoped_release release;  // see grad
+    autograd::backward(roots, seeds, retain, createGraph, loc);
   }, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = py::none(),
                 py::arg("create_graph") = false);
 
@@ -72,10 +81,7 @@ void bindAutograd(py::module_& m) {
   // None) per input. The node keeps the callable, so it is released with the GIL held.
   autograd.def("apply_function", [](const std::string& name, const std::vector<Tensor>& inputs,
                                     const std::vector<Tensor>& values, py::function backward) {
-    auto callable = std::shared_ptr<py::function>(new py::function(std::move(backward)), [](py::function* f) {
-      py::gil_scoped_acquire gil;
-      delete f;
-    });
+    auto callable = keepCallable(std::move(backward));
     autograd::FunctionBackward fn = [callable](const std::vector<Tensor>& grads) {
       py::gil_scoped_acquire gil;
       py::object result = (*callable)(grads);

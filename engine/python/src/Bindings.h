@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,15 @@ inline SourceLoc here() { return callerLoc(); }
 /// Factory options from PyTorch's keywords (dtype, requires_grad; device must be cpu).
 TensorOptions factoryOptions(std::optional<DType> dtype, py::handle device, bool requiresGrad,
                              DType fallback = DType::Float32);
+
+/// A Python callable that the engine keeps and may drop on any thread (a hook, a custom
+/// backward, a condition): its last reference goes with the GIL held.
+inline std::shared_ptr<py::function> keepCallable(py::function f) {
+  return std::shared_ptr<py::function>(new py::function(std::move(f)), [](py::function* held) {
+    py::gil_scoped_acquire gil;
+    delete held;
+  });
+}
 
 /// A Python number as a double (bool and int included); nullopt for anything else.
 std::optional<double> asNumber(py::handle value);

@@ -61,10 +61,7 @@ void bindDebug(py::module_& m) {
       }, py::arg("op"), py::arg("forward") = true, py::arg("backward") = true)
       .def("break_on_module", &Debugger::addModuleBreakpoint, py::arg("glob"))
       .def("break_when", [](Debugger& d, py::function condition, const std::string& description) {
-        auto callable = std::shared_ptr<py::function>(new py::function(std::move(condition)), [](py::function* f) {
-          py::gil_scoped_acquire gil;
-          delete f;
-        });
+        auto callable = keepCallable(std::move(condition));
         return d.addCondition([callable](const TapeEntry& e) {
           py::gil_scoped_acquire gil;
           py::dict entry;

@@ -130,13 +130,17 @@ void bindTensor(py::module_& m) {
       .def("backward", [](const Tensor& t, py::object gradient, py::object retainGraph, bool createGraph) {
         const Tensor grad = gradient.is_none() ? Tensor() : py::cast<Tensor>(gradient);
         const bool retain = retainGraph.is_none() ? createGraph : py::cast<bool>(retainGraph);
-        t.backward(grad, retain, createGraph, here());
+        const SourceLoc loc = here();
+        // A long backward must not keep other Python threads (the debugger's controller) out;
+        // hooks and custom backwards take the GIL back when they run.
+        py::gil_scoped_release release;
+        t.backward(grad, retain, createGraph, loc);
       }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false)
       .def("register_hook", [](Tensor& t, py::function hook) {
         // The hook runs during backward with the gradient; returning a tensor replaces it.
-        const int handle = t.registerHook([hook](const Tensor& grad) -> Tensor {
+        const int handle = t.registerHook([hook = keepCallable(std::move(hook))](const Tensor& grad) -> Tensor {
           py::gil_scoped_acquire gil;
-          py::object result = hook(grad);
+          py::object result = (*hook)(grad);
           return result.is_none() ? Tensor() : py::cast<Tensor>(result);
         });
         py::object remove = py::cpp_function([t, handle]() mutable { t.removeHook(handle); });
