@@ -46,14 +46,17 @@ while IFS= read -r binary; do
   echo
 done < "$list"
 
-# The Python rows (py_bench.py), when the build has the tapedeck module: Debian's python3.
+# The Python rows (py_bench.py, debug_bench.py), when the build has the tapedeck module:
+# Debian's python3.
 if [ -d "$build/python/tapedeck" ]; then
-  echo "== py_bench.py"
-  if ! PYTHONPATH="$build/python" /usr/bin/python3 bench/python/py_bench.py --out "$out"; then
-    echo "bench/run.sh: py_bench.py failed" >&2
-    status=1
-  fi
-  echo
+  for script in py_bench.py debug_bench.py; do
+    echo "== $script"
+    if ! PYTHONPATH="$build/python" /usr/bin/python3 "bench/python/$script" --out "$out"; then
+      echo "bench/run.sh: $script failed" >&2
+      status=1
+    fi
+    echo
+  done
 fi
 
 if [ -f "$out" ]; then
