@@ -47,5 +47,6 @@ void bindOptim(py::module_& m);      // the engine optimizers behind tapedeck.op
 void bindIo(py::module_& m);         // safetensors behind tapedeck.save/load
 void bindData(py::module_& m);       // datasets and readers behind tapedeck.datasets
 void bindDebug(py::module_& m);      // the debugger core behind tapedeck.debug
+void bindRecorder(py::module_& dbg); // its recorder (called by bindDebug)
 
 }  // namespace td::python

@@ -41,6 +41,7 @@ OpId opNamed(const std::string& name) {
 void bindDebug(py::module_& m) {
   py::module_ dbg = m.def_submodule("_debug", "The debugger core behind tapedeck.debug");
   py::register_exception<debug::Cancelled>(dbg, "Cancelled", PyExc_KeyboardInterrupt);
+  bindRecorder(dbg);
   py::class_<Debugger>(dbg, "Debugger")
       .def(py::init([] {
         auto d = std::make_unique<Debugger>();
@@ -54,6 +55,8 @@ void bindDebug(py::module_& m) {
                             });
         return d;
       }))
+      .def("set_recorder", &Debugger::setRecorder, py::arg("recorder"),
+           "The recorder this run feeds (before attach); the NaN and grad-norm checks read its statistics")
       .def("attach", &Debugger::attach)
       .def("detach", &Debugger::detach)
       .def("break_on_op", [](Debugger& d, const std::string& op, bool forward, bool backward) {

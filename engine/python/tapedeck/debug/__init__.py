@@ -5,7 +5,9 @@ steps, while the paused worker holds neither an engine lock nor the GIL.
     session = tapedeck.debug.Session()
     session.break_on(nan=True)
     session.run(train_one_step)
-    pause = session.wait()            # {'op': 'log', 'file': ..., 'line': 12, ...}
+    pause = session.wait()            # {'op': 'log', 'file': ..., 'line': 12, 'entry': 57, ...}
+    session.entry(pause["entry"])     # its inputs' and outputs' stats and values
+    session.recorder.ancestors(57)    # the entries that led to it, nearest first
     pause = session.step_backward_op()
     pause = session.step_line()       # {'reason': 'line', 'description': 'step to train.py:13', ...}
     session.frames()                  # [{'file': ..., 'line': 13, 'function': 'train_one_step'}]
@@ -13,20 +15,27 @@ steps, while the paused worker holds neither an engine lock nor the GIL.
 
 Line breakpoints and line steps (over, into, out, run to a line) come from a tracer on
 the worker thread (sys.settrace) and pause through the same debugger as the op stops.
-(The recorder and `python -m tapedeck.debug` are the next part.)
+The recorder (session.recorder) keeps every entry of the current and previous iterations
+with statistics, and values and gradients within a byte budget; a parameter's value from
+before an optimizer step is copied just before the step writes it.
+
+From a shell, `python3 -m tapedeck.debug script.py [args]` runs a script until the first
+NaN or Inf and prints where it came from (see __main__.py).
 """
 import os
 import sys
 import threading
 import time
 
-from . import _C
+from .. import _C
 
-# Ops record the innermost frame outside this directory (tapedeck/__init__.py tells _C).
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-# Never traced, stepped into or listed: this module (the worker's body, the tracer, the
-# sleep) and the thread machinery under it.
-_UNTRACED = {os.path.realpath(__file__), os.path.realpath(threading.__file__)}
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Ops record the innermost frame outside the tapedeck package (tapedeck/__init__.py tells _C).
+_PACKAGE = os.path.dirname(_HERE) + os.sep
+# Never traced, stepped into or listed: this package (the worker's body, the tracer, the
+# sleep, the command line's runner) and the thread machinery under it.
+_UNTRACED = {os.path.realpath(os.path.join(_HERE, name)) for name in ("__init__.py", "__main__.py")}
+_UNTRACED.add(os.path.realpath(threading.__file__))
 _untraced_names = {}  # co_filename -> whether it is untraced (cached: checked per call)
 
 
@@ -63,12 +72,18 @@ Cancelled = _C._debug.Cancelled
 class Session:
     """One debugged run of a function on a worker thread."""
 
-    def __init__(self, pause_at_start=False):
-        """pause_at_start: the run pauses before its first line (so stepping can start there)."""
+    def __init__(self, pause_at_start=False, record=True, budget_bytes=256 << 20, previous_iterations=2):
+        """pause_at_start: the run pauses before its first line (so stepping can start there).
+        record: keep a recorder (session.recorder) of the current and `previous_iterations`
+        iterations: statistics of every entry, and values and gradients within `budget_bytes`."""
         self._pause_at_start = pause_at_start
         self._lines = set()
         self._real_paths = {}
         self._debugger = _C._debug.Debugger()
+        self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
+                         if record else None)
+        if self.recorder is not None:
+            self._debugger.set_recorder(self.recorder)
         # A pending line step, set by the controlling thread before it resumes the worker:
         # ("over", frame), ("out", frame), ("into", None) or ("to", (real path, line)); a
         # step out becomes ("out to", caller) when its frame returns.
@@ -79,6 +94,14 @@ class Session:
         self.result = None
         self.error = None
         self.cancelled = False
+
+    def entry(self, entry_id, values=True):
+        """A recorded entry as a dict: op, direction, iteration, scope, file, line, and its inputs,
+        outputs, grad_outputs and grad_inputs (each: id, shape, dtype, stats, state 'held',
+        'dropped' or 'not kept', and value, a private copy); None when it is not kept."""
+        if self.recorder is None:
+            raise RuntimeError("this session records nothing (Session(record=False))")
+        return self.recorder.entry(int(entry_id), values)
 
     def break_on(self, op=None, module=None, nan=False, grad_norm=None, when=None, forward=True, backward=True):
         """Adds stop conditions: an op ('matmul'), a module path glob ('layers.*.attn'), the first

@@ -1,0 +1,153 @@
+"""python3 -m tapedeck.debug [options] script.py [args...]
+
+Runs a script under the debugger until the first data breakpoint (the first NaN or Inf
+made by any op, forward or backward; with --grad-norm, a gradient norm above a limit),
+then prints the entry, its source line, its inputs' statistics and the chain of ops that
+led to it, and stops the run. Exit status: 0 when the script finished with no stop, 1
+after a stop or when the script raised, 2 for a usage error.
+"""
+import argparse
+import linecache
+import os
+import sys
+import threading
+import traceback
+
+from . import Session
+
+_STAT_KEYS = ("min", "max", "mean", "std", "norm")
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(
+        prog="python3 -m tapedeck.debug",
+        description="Run a script until the first NaN or Inf (or a gradient norm above a limit) and show "
+                    "where it came from.")
+    parser.add_argument("--grad-norm", type=float, metavar="LIMIT",
+                        help="also stop at a backward step whose input-gradient norm exceeds LIMIT")
+    parser.add_argument("--no-nan", action="store_true", help="do not stop at NaN or Inf (with --grad-norm)")
+    parser.add_argument("--chain", type=int, default=8, metavar="N", help="ops shown in the chain (default 8)")
+    parser.add_argument("script", help="the Python script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    return parser.parse_args(argv)
+
+
+def _stats_text(stats):
+    """One line of statistics (or why there are none)."""
+    if stats is None:
+        return "statistics not computed"
+    parts = [f"{key} {stats[key]:.6g}" for key in _STAT_KEYS] if stats["finite"] else ["no finite values"]
+    parts += [f"nan {stats['nans']}", f"inf {stats['infs']}", f"zeros {stats['zeros']}"]
+    return "  ".join(parts)
+
+
+def _tensor_text(label, record):
+    dtype = str(record["dtype"]).replace("tapedeck.", "")
+    shape = "[" + ", ".join(str(size) for size in record["shape"]) + "]"
+    return f"    {label:<9} {shape} {dtype}  {_stats_text(record['stats'])}"
+
+
+def _where(entry):
+    if not entry["file"]:
+        return "(no source line)"
+    where = f"{entry['file']}:{entry['line']}"
+    return where + (f" in {entry['function']}" if entry["function"] else "")
+
+
+def _source_line(entry):
+    text = linecache.getline(entry["file"], entry["line"]).rstrip() if entry["file"] else ""
+    return f"      {entry['line']:>4} | {text.strip()}" if text else None
+
+
+def report(session, pause, chain_length=8, out=sys.stdout):
+    """Prints the paused entry: what stopped, its line, its tensors' statistics and the ops
+    that led to it (from the recorder)."""
+    print(f"tapedeck.debug: {pause['description']}", file=out)
+    entry = session.entry(pause["entry"], values=False) if pause.get("entry") else None
+    if entry is None:
+        print(f"  at {pause['file']}:{pause['line']} (the recorder has no entry for it)", file=out)
+        return
+    scope = f", module {entry['scope']}" if entry["scope"] else ""
+    print(f"  entry #{entry['entry']} {entry['op']} ({pause['direction']}), iteration {entry['iteration']}{scope}",
+          file=out)
+    print(f"  at {_where(entry)}", file=out)
+    line = _source_line(entry)
+    if line:
+        print(line, file=out)
+    print("  inputs:", file=out)
+    for i, record in enumerate(entry["inputs"]):
+        print(_tensor_text(f"input {i}", record), file=out)
+    print("  outputs:", file=out)
+    for i, record in enumerate(entry["outputs"]):
+        print(_tensor_text(f"output {i}", record), file=out)
+    if pause["direction"] == "backward":
+        print("  gradients:", file=out)
+        for i, record in enumerate(entry["grad_outputs"]):
+            print(_tensor_text(f"d out {i}", record), file=out)
+        for i, record in enumerate(entry["grad_inputs"]):
+            if record["id"]:
+                print(_tensor_text(f"d in {i}", record), file=out)
+    chain = session.recorder.ancestors(entry["entry"], chain_length)
+    if chain:
+        print("  ops that led to it (nearest first):", file=out)
+        for ancestor_id in chain:
+            ancestor = session.entry(ancestor_id, values=False)
+            if ancestor is None:
+                continue
+            outputs = "; ".join(_stats_text(o["stats"]) for o in ancestor["outputs"][:1])
+            print(f"    #{ancestor['entry']:<6} {ancestor['op']:<14} {_where(ancestor)}", file=out)
+            print(f"            output: {outputs}", file=out)
+
+
+def main(argv=None):
+    options = _parse(sys.argv[1:] if argv is None else argv)
+    if options.no_nan and options.grad_norm is None:
+        print("tapedeck.debug: --no-nan leaves nothing to stop at; give --grad-norm LIMIT too", file=sys.stderr)
+        return 2
+    path = os.path.abspath(options.script)
+    try:
+        with open(path, "rb") as handle:
+            code = compile(handle.read(), path, "exec")
+    except OSError as error:
+        print(f"tapedeck.debug: cannot read the script {options.script}: {error.strerror}", file=sys.stderr)
+        return 2
+    except SyntaxError:
+        traceback.print_exc(limit=0)
+        return 1
+
+    def run_script():
+        """The script as __main__, with its own argv and its folder first on sys.path."""
+        sys.argv = [path] + list(options.args)
+        sys.path.insert(0, os.path.dirname(path))
+        exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+
+    session = Session()
+    session.break_on(nan=not options.no_nan, grad_norm=options.grad_norm)
+    session.run(run_script)
+    try:
+        pause = None
+        while pause is None and session._thread.is_alive():
+            pause = session.wait(timeout=0.5)
+    except KeyboardInterrupt:
+        print("tapedeck.debug: interrupted; stopping the script", file=sys.stderr)
+        session.stop()
+        return 1
+    if pause is not None:
+        sys.stdout.flush()
+        report(session, pause, options.chain)
+        session.stop()
+        return 1
+    session.join()
+    error = session.error
+    if isinstance(error, SystemExit):
+        return error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
+    if error is not None:
+        traceback.print_exception(type(error), error, error.__traceback__)
+        return 1
+    print("tapedeck.debug: the script finished with no NaN or Inf", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "tapedeck-debug-main"
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""The recorder from Python and `python3 -m tapedeck.debug`: break on the first NaN, see
+where it came from, step backward op by op and read an earlier entry's value; a
+parameter's value from before step(); dropped values; memory figures; the command line."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import tapedeck as td
+from conftest import line_of
+
+
+def test_headless_nan_hunt_steps_backward_and_reads_earlier_values():
+    x = td.tensor([2.0, 0.5], requires_grad=True)
+    seen = {}
+
+    def program():
+        a = x * 2  # A LINE
+        b = a - 3
+        c = b.log()  # NAN LINE
+        seen["a"] = a.detach().tolist()
+        c.sum().backward()
+
+    session = td.debug.Session()
+    session.break_on(nan=True)
+    session.run(program)
+    pause = session.wait()
+    assert pause["reason"] == "NaN or Inf" and pause["op"] == "log"
+    assert pause["line"] == line_of("NAN LINE", program)
+    entry = session.entry(pause["entry"])
+    assert entry["file"] == pause["file"] and entry["line"] == pause["line"]
+    assert entry["outputs"][0]["stats"]["nans"] == 1
+    assert entry["inputs"][0]["stats"]["min"] == pytest.approx(-2.0)
+    chain = [session.entry(i, values=False) for i in session.recorder.ancestors(pause["entry"])]
+    assert [e["op"] for e in chain] == ["sub", "mul"]
+    assert chain[1]["line"] == line_of("A LINE", program)
+    mul_id = chain[1]["entry"]
+
+    # Stop on NaN no more; step through backward op by op, reading the recorder as we go.
+    session._debugger.break_on_nan(False)
+    assert session.run_to_backward()["reason"] == "backward start"
+    ops = []
+    for _ in range(4):
+        step = session.step_backward_op()
+        ops.append(step["op"])
+        assert session.entry(step["entry"])["backward_ran"]
+    assert ops == ["sum", "log", "sub", "mul"]
+    earlier = session.entry(mul_id)
+    assert earlier["outputs"][0]["state"] == "held"
+    assert earlier["outputs"][0]["value"].tolist() == [4.0, 1.0]
+    assert earlier["grad_outputs"][0]["value"].tolist() == pytest.approx([1.0, -0.5])
+    assert session.continue_() is None
+    session.join()
+    assert seen["a"] == [4.0, 1.0]
+
+
+def test_parameter_value_from_before_the_optimizer_step():
+    model = td.nn.Linear(3, 1)
+    optimizer = td.optim.SGD(model.parameters(), lr=0.5)
+    before = model.weight.detach().clone().tolist()
+
+    def program():
+        loss = model(td.ones(2, 3)).sum()
+        loss.backward()
+        optimizer.step()
+
+    session = td.debug.Session()
+    session.run(program)
+    session.join()
+    assert session.error is None
+    assert model.weight.tolist() != before
+    # The step is the first op after backward returned: it opens the next iteration.
+    entries = [e for i in session.recorder.iterations() for e in session.recorder.entries(i)]
+    assert [e["scope"] for e in entries if e["op"] == "add"] == ["optimizer.step"] * 2
+    linear = next(e for e in entries if e["op"] == "linear")
+    weight = next(i for i in session.entry(linear["entry"])["inputs"] if i["shape"] == (1, 3))
+    assert weight["state"] == "held"
+    assert weight["value"].tolist() == before, "the weight as the forward saw it, copied before step() wrote it"
+    assert session.recorder.copy_bytes >= 12
+
+
+def test_dropped_values_keep_their_statistics_and_memory_is_reported():
+    def program():
+        x = td.ones(1000)
+        for i in range(10):
+            x = x * 2.0
+        (x.sum() * 0).item()
+
+    session = td.debug.Session(budget_bytes=3 * 4000)
+    session.run(program)
+    session.join()
+    entries = session.recorder.entries()
+    first = session.entry(entries[0]["entry"])
+    assert first["outputs"][0]["state"] == "dropped" and first["outputs"][0]["value"] is None
+    assert first["outputs"][0]["stats"]["max"] == 2.0
+    assert session.recorder.held_bytes <= session.recorder.budget
+    memory = session.recorder.memory()[-1]
+    assert memory["entries"] == len(entries)
+    assert memory["tensor_bytes_peak"] >= 4000 and memory["recorder_bytes_peak"] <= 3 * 4000
+    with pytest.raises(RuntimeError, match="records nothing"):
+        td.debug.Session(record=False).entry(1)
+
+
+def run_cli(tmp_path, source, *args):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    return subprocess.run([sys.executable, "-m", "tapedeck.debug", *args, str(script), "alpha"],
+                          capture_output=True, text=True, timeout=120, env=os.environ.copy()), script
+
+
+def test_command_line_stops_at_the_first_nan_and_shows_where_it_came_from(tmp_path):
+    result, script = run_cli(tmp_path, """\
+        import sys
+        import tapedeck as td
+        print("args", sys.argv[1:])
+        w = td.tensor([1.0, -1.0], requires_grad=True)
+        h = w * 3
+        y = (h - 1).sqrt()
+        y.sum().backward()
+        print("not reached")
+        """)
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "args ['alpha']" in out and "not reached" not in out
+    assert "NaN or Inf in the output of sqrt" in out
+    assert f"{script}:6" in out and "y = (h - 1).sqrt()" in out
+    assert "inputs:" in out and "min -4" in out
+    assert "ops that led to it" in out and "sub" in out and "mul" in out
+
+
+def test_command_line_clean_run_errors_and_usage(tmp_path):
+    clean, _ = run_cli(tmp_path, "import tapedeck as td\nprint((td.ones(2) * 2).tolist())\n")
+    assert clean.returncode == 0 and "[2.0, 2.0]" in clean.stdout
+    assert "finished with no NaN" in clean.stderr
+    failing, _ = run_cli(tmp_path, "raise ValueError('bad input')\n")
+    assert failing.returncode == 1 and "ValueError: bad input" in failing.stderr
+    exiting, _ = run_cli(tmp_path, "import sys\nsys.exit(3)\n")
+    assert exiting.returncode == 3
+    missing = subprocess.run([sys.executable, "-m", "tapedeck.debug", str(tmp_path / "nope.py")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "cannot read the script" in missing.stderr
+    grad, _ = run_cli(tmp_path, """\
+        import tapedeck as td
+        w = td.tensor([100.0, 100.0], requires_grad=True)
+        (w * w).sum().backward()
+        """, "--grad-norm", "10")
+    assert grad.returncode == 1 and "gradient norm" in grad.stdout and "gradients:" in grad.stdout
