@@ -7,6 +7,10 @@
 //                       maxpool2-flatten-linear(784->10), cross-entropy, backward, SGD,
 //                       batch 32, 28x28                                                  <= 1.5
 //   tape_observer_cost  Tapedeck's mlp_step with a no-op TapeObserver attached vs without <= 1.03
+//   debug_overhead      Tapedeck's mlp_step and a small-MLP step (2->32->3, batch 32) with
+//                       the debugger attached (NaN check on, recorder at its default budget,
+//                       copies before the SGD writes included, no breakpoints) vs without;
+//                       the row is the worse of the two (debug_overhead_mlp, _small)  <= 1.10
 // Both libraries are written from raw tensors (no nn modules), start from the same values
 // (drawn once with std::mt19937) and are checked to compute the same loss and gradients
 // before anything is timed; a disagreement fails the binary. Built without libtorch
@@ -18,7 +22,8 @@
 // one side of a row N times (default 500) untimed and writes nothing, for
 // `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*runProfile*'` or
 // `perf record`. ROW is tiny_op_grad, tiny_fwd_bwd, mlp_step,
-// cnn_step, or mlp_step_observed (Tapedeck's mlp_step with the no-op observer attached).
+// cnn_step, mlp_step_observed (Tapedeck's mlp_step with the no-op observer attached),
+// small_step, or mlp_step_debugged / small_step_debugged (with debug_overhead's debugger).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,9 +32,12 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #ifdef TAPEDECK_BENCH_WITH_TORCH
@@ -41,6 +49,7 @@
 #include "harness/ResultsWriter.h"
 #include "harness/SideBySide.h"
 #include "tapedeck/Tapedeck.h"
+#include "tapedeck/debug/Debugger.h"
 
 #ifndef TAPEDECK_BENCH_TORCH_MISSING_REASON
 #define TAPEDECK_BENCH_TORCH_MISSING_REASON "built without libtorch"
@@ -54,6 +63,7 @@ constexpr double kTinyBudget = 0.5;
 constexpr double kMlpBudget = 1.05;
 constexpr double kCnnBudget = 1.5;
 constexpr double kObserverBudget = 1.03;
+constexpr double kDebugBudget = 1.10;
 constexpr double kLossTolerance = 1e-4;  // relative, first-step loss
 constexpr float kLearningRate = 0.01f;
 
@@ -95,6 +105,20 @@ Problem mlpProblem() {
   p.params.push_back(layerInit(rng, {256}, 784));
   p.params.push_back(layerInit(rng, {10, 256}, 256));
   p.params.push_back(layerInit(rng, {10}, 256));
+  return p;
+}
+
+// The small MLP of debug_overhead: 2 -> 32 -> 3, batch 32 (the spiral lesson's size), where
+// per-op costs dominate.
+Problem smallMlpProblem() {
+  std::mt19937 rng(20240615);
+  Problem p;
+  p.input = uniform(rng, {32, 2}, -1.0f, 1.0f);
+  p.target = labels(rng, 32, 3);
+  p.params.push_back(layerInit(rng, {32, 2}, 2));
+  p.params.push_back(layerInit(rng, {32}, 2));
+  p.params.push_back(layerInit(rng, {3, 32}, 32));
+  p.params.push_back(layerInit(rng, {3}, 32));
   return p;
 }
 
@@ -245,16 +269,44 @@ SampleFn observed(td::TapeObserver* observer, F body) {
   };
 }
 
+/// The debugger as debug_overhead attaches it: NaN check on, the recorder at its defaults.
+struct DebugSetup {
+  DebugSetup() {
+    debugger.setRecorder(std::make_shared<td::debug::Recorder>());
+    debugger.setBreakOnNonFinite(true);
+  }
+  td::debug::Debugger debugger;
+};
+
+/// A SampleFn that attaches `debugger` for the sample's duration.
+template <typename F>
+SampleFn debugged(td::debug::Debugger* debugger, F body) {
+  return [debugger, body = std::move(body)](int64_t reps) mutable {
+    debugger->attach();
+    double seconds = 0.0;
+    try {
+      seconds = timed(body)(reps);
+    } catch (...) {
+      debugger->detach();
+      throw;
+    }
+    debugger->detach();
+    return seconds;
+  };
+}
+
 /// --profile: one side of one row, `iterations` times, untimed; returns the exit status.
 /// Out of line, so that `callgrind --collect-atstart=no --toggle-collect='*runProfile*'`
 /// leaves out libtorch's start-up (about 2.5 G instructions).
 [[gnu::noinline]] int runProfile(const std::string& row, const std::string& side, long iterations) {
   const HostTensor tinyA = tinyOperandA();
   const HostTensor tinyB = tinyOperandB();
-  const bool mlpRow = row == "mlp_step" || row == "mlp_step_observed";
+  const bool mlpRow = row == "mlp_step" || row == "mlp_step_observed" || row == "mlp_step_debugged";
   if (side == "tapedeck") {
     NoOpObserver observer;
+    DebugSetup debug;
     if (row == "mlp_step_observed") td::Tape::addObserver(&observer);
+    if (row == "mlp_step_debugged" || row == "small_step_debugged") debug.debugger.attach();
     if (row == "tiny_op_grad" || row == "tiny_fwd_bwd") {
       const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
       for (long i = 0; i < iterations; ++i) {
@@ -268,11 +320,15 @@ SampleFn observed(td::TapeObserver* observer, F body) {
     } else if (mlpRow || row == "cnn_step") {
       TdModel model(mlpRow ? mlpProblem() : cnnProblem());
       for (long i = 0; i < iterations; ++i) tdStep(model, mlpRow ? tdMlpLoss : tdCnnLoss);
+    } else if (row == "small_step" || row == "small_step_debugged") {
+      TdModel model(smallMlpProblem());
+      for (long i = 0; i < iterations; ++i) tdStep(model, tdMlpLoss);
     } else {
       std::cerr << "--profile: unknown row " << row << "\n";
       return 2;
     }
     if (row == "mlp_step_observed") td::Tape::removeObserver(&observer);
+    debug.debugger.detach();
     return 0;
   }
 #ifdef TAPEDECK_BENCH_WITH_TORCH
@@ -463,6 +519,51 @@ int main(int argc, char** argv) {
                                                     }));
     writer.addPair("tape_observer_cost", result, kObserverBudget, "tapedeck mlp_step without observer");
   });
+
+  // --- debug_overhead: Tapedeck with its debugger against itself ---------------------------
+  const Problem smallMlp = smallMlpProblem();
+  std::optional<PairResult> worst;
+  for (const auto& [name, problem] : {std::pair<const char*, const Problem*>{"debug_overhead_mlp", &mlp},
+                                      std::pair<const char*, const Problem*>{"debug_overhead_small", &smallMlp}}) {
+    measureRow(writer, status, name, stepOptions.unit, [&] {
+      DebugSetup setup;
+      {
+        // Debugging must not change the numbers.
+        TdModel plain(*problem);
+        TdModel watched(*problem);
+        const double plainLoss = tdStep(plain, tdMlpLoss).item();
+        setup.debugger.attach();
+        double watchedLoss = 0.0;
+        try {
+          watchedLoss = tdStep(watched, tdMlpLoss).item();
+        } catch (...) {
+          setup.debugger.detach();
+          throw;
+        }
+        setup.debugger.detach();
+        checkLoss(name, watchedLoss, plainLoss, "tapedeck without debugger");
+        for (std::size_t i = 0; i < plain.params.size(); ++i)
+          checkClose(std::string(name) + ": parameter " + std::to_string(i) + " after SGD",
+                     tdValues(watched.params[i]), tdValues(plain.params[i]), 0.0);
+        if (setup.debugger.recorder()->copyBytes() == 0)
+          throw Mismatch(std::string(name) + ": the recorder copied nothing before the SGD writes");
+      }
+      TdModel watched(*problem);
+      TdModel plain(*problem);
+      const PairResult result = stepRunner.runSamples(debugged(&setup.debugger,
+                                                               [&] {
+                                                                 const td::Tensor loss = tdStep(watched, tdMlpLoss);
+                                                                 doNotOptimize(loss.impl());
+                                                               }),
+                                                      timed([&] {
+                                                        const td::Tensor loss = tdStep(plain, tdMlpLoss);
+                                                        doNotOptimize(loss.impl());
+                                                      }));
+      writer.addPair(name, result, kDebugBudget, "tapedeck step without debugger");
+      if (!worst || result.ratio > worst->ratio) worst = result;
+    });
+  }
+  if (worst) writer.addPair("debug_overhead", *worst, kDebugBudget, "tapedeck step without debugger (worse of two)");
 
   writer.printTable(std::cout);
   writer.write(resultsPath(argc, argv));

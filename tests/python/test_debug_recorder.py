@@ -103,6 +103,25 @@ def test_dropped_values_keep_their_statistics_and_memory_is_reported():
         td.debug.Session(record=False).entry(1)
 
 
+def test_memory_shared_with_numpy_stays_shared_under_the_recorder():
+    np = pytest.importorskip("numpy")
+    w = td.zeros(1000)
+    view = w.numpy()  # shares w's memory
+
+    def program():
+        y = w * 1  # the recorder holds w (an input) ...
+        w.fill_(3.0)  # ... so this write keeps the old value first
+        return y.sum().item()
+
+    session = td.debug.Session()
+    session.run(program)
+    session.join()
+    assert session.result == 0.0
+    assert np.all(view == 3.0), "the NumPy array still sees the tensor's memory"
+    mul = next(e for e in session.recorder.entries() if e["op"] == "mul")
+    assert session.entry(mul["entry"])["inputs"][0]["value"].sum().item() == 0.0
+
+
 def run_cli(tmp_path, source, *args):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(source))

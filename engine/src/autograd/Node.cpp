@@ -92,9 +92,12 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
   if (!meta.grad) {
     if (createGraph) {
       meta.grad = grad.clone().implPtr();  // recorded: stays in the graph, never aliases a shared gradient
-    } else if (grad.implPtr().use_count() == 1 && grad.impl()->storage.use_count() == 1 && !grad.gradFn() &&
+    } else if (grad.implPtr().use_count() == 1 &&
+               grad.impl()->storage.use_count() - grad.storage().watchCount() == 1 && !grad.gradFn() &&
                grad.isContiguous()) {
-      meta.grad = grad.implPtr();  // nobody else holds this gradient: adopt it without a copy
+      // Nobody else holds this gradient: adopt it without a copy (a recorder's reference
+      // does not count: it copies before anyone writes).
+      meta.grad = grad.implPtr();
     } else {
       meta.grad = grad.detach().clone().implPtr();
     }
@@ -105,7 +108,13 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
     if (existing.isContiguous() && existing.dtype() == grad.dtype() && existing.shape() == grad.shape()) {
       // Accumulate in place with the add kernel: no allocation, nothing on the tape.
       Tensor inputs[2] = {existing, grad};
-      existing.storage().aboutToWrite();
+      // A recorder holding the old gradient takes its memory; the sum reads it from there.
+      const bool whole = existing.offset() == 0 &&
+                         static_cast<std::size_t>(existing.numel()) * elementSize(existing.dtype()) ==
+                             existing.storage().nbytes();
+      if (auto previous = existing.storage().aboutToWrite(whole))
+        inputs[0] = Tensor(std::make_shared<TensorImpl>(std::move(previous), existing.shape(), existing.strides(),
+                                                        existing.offset(), existing.dtype()));
       runKernel(OpId::Add, inputs, 2, &existing, 1, OpAttrs{});
       existing.storage().bumpVersion("accumulate_grad", entry.loc);
     } else {

@@ -34,6 +34,14 @@ std::vector<WriteWatcher*>& watchers() {
   return true;
 }();
 constexpr std::size_t kAlignment = 64;
+
+void* heapAllocate(std::size_t nbytes) {
+  std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+  TD_CHECK(rounded >= nbytes, "allocate", "size of ", nbytes, " bytes overflows");
+  void* data = std::aligned_alloc(kAlignment, rounded);
+  TD_CHECK(data != nullptr, "allocate", "out of memory allocating ", nbytes, " bytes");
+  return data;
+}
 }  // namespace
 
 Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device(device) {
@@ -41,10 +49,7 @@ Storage::Storage(std::size_t nbytes, Device device) : m_nbytes(nbytes), m_device
   if (nbytes > 0 && nbytes <= kInlineBytes) {
     m_data = m_inline;
   } else if (nbytes > 0) {
-    std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-    TD_CHECK(rounded >= nbytes, "allocate", "size of ", nbytes, " bytes overflows");
-    m_data = std::aligned_alloc(kAlignment, rounded);
-    TD_CHECK(m_data != nullptr, "allocate", "out of memory allocating ", nbytes, " bytes");
+    m_data = heapAllocate(nbytes);
   }
   g_liveStorages.fetch_add(1, std::memory_order_relaxed);
   g_liveBytes.fetch_add(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
@@ -78,9 +83,22 @@ void Storage::removeWriteWatcher(WriteWatcher* watcher) {
   std::erase(watchers(), watcher);
 }
 
-void Storage::notifyWatchers() {
+std::shared_ptr<Storage> Storage::takeMemory() {
+  if (m_release || m_data == m_inline || m_data == nullptr || m_exported) return nullptr;
+  auto previous = std::make_shared<Storage>(0, m_device);
+  void* fresh = heapAllocate(m_nbytes);
+  previous->m_data = m_data;
+  previous->m_nbytes = m_nbytes;
+  g_liveBytes.fetch_add(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
+  m_data = fresh;
+  return previous;
+}
+
+std::shared_ptr<Storage> Storage::notifyWatchers(bool mayMove) {
   std::lock_guard lock(watcherMutex());
-  for (WriteWatcher* watcher : watchers()) watcher->beforeWrite(*this);
+  std::shared_ptr<Storage> previous = mayMove ? takeMemory() : nullptr;
+  for (WriteWatcher* watcher : watchers()) watcher->beforeWrite(*this, previous);
+  return previous;
 }
 
 }  // namespace td

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "ops/OpUtils.h"
 #include "tapedeck/backends/Backend.h"
@@ -84,7 +85,9 @@ void Recorder::clear() {
   m_values.clear();
   m_iterations.clear();
   m_known.clear();
-  m_aliases.clear();
+  m_knownUsed = 0;
+  m_spareRecords.clear();
+  m_spareSlots.clear();
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
 }
@@ -93,7 +96,7 @@ void Recorder::clear() {
 
 uint64_t Recorder::hold(const Tensor& t) {
   if (!m_options.keepValues || !t.device().isCpu()) return kNoValue;
-  Value value;
+  Value& value = m_values.emplace_back();
   value.storage = t.impl()->storage;
   value.shape = t.shape();
   value.strides = t.strides();
@@ -101,27 +104,14 @@ uint64_t Recorder::hold(const Tensor& t) {
   value.dtype = t.dtype();
   value.bytes = viewBytes(t);
   value.storage->watch();
-  const uint64_t index = m_valueBase + m_values.size();
-  m_aliases.emplace(value.storage.get(), index);
   m_heldBytes += value.bytes;
-  m_values.push_back(std::move(value));
-  return index;
+  return m_valueBase + m_values.size() - 1;
 }
 
 void Recorder::release(Value& value) {
   if (value.dropped) return;
-  if (!value.copied) {
-    auto [begin, end] = m_aliases.equal_range(value.storage.get());
-    for (auto it = begin; it != end; ++it) {
-      if (&m_values[it->second - m_valueBase] == &value) {
-        m_aliases.erase(it);
-        break;
-      }
-    }
-    value.storage->unwatch();
-  } else {
-    m_copyBytes -= value.bytes;
-  }
+  if (value.copied) m_copyBytes -= value.bytes;
+  else value.storage->unwatch();
   m_heldBytes -= value.bytes;
   value.storage.reset();
   value.dropped = true;
@@ -134,82 +124,141 @@ void Recorder::evictOverBudget() {
     release(m_values[m_evictCursor++ - m_valueBase]);
 }
 
-void Recorder::beforeWrite(Storage& storage) {
+void Recorder::beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) {
   std::lock_guard lock(m_mutex);
-  auto [begin, end] = m_aliases.equal_range(&storage);
-  for (auto it = begin; it != end; ++it) {
-    Value& value = m_values[it->second - m_valueBase];
-    auto impl = std::make_shared<TensorImpl>(value.storage, value.shape, value.strides, value.offset, value.dtype);
-    Tensor copy = privateCopy(Tensor(std::move(impl)));
-    value.storage->unwatch();
-    value.storage = copy.impl()->storage;
-    value.strides = copy.strides();
-    value.offset = 0;
+  // Values before the eviction cursor are dropped; the rest are scanned (writes to
+  // watched memory are a few per step: the parameters and their gradients).
+  for (uint64_t i = std::max(m_evictCursor, m_valueBase) - m_valueBase; i < m_values.size(); ++i) {
+    Value& value = m_values[i];
+    if (value.dropped || value.copied || value.storage.get() != &storage) continue;
+    storage.unwatch();
+    if (previous) {
+      value.storage = previous;  // the old memory moved out of the way: keep it, no copy
+    } else {
+      auto impl = std::make_shared<TensorImpl>(value.storage, value.shape, value.strides, value.offset, value.dtype);
+      Tensor copy = privateCopy(Tensor(std::move(impl)));
+      value.storage = copy.impl()->storage;
+      value.strides = copy.strides();
+      value.offset = 0;
+    }
     value.copied = true;
     m_copyBytes += value.bytes;
   }
-  m_aliases.erase(begin, end);
   if (!m_iterations.empty()) m_iterations.back().memory.copyBytes = m_copyBytes;
 }
 
-Recorder::Slot Recorder::slotFor(const Tensor& t, bool holdValue) {
-  Slot slot;
-  if (!t.defined()) return slot;
+// --- the table of known tensors ---------------------------------------------------------
+
+Recorder::Known* Recorder::findKnown(uint64_t tensorId) {
+  if (m_known.empty()) return nullptr;
+  const std::size_t mask = m_known.size() - 1;
+  for (std::size_t i = (tensorId * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask) {
+    if (m_known[i].tensorId == tensorId) return &m_known[i];
+    if (m_known[i].tensorId == 0) return nullptr;
+  }
+}
+
+Recorder::Known& Recorder::insertKnown(uint64_t tensorId) {
+  if ((m_knownUsed + 1) * 10 > m_known.size() * 7) rebuildKnown(0, 2 * m_known.size());
+  const std::size_t mask = m_known.size() - 1;
+  for (std::size_t i = (tensorId * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask) {
+    if (m_known[i].tensorId == tensorId) return m_known[i];
+    if (m_known[i].tensorId == 0) {
+      ++m_knownUsed;
+      m_known[i].tensorId = tensorId;
+      return m_known[i];
+    }
+  }
+}
+
+void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
+  std::vector<Known> old = std::move(m_known);
+  std::size_t kept = 0;
+  for (const Known& k : old) kept += k.tensorId != 0 && k.lastIteration >= keepFrom;
+  std::size_t capacity = 64;
+  // Room for several iterations' new tensors before the next rebuild.
+  while (capacity < std::max(minimumCapacity, 8 * kept + 8)) capacity *= 2;
+  m_known.assign(capacity, Known{});
+  m_knownUsed = 0;
+  for (const Known& k : old)
+    if (k.tensorId != 0 && k.lastIteration >= keepFrom) insertKnown(k.tensorId) = k;
+}
+
+void Recorder::addSlot(Iteration& iteration, const Tensor& t, const TensorStats* knownStats) {
+  Slot& slot = iteration.slots.emplace_back();
+  if (!t.defined()) return;
   slot.tensorId = t.id();
   slot.shape = t.shape();
   slot.dtype = t.dtype();
   const uint64_t version = t.version();
-  auto it = m_known.find(slot.tensorId);
-  if (it != m_known.end() && it->second.version == version) {
-    slot.stats = it->second.stats;
-    if (it->second.value == kNoValue && holdValue) it->second.value = hold(t);
-    slot.value = it->second.value;
-    return slot;
+  if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
+    known->lastIteration = iteration.number;
+    slot.stats = known->stats;
+    // Held in an earlier iteration and dropped with it: hold it again for this one.
+    if (known->value == kNoValue || known->value < iteration.firstValue) known->value = hold(t);
+    slot.value = known->value;
+    return;
   }
-  slot.stats = computeStats(t);
-  if (holdValue) slot.value = hold(t);
-  m_known[slot.tensorId] = Known{version, slot.stats, slot.value};
-  return slot;
+  slot.stats = knownStats != nullptr ? *knownStats : computeStats(t);
+  slot.value = hold(t);
+  Known& known = insertKnown(slot.tensorId);
+  known.version = version;
+  known.value = slot.value;
+  known.lastIteration = iteration.number;
+  known.stats = slot.stats;
+}
+
+Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n) {
+  Range range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(n)};
+  for (std::size_t i = 0; i < n; ++i) addSlot(iteration, tensors[i]);
+  return range;
 }
 
 // --- iterations -------------------------------------------------------------------------
 
 Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
   if (m_iterations.empty() || m_iterations.back().number < number) {
-    m_known.clear();
     m_savedLive = 0;
-    Iteration next;
+    const std::size_t records = m_iterations.empty() ? 64 : m_iterations.back().records.size();
+    const std::size_t slots = m_iterations.empty() ? 256 : m_iterations.back().slots.size();
+    Iteration& next = m_iterations.emplace_back();
     next.number = number;
     next.firstValue = m_valueBase + m_values.size();
     next.memory.iteration = number;
-    m_iterations.push_back(std::move(next));
+    // The arenas of a dropped iteration, emptied, serve the next one.
+    next.records.swap(m_spareRecords);
+    next.slots.swap(m_spareSlots);
+    next.records.reserve(records + records / 4);
+    next.slots.reserve(slots + slots / 4);
     dropOldIterations();
+    // Tensors not seen in this iteration or the previous one are forgotten.
+    if (m_knownUsed * 2 > m_known.size()) rebuildKnown(number == 0 ? 0 : number - 1, 0);
     return m_iterations.back();
   }
   // An entry of an older iteration (another thread's late op) joins the newest one kept.
-  for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it)
-    if (it->number <= number) return *it;
-  return m_iterations.front();
+  return m_iterations.back();
 }
 
 void Recorder::dropOldIterations() {
   while (m_iterations.size() > static_cast<std::size_t>(m_options.previousIterations) + 1) {
-    const uint64_t end = m_iterations[1].firstValue;
-    while (m_valueBase < end && !m_values.empty()) {
-      release(m_values.front());
-      m_values.pop_front();
-      ++m_valueBase;
+    const uint64_t end = std::min<uint64_t>(m_iterations[1].firstValue, m_valueBase + m_values.size());
+    const std::size_t count = end - m_valueBase;
+    for (std::size_t i = 0; i < count; ++i) release(m_values[i]);
+    m_values.erase(m_values.begin(), m_values.begin() + static_cast<std::ptrdiff_t>(count));
+    m_valueBase = end;
+    Iteration& dropped = m_iterations.front();
+    dropped.records.clear();
+    dropped.slots.clear();
+    if (dropped.slots.capacity() > m_spareSlots.capacity()) {
+      m_spareRecords.swap(dropped.records);
+      m_spareSlots.swap(dropped.slots);
     }
     m_iterations.pop_front();
   }
   m_evictCursor = std::max(m_evictCursor, m_valueBase);
 }
 
-void Recorder::endIteration(uint64_t iteration) {
-  (void)iteration;
-  std::lock_guard lock(m_mutex);
-  m_known.clear();  // the next iteration's tensors get fresh statistics and values
-}
+void Recorder::endIteration(uint64_t iteration) { (void)iteration; }
 
 void Recorder::sampleMemory(Iteration& iteration) {
   IterationMemory& memory = iteration.memory;
@@ -225,19 +274,45 @@ void Recorder::sampleMemory(Iteration& iteration) {
 
 // --- recording ----------------------------------------------------------------------------
 
+namespace {
+/// A fill's output needs no pass: every element is the fill value.
+TensorStats fillStats(const Tensor& out, double value) {
+  TensorStats stats;
+  stats.computed = out.device().isCpu();
+  if (!stats.computed) return stats;
+  const int64_t n = stats.numel = out.numel();
+  if (n == 0) return stats;
+  if (std::isnan(value)) {
+    stats.nans = n;
+  } else if (std::isinf(value)) {
+    stats.infs = n;
+  } else {
+    stats.finite = n;
+    stats.min = stats.max = stats.mean = value;
+    stats.norm = std::fabs(value) * std::sqrt(static_cast<double>(n));
+    stats.zeros = value == 0.0 ? n : 0;
+  }
+  return stats;
+}
+}  // namespace
+
 RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& tensors) {
   RecordSummary summary;
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
-  Record record;
+  Record& record = iteration.records.emplace_back();
   record.entry = entry;
-  record.inputs.reserve(tensors.numInputs);
-  for (std::size_t i = 0; i < tensors.numInputs; ++i) record.inputs.push_back(slotFor(tensors.inputs[i], true));
-  record.outputs.reserve(tensors.numOutputs);
+  // Outputs first: an in-place entry's input 0 is its output (after the write) and is
+  // then known, not computed twice.
+  record.outputs = Range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(tensors.numOutputs)};
   for (std::size_t i = 0; i < tensors.numOutputs; ++i) {
-    record.outputs.push_back(slotFor(tensors.outputs[i], true));
-    summary.nonFinite = summary.nonFinite || record.outputs.back().stats.nonFinite();
+    const Tensor& out = tensors.outputs[i];
+    std::optional<TensorStats> filled;
+    if (entry.op == OpId::Fill && out.defined()) filled = fillStats(out, entry.attrs.scalar);
+    addSlot(iteration, out, filled ? &*filled : nullptr);
+    summary.nonFinite = summary.nonFinite || iteration.slots.back().stats.nonFinite();
   }
+  record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs);
   if (entry.differentiable) {
     for (uint64_t saved : entry.savedIds) {
       auto bytesOf = [&](const Tensor* list, std::size_t n) -> int64_t {
@@ -251,7 +326,6 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     }
     m_savedLive += record.savedBytes;
   }
-  iteration.records.push_back(std::move(record));
   evictOverBudget();
   sampleMemory(iteration);
   return summary;
@@ -260,46 +334,63 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
 RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step) {
   RecordSummary summary;
   std::lock_guard lock(m_mutex);
-  std::vector<Slot> gradOutputs, gradInputs;
-  if (step.gradOutputs != nullptr)
-    for (const Tensor& g : *step.gradOutputs) gradOutputs.push_back(slotFor(g, true));
+  if (m_iterations.empty()) currentIteration(entry.iteration);
+  Iteration* owner = iterationOf(entry.id);
+  Iteration& iteration = owner != nullptr ? *owner : m_iterations.back();
+  Range gradOutputs, gradInputs;
+  if (step.gradOutputs != nullptr) gradOutputs = addSlots(iteration, step.gradOutputs->data(), step.gradOutputs->size());
   if (step.gradInputs != nullptr) {
-    for (const Tensor& g : *step.gradInputs) {
-      gradInputs.push_back(slotFor(g, true));
-      const TensorStats& stats = gradInputs.back().stats;
+    gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size());
+    for (uint32_t i = 0; i < gradInputs.count; ++i) {
+      const TensorStats& stats = iteration.slots[gradInputs.begin + i].stats;
       summary.nonFinite = summary.nonFinite || stats.nonFinite();
       summary.squaredNorm += stats.norm * stats.norm;
     }
   }
   if (summary.nonFinite) summary.squaredNorm = std::numeric_limits<double>::infinity();
-  if (Record* record = find(entry.id)) {
-    record->gradOutputs = std::move(gradOutputs);
-    record->gradInputs = std::move(gradInputs);
-    if (!record->backwardRan) m_savedLive = std::max<int64_t>(0, m_savedLive - record->savedBytes);
-    record->backwardRan = true;
+  if (owner != nullptr) {
+    const std::vector<Record>& records = owner->records;
+    auto at = std::lower_bound(records.begin(), records.end(), entry.id,
+                               [](const Record& r, uint64_t value) { return r.entry.id < value; });
+    Record* record = at != records.end() && at->entry.id == entry.id ? const_cast<Record*>(&*at) : nullptr;
+    if (record == nullptr)
+      for (Record& r : owner->records)
+        if (r.entry.id == entry.id) record = &r;
+    if (record != nullptr) {
+      record->gradOutputs = gradOutputs;
+      record->gradInputs = gradInputs;
+      if (!record->backwardRan) m_savedLive = std::max<int64_t>(0, m_savedLive - record->savedBytes);
+      record->backwardRan = true;
+    }
   }
   evictOverBudget();
-  if (!m_iterations.empty()) sampleMemory(m_iterations.back());
+  sampleMemory(m_iterations.back());
   return summary;
 }
 
 // --- queries ------------------------------------------------------------------------------
 
-const Recorder::Record* Recorder::find(uint64_t id) const {
+Recorder::Iteration* Recorder::iterationOf(uint64_t entryId) {
+  for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it)
+    if (!it->records.empty() && it->records.front().entry.id <= entryId) return &*it;
+  return nullptr;
+}
+
+const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
   for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it) {
     const std::vector<Record>& records = it->records;
     if (records.empty() || records.front().entry.id > id) continue;
+    if (owner != nullptr) *owner = &*it;
     auto at = std::lower_bound(records.begin(), records.end(), id,
                                [](const Record& r, uint64_t value) { return r.entry.id < value; });
     if (at != records.end() && at->entry.id == id) return &*at;
     // Entries from several threads may arrive slightly out of order.
     for (const Record& r : records)
       if (r.entry.id == id) return &r;
+    return nullptr;
   }
   return nullptr;
 }
-
-Recorder::Record* Recorder::find(uint64_t id) { return const_cast<Record*>(std::as_const(*this).find(id)); }
 
 TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
   TensorRecord out;
@@ -320,7 +411,7 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
   return out;
 }
 
-EntryRecord Recorder::snapshot(const Record& record, bool withValues) const {
+EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, bool withValues) const {
   EntryRecord out;
   out.entry = record.entry;
   out.name = record.entry.op == OpId::Custom && record.entry.customName != 0
@@ -328,9 +419,9 @@ EntryRecord Recorder::snapshot(const Record& record, bool withValues) const {
                  : std::string(opName(record.entry.op));
   out.scope = Tape::scopeName(record.entry.scope);
   out.loc = record.entry.loc.resolved();
-  auto copy = [&](const std::vector<Slot>& slots, std::vector<TensorRecord>& into) {
-    into.reserve(slots.size());
-    for (const Slot& slot : slots) into.push_back(snapshot(slot, withValues));
+  auto copy = [&](Range range, std::vector<TensorRecord>& into) {
+    into.reserve(range.count);
+    for (uint32_t i = 0; i < range.count; ++i) into.push_back(snapshot(iteration.slots[range.begin + i], withValues));
   };
   copy(record.inputs, out.inputs);
   copy(record.outputs, out.outputs);
@@ -343,9 +434,10 @@ EntryRecord Recorder::snapshot(const Record& record, bool withValues) const {
 
 std::optional<EntryRecord> Recorder::entry(uint64_t id, bool withValues) const {
   std::lock_guard lock(m_mutex);
-  const Record* record = find(id);
+  const Iteration* owner = nullptr;
+  const Record* record = find(id, &owner);
   if (record == nullptr) return std::nullopt;
-  return snapshot(*record, withValues);
+  return snapshot(*owner, *record, withValues);
 }
 
 std::vector<EntryRecord> Recorder::entries(uint64_t iteration) const {
@@ -354,7 +446,7 @@ std::vector<EntryRecord> Recorder::entries(uint64_t iteration) const {
   for (const Iteration& it : m_iterations) {
     if (it.number != iteration) continue;
     out.reserve(it.records.size());
-    for (const Record& record : it.records) out.push_back(snapshot(record, false));
+    for (const Record& record : it.records) out.push_back(snapshot(it, record, false));
   }
   return out;
 }

@@ -1,11 +1,11 @@
-// One fused statistics pass. Contiguous float32 runs through 8 float lanes per block of
-// 4096 values, flushed into double sums, so the compiler vectorises it without
-// -ffast-math; values are shifted by the first finite one so that std keeps its digits
-// when the mean is large next to the spread.
+// One fused statistics pass. Contiguous float32 runs through float lanes (GNU vectors,
+// as wide as the CPU allows) per block of 4096 values; values are shifted by the first
+// finite one so that std keeps its digits when the mean is large next to the spread.
 #include "tapedeck/debug/Stats.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "ops/OpUtils.h"
@@ -15,58 +15,153 @@ namespace td::debug {
 namespace {
 
 struct Totals {
-  double sum = 0.0, sumSquares = 0.0;  // of (x - pivot), finite x only
+  double sum = 0.0, squares = 0.0;  // of (x - pivot), finite x only
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   int64_t finite = 0, zeros = 0, nans = 0;
 };
 
-/// The lanes of one block of contiguous float32.
-void floatBlock(const float* data, int64_t n, float pivot, Totals& totals) {
-  constexpr int kLanes = 8;
-  float sum[kLanes] = {}, squares[kLanes] = {};
-  float lo[kLanes], hi[kLanes];
-  int32_t finite[kLanes] = {}, zeros[kLanes] = {}, nans[kLanes] = {};
-  for (int l = 0; l < kLanes; ++l) {
-    lo[l] = std::numeric_limits<float>::infinity();
-    hi[l] = -std::numeric_limits<float>::infinity();
-  }
+// Float lanes as GNU vectors (GCC and Clang): 4 lanes are one SSE register at the x86-64
+// baseline; 8 and 16 lanes are compiled in functions targeting AVX2 and AVX-512 and
+// chosen at run time. Comparisons give all-ones masks; selects are bitwise, so nothing
+// branches. A block holds at most 4096 values, so float lane sums keep their digits and
+// int32 counts cannot overflow; it is flushed into double totals.
+using Floats4 = float __attribute__((vector_size(16)));
+using Masks4 = int32_t __attribute__((vector_size(16)));
+using Floats8 = float __attribute__((vector_size(32)));
+using Masks8 = int32_t __attribute__((vector_size(32)));
+using Floats16 = float __attribute__((vector_size(64)));
+using Masks16 = int32_t __attribute__((vector_size(64)));
+
+template <typename Floats, typename Masks>
+[[gnu::always_inline]] inline void floatLanes(const float* data, int64_t n, float pivot, Totals& totals) {
+  constexpr int kLanes = sizeof(Floats) / sizeof(float);
+#define TD_SELECT(mask, a, b) \
+  reinterpret_cast<Floats>(((mask) & reinterpret_cast<Masks>(a)) | (~(mask) & reinterpret_cast<Masks>(b)))
+  const Floats zero = Floats{}, pivots = zero + pivot, inf = zero + std::numeric_limits<float>::infinity();
+  Floats sum = zero, squares = zero, lo = inf, hi = -inf;
+  Masks finite = {}, zeros = {}, nans = {};
   const int64_t whole = n / kLanes * kLanes;
   for (int64_t i = 0; i < whole; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      const float x = data[i + l];
-      const bool isFinite = (x - x) == 0.0f;  // false for NaN and +-Inf
-      const float d = isFinite ? x - pivot : 0.0f;
-      sum[l] += d;
-      squares[l] += d * d;
-      lo[l] = isFinite && x < lo[l] ? x : lo[l];
-      hi[l] = isFinite && x > hi[l] ? x : hi[l];
-      finite[l] += isFinite;
-      zeros[l] += x == 0.0f;
-      nans[l] += x != x;
-    }
+    Floats x;
+    std::memcpy(&x, data + i, sizeof x);
+    const Masks isFinite = (x - x) == zero;  // false for NaN and +-Inf
+    const Floats d = TD_SELECT(isFinite, x, pivots) - pivots;
+    sum += d;
+    squares += d * d;
+    const Floats low = TD_SELECT(isFinite, x, inf), high = TD_SELECT(isFinite, x, -inf);
+    const Masks lower = low < lo, higher = high > hi;
+    lo = TD_SELECT(lower, low, lo);
+    hi = TD_SELECT(higher, high, hi);
+    finite -= isFinite;  // masks are -1 where true
+    zeros -= x == zero;
+    nans -= x != x;
   }
-  for (int64_t i = whole; i < n; ++i) {
-    const float x = data[i];
-    const bool isFinite = (x - x) == 0.0f;
-    const float d = isFinite ? x - pivot : 0.0f;
-    sum[0] += d;
-    squares[0] += d * d;
-    lo[0] = isFinite && x < lo[0] ? x : lo[0];
-    hi[0] = isFinite && x > hi[0] ? x : hi[0];
-    finite[0] += isFinite;
-    zeros[0] += x == 0.0f;
-    nans[0] += x != x;
-  }
+#undef TD_SELECT
   for (int l = 0; l < kLanes; ++l) {
     totals.sum += sum[l];
-    totals.sumSquares += squares[l];
+    totals.squares += squares[l];
     totals.min = std::min(totals.min, static_cast<double>(lo[l]));
     totals.max = std::max(totals.max, static_cast<double>(hi[l]));
     totals.finite += finite[l];
     totals.zeros += zeros[l];
     totals.nans += nans[l];
   }
+  for (int64_t i = whole; i < n; ++i) {
+    const float x = data[i];
+    if (x != x) {
+      ++totals.nans;
+      continue;
+    }
+    totals.zeros += x == 0.0f;
+    if (!std::isfinite(x)) continue;
+    const double d = static_cast<double>(x) - pivot;
+    totals.sum += d;
+    totals.squares += d * d;
+    totals.min = std::min(totals.min, static_cast<double>(x));
+    totals.max = std::max(totals.max, static_cast<double>(x));
+    ++totals.finite;
+  }
+}
+
+/// The common case first: a block with only finite values needs no masks, so min and max
+/// are single instructions and a NaN or Inf shows as a NaN in x * 0. Returns false (and
+/// adds nothing) when the block holds one; floatLanes then does it carefully.
+template <typename Floats, typename Masks>
+[[gnu::always_inline]] inline bool finiteLanes(const float* data, int64_t n, float pivot, Totals& totals) {
+  constexpr int kLanes = sizeof(Floats) / sizeof(float);
+  const int64_t whole = n / kLanes * kLanes;
+  if (whole == 0) return false;
+  const Floats zero = Floats{}, pivots = zero + pivot;
+  Floats sum = zero, squares = zero, poison = zero, lo, hi;
+  std::memcpy(&lo, data, sizeof lo);
+  hi = lo;
+  Masks zeros = {};
+  for (int64_t i = 0; i < whole; i += kLanes) {
+    Floats x;
+    std::memcpy(&x, data + i, sizeof x);
+    const Floats d = x - pivots;
+    sum += d;
+    squares += d * d;
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+    zeros -= x == zero;
+    poison += x * zero;
+  }
+  for (int l = 0; l < kLanes; ++l)
+    if (poison[l] != poison[l]) return false;
+  for (int l = 0; l < kLanes; ++l) {
+    totals.sum += sum[l];
+    totals.squares += squares[l];
+    totals.min = std::min(totals.min, static_cast<double>(lo[l]));
+    totals.max = std::max(totals.max, static_cast<double>(hi[l]));
+    totals.zeros += zeros[l];
+  }
+  totals.finite += whole;
+  for (int64_t i = whole; i < n; ++i) {  // the tail, one by one
+    const float x = data[i];
+    if (x != x) {
+      ++totals.nans;
+      continue;
+    }
+    totals.zeros += x == 0.0f;
+    if (!std::isfinite(x)) continue;
+    const double d = static_cast<double>(x) - pivot;
+    totals.sum += d;
+    totals.squares += d * d;
+    totals.min = std::min(totals.min, static_cast<double>(x));
+    totals.max = std::max(totals.max, static_cast<double>(x));
+    ++totals.finite;
+  }
+  return true;
+}
+
+using FloatBlockFn = void (*)(const float*, int64_t, float, Totals&);
+
+void floatBlockBaseline(const float* data, int64_t n, float pivot, Totals& totals) {
+  if (!finiteLanes<Floats4, Masks4>(data, n, pivot, totals)) floatLanes<Floats4, Masks4>(data, n, pivot, totals);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void floatBlockAvx2(const float* data, int64_t n, float pivot, Totals& totals) {
+  if (!finiteLanes<Floats8, Masks8>(data, n, pivot, totals)) floatLanes<Floats8, Masks8>(data, n, pivot, totals);
+}
+__attribute__((target("avx512f"))) void floatBlockAvx512(const float* data, int64_t n, float pivot, Totals& totals) {
+  if (!finiteLanes<Floats16, Masks16>(data, n, pivot, totals)) floatLanes<Floats16, Masks16>(data, n, pivot, totals);
+}
+#endif
+
+/// The widest lanes this CPU runs (chosen once).
+FloatBlockFn floatBlock() {
+  static const FloatBlockFn chosen = [] {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return &floatBlockAvx512;
+    if (__builtin_cpu_supports("avx2")) return &floatBlockAvx2;
+#endif
+    return &floatBlockBaseline;
+  }();
+  return chosen;
 }
 
 template <typename T>
@@ -89,7 +184,7 @@ void scalarPass(const T* data, int64_t n, double pivot, Totals& totals) {
     if (!std::isfinite(x)) continue;
     const double d = x - pivot;
     totals.sum += d;
-    totals.sumSquares += d * d;
+    totals.squares += d * d;
     totals.min = std::min(totals.min, x);
     totals.max = std::max(totals.max, x);
     ++totals.finite;
@@ -116,9 +211,14 @@ TensorStats computeStats(const Tensor& input) {
     case DType::Float32: {
       const float* data = t.data<float>();
       pivot = firstFinite(data, n);
+      if (n <= 32) {  // a scalar, a bias: no lanes to fill
+        scalarPass(data, n, pivot, totals);
+        break;
+      }
       constexpr int64_t kBlock = 4096;
+      const FloatBlockFn block = floatBlock();
       for (int64_t start = 0; start < n; start += kBlock)
-        floatBlock(data + start, std::min(kBlock, n - start), static_cast<float>(pivot), totals);
+        block(data + start, std::min(kBlock, n - start), static_cast<float>(pivot), totals);
       pivot = static_cast<float>(pivot);
       break;
     }
@@ -142,9 +242,9 @@ TensorStats computeStats(const Tensor& input) {
     const double count = static_cast<double>(totals.finite);
     const double shiftedMean = totals.sum / count;
     stats.mean = pivot + shiftedMean;
-    stats.std = std::sqrt(std::max(0.0, totals.sumSquares / count - shiftedMean * shiftedMean));
+    stats.std = std::sqrt(std::max(0.0, totals.squares / count - shiftedMean * shiftedMean));
     // sum x^2 = sum (d + p)^2 = sum d^2 + 2 p sum d + n p^2
-    const double squares = totals.sumSquares + 2.0 * pivot * totals.sum + count * pivot * pivot;
+    const double squares = totals.squares + 2.0 * pivot * totals.sum + count * pivot * pivot;
     stats.norm = std::sqrt(std::max(0.0, squares));
     stats.min = totals.min;
     stats.max = totals.max;

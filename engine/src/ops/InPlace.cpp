@@ -11,6 +11,17 @@ using namespace detail;
 
 namespace {
 
+/// Whether `t` is all of its storage (a write to it may go to fresh memory).
+bool coversStorage(const Tensor& t) {
+  return t.offset() == 0 && t.isContiguous() &&
+         static_cast<std::size_t>(t.numel()) * elementSize(t.dtype()) == t.storage().nbytes();
+}
+
+/// `t`'s layout over another storage.
+Tensor onStorage(const Tensor& t, std::shared_ptr<Storage> storage) {
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), t.shape(), t.strides(), t.offset(), t.dtype()));
+}
+
 template <typename Compute>
 Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute) {
   checkDefined(self, name, "self");
@@ -56,7 +67,8 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
     }
   }
   Tensor converted = result.dtype() == self.dtype() ? result : result.detach().to(self.dtype());
-  self.storage().aboutToWrite();
+  // The result is computed: a write covering the whole storage may go to fresh memory.
+  self.storage().aboutToWrite(coversStorage(self));
   copyInto(self, converted);
   self.storage().bumpVersion(name, currentSourceLoc());
   if (result.gradFn()) {
@@ -87,13 +99,18 @@ bool writesDirectly(const Tensor& self, const Tensor* other) {
 Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* other, const OpAttrs& attrs) {
   Tensor kernelInputs[2] = {self, other != nullptr ? expandTo(*other, self.shape()) : Tensor()};
   std::size_t n = other != nullptr ? 2 : 1;
-  self.storage().aboutToWrite();
+  // A recorder holding self's memory: instead of a copy, the old memory moves to the
+  // recorder and the kernel reads the old values from there, writing fresh memory.
+  if (auto previous = self.storage().aboutToWrite(coversStorage(self))) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (kernelInputs[i].impl()->storage == self.impl()->storage) kernelInputs[i] = onStorage(kernelInputs[i], previous);
+  }
   runKernel(op, kernelInputs, n, &self, 1, attrs);
   self.storage().bumpVersion(name, currentSourceLoc());
   if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
     // The entry is marked inplace, its output is self, and its input 0 is self too: an
     // observer sees the values after the write (as hooks on in-place ops do in PyTorch).
-    // The recorder copied the old value first (aboutToWrite).
+    // The recorder kept the old value first (aboutToWrite).
     RecordState& state = recordState();
     state.inplacePending = true;
     state.inplaceOp = op;

@@ -190,6 +190,32 @@ TEST(Recorder, CopiesBeforeReluInPlaceAndTheWriteStillGoesAhead) {
   EXPECT_TRUE(plain.requiresGrad());
 }
 
+TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {
+  Recording r;
+  std::vector<double> values(1000);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i);
+  td::Tensor y = td::mul(f64(values), 1.0);
+  const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  const void* before = y.storage().data();
+  y.add_(y);  // reads itself: the kernel reads the moved memory, writes fresh memory
+  EXPECT_NE(y.storage().data(), before) << "the write went to fresh memory";
+  EXPECT_EQ(y.toVector()[999], 1998.0);
+  EXPECT_EQ(r.recorder.entry(mulId)->outputs[0].value.toVector(), values);
+
+  // Gradients accumulating into a gradient the recorder holds (from the first backward).
+  td::Tape::step();
+  td::Tensor w = f64({1.0, 2.0});
+  w.setRequiresGrad();
+  td::sum(td::mul(w, 3.0)).backward();  // w.grad adopts mul's input gradient, which the recorder holds
+  const uint64_t firstMul = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  td::sum(td::mul(w, 3.0)).backward();  // accumulates into it in place
+  EXPECT_EQ(w.grad().toVector(), (std::vector<double>{6.0, 6.0}));
+  const std::optional<EntryRecord> early = r.recorder.entry(firstMul);
+  ASSERT_TRUE(early);
+  ASSERT_GE(early->gradInputs.size(), 1u);  // the scalar operand needs none
+  EXPECT_EQ(early->gradInputs[0].value.toVector(), (std::vector<double>{3.0, 3.0}));
+}
+
 TEST(Recorder, DropsTheOldestValuesOverBudgetAndKeepsTheirStatistics) {
   Recording r(RecorderOptions{.budgetBytes = 3 * 100 * sizeof(double)});
   td::Tensor x = td::ones({100}, td::DType::Float64);
@@ -274,14 +300,16 @@ TEST(Recorder, QueriesFromAnotherThreadWhileTheRunRecords) {
     done = true;
   });
   int64_t seen = 0;
-  while (!done) {
+  auto query = [&] {
     for (uint64_t iteration : r.recorder.iterations())
       for (const EntryRecord& e : r.recorder.entries(iteration))
         if (std::optional<EntryRecord> full = r.recorder.entry(e.entry.id))
           for (const td::debug::TensorRecord& out : full->outputs)
             if (out.state == ValueState::Held) seen += out.value.numel();
-  }
+  };
+  while (!done) query();  // while the run records (how many rounds depends on the machine)
   runner.join();
+  query();
   EXPECT_GT(seen, 0);
   EXPECT_LE(r.recorder.heldBytes(), r.recorder.budget());
 }

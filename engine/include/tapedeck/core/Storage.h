@@ -14,13 +14,15 @@ namespace td {
 
 class Storage;
 
-/// Told before an in-place write to a storage it watches (Storage::watch), so it can copy
-/// the old value first: the debugger's recorder keeps values from before an optimizer step.
+/// Told before an in-place write to a storage it watches (Storage::watch), so it can keep
+/// the old value: the debugger's recorder keeps values from before an optimizer step.
 class WriteWatcher {
  public:
   virtual ~WriteWatcher() = default;
-  /// Runs on the writing thread, before the write; `storage` still holds the old value.
-  virtual void beforeWrite(Storage& storage) = 0;
+  /// Runs on the writing thread, before the write. `previous` null: `storage` still holds
+  /// the old value (copy it). Otherwise the old memory moved to `previous` (the write goes
+  /// to fresh memory), and the watcher keeps a reference instead of copying.
+  virtual void beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) = 0;
 };
 
 class Storage {
@@ -66,12 +68,22 @@ class Storage {
   /// sharing the memory (an in-place write may go ahead).
   int64_t watchCount() const { return m_watchCount.load(std::memory_order_relaxed); }
   /// Every in-place write calls this first: one relaxed load when nothing watches.
-  void aboutToWrite() {
-    if (m_watchCount.load(std::memory_order_relaxed) != 0) notifyWatchers();
+  /// With `mayMove` (the caller writes every byte, or reads the old values from the
+  /// returned storage), watched memory is not copied: it moves to a new Storage, returned,
+  /// and this one gets fresh memory of the same size whose contents the write defines.
+  std::shared_ptr<Storage> aboutToWrite(bool mayMove = false) {
+    if (m_watchCount.load(std::memory_order_relaxed) == 0) return nullptr;
+    return notifyWatchers(mayMove);
   }
+  /// The memory was handed out as a raw pointer that lives on (a NumPy array over it):
+  /// it never moves.
+  void markExported() { m_exported = true; }
 
  private:
-  void notifyWatchers();
+  std::shared_ptr<Storage> notifyWatchers(bool mayMove);
+  /// Moves owned heap memory to a new Storage and allocates fresh memory here; null when
+  /// the memory is inline, someone else's, or exported.
+  std::shared_ptr<Storage> takeMemory();
 
   // Tiny tensors (scalars, 4-element vectors) live inside the Storage object itself:
   // one allocation fewer per op where per-op overhead matters most.
@@ -83,6 +95,7 @@ class Storage {
   std::function<void()> m_release;  // set for wrapped (foreign) memory
   std::atomic<uint64_t> m_version{0};
   std::atomic<int64_t> m_watchCount{0};
+  bool m_exported = false;
   const char* m_lastWriterOp = nullptr;
   SourceLoc m_lastWriterLoc;
 };

@@ -3,8 +3,10 @@
 // and the previous N it keeps the entry, statistics of its inputs, outputs and gradients
 // (always), and their values within a memory budget: it holds references to the tensors'
 // memory and counts their bytes; before an in-place write to memory it holds (an
-// optimizer step, relu_) the engine tells it (WriteWatcher) and it copies the old value
-// first. Over budget, the oldest values go first; a query for one says it was dropped.
+// optimizer step, relu_) the engine tells it (WriteWatcher) and it keeps the old value
+// first: a copy, or, when the write covers the whole storage, the old memory itself while
+// the write goes to fresh memory. Over budget, the oldest values go first; a query for one
+// says it was dropped.
 // Queries run from any thread and return snapshots: plain structs and private copies.
 #include <cstdint>
 #include <deque>
@@ -12,7 +14,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
@@ -121,9 +122,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
   void onIterationEnd(uint64_t iteration) override { endIteration(iteration); }
   // WriteWatcher
-  void beforeWrite(Storage& storage) override;
+  void beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) override;
 
  private:
+  static constexpr uint64_t kNoValue = ~uint64_t{0};
+
   /// A value held: a reference to live memory (watched) or the recorder's own copy.
   struct Value {
     std::shared_ptr<Storage> storage;
@@ -143,49 +146,65 @@ class Recorder : public TapeObserver, public WriteWatcher {
     TensorStats stats;
     uint64_t value = kNoValue;
   };
+  /// Slots of a record: [begin, begin + count) in its iteration's slot arena.
+  struct Range {
+    uint32_t begin = 0;
+    uint32_t count = 0;
+  };
   struct Record {
     TapeEntry entry;
-    std::vector<Slot> inputs, outputs, gradOutputs, gradInputs;
+    Range inputs, outputs, gradOutputs, gradInputs;
     bool backwardRan = false;
     int64_t savedBytes = 0;
   };
+  /// Records and their slots in two arenas, reserved from the previous iteration's sizes,
+  /// so a training loop's steady state allocates nothing per entry.
   struct Iteration {
     uint64_t number = 0;
     std::vector<Record> records;
+    std::vector<Slot> slots;
     uint64_t firstValue = 0;  ///< index of its first value
     IterationMemory memory;
   };
-  /// A tensor seen in this iteration at a version: its slot is reused, not recomputed.
+  /// A tensor seen at a version (in this iteration or the previous one): its statistics
+  /// and value are reused, not recomputed. Open addressing on the tensor id (0: empty).
   struct Known {
+    uint64_t tensorId = 0;
     uint64_t version = 0;
-    TensorStats stats;
     uint64_t value = kNoValue;
+    uint64_t lastIteration = 0;
+    TensorStats stats;
   };
-  static constexpr uint64_t kNoValue = ~uint64_t{0};
 
-  /// Statistics and value of `t` (reused when seen at this version in this iteration).
-  Slot slotFor(const Tensor& t, bool holdValue);
+  /// Statistics and value of `t` appended to `iteration`'s arena (reused when known).
+  void addSlot(Iteration& iteration, const Tensor& t, const TensorStats* knownStats = nullptr);
+  Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n);
+  Known* findKnown(uint64_t tensorId);
+  Known& insertKnown(uint64_t tensorId);
+  void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   uint64_t hold(const Tensor& t);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
+  Iteration* iterationOf(uint64_t entryId);
   void dropOldIterations();
   void sampleMemory(Iteration& iteration);
-  const Record* find(uint64_t id) const;
-  Record* find(uint64_t id);
+  const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
   TensorRecord snapshot(const Slot& slot, bool withValue) const;
-  EntryRecord snapshot(const Record& record, bool withValues) const;
+  EntryRecord snapshot(const Iteration& iteration, const Record& record, bool withValues) const;
 
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
   std::deque<Iteration> m_iterations;
-  std::deque<Value> m_values;  ///< in the order held; index = global index - m_valueBase
+  std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
+  std::vector<Slot> m_spareSlots;
+  std::vector<Value> m_values;  ///< in the order held; index = global index - m_valueBase
   uint64_t m_valueBase = 0;
-  uint64_t m_evictCursor = 0;  ///< the oldest value that may still be held
+  uint64_t m_evictCursor = 0;   ///< values before it are dropped
   int64_t m_heldBytes = 0;
   int64_t m_copyBytes = 0;
-  std::unordered_map<uint64_t, Known> m_known;  ///< tensor id -> this iteration's record of it
-  std::unordered_multimap<const Storage*, uint64_t> m_aliases;  ///< referenced memory -> values
+  std::vector<Known> m_known;   ///< power-of-two open-addressing table
+  std::size_t m_knownUsed = 0;
   int64_t m_savedLive = 0;
   bool m_attached = false;
 };
