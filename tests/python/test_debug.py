@@ -137,3 +137,29 @@ def test_line_breakpoint_pauses_through_the_same_protocol():
     assert session.continue_() is None
     session.join()
     assert session.result == [3.0, 3.0]
+
+
+def test_pause_and_stop_inside_a_long_backward():
+    """backward releases the GIL, so the controlling thread can pause and stop it mid-way."""
+    import threading
+    started = threading.Event()
+
+    def program():
+        x = td.ones(4, requires_grad=True)
+        y = x
+        for _ in range(3000):
+            y = y * 1.0001
+        total = y.sum()
+        started.set()
+        for _ in range(10000):
+            total.backward(retain_graph=True)
+
+    session = td.debug.Session()
+    session.run(program)
+    assert started.wait(30)
+    time.sleep(0.05)
+    pause = session.pause()
+    assert pause is not None and pause["direction"] == "backward", pause
+    started_stop = time.monotonic()
+    session.stop()
+    assert session.cancelled and time.monotonic() - started_stop < 5.0
