@@ -18,7 +18,25 @@ std::atomic<int64_t> g_liveNodes{0};
 }
 
 Node::Node() { g_liveNodes.fetch_add(1, std::memory_order_relaxed); }
-Node::~Node() { g_liveNodes.fetch_sub(1, std::memory_order_relaxed); }
+Node::~Node() {
+  g_liveNodes.fetch_sub(1, std::memory_order_relaxed);
+  // A graph dies from its end: each node would destroy the one before it inside its own
+  // destructor, and a chain of 100,000 ops would overflow the stack. Its input nodes are
+  // queued instead (all of them: one may appear twice, as in y * y), and the outermost
+  // destructor releases the queue, one reference at a time.
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  for (Edge& edge : nextEdges)
+    if (edge.node) pending.push_back(std::move(edge.node));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> next = std::move(pending.back());
+    pending.pop_back();
+    next.reset();  // its destructor queues its own inputs' nodes
+  }
+  draining = false;
+}
 int64_t Node::liveCount() { return g_liveNodes.load(); }
 std::string Node::name() const { return "Node"; }
 
