@@ -11,6 +11,8 @@
 //                       the debugger attached (NaN check on, recorder at its default budget,
 //                       copies before the SGD writes included, no breakpoints) vs without;
 //                       the row is the worse of the two (debug_overhead_mlp, _small)  <= 1.10
+//   torch_anomaly_mlp, torch_anomaly_small  libtorch's same steps under anomaly mode vs
+//                       without, for context (no budget)
 // Both libraries are written from raw tensors (no nn modules), start from the same values
 // (drawn once with std::mt19937) and are checked to compute the same loss and gradients
 // before anything is timed; a disagreement fails the binary. Built without libtorch
@@ -252,21 +254,58 @@ void checkLoss(const std::string& row, double ours, double theirs, const char* t
   }
 }
 
-/// A SampleFn that attaches `observer` for the sample's duration (not per call).
+/// A SampleFn that runs `attach` before the sample and `detach` after it (not per call).
 template <typename F>
-SampleFn observed(td::TapeObserver* observer, F body) {
-  return [observer, body = std::move(body)](int64_t reps) mutable {
-    td::Tape::addObserver(observer);
+SampleFn attachedDuring(const std::function<void()>& attach, const std::function<void()>& detach, F body) {
+  return [attach, detach, body = std::move(body)](int64_t reps) mutable {
+    attach();
     double seconds = 0.0;
     try {
       seconds = timed(body)(reps);
     } catch (...) {
-      td::Tape::removeObserver(observer);
+      detach();
       throw;
     }
-    td::Tape::removeObserver(observer);
+    detach();
     return seconds;
   };
+}
+
+/// Tapedeck's step on `problem` with something attached (an observer, the debugger) and
+/// without: one step each must give the same loss and parameters exactly; then the two are
+/// timed side by side.
+PairResult attachedVsPlain(const std::string& row, const Problem& problem, const PairRunner& runner,
+                           const std::function<void()>& attach, const std::function<void()>& detach,
+                           const char* plainName) {
+  {
+    TdModel plain(problem);
+    TdModel watched(problem);
+    const double plainLoss = tdStep(plain, tdMlpLoss).item();
+    attach();
+    double watchedLoss = 0.0;
+    try {
+      watchedLoss = tdStep(watched, tdMlpLoss).item();
+    } catch (...) {
+      detach();
+      throw;
+    }
+    detach();
+    checkLoss(row, watchedLoss, plainLoss, plainName);
+    for (std::size_t i = 0; i < plain.params.size(); ++i)
+      checkClose(row + ": parameter " + std::to_string(i) + " after SGD", tdValues(watched.params[i]),
+                 tdValues(plain.params[i]), 0.0);
+  }
+  TdModel watched(problem);
+  TdModel plain(problem);
+  return runner.runSamples(attachedDuring(attach, detach,
+                                          [&] {
+                                            const td::Tensor loss = tdStep(watched, tdMlpLoss);
+                                            doNotOptimize(loss.impl());
+                                          }),
+                           timed([&] {
+                             const td::Tensor loss = tdStep(plain, tdMlpLoss);
+                             doNotOptimize(loss.impl());
+                           }));
 }
 
 /// The debugger as debug_overhead attaches it: NaN check on, the recorder at its defaults.
@@ -277,23 +316,6 @@ struct DebugSetup {
   }
   td::debug::Debugger debugger;
 };
-
-/// A SampleFn that attaches `debugger` for the sample's duration.
-template <typename F>
-SampleFn debugged(td::debug::Debugger* debugger, F body) {
-  return [debugger, body = std::move(body)](int64_t reps) mutable {
-    debugger->attach();
-    double seconds = 0.0;
-    try {
-      seconds = timed(body)(reps);
-    } catch (...) {
-      debugger->detach();
-      throw;
-    }
-    debugger->detach();
-    return seconds;
-  };
-}
 
 /// --profile: one side of one row, `iterations` times, untimed; returns the exit status.
 /// Out of line, so that `callgrind --collect-atstart=no --toggle-collect='*runProfile*'`
@@ -486,37 +508,9 @@ int main(int argc, char** argv) {
   // --- tape_observer_cost: Tapedeck against itself ---------------------------------------
   measureRow(writer, status, "tape_observer_cost", stepOptions.unit, [&] {
     NoOpObserver observer;
-    {
-      // Watching must not change the numbers.
-      TdModel plain(mlp);
-      TdModel watched(mlp);
-      const double plainLoss = tdStep(plain, tdMlpLoss).item();
-      td::Tape::addObserver(&observer);
-      double watchedLoss = 0.0;
-      try {
-        watchedLoss = tdStep(watched, tdMlpLoss).item();
-      } catch (...) {
-        td::Tape::removeObserver(&observer);
-        throw;
-      }
-      td::Tape::removeObserver(&observer);
-      checkLoss("tape_observer_cost", watchedLoss, plainLoss, "tapedeck without observer");
-      for (std::size_t i = 0; i < plain.params.size(); ++i) {
-        checkClose("tape_observer_cost: parameter " + std::to_string(i) + " after SGD", tdValues(watched.params[i]),
-                   tdValues(plain.params[i]), 0.0);
-      }
-    }
-    TdModel watched(mlp);
-    TdModel plain(mlp);
-    const PairResult result = stepRunner.runSamples(observed(&observer,
-                                                             [&] {
-                                                               const td::Tensor loss = tdStep(watched, tdMlpLoss);
-                                                               doNotOptimize(loss.impl());
-                                                             }),
-                                                    timed([&] {
-                                                      const td::Tensor loss = tdStep(plain, tdMlpLoss);
-                                                      doNotOptimize(loss.impl());
-                                                    }));
+    const PairResult result = attachedVsPlain(
+        "tape_observer_cost", mlp, stepRunner, [&] { td::Tape::addObserver(&observer); },
+        [&] { td::Tape::removeObserver(&observer); }, "tapedeck without observer");
     writer.addPair("tape_observer_cost", result, kObserverBudget, "tapedeck mlp_step without observer");
   });
 
@@ -527,43 +521,42 @@ int main(int argc, char** argv) {
                                       std::pair<const char*, const Problem*>{"debug_overhead_small", &smallMlp}}) {
     measureRow(writer, status, name, stepOptions.unit, [&] {
       DebugSetup setup;
-      {
-        // Debugging must not change the numbers.
-        TdModel plain(*problem);
-        TdModel watched(*problem);
-        const double plainLoss = tdStep(plain, tdMlpLoss).item();
-        setup.debugger.attach();
-        double watchedLoss = 0.0;
-        try {
-          watchedLoss = tdStep(watched, tdMlpLoss).item();
-        } catch (...) {
-          setup.debugger.detach();
-          throw;
-        }
-        setup.debugger.detach();
-        checkLoss(name, watchedLoss, plainLoss, "tapedeck without debugger");
-        for (std::size_t i = 0; i < plain.params.size(); ++i)
-          checkClose(std::string(name) + ": parameter " + std::to_string(i) + " after SGD",
-                     tdValues(watched.params[i]), tdValues(plain.params[i]), 0.0);
-        if (setup.debugger.recorder()->copyBytes() == 0)
-          throw Mismatch(std::string(name) + ": the recorder copied nothing before the SGD writes");
-      }
-      TdModel watched(*problem);
-      TdModel plain(*problem);
-      const PairResult result = stepRunner.runSamples(debugged(&setup.debugger,
-                                                               [&] {
-                                                                 const td::Tensor loss = tdStep(watched, tdMlpLoss);
-                                                                 doNotOptimize(loss.impl());
-                                                               }),
-                                                      timed([&] {
-                                                        const td::Tensor loss = tdStep(plain, tdMlpLoss);
-                                                        doNotOptimize(loss.impl());
-                                                      }));
+      const PairResult result = attachedVsPlain(
+          name, *problem, stepRunner, [&] { setup.debugger.attach(); }, [&] { setup.debugger.detach(); },
+          "tapedeck without debugger");
+      if (setup.debugger.recorder()->copyBytes() == 0)
+        throw Mismatch(std::string(name) + ": the recorder kept no old value before the SGD writes");
       writer.addPair(name, result, kDebugBudget, "tapedeck step without debugger");
       if (!worst || result.ratio > worst->ratio) worst = result;
     });
   }
   if (worst) writer.addPair("debug_overhead", *worst, kDebugBudget, "tapedeck step without debugger (worse of two)");
+
+  // For context (no budget): what PyTorch's anomaly mode costs on the same two steps.
+#ifdef TAPEDECK_BENCH_WITH_TORCH
+  for (const auto& [name, problem] : {std::pair<const char*, const Problem*>{"torch_anomaly_mlp", &mlp},
+                                      std::pair<const char*, const Problem*>{"torch_anomaly_small", &smallMlp}}) {
+    measureRow(writer, status, name, stepOptions.unit, [&] {
+      TorchModel anomalous(*problem);
+      TorchModel plain(*problem);
+      const PairResult result = stepRunner.runSamples(
+          attachedDuring([] { torch::autograd::AnomalyMode::set_enabled(true); },
+                         [] { torch::autograd::AnomalyMode::set_enabled(false); },
+                         [&] {
+                           const torch::Tensor loss = torchStep(anomalous, torchMlpLoss);
+                           doNotOptimize(loss.unsafeGetTensorImpl());
+                         }),
+          timed([&] {
+            const torch::Tensor loss = torchStep(plain, torchMlpLoss);
+            doNotOptimize(loss.unsafeGetTensorImpl());
+          }));
+      writer.addPair(name, result, std::nullopt, "libtorch step without anomaly mode");
+    });
+  }
+#else
+  writer.addSkipped("torch_anomaly_mlp", TAPEDECK_BENCH_TORCH_MISSING_REASON, unitName(stepOptions.unit));
+  writer.addSkipped("torch_anomaly_small", TAPEDECK_BENCH_TORCH_MISSING_REASON, unitName(stepOptions.unit));
+#endif
 
   writer.printTable(std::cout);
   writer.write(resultsPath(argc, argv));

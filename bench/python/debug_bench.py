@@ -34,7 +34,6 @@ Rows are merged into the results file (rows of the same name replaced), as py_be
 import argparse
 import faulthandler
 import inspect
-import json
 import math
 import os
 import random
@@ -44,6 +43,7 @@ import threading
 import time
 
 import tapedeck
+from results import merge  # bench/python/results.py (the script's folder is on sys.path)
 
 NAME = "stop_latency"
 BINARY = "debug_bench.py"
@@ -252,18 +252,6 @@ def stop_once(situation, settle):
 
 def summary(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def merge(path, rows):
-    doc = {"results": []}
-    if os.path.exists(path):
-        with open(path) as f:
-            doc = json.load(f)
-    names = {r["name"] for r in rows}
-    doc["results"] = [r for r in doc.get("results", []) if r["name"] not in names] + rows
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(doc, f, indent=2, sort_keys=True)
 
 
 def fail(path, message):

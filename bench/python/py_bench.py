@@ -13,14 +13,13 @@ Rows are merged into the results file (rows of the same name replaced). Without 
 rows are written as skipped with the reason.
 """
 import argparse
-import json
 import math
-import os
 import statistics
 import sys
 import time
 
 import tapedeck
+from results import merge  # bench/python/results.py (the script's folder is on sys.path)
 
 BUDGETS = {"py_tiny_op": 1.0, "py_tiny_op_grad": 1.0, "py_mlp_step": 1.05, "py_spiral_epoch": 1.0}
 UNITS = {"py_tiny_op": ("us", 1e6), "py_tiny_op_grad": ("us", 1e6), "py_mlp_step": ("ms", 1e3),
@@ -101,18 +100,6 @@ def pair(fa, fb, pairs=15):
         a.append(sample(fa, ra))
         b.append(sample(fb, rb))
     return a, b
-
-
-def merge(path, rows):
-    doc = {"results": []}
-    if os.path.exists(path):
-        with open(path) as f:
-            doc = json.load(f)
-    names = {r["name"] for r in rows}
-    doc["results"] = [r for r in doc.get("results", []) if r["name"] not in names] + rows
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(doc, f, indent=2, sort_keys=True)
 
 
 def main():

@@ -96,9 +96,9 @@ std::shared_ptr<Storage> Storage::takeMemory() {
 
 std::shared_ptr<Storage> Storage::notifyWatchers(bool mayMove) {
   std::lock_guard lock(watcherMutex());
-  std::shared_ptr<Storage> previous = mayMove ? takeMemory() : nullptr;
-  for (WriteWatcher* watcher : watchers()) watcher->beforeWrite(*this, previous);
-  return previous;
+  std::shared_ptr<Storage> moved;
+  for (WriteWatcher* watcher : watchers()) watcher->beforeWrite(*this, mayMove, moved);
+  return moved;
 }
 
 }  // namespace td

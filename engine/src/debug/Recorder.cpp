@@ -124,7 +124,7 @@ void Recorder::evictOverBudget() {
     release(m_values[m_evictCursor++ - m_valueBase]);
 }
 
-void Recorder::beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) {
+void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
   std::lock_guard lock(m_mutex);
   // Values before the eviction cursor are dropped; the rest are scanned (writes to
   // watched memory are a few per step: the parameters and their gradients).
@@ -132,8 +132,9 @@ void Recorder::beforeWrite(Storage& storage, const std::shared_ptr<Storage>& pre
     Value& value = m_values[i];
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;
     storage.unwatch();
-    if (previous) {
-      value.storage = previous;  // the old memory moved out of the way: keep it, no copy
+    if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
+    if (moved) {
+      value.storage = moved;  // the old memory moved out of the way: keep it, no copy
     } else {
       auto impl = std::make_shared<TensorImpl>(value.storage, value.shape, value.strides, value.offset, value.dtype);
       Tensor copy = privateCopy(Tensor(std::move(impl)));

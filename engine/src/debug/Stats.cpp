@@ -21,6 +21,26 @@ struct Totals {
   int64_t finite = 0, zeros = 0, nans = 0;
 };
 
+/// One scalar pass in double: other dtypes, tiny tensors and the tails of the lanes.
+template <typename T>
+void scalarPass(const T* data, int64_t n, double pivot, Totals& totals) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(data[i]);
+    if (x != x) {
+      ++totals.nans;
+      continue;
+    }
+    if (x == 0.0) ++totals.zeros;
+    if (!std::isfinite(x)) continue;
+    const double d = x - pivot;
+    totals.sum += d;
+    totals.squares += d * d;
+    totals.min = std::min(totals.min, x);
+    totals.max = std::max(totals.max, x);
+    ++totals.finite;
+  }
+}
+
 // Float lanes as GNU vectors (GCC and Clang): 4 lanes are one SSE register at the x86-64
 // baseline; 8 and 16 lanes are compiled in functions targeting AVX2 and AVX-512 and
 // chosen at run time. Comparisons give all-ones masks; selects are bitwise, so nothing
@@ -67,21 +87,7 @@ template <typename Floats, typename Masks>
     totals.zeros += zeros[l];
     totals.nans += nans[l];
   }
-  for (int64_t i = whole; i < n; ++i) {
-    const float x = data[i];
-    if (x != x) {
-      ++totals.nans;
-      continue;
-    }
-    totals.zeros += x == 0.0f;
-    if (!std::isfinite(x)) continue;
-    const double d = static_cast<double>(x) - pivot;
-    totals.sum += d;
-    totals.squares += d * d;
-    totals.min = std::min(totals.min, static_cast<double>(x));
-    totals.max = std::max(totals.max, static_cast<double>(x));
-    ++totals.finite;
-  }
+  scalarPass(data + whole, n - whole, static_cast<double>(pivot), totals);  // the tail
 }
 
 /// The common case first: a block with only finite values needs no masks, so min and max
@@ -118,21 +124,7 @@ template <typename Floats, typename Masks>
     totals.zeros += zeros[l];
   }
   totals.finite += whole;
-  for (int64_t i = whole; i < n; ++i) {  // the tail, one by one
-    const float x = data[i];
-    if (x != x) {
-      ++totals.nans;
-      continue;
-    }
-    totals.zeros += x == 0.0f;
-    if (!std::isfinite(x)) continue;
-    const double d = static_cast<double>(x) - pivot;
-    totals.sum += d;
-    totals.squares += d * d;
-    totals.min = std::min(totals.min, static_cast<double>(x));
-    totals.max = std::max(totals.max, static_cast<double>(x));
-    ++totals.finite;
-  }
+  scalarPass(data + whole, n - whole, static_cast<double>(pivot), totals);  // the tail
   return true;
 }
 
@@ -169,26 +161,6 @@ double firstFinite(const T* data, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (std::isfinite(static_cast<double>(data[i]))) return static_cast<double>(data[i]);
   return 0.0;
-}
-
-/// Any other dtype: one scalar pass in double.
-template <typename T>
-void scalarPass(const T* data, int64_t n, double pivot, Totals& totals) {
-  for (int64_t i = 0; i < n; ++i) {
-    const double x = static_cast<double>(data[i]);
-    if (x != x) {
-      ++totals.nans;
-      continue;
-    }
-    if (x == 0.0) ++totals.zeros;
-    if (!std::isfinite(x)) continue;
-    const double d = x - pivot;
-    totals.sum += d;
-    totals.squares += d * d;
-    totals.min = std::min(totals.min, x);
-    totals.max = std::max(totals.max, x);
-    ++totals.finite;
-  }
 }
 
 }  // namespace

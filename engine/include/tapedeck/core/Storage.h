@@ -19,10 +19,12 @@ class Storage;
 class WriteWatcher {
  public:
   virtual ~WriteWatcher() = default;
-  /// Runs on the writing thread, before the write. `previous` null: `storage` still holds
-  /// the old value (copy it). Otherwise the old memory moved to `previous` (the write goes
-  /// to fresh memory), and the watcher keeps a reference instead of copying.
-  virtual void beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) = 0;
+  /// Runs on the writing thread, before the write, while `storage` still holds the old
+  /// value. With `mayMove`, instead of copying, the watcher may move the old memory out
+  /// (`moved = storage.takeMemory()`, under its own lock, so its readers never see the
+  /// swap half done); the write then goes to fresh memory. `moved` may already be set by
+  /// another watcher: the old value is there.
+  virtual void beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) = 0;
 };
 
 class Storage {
@@ -69,8 +71,8 @@ class Storage {
   int64_t watchCount() const { return m_watchCount.load(std::memory_order_relaxed); }
   /// Every in-place write calls this first: one relaxed load when nothing watches.
   /// With `mayMove` (the caller writes every byte, or reads the old values from the
-  /// returned storage), watched memory is not copied: it moves to a new Storage, returned,
-  /// and this one gets fresh memory of the same size whose contents the write defines.
+  /// returned storage), a watcher may move the memory to a new Storage, returned, instead
+  /// of copying it; this one then has fresh memory whose contents the write defines.
   std::shared_ptr<Storage> aboutToWrite(bool mayMove = false) {
     if (m_watchCount.load(std::memory_order_relaxed) == 0) return nullptr;
     return notifyWatchers(mayMove);
@@ -79,11 +81,12 @@ class Storage {
   /// it never moves.
   void markExported() { m_exported = true; }
 
+  /// For a WriteWatcher: moves owned heap memory to a new Storage and allocates fresh
+  /// memory here; null when the memory is inline, someone else's, or exported.
+  std::shared_ptr<Storage> takeMemory();
+
  private:
   std::shared_ptr<Storage> notifyWatchers(bool mayMove);
-  /// Moves owned heap memory to a new Storage and allocates fresh memory here; null when
-  /// the memory is inline, someone else's, or exported.
-  std::shared_ptr<Storage> takeMemory();
 
   // Tiny tensors (scalars, 4-element vectors) live inside the Storage object itself:
   // one allocation fewer per op where per-op overhead matters most.

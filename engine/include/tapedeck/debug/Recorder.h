@@ -122,7 +122,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
   void onIterationEnd(uint64_t iteration) override { endIteration(iteration); }
   // WriteWatcher
-  void beforeWrite(Storage& storage, const std::shared_ptr<Storage>& previous) override;
+  void beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) override;
 
  private:
   static constexpr uint64_t kNoValue = ~uint64_t{0};
