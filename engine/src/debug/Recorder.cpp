@@ -126,9 +126,10 @@ void Recorder::evictOverBudget() {
 
 void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
   std::lock_guard lock(m_mutex);
-  // Values before the eviction cursor are dropped; the rest are scanned (writes to
-  // watched memory are a few per step: the parameters and their gradients).
-  for (uint64_t i = std::max(m_evictCursor, m_valueBase) - m_valueBase; i < m_values.size(); ++i) {
+  // Newest first (a parameter's references are from the last steps), down to the eviction
+  // cursor (older values are dropped), stopping once no reference to it is left.
+  const uint64_t oldest = std::max(m_evictCursor, m_valueBase) - m_valueBase;
+  for (uint64_t i = m_values.size(); i-- > oldest && storage.watchCount() > 0;) {
     Value& value = m_values[i];
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;
     storage.unwatch();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "ops/OpUtils.h"
 #include "tapedeck/backends/Backend.h"
@@ -163,6 +164,54 @@ double firstFinite(const T* data, int64_t n) {
   return 0.0;
 }
 
+/// Non-contiguous tensors up to this many elements are read in place.
+constexpr int64_t kGatherLimit = 1 << 16;
+
+/// The elements of a strided tensor, in order, as doubles.
+void gather(const Tensor& t, std::vector<double>& out) {
+  const int64_t n = t.numel();
+  out.resize(static_cast<std::size_t>(n));
+  const IntList& shape = t.shape();
+  const IntList& strides = t.strides();
+  const int rank = static_cast<int>(shape.size());
+  IntList index(shape.size(), 0);
+  TD_DISPATCH_ALL(t.dtype(), "statistics", [&] {
+    const scalar_t* base = t.data<scalar_t>();
+    int64_t offset = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      out[static_cast<std::size_t>(k)] = static_cast<double>(base[offset]);
+      for (int d = rank - 1; d >= 0; --d) {  // odometer: the last dimension moves fastest
+        if (++index[d] < shape[d]) {
+          offset += strides[d];
+          break;
+        }
+        offset -= strides[d] * (shape[d] - 1);
+        index[d] = 0;
+      }
+    }
+  });
+}
+
+/// The moments and counts from the totals of a pass.
+TensorStats finish(TensorStats stats, const Totals& totals, double pivot) {
+  stats.finite = totals.finite;
+  stats.zeros = totals.zeros;
+  stats.nans = totals.nans;
+  stats.infs = stats.numel - totals.finite - totals.nans;
+  if (totals.finite > 0) {
+    const double count = static_cast<double>(totals.finite);
+    const double shiftedMean = totals.sum / count;
+    stats.mean = pivot + shiftedMean;
+    stats.std = std::sqrt(std::max(0.0, totals.squares / count - shiftedMean * shiftedMean));
+    // sum x^2 = sum (d + p)^2 = sum d^2 + 2 p sum d + n p^2
+    const double squares = totals.squares + 2.0 * pivot * totals.sum + count * pivot * pivot;
+    stats.norm = std::sqrt(std::max(0.0, squares));
+    stats.min = totals.min;
+    stats.max = totals.max;
+  }
+  return stats;
+}
+
 }  // namespace
 
 TensorStats computeStats(const Tensor& input) {
@@ -171,14 +220,21 @@ TensorStats computeStats(const Tensor& input) {
   stats.computed = true;
   stats.numel = input.numel();
   if (stats.numel == 0) return stats;
-  Tensor t = input;
-  if (!t.isContiguous()) {  // an unrecorded copy: the kernel, not the op
-    t = detail::allocate(input.shape(), input.dtype(), input.device(), "statistics");
-    copyInto(t, input);
-  }
   const int64_t n = stats.numel;
   Totals totals;
   double pivot = 0.0;
+  Tensor t = input;
+  if (!t.isContiguous()) {
+    if (n <= kGatherLimit) {  // a broadcast gradient, a small view: read in place, no allocation
+      thread_local std::vector<double> values;
+      gather(t, values);
+      pivot = firstFinite(values.data(), n);
+      scalarPass(values.data(), n, pivot, totals);
+      return finish(stats, totals, pivot);
+    }
+    t = detail::allocate(input.shape(), input.dtype(), input.device(), "statistics");
+    copyInto(t, input);  // an unrecorded copy: the kernel, not the op
+  }
   switch (t.dtype()) {
     case DType::Float32: {
       const float* data = t.data<float>();
@@ -206,22 +262,7 @@ TensorStats computeStats(const Tensor& input) {
       scalarPass(t.data<bool>(), n, 0.0, totals);
       break;
   }
-  stats.finite = totals.finite;
-  stats.zeros = totals.zeros;
-  stats.nans = totals.nans;
-  stats.infs = n - totals.finite - totals.nans;
-  if (totals.finite > 0) {
-    const double count = static_cast<double>(totals.finite);
-    const double shiftedMean = totals.sum / count;
-    stats.mean = pivot + shiftedMean;
-    stats.std = std::sqrt(std::max(0.0, totals.squares / count - shiftedMean * shiftedMean));
-    // sum x^2 = sum (d + p)^2 = sum d^2 + 2 p sum d + n p^2
-    const double squares = totals.squares + 2.0 * pivot * totals.sum + count * pivot * pivot;
-    stats.norm = std::sqrt(std::max(0.0, squares));
-    stats.min = totals.min;
-    stats.max = totals.max;
-  }
-  return stats;
+  return finish(stats, totals, pivot);
 }
 
 }  // namespace td::debug

@@ -99,6 +99,12 @@ TEST(TensorStats, IntegersBoolsViewsAndEmptyTensors) {
   EXPECT_EQ(column.numel, 2);
   EXPECT_DOUBLE_EQ(column.min, 3.0);
   EXPECT_DOUBLE_EQ(column.max, 6.0);
+  // A broadcast (stride 0) counts every element it shows.
+  const TensorStats broadcast = computeStats(f64({1.0, 2.0}).expand({3, 2}));
+  EXPECT_EQ(broadcast.numel, 6);
+  EXPECT_EQ(broadcast.finite, 6);
+  EXPECT_DOUBLE_EQ(broadcast.mean, 1.5);
+  EXPECT_NEAR(broadcast.norm, std::sqrt(15.0), 1e-12);
   const TensorStats empty = computeStats(td::zeros({0, 3}));
   EXPECT_TRUE(empty.computed);
   EXPECT_EQ(empty.numel, 0);
