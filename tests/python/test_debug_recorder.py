@@ -153,6 +153,13 @@ def test_command_line_clean_run_errors_and_usage(tmp_path):
     clean, _ = run_cli(tmp_path, "import tapedeck as td\nprint((td.ones(2) * 2).tolist())\n")
     assert clean.returncode == 0 and "[2.0, 2.0]" in clean.stdout
     assert "finished with no NaN" in clean.stderr
+    pickled, _ = run_cli(tmp_path, """\
+        import pickle
+        class Point:
+            pass
+        print(type(pickle.loads(pickle.dumps(Point()))).__name__, __name__)
+        """)
+    assert pickled.returncode == 0 and "Point __main__" in pickled.stdout, pickled.stderr
     failing, _ = run_cli(tmp_path, "raise ValueError('bad input')\n")
     assert failing.returncode == 1 and "ValueError: bad input" in failing.stderr
     exiting, _ = run_cli(tmp_path, "import sys\nsys.exit(3)\n")

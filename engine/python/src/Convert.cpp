@@ -215,8 +215,8 @@ py::object toNumpy(const Tensor& t) {
   std::vector<py::ssize_t> strides;
   const auto elem = static_cast<py::ssize_t>(elementSize(t.dtype()));
   for (int64_t s : t.strides()) strides.push_back(s * elem);
-  py::object owner = py::cast(t.detach());  // keeps the storage alive as the array's base
   t.storage().markExported();               // the array points into it: it must never move
+  py::object owner = py::cast(t.detach());  // keeps the storage alive as the array's base
   auto array = [&](auto tag) {
     using T = decltype(tag);
     return py::array_t<T>(shape, strides, static_cast<T*>(t.rawData()), owner);

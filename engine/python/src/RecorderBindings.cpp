@@ -92,15 +92,24 @@ void bindRecorder(py::module_& dbg) {
            py::arg("budget_bytes") = debug::RecorderOptions{}.budgetBytes,
            py::arg("previous_iterations") = debug::RecorderOptions{}.previousIterations,
            py::arg("keep_values") = true)
-      .def("attach", &Recorder::attach)
-      .def("detach", &Recorder::detach)
+      .def("attach", &Recorder::attach, Release())
+      .def("detach", &Recorder::detach, Release())
       .def("clear", &Recorder::clear, Release())
-      .def_property("budget", &Recorder::budget, [](Recorder& r, std::size_t bytes) {
+      .def_property("budget", [](const Recorder& r) {
+        py::gil_scoped_release release;
+        return r.budget();
+      }, [](Recorder& r, std::size_t bytes) {
         py::gil_scoped_release release;
         r.setBudget(bytes);
       })
-      .def_property_readonly("held_bytes", &Recorder::heldBytes)
-      .def_property_readonly("copy_bytes", &Recorder::copyBytes)
+      .def_property_readonly("held_bytes", [](const Recorder& r) {
+        py::gil_scoped_release release;
+        return r.heldBytes();
+      })
+      .def_property_readonly("copy_bytes", [](const Recorder& r) {
+        py::gil_scoped_release release;
+        return r.copyBytes();
+      })
       .def("entry", [](const Recorder& r, uint64_t id, bool values) -> py::object {
         std::optional<debug::EntryRecord> e;
         {

@@ -18,25 +18,38 @@ std::atomic<int64_t> g_liveNodes{0};
 }
 
 Node::Node() { g_liveNodes.fetch_add(1, std::memory_order_relaxed); }
+namespace {
+/// The nodes a dying graph still has to release (see ~Node). A thread's queue is gone at
+/// its exit; a node dying after that (a static tensor's graph) releases recursively.
+thread_local bool t_nodeQueueGone = false;
+struct NodeQueue {
+  std::vector<std::shared_ptr<Node>> pending;
+  bool draining = false;
+  ~NodeQueue() { t_nodeQueueGone = true; }
+};
+thread_local NodeQueue t_nodeQueue;
+}  // namespace
+
 Node::~Node() {
   g_liveNodes.fetch_sub(1, std::memory_order_relaxed);
   // A graph dies from its end: each node would destroy the one before it inside its own
   // destructor, and a chain of 100,000 ops would overflow the stack. Its input nodes are
   // queued instead (all of them: one may appear twice, as in y * y), and the outermost
   // destructor releases the queue, one reference at a time.
-  thread_local std::vector<std::shared_ptr<Node>> pending;
-  thread_local bool draining = false;
+  if (t_nodeQueueGone) return;
+  NodeQueue& queue = t_nodeQueue;
   for (Edge& edge : nextEdges)
-    if (edge.node) pending.push_back(std::move(edge.node));
-  if (draining) return;
-  draining = true;
-  while (!pending.empty()) {
-    std::shared_ptr<Node> next = std::move(pending.back());
-    pending.pop_back();
+    if (edge.node) queue.pending.push_back(std::move(edge.node));
+  if (queue.draining) return;
+  queue.draining = true;
+  while (!queue.pending.empty()) {
+    std::shared_ptr<Node> next = std::move(queue.pending.back());
+    queue.pending.pop_back();
     next.reset();  // its destructor queues its own inputs' nodes
   }
-  draining = false;
+  queue.draining = false;
 }
+
 int64_t Node::liveCount() { return g_liveNodes.load(); }
 std::string Node::name() const { return "Node"; }
 
@@ -130,9 +143,12 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
       const bool whole = existing.offset() == 0 &&
                          static_cast<std::size_t>(existing.numel()) * elementSize(existing.dtype()) ==
                              existing.storage().nbytes();
-      if (auto previous = existing.storage().aboutToWrite(whole))
-        inputs[0] = Tensor(std::make_shared<TensorImpl>(std::move(previous), existing.shape(), existing.strides(),
-                                                        existing.offset(), existing.dtype()));
+      if (std::shared_ptr<Storage> previous = existing.storage().aboutToWrite(whole)) {
+        for (Tensor& input : inputs)  // grad may share existing's memory (a hook returning p.grad)
+          if (input.impl()->storage == existing.impl()->storage)
+            input = Tensor(std::make_shared<TensorImpl>(previous, input.shape(), input.strides(), input.offset(),
+                                                        input.dtype()));
+      }
       runKernel(OpId::Add, inputs, 2, &existing, 1, OpAttrs{});
       existing.storage().bumpVersion("accumulate_grad", entry.loc);
     } else {

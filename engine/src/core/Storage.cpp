@@ -83,8 +83,14 @@ void Storage::removeWriteWatcher(WriteWatcher* watcher) {
   std::erase(watchers(), watcher);
 }
 
+void Storage::markExported() {
+  std::lock_guard lock(watcherMutex());  // moves happen only under it (notifyWatchers)
+  m_exported.store(true, std::memory_order_relaxed);
+}
+
 std::shared_ptr<Storage> Storage::takeMemory() {
-  if (m_release || m_data == m_inline || m_data == nullptr || m_exported) return nullptr;
+  if (m_release || m_data == m_inline || m_data == nullptr || m_exported.load(std::memory_order_relaxed))
+    return nullptr;
   auto previous = std::make_shared<Storage>(0, m_device);
   void* fresh = heapAllocate(m_nbytes);
   previous->m_data = m_data;

@@ -33,6 +33,15 @@ Tensor privateCopy(const Tensor& view) {
 }
 }  // namespace
 
+/// A view of a held value that does not own its storage (no reference counted): the
+/// engine's "is this memory shared" checks must not see a query's temporary. Valid while
+/// the value holds the storage (under the recorder's lock).
+Tensor Recorder::borrowedView(const Value& value) {
+  std::shared_ptr<Storage> borrowed(std::shared_ptr<Storage>(), value.storage.get());
+  return Tensor(
+      std::make_shared<TensorImpl>(std::move(borrowed), value.shape, value.strides, value.offset, value.dtype));
+}
+
 Recorder::Recorder(RecorderOptions options) : m_options(options) { Storage::addWriteWatcher(this); }
 
 Recorder::~Recorder() {
@@ -62,9 +71,11 @@ void Recorder::detach() {
 // --- settings -------------------------------------------------------------------------
 
 void Recorder::setBudget(std::size_t bytes) {
+  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   m_options.budgetBytes = bytes;
   evictOverBudget();
+  dead.swap(m_dead);
 }
 
 std::size_t Recorder::budget() const {
@@ -74,12 +85,15 @@ std::size_t Recorder::budget() const {
 
 void Recorder::setPreviousIterations(int count) {
   TD_CHECK(count >= 0, "recorder", "previous iterations must be >= 0, got ", count);
+  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   m_options.previousIterations = count;
   dropOldIterations();
+  dead.swap(m_dead);
 }
 
 void Recorder::clear() {
+  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   for (Value& value : m_values) release(value);
   m_values.clear();
@@ -90,6 +104,7 @@ void Recorder::clear() {
   m_spareSlots.clear();
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
+  dead.swap(m_dead);
 }
 
 // --- values -----------------------------------------------------------------------------
@@ -113,7 +128,9 @@ void Recorder::release(Value& value) {
   if (value.copied) m_copyBytes -= value.bytes;
   else value.storage->unwatch();
   m_heldBytes -= value.bytes;
-  value.storage.reset();
+  // The last reference to memory from NumPy takes the GIL to let go of the array: never
+  // under this lock (a thread holding the GIL may be waiting for it).
+  m_dead.push_back(std::move(value.storage));
   value.dropped = true;
 }
 
@@ -132,17 +149,16 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
   for (uint64_t i = m_values.size(); i-- > oldest && storage.watchCount() > 0;) {
     Value& value = m_values[i];
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;
-    storage.unwatch();
     if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
     if (moved) {
       value.storage = moved;  // the old memory moved out of the way: keep it, no copy
     } else {
-      auto impl = std::make_shared<TensorImpl>(value.storage, value.shape, value.strides, value.offset, value.dtype);
-      Tensor copy = privateCopy(Tensor(std::move(impl)));
+      Tensor copy = privateCopy(borrowedView(value));
       value.storage = copy.impl()->storage;
       value.strides = copy.strides();
       value.offset = 0;
     }
+    storage.unwatch();  // after the copy or move succeeded: a throw leaves the count balanced
     value.copied = true;
     m_copyBytes += value.bytes;
   }
@@ -277,7 +293,8 @@ void Recorder::sampleMemory(Iteration& iteration) {
 // --- recording ----------------------------------------------------------------------------
 
 namespace {
-/// A fill's output needs no pass: every element is the fill value.
+/// A fill's output needs no pass: every element is the fill value (as stored: float32
+/// rounds it, and 1e39 becomes Inf).
 TensorStats fillStats(const Tensor& out, double value) {
   TensorStats stats;
   stats.computed = out.device().isCpu();
@@ -300,6 +317,7 @@ TensorStats fillStats(const Tensor& out, double value) {
 
 RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& tensors) {
   RecordSummary summary;
+  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
   Record& record = iteration.records.emplace_back();
@@ -310,7 +328,9 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   for (std::size_t i = 0; i < tensors.numOutputs; ++i) {
     const Tensor& out = tensors.outputs[i];
     std::optional<TensorStats> filled;
-    if (entry.op == OpId::Fill && out.defined()) filled = fillStats(out, entry.attrs.scalar);
+    if (entry.op == OpId::Fill && out.defined() && isFloating(out.dtype()))
+      filled = fillStats(out, out.dtype() == DType::Float32 ? static_cast<double>(static_cast<float>(entry.attrs.scalar))
+                                                             : entry.attrs.scalar);
     addSlot(iteration, out, filled ? &*filled : nullptr);
     summary.nonFinite = summary.nonFinite || iteration.slots.back().stats.nonFinite();
   }
@@ -330,11 +350,13 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   }
   evictOverBudget();
   sampleMemory(iteration);
+  dead.swap(m_dead);
   return summary;
 }
 
 RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step) {
   RecordSummary summary;
+  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   if (m_iterations.empty()) currentIteration(entry.iteration);
   Iteration* owner = iterationOf(entry.id);
@@ -367,6 +389,7 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   }
   evictOverBudget();
   sampleMemory(m_iterations.back());
+  dead.swap(m_dead);
   return summary;
 }
 
@@ -407,8 +430,7 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
   const Value& value = m_values[slot.value - m_valueBase];
   out.state = value.dropped ? ValueState::Dropped : ValueState::Held;
   if (withValue && !value.dropped) {
-    auto impl = std::make_shared<TensorImpl>(value.storage, value.shape, value.strides, value.offset, value.dtype);
-    out.value = privateCopy(Tensor(std::move(impl)));
+    out.value = privateCopy(borrowedView(value));
   }
   return out;
 }

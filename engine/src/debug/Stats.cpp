@@ -44,9 +44,9 @@ void scalarPass(const T* data, int64_t n, double pivot, Totals& totals) {
 
 // Float lanes as GNU vectors (GCC and Clang): 4 lanes are one SSE register at the x86-64
 // baseline; 8 and 16 lanes are compiled in functions targeting AVX2 and AVX-512 and
-// chosen at run time. Comparisons give all-ones masks; selects are bitwise, so nothing
-// branches. A block holds at most 4096 values, so float lane sums keep their digits and
-// int32 counts cannot overflow; it is flushed into double totals.
+// chosen at run time. Comparisons give all-ones masks, so nothing branches. A block holds
+// at most 4096 values, so float lane sums keep their digits and int32 counts cannot
+// overflow; it is flushed into double totals.
 using Floats4 = float __attribute__((vector_size(16)));
 using Masks4 = int32_t __attribute__((vector_size(16)));
 using Floats8 = float __attribute__((vector_size(32)));
@@ -54,46 +54,12 @@ using Masks8 = int32_t __attribute__((vector_size(32)));
 using Floats16 = float __attribute__((vector_size(64)));
 using Masks16 = int32_t __attribute__((vector_size(64)));
 
-template <typename Floats, typename Masks>
-[[gnu::always_inline]] inline void floatLanes(const float* data, int64_t n, float pivot, Totals& totals) {
-  constexpr int kLanes = sizeof(Floats) / sizeof(float);
-#define TD_SELECT(mask, a, b) \
-  reinterpret_cast<Floats>(((mask) & reinterpret_cast<Masks>(a)) | (~(mask) & reinterpret_cast<Masks>(b)))
-  const Floats zero = Floats{}, pivots = zero + pivot, inf = zero + std::numeric_limits<float>::infinity();
-  Floats sum = zero, squares = zero, lo = inf, hi = -inf;
-  Masks finite = {}, zeros = {}, nans = {};
-  const int64_t whole = n / kLanes * kLanes;
-  for (int64_t i = 0; i < whole; i += kLanes) {
-    Floats x;
-    std::memcpy(&x, data + i, sizeof x);
-    const Masks isFinite = (x - x) == zero;  // false for NaN and +-Inf
-    const Floats d = TD_SELECT(isFinite, x, pivots) - pivots;
-    sum += d;
-    squares += d * d;
-    const Floats low = TD_SELECT(isFinite, x, inf), high = TD_SELECT(isFinite, x, -inf);
-    const Masks lower = low < lo, higher = high > hi;
-    lo = TD_SELECT(lower, low, lo);
-    hi = TD_SELECT(higher, high, hi);
-    finite -= isFinite;  // masks are -1 where true
-    zeros -= x == zero;
-    nans -= x != x;
-  }
-#undef TD_SELECT
-  for (int l = 0; l < kLanes; ++l) {
-    totals.sum += sum[l];
-    totals.squares += squares[l];
-    totals.min = std::min(totals.min, static_cast<double>(lo[l]));
-    totals.max = std::max(totals.max, static_cast<double>(hi[l]));
-    totals.finite += finite[l];
-    totals.zeros += zeros[l];
-    totals.nans += nans[l];
-  }
-  scalarPass(data + whole, n - whole, static_cast<double>(pivot), totals);  // the tail
-}
+/// Values beyond this take the double pass: 4096 squares of them could overflow a float.
+constexpr float kLaneLimit = 1e17f;
 
-/// The common case first: a block with only finite values needs no masks, so min and max
-/// are single instructions and a NaN or Inf shows as a NaN in x * 0. Returns false (and
-/// adds nothing) when the block holds one; floatLanes then does it carefully.
+/// A block of finite values needs no masks: min and max are single instructions and a
+/// NaN or Inf shows as a NaN in x * 0. Returns false (and adds nothing) when the block
+/// holds one, or huge values; the scalar double pass then does it.
 template <typename Floats, typename Masks>
 [[gnu::always_inline]] inline bool finiteLanes(const float* data, int64_t n, float pivot, Totals& totals) {
   constexpr int kLanes = sizeof(Floats) / sizeof(float);
@@ -115,8 +81,8 @@ template <typename Floats, typename Masks>
     zeros -= x == zero;
     poison += x * zero;
   }
-  for (int l = 0; l < kLanes; ++l)
-    if (poison[l] != poison[l]) return false;
+  for (int l = 0; l < kLanes; ++l)  // a NaN or Inf, or values whose squares would overflow a float lane
+    if (poison[l] != poison[l] || lo[l] < -kLaneLimit || hi[l] > kLaneLimit) return false;
   for (int l = 0; l < kLanes; ++l) {
     totals.sum += sum[l];
     totals.squares += squares[l];
@@ -132,15 +98,15 @@ template <typename Floats, typename Masks>
 using FloatBlockFn = void (*)(const float*, int64_t, float, Totals&);
 
 void floatBlockBaseline(const float* data, int64_t n, float pivot, Totals& totals) {
-  if (!finiteLanes<Floats4, Masks4>(data, n, pivot, totals)) floatLanes<Floats4, Masks4>(data, n, pivot, totals);
+  if (!finiteLanes<Floats4, Masks4>(data, n, pivot, totals)) scalarPass(data, n, static_cast<double>(pivot), totals);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2"))) void floatBlockAvx2(const float* data, int64_t n, float pivot, Totals& totals) {
-  if (!finiteLanes<Floats8, Masks8>(data, n, pivot, totals)) floatLanes<Floats8, Masks8>(data, n, pivot, totals);
+  if (!finiteLanes<Floats8, Masks8>(data, n, pivot, totals)) scalarPass(data, n, static_cast<double>(pivot), totals);
 }
 __attribute__((target("avx512f"))) void floatBlockAvx512(const float* data, int64_t n, float pivot, Totals& totals) {
-  if (!finiteLanes<Floats16, Masks16>(data, n, pivot, totals)) floatLanes<Floats16, Masks16>(data, n, pivot, totals);
+  if (!finiteLanes<Floats16, Masks16>(data, n, pivot, totals)) scalarPass(data, n, static_cast<double>(pivot), totals);
 }
 #endif
 

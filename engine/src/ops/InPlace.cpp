@@ -101,11 +101,17 @@ Tensor& writeDirectly(Tensor& self, OpId op, const char* name, const Tensor* oth
   std::size_t n = other != nullptr ? 2 : 1;
   // A recorder holding self's memory: instead of a copy, the old memory moves to the
   // recorder and the kernel reads the old values from there, writing fresh memory.
-  if (auto previous = self.storage().aboutToWrite(coversStorage(self))) {
+  std::shared_ptr<Storage> previous = self.storage().aboutToWrite(coversStorage(self));
+  if (previous) {
     for (std::size_t i = 0; i < n; ++i)
       if (kernelInputs[i].impl()->storage == self.impl()->storage) kernelInputs[i] = onStorage(kernelInputs[i], previous);
   }
-  runKernel(op, kernelInputs, n, &self, 1, attrs);
+  try {
+    runKernel(op, kernelInputs, n, &self, 1, attrs);
+  } catch (...) {
+    if (previous) copyInto(self, onStorage(self, previous));  // the failed write leaves self as it was
+    throw;
+  }
   self.storage().bumpVersion(name, currentSourceLoc());
   if (g_slowPathUsers.load(std::memory_order_relaxed) > 0) {
     // The entry is marked inplace, its output is self, and its input 0 is self too: an

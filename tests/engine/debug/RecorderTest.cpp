@@ -85,6 +85,17 @@ TEST(TensorStats, Float32LanesMatchADoubleReferenceAcrossBlocks) {
   EXPECT_NEAR(s.norm, std::sqrt(squares), 1e-6 * std::sqrt(squares));
 }
 
+TEST(TensorStats, HugeFiniteFloatsDoNotOverflowTheLanes) {
+  std::vector<float> values(100, 3.0f);
+  values[7] = 1e20f;
+  values[60] = -1e20f;
+  const TensorStats s = computeStats(td::fromVector(values));
+  EXPECT_EQ(s.finite, 100);
+  EXPECT_EQ(s.infs, 0);
+  EXPECT_NEAR(s.norm, std::sqrt(2.0) * 1e20, 1e14);
+  EXPECT_DOUBLE_EQ(s.max, static_cast<double>(1e20f));
+}
+
 TEST(TensorStats, IntegersBoolsViewsAndEmptyTensors) {
   const TensorStats ints = computeStats(td::fromVector(std::vector<int64_t>{3, 0, -5}));
   EXPECT_EQ(ints.zeros, 1);
@@ -220,6 +231,30 @@ TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {
   ASSERT_TRUE(early);
   ASSERT_GE(early->gradInputs.size(), 1u);  // the scalar operand needs none
   EXPECT_EQ(early->gradInputs[0].value.toVector(), (std::vector<double>{3.0, 3.0}));
+}
+
+TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
+  Recording r;
+  td::Tensor x = td::zeros({8});
+  x.fill_(1e39);  // float32 stores Inf
+  const EntryRecord* fill = findOp(newest(r.recorder), td::OpId::Fill);
+  ASSERT_NE(fill, nullptr);
+  EXPECT_EQ(fill->outputs[0].stats.infs, 8);
+  EXPECT_EQ(fill->outputs[0].stats.finite, 0);
+}
+
+TEST(Recorder, AWriteThatFailsAfterTheMemoryMovedLeavesTheTensorAsItWas) {
+  Recording r;
+  td::Tensor flags = td::gt(td::fromVector(std::vector<double>(100, 1.0), {}, td::DType::Float64), 0.0);
+  ASSERT_EQ(flags.dtype(), td::DType::Bool);
+  td::Tensor other = td::gt(td::fromVector(std::vector<double>(100, -1.0), {}, td::DType::Float64), 0.0);
+  try {
+    flags.mul_(other);  // may be refused for bool; if so, flags must be untouched
+  } catch (const td::Error&) {
+  }
+  const std::vector<double> after = flags.toVector();
+  const bool multiplied = after == std::vector<double>(100, 0.0);
+  EXPECT_TRUE(multiplied || after == std::vector<double>(100, 1.0)) << "neither the old nor the new value";
 }
 
 TEST(Recorder, DropsTheOldestValuesOverBudgetAndKeepsTheirStatistics) {

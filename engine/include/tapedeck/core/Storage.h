@@ -77,9 +77,10 @@ class Storage {
     if (m_watchCount.load(std::memory_order_relaxed) == 0) return nullptr;
     return notifyWatchers(mayMove);
   }
-  /// The memory was handed out as a raw pointer that lives on (a NumPy array over it):
-  /// it never moves.
-  void markExported() { m_exported = true; }
+  /// The memory is about to be handed out as a raw pointer that lives on (a NumPy array
+  /// over it): from now on it never moves. Call before reading data() for it (a move in
+  /// progress finishes first).
+  void markExported();
 
   /// For a WriteWatcher: moves owned heap memory to a new Storage and allocates fresh
   /// memory here; null when the memory is inline, someone else's, or exported.
@@ -98,7 +99,7 @@ class Storage {
   std::function<void()> m_release;  // set for wrapped (foreign) memory
   std::atomic<uint64_t> m_version{0};
   std::atomic<int64_t> m_watchCount{0};
-  bool m_exported = false;
+  std::atomic<bool> m_exported{false};
   const char* m_lastWriterOp = nullptr;
   SourceLoc m_lastWriterLoc;
 };

@@ -183,6 +183,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   uint64_t hold(const Tensor& t);
+  static Tensor borrowedView(const Value& value);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
@@ -206,6 +207,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::vector<Known> m_known;   ///< power-of-two open-addressing table
   std::size_t m_knownUsed = 0;
   int64_t m_savedLive = 0;
+  std::vector<std::shared_ptr<Storage>> m_dead;  ///< released under the lock, freed after it
   bool m_attached = false;
 };
 

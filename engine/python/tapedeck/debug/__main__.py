@@ -7,11 +7,13 @@ led to it, and stops the run. Exit status: 0 when the script finished with no st
 after a stop or when the script raised, 2 for a usage error.
 """
 import argparse
+import builtins
 import linecache
 import os
 import sys
 import threading
 import traceback
+import types
 
 from . import Session
 
@@ -116,10 +118,16 @@ def main(argv=None):
         return 1
 
     def run_script():
-        """The script as __main__, with its own argv and its folder first on sys.path."""
+        """The script as the real __main__ module (so pickle finds its classes), with its own
+        argv and its folder first on sys.path. It runs on the debugger's worker thread, so
+        signal.signal is not available to it."""
         sys.argv = [path] + list(options.args)
         sys.path.insert(0, os.path.dirname(path))
-        exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+        main_module = types.ModuleType("__main__")
+        main_module.__file__ = path
+        main_module.__builtins__ = builtins
+        sys.modules["__main__"] = main_module
+        exec(code, main_module.__dict__)
 
     session = Session()
     session.break_on(nan=not options.no_nan, grad_norm=options.grad_norm)
