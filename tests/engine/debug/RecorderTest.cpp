@@ -237,7 +237,8 @@ TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
   Recording r;
   td::Tensor x = td::zeros({8});
   x.fill_(1e39);  // float32 stores Inf
-  const EntryRecord* fill = findOp(newest(r.recorder), td::OpId::Fill);
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  const EntryRecord* fill = findOp(entries, td::OpId::Fill);
   ASSERT_NE(fill, nullptr);
   EXPECT_EQ(fill->outputs[0].stats.infs, 8);
   EXPECT_EQ(fill->outputs[0].stats.finite, 0);
