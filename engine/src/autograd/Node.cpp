@@ -140,14 +140,9 @@ std::vector<Tensor> AccumulateNode::apply(std::vector<Tensor>&& gradOutputs, boo
       // Accumulate in place with the add kernel: no allocation, nothing on the tape.
       Tensor inputs[2] = {existing, grad};
       // A recorder holding the old gradient takes its memory; the sum reads it from there.
-      const bool whole = existing.offset() == 0 &&
-                         static_cast<std::size_t>(existing.numel()) * elementSize(existing.dtype()) ==
-                             existing.storage().nbytes();
-      if (std::shared_ptr<Storage> previous = existing.storage().aboutToWrite(whole)) {
+      if (std::shared_ptr<Storage> previous = existing.storage().aboutToWrite(detail::coversStorage(existing))) {
         for (Tensor& input : inputs)  // grad may share existing's memory (a hook returning p.grad)
-          if (input.impl()->storage == existing.impl()->storage)
-            input = Tensor(std::make_shared<TensorImpl>(previous, input.shape(), input.strides(), input.offset(),
-                                                        input.dtype()));
+          if (input.impl()->storage == existing.impl()->storage) input = detail::onStorage(input, previous);
       }
       runKernel(OpId::Add, inputs, 2, &existing, 1, OpAttrs{});
       existing.storage().bumpVersion("accumulate_grad", entry.loc);

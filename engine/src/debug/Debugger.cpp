@@ -437,7 +437,6 @@ void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
 }
 
 void Debugger::onIterationEnd(uint64_t iteration) {
-  if (m_recorder) m_recorder->endIteration(iteration);
   bool pause = false;
   {
     std::lock_guard lock(m_mutex);

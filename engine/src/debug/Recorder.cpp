@@ -276,8 +276,6 @@ void Recorder::dropOldIterations() {
   m_evictCursor = std::max(m_evictCursor, m_valueBase);
 }
 
-void Recorder::endIteration(uint64_t iteration) { (void)iteration; }
-
 void Recorder::sampleMemory(Iteration& iteration) {
   IterationMemory& memory = iteration.memory;
   memory.entries = iteration.records.size();
@@ -359,8 +357,11 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   if (m_iterations.empty()) currentIteration(entry.iteration);
-  Iteration* owner = iterationOf(entry.id);
-  Iteration& iteration = owner != nullptr ? *owner : m_iterations.back();
+  // The entry and the iteration it belongs to (its gradients join that iteration's arena;
+  // adding slots leaves the record where it is).
+  const Iteration* owner = nullptr;
+  Record* record = const_cast<Record*>(find(entry.id, &owner));
+  Iteration& iteration = owner != nullptr ? const_cast<Iteration&>(*owner) : m_iterations.back();
   Range gradOutputs, gradInputs;
   if (step.gradOutputs != nullptr) gradOutputs = addSlots(iteration, step.gradOutputs->data(), step.gradOutputs->size());
   if (step.gradInputs != nullptr) {
@@ -372,20 +373,11 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
     }
   }
   if (summary.nonFinite) summary.squaredNorm = std::numeric_limits<double>::infinity();
-  if (owner != nullptr) {
-    const std::vector<Record>& records = owner->records;
-    auto at = std::lower_bound(records.begin(), records.end(), entry.id,
-                               [](const Record& r, uint64_t value) { return r.entry.id < value; });
-    Record* record = at != records.end() && at->entry.id == entry.id ? const_cast<Record*>(&*at) : nullptr;
-    if (record == nullptr)
-      for (Record& r : owner->records)
-        if (r.entry.id == entry.id) record = &r;
-    if (record != nullptr) {
-      record->gradOutputs = gradOutputs;
-      record->gradInputs = gradInputs;
-      if (!record->backwardRan) m_savedLive = std::max<int64_t>(0, m_savedLive - record->savedBytes);
-      record->backwardRan = true;
-    }
+  if (record != nullptr) {
+    record->gradOutputs = gradOutputs;
+    record->gradInputs = gradInputs;
+    if (!record->backwardRan) m_savedLive = std::max<int64_t>(0, m_savedLive - record->savedBytes);
+    record->backwardRan = true;
   }
   evictOverBudget();
   sampleMemory(m_iterations.back());
@@ -394,12 +386,6 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
 }
 
 // --- queries ------------------------------------------------------------------------------
-
-Recorder::Iteration* Recorder::iterationOf(uint64_t entryId) {
-  for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it)
-    if (!it->records.empty() && it->records.front().entry.id <= entryId) return &*it;
-  return nullptr;
-}
 
 const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
   for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it) {

@@ -11,17 +11,6 @@ using namespace detail;
 
 namespace {
 
-/// Whether `t` is all of its storage (a write to it may go to fresh memory).
-bool coversStorage(const Tensor& t) {
-  return t.offset() == 0 && t.isContiguous() &&
-         static_cast<std::size_t>(t.numel()) * elementSize(t.dtype()) == t.storage().nbytes();
-}
-
-/// `t`'s layout over another storage.
-Tensor onStorage(const Tensor& t, std::shared_ptr<Storage> storage) {
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), t.shape(), t.strides(), t.offset(), t.dtype()));
-}
-
 template <typename Compute>
 Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute) {
   checkDefined(self, name, "self");

@@ -86,6 +86,15 @@ Tensor makeView(const Tensor& t, const IntList& shape, const IntList& strides, i
   return Tensor(std::make_shared<TensorImpl>(t.impl()->storage, shape, strides, offset, t.dtype()));
 }
 
+Tensor onStorage(const Tensor& t, std::shared_ptr<Storage> storage) {
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), t.shape(), t.strides(), t.offset(), t.dtype()));
+}
+
+bool coversStorage(const Tensor& t) {
+  return t.offset() == 0 && t.isContiguous() &&
+         static_cast<std::size_t>(t.numel()) * elementSize(t.dtype()) == t.storage().nbytes();
+}
+
 void checkDefined(const Tensor& t, const char* op, const char* arg) {
   TD_CHECK(t.defined(), op, "argument '", arg, "' is an undefined tensor");
 }

@@ -27,6 +27,11 @@ IntList broadcastShapes(const IntList& a, const IntList& b, const char* op);
 Tensor expandTo(const Tensor& t, const IntList& shape);
 /// An unrecorded view sharing t's storage.
 Tensor makeView(const Tensor& t, const IntList& shape, const IntList& strides, int64_t offset);
+/// An unrecorded view with t's layout over another storage (memory moved away by a write
+/// watcher: see Storage::aboutToWrite).
+Tensor onStorage(const Tensor& t, std::shared_ptr<Storage> storage);
+/// Whether `t` is all of its storage, contiguous (a write to it may go to fresh memory).
+bool coversStorage(const Tensor& t);
 /// Checks the tensor is defined, naming the op and argument.
 void checkDefined(const Tensor& t, const char* op, const char* arg);
 void checkFloating(const Tensor& t, const char* op);

@@ -115,12 +115,10 @@ class Recorder : public TapeObserver, public WriteWatcher {
   // --- the executing thread -------------------------------------------------------------
   RecordSummary recordForward(const TapeEntry& entry, const OpTensors& tensors);
   RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step);
-  void endIteration(uint64_t iteration);
 
   // TapeObserver
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
-  void onIterationEnd(uint64_t iteration) override { endIteration(iteration); }
   // WriteWatcher
   void beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) override;
 
@@ -187,7 +185,6 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
-  Iteration* iterationOf(uint64_t entryId);
   void dropOldIterations();
   void sampleMemory(Iteration& iteration);
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
