@@ -1,6 +1,7 @@
-// The recorder (see Recorder.h). Everything runs under one mutex: the executing thread
-// records and copies before writes, any other thread queries; a query copies values out
-// under the lock, so it never reads memory that the running thread is writing.
+// The recorder (see Recorder.h): recording, held values and the write watcher. Queries
+// are in RecorderQueries.cpp. Everything runs under one mutex: the executing thread
+// records and keeps old values before writes, any other thread queries; a query copies
+// values out under the lock, so it never reads memory that the running thread is writing.
 #include "tapedeck/debug/Recorder.h"
 
 #include <algorithm>
@@ -24,14 +25,14 @@ const char* valueStateName(ValueState state) {
 
 namespace {
 int64_t viewBytes(const Tensor& t) { return t.numel() * static_cast<int64_t>(elementSize(t.dtype())); }
+}  // namespace
 
 /// A private contiguous copy of `view`, made with the copy kernel (never on the tape).
-Tensor privateCopy(const Tensor& view) {
+Tensor Recorder::privateCopy(const Tensor& view) {
   Tensor copy = detail::allocate(view.shape(), view.dtype(), view.device(), "recorder copy");
   copyInto(copy, view);
   return copy;
 }
-}  // namespace
 
 /// A view of a held value that does not own its storage (no reference counted): the
 /// engine's "is this memory shared" checks must not see a query's temporary. Valid while
@@ -383,133 +384,6 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   sampleMemory(m_iterations.back());
   dead.swap(m_dead);
   return summary;
-}
-
-// --- queries ------------------------------------------------------------------------------
-
-const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
-  for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it) {
-    const std::vector<Record>& records = it->records;
-    if (records.empty() || records.front().entry.id > id) continue;
-    if (owner != nullptr) *owner = &*it;
-    auto at = std::lower_bound(records.begin(), records.end(), id,
-                               [](const Record& r, uint64_t value) { return r.entry.id < value; });
-    if (at != records.end() && at->entry.id == id) return &*at;
-    // Entries from several threads may arrive slightly out of order.
-    for (const Record& r : records)
-      if (r.entry.id == id) return &r;
-    return nullptr;
-  }
-  return nullptr;
-}
-
-TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
-  TensorRecord out;
-  out.tensorId = slot.tensorId;
-  out.shape.assign(slot.shape.begin(), slot.shape.end());
-  out.dtype = slot.dtype;
-  out.stats = slot.stats;
-  if (slot.value == kNoValue || slot.value < m_valueBase) {
-    out.state = slot.value == kNoValue ? ValueState::NotKept : ValueState::Dropped;
-    return out;
-  }
-  const Value& value = m_values[slot.value - m_valueBase];
-  out.state = value.dropped ? ValueState::Dropped : ValueState::Held;
-  if (withValue && !value.dropped) {
-    out.value = privateCopy(borrowedView(value));
-  }
-  return out;
-}
-
-EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, bool withValues) const {
-  EntryRecord out;
-  out.entry = record.entry;
-  out.name = record.entry.op == OpId::Custom && record.entry.customName != 0
-                 ? Tape::internedString(record.entry.customName)
-                 : std::string(opName(record.entry.op));
-  out.scope = Tape::scopeName(record.entry.scope);
-  out.loc = record.entry.loc.resolved();
-  auto copy = [&](Range range, std::vector<TensorRecord>& into) {
-    into.reserve(range.count);
-    for (uint32_t i = 0; i < range.count; ++i) into.push_back(snapshot(iteration.slots[range.begin + i], withValues));
-  };
-  copy(record.inputs, out.inputs);
-  copy(record.outputs, out.outputs);
-  copy(record.gradOutputs, out.gradOutputs);
-  copy(record.gradInputs, out.gradInputs);
-  out.backwardRan = record.backwardRan;
-  out.savedBytes = record.savedBytes;
-  return out;
-}
-
-std::optional<EntryRecord> Recorder::entry(uint64_t id, bool withValues) const {
-  std::lock_guard lock(m_mutex);
-  const Iteration* owner = nullptr;
-  const Record* record = find(id, &owner);
-  if (record == nullptr) return std::nullopt;
-  return snapshot(*owner, *record, withValues);
-}
-
-std::vector<EntryRecord> Recorder::entries(uint64_t iteration) const {
-  std::lock_guard lock(m_mutex);
-  std::vector<EntryRecord> out;
-  for (const Iteration& it : m_iterations) {
-    if (it.number != iteration) continue;
-    out.reserve(it.records.size());
-    for (const Record& record : it.records) out.push_back(snapshot(it, record, false));
-  }
-  return out;
-}
-
-std::vector<uint64_t> Recorder::iterations() const {
-  std::lock_guard lock(m_mutex);
-  std::vector<uint64_t> out;
-  for (const Iteration& it : m_iterations) out.push_back(it.number);
-  return out;
-}
-
-std::vector<IterationMemory> Recorder::memory() const {
-  std::lock_guard lock(m_mutex);
-  std::vector<IterationMemory> out;
-  for (const Iteration& it : m_iterations) out.push_back(it.memory);
-  return out;
-}
-
-std::size_t Recorder::heldBytes() const {
-  std::lock_guard lock(m_mutex);
-  return static_cast<std::size_t>(m_heldBytes);
-}
-
-std::size_t Recorder::copyBytes() const {
-  std::lock_guard lock(m_mutex);
-  return static_cast<std::size_t>(m_copyBytes);
-}
-
-std::vector<uint64_t> Recorder::ancestors(uint64_t id, std::size_t limit) const {
-  std::lock_guard lock(m_mutex);
-  std::vector<uint64_t> out;
-  std::vector<const Record*> queue;
-  if (const Record* start = find(id)) queue.push_back(start);
-  // The producer of tensor `tensorId` as input of an entry with id `before`: the latest
-  // forward entry before it that output that tensor.
-  auto producer = [&](uint64_t tensorId, uint64_t before) -> const Record* {
-    for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it)
-      for (auto r = it->records.rbegin(); r != it->records.rend(); ++r)
-        if (r->entry.id < before &&
-            std::find(r->entry.outputIds.begin(), r->entry.outputIds.end(), tensorId) != r->entry.outputIds.end())
-          return &*r;
-    return nullptr;
-  };
-  for (std::size_t head = 0; head < queue.size() && out.size() < limit; ++head) {
-    for (uint64_t input : queue[head]->entry.inputIds) {
-      const Record* from = producer(input, queue[head]->entry.id);
-      if (from == nullptr || std::find(out.begin(), out.end(), from->entry.id) != out.end()) continue;
-      out.push_back(from->entry.id);
-      queue.push_back(from);
-      if (out.size() >= limit) break;
-    }
-  }
-  return out;
 }
 
 }  // namespace td::debug

@@ -182,6 +182,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   uint64_t hold(const Tensor& t);
   static Tensor borrowedView(const Value& value);
+  static Tensor privateCopy(const Tensor& view);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
