@@ -14,6 +14,8 @@ using debug::Debugger;
 
 /// The executing thread's saved Python state while it is blocked in the debugger.
 thread_local PyThreadState* t_savedState = nullptr;
+/// While a served job runs: the paused thread's Python frame (borrowed; it outlives the job).
+thread_local PyObject* t_pausedFrame = nullptr;
 
 py::dict eventDict(const debug::PauseEvent& e) {
   py::dict d;
@@ -42,6 +44,9 @@ void bindDebug(py::module_& m) {
   py::module_ dbg = m.def_submodule("_debug", "The debugger core behind tapedeck.debug");
   py::register_exception<debug::Cancelled>(dbg, "Cancelled", PyExc_KeyboardInterrupt);
   bindRecorder(dbg);
+  dbg.def("paused_frame", []() -> py::object {
+    return t_pausedFrame != nullptr ? py::reinterpret_borrow<py::object>(t_pausedFrame) : py::object(py::none());
+  }, "Inside a job served by a paused thread (Debugger.serve): the frame it paused in; else None");
   py::class_<Debugger>(dbg, "Debugger")
       .def(py::init([] {
         auto d = std::make_unique<Debugger>();
@@ -76,6 +81,21 @@ void bindDebug(py::module_& m) {
           return py::cast<bool>((*callable)(entry));
         }, description);
       }, py::arg("condition"), py::arg("description") = "condition")
+      .def("serve", [](Debugger& d, py::function job) {
+        auto callable = keepCallable(std::move(job));
+        return d.serve([callable] {
+          py::gil_scoped_acquire gil;
+          PyObject* previous = t_pausedFrame;
+          t_pausedFrame = reinterpret_cast<PyObject*>(PyEval_GetFrame());
+          try {
+            (*callable)();
+          } catch (py::error_already_set& error) {
+            error.discard_as_unraisable("tapedeck.debug: a job served by the paused thread");
+          }
+          t_pausedFrame = previous;
+        });
+      }, py::arg("job"),
+           "Runs job() on the paused thread, which stays paused (False, and nothing runs, when not paused)")
       .def("remove_breakpoint", &Debugger::removeBreakpoint)
       .def("break_on_nan", &Debugger::setBreakOnNonFinite, py::arg("enabled") = true)
       .def("break_on_grad_norm", &Debugger::setBreakOnGradNorm, py::arg("threshold"))

@@ -81,6 +81,22 @@ py::dict memoryDict(const debug::IterationMemory& m) {
 
 void bindRecorder(py::module_& dbg) {
   using Release = py::call_guard<py::gil_scoped_release>;
+  dbg.def("stats", [](const Tensor& t) { return statsDict(debug::computeStats(t)); }, py::arg("tensor"),
+          "A tensor's statistics in one pass (min, max, mean, std, norm over the finite values; numel, "
+          "finite, zeros, nans, infs), or None for a tensor outside CPU memory; runs no op");
+  // Ops run inside `with _debug.unobserved():` on this thread are not shown to observers
+  // (the debugger's own evaluations while paused).
+  struct Unobserved {
+    std::unique_ptr<UnobservedScope> scope;
+  };
+  py::class_<Unobserved>(dbg, "unobserved",
+      "Context manager: ops run on this thread inside it are not shown to the debugger or recorder")
+      .def(py::init<>())
+      .def("__enter__", [](Unobserved& u) { u.scope = std::make_unique<UnobservedScope>(); })
+      .def("__exit__", [](Unobserved& u, py::args) {
+        u.scope.reset();
+        return false;
+      });
   py::class_<Recorder, std::shared_ptr<Recorder>>(dbg, "Recorder",
       "Entries of the current and previous iterations: statistics always, values and gradients "
       "within a byte budget (the oldest dropped first), parameters copied before in-place writes")

@@ -79,7 +79,7 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
   for (std::size_t i = 0; i < roots.size(); ++i) deliver(rootEdges[i], rootGrads[i]);
 
   std::vector<Tensor> captured(captureEdges ? captureEdges->size() : 0);
-  bool observe = Tape::hasObservers();
+  bool observe = Tape::hasObservers() && !detail::recordState().unobserved;
   // Everything backward runs (formulas, gradient sums, zero fills) belongs to a backward
   // step: observers see it through onBackwardStep, not onForward.
   detail::RecordState& state = detail::recordState();

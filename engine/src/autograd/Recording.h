@@ -14,6 +14,7 @@ namespace td::detail {
 
 struct RecordState {
   bool inFormula = false;          // running a derivative formula
+  bool unobserved = false;         // in an UnobservedScope: observers see nothing, no iteration advances
   uint64_t formulaOwner = 0;       // entry id whose backward is running
   // In-place methods: the next entry for `inplaceOp` writes into tensor `inplaceTarget`.
   OpId inplaceOp = OpId::Add;

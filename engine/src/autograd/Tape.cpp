@@ -121,6 +121,16 @@ RecordState& recordState() {
   return state;
 }
 
+}  // namespace detail
+
+UnobservedScope::UnobservedScope() : m_previous(detail::recordState().unobserved) {
+  detail::recordState().unobserved = true;
+}
+
+UnobservedScope::~UnobservedScope() { detail::recordState().unobserved = m_previous; }
+
+namespace detail {
+
 void pushScopeLiteral(const char* name) {
   thread_local std::map<std::pair<ScopeId, const char*>, ScopeId> cache;
   auto key = std::make_pair(t_scope, name);
@@ -157,7 +167,9 @@ void adjustLiveEntries(int64_t delta) { g_liveEntries.fetch_add(delta, std::memo
 
 uint64_t nextEntryId() { return g_nextEntryId.fetch_add(1, std::memory_order_relaxed); }
 
-void noteBackwardReturned() { g_backwardReturned.store(true); }
+void noteBackwardReturned() {
+  if (!recordState().unobserved) g_backwardReturned.store(true);
+}
 
 namespace {
 
@@ -200,11 +212,11 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
                   const OpAttrs& attrs, const Tensor* extraSaved, std::size_t numExtraSaved) {
   RecordState& state = recordState();
   if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(op, outputs, numOutputs);
-  bool observe = Tape::hasObservers() && !state.inFormula;
+  bool observe = Tape::hasObservers() && !state.inFormula && !state.unobserved;
   bool needGrad = GradMode::enabled() && opInfo(op).differentiable && anyRequiresGrad(inputs, numInputs) &&
                   isFloating(outputs[0].dtype());
   if (!needGrad && !observe) return;
-  if (!state.inFormula) advanceIteration();
+  if (!state.inFormula && !state.unobserved) advanceIteration();
 
   TapeEntry local;
   std::shared_ptr<OpNode> node;
@@ -259,9 +271,9 @@ void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::si
                   std::size_t numOutputs) {
   RecordState& state = recordState();
   if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(OpId::Custom, outputs, numOutputs);
-  const bool observe = Tape::hasObservers() && !state.inFormula;
+  const bool observe = Tape::hasObservers() && !state.inFormula && !state.unobserved;
   if (!entry.differentiable && !observe) return;
-  if (!state.inFormula) advanceIteration();
+  if (!state.inFormula && !state.unobserved) advanceIteration();
   fillEntry(entry, OpId::Custom, state, inputs, numInputs, outputs, numOutputs);
   entry.customName = name;
   if (observe) {

@@ -243,6 +243,14 @@ std::optional<PauseEvent> Debugger::currentPause() const {
   return m_pause;
 }
 
+bool Debugger::serve(std::function<void()> job) {
+  std::lock_guard lock(m_mutex);
+  if (m_state != State::Paused || m_command != Command::None || !job) return false;
+  m_jobs.push_back(std::move(job));
+  m_changed.notify_all();
+  return true;
+}
+
 void Debugger::finish(bool failed) {
   std::lock_guard lock(m_mutex);
   m_state = failed ? State::Failed : State::Finished;
@@ -308,7 +316,20 @@ void Debugger::block(PauseEvent event) {
   Command command;
   {
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [&] { return m_command != Command::None; });
+    for (;;) {
+      m_changed.wait(lock, [&] { return m_command != Command::None || !m_jobs.empty(); });
+      if (m_jobs.empty()) break;
+      std::function<void()> job = std::move(m_jobs.front());
+      m_jobs.erase(m_jobs.begin());
+      lock.unlock();
+      if (afterWake) afterWake();
+      try {
+        job();
+      } catch (...) {  // the job reports its own failures (serve's contract)
+      }
+      if (beforeBlock) beforeBlock();
+      lock.lock();
+    }
     command = m_command;
     m_command = Command::None;
     m_pause.reset();

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Debugger.h"
@@ -351,6 +353,38 @@ TEST(Debugger, StateMachineAndBlockingHooks) {
   EXPECT_EQ(blocked.load(), 2);
   EXPECT_EQ(woken.load(), 2);
   EXPECT_FALSE(debugger.waitForPause(q->sequence, 10ms).has_value());
+}
+
+TEST(Debugger, ServedJobsRunOnThePausedThreadInOrderBeforeTheNextCommand) {
+  Debugger debugger;
+  std::atomic<int> blocked{0}, woken{0};
+  debugger.setBlockingHooks([&] { ++blocked; }, [&] { ++woken; });
+  EXPECT_FALSE(debugger.serve([] {}));  // not paused: refused
+  debugger.addOpBreakpoint(td::OpId::Exp);
+  std::thread::id worker;
+  std::vector<std::thread::id> ranOn;
+  std::vector<int> order;
+  DebuggedRun run(debugger, [&] {
+    worker = std::this_thread::get_id();
+    td::exp(leaf({1.0}));
+    order.push_back(99);  // after the resume
+  });
+  auto p = debugger.waitForPause(0, kWait);
+  ASSERT_TRUE(p.has_value());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(debugger.serve([&, i] {
+      ranOn.push_back(std::this_thread::get_id());
+      order.push_back(i);
+      if (i == 1) throw std::runtime_error("a failing job does not end the pause");
+    }));
+  debugger.resume();
+  run.join();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 99}));
+  ASSERT_EQ(ranOn.size(), 3u);
+  for (auto id : ranOn) EXPECT_EQ(id, worker);
+  // Each job runs between the hooks (woken, then blocked again): 1 pause + 3 jobs.
+  EXPECT_EQ(blocked.load(), 4);
+  EXPECT_EQ(woken.load(), 4);
 }
 
 TEST(Debugger, ScopeGlobs) {

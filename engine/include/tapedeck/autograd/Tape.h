@@ -101,6 +101,20 @@ class Tape {
   TD_SHARED_STATE static inline std::atomic<bool> s_hasObservers{false};
 };
 
+/// RAII: ops (and backward passes) run on this thread during its lifetime are not shown
+/// to observers and do not end an iteration; gradients still flow. For the debugger's own
+/// work while paused: an expression evaluated in the paused frame is not part of the run.
+class UnobservedScope {
+ public:
+  UnobservedScope();
+  ~UnobservedScope();
+  UnobservedScope(const UnobservedScope&) = delete;
+  UnobservedScope& operator=(const UnobservedScope&) = delete;
+
+ private:
+  bool m_previous;
+};
+
 /// RAII: pushes `name` onto this thread's scope path for its lifetime
 /// (modules and composites; "encoder" then "fc" gives "encoder.fc").
 class ScopeGuard {

@@ -103,6 +103,11 @@ class Debugger : public TapeObserver {
   std::optional<PauseEvent> waitForPause(uint64_t afterSequence, std::chrono::milliseconds timeout);
   /// The current pause (when paused).
   std::optional<PauseEvent> currentPause() const;
+  /// Runs `job` on the paused executing thread, which stays paused (between the blocking
+  /// hooks: in Python it holds the GIL while the job runs). Jobs run in order, before a
+  /// command given after them (serve then resume: the job runs first). Returns false, and
+  /// drops the job, when not paused. A job's exceptions are swallowed: report through it.
+  bool serve(std::function<void()> job);
 
   // --- the executing side -------------------------------------------------------------
   /// Honours a pending pause or stop at a point that is not a tape entry (a Python line,
@@ -149,6 +154,7 @@ class Debugger : public TapeObserver {
   bool m_pauseRequested = false;
   uint64_t m_sequence = 0;
   std::optional<PauseEvent> m_pause;
+  std::vector<std::function<void()>> m_jobs;  ///< served by the paused thread, in order
   /// Replaced, never changed in place: the executing thread takes a reference per entry
   /// instead of copying the list (and its callables) on every op.
   std::shared_ptr<const std::vector<Breakpoint>> m_breakpoints;

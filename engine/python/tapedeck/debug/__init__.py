@@ -34,7 +34,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE) + os.sep
 # Never traced, stepped into or listed: this package (the worker's body, the tracer, the
 # sleep, the command line's runner) and the thread machinery under it.
-_UNTRACED = {os.path.realpath(os.path.join(_HERE, name)) for name in ("__init__.py", "__main__.py")}
+_UNTRACED = {os.path.realpath(os.path.join(_HERE, name)) for name in ("__init__.py", "__main__.py", "ide.py")}
 _UNTRACED.add(os.path.realpath(threading.__file__))
 _untraced_names = {}  # co_filename -> whether it is untraced (cached: checked per call)
 
@@ -77,7 +77,7 @@ class Session:
         record: keep a recorder (session.recorder) of the current and `previous_iterations`
         iterations: statistics of every entry, and values and gradients within `budget_bytes`."""
         self._pause_at_start = pause_at_start
-        self._lines = set()
+        self._lines = {}  # (real path, line) -> condition (an expression) or None
         self._real_paths = {}
         self._debugger = _C._debug.Debugger()
         self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
@@ -91,6 +91,7 @@ class Session:
         self._line_frame = None  # the frame of the worker's current line pause
         self._last = 0
         self._thread = None
+        self._ident = None  # the executing thread's id
         self.result = None
         self.error = None
         self.cancelled = False
@@ -119,9 +120,19 @@ class Session:
             ids.append(self._debugger.break_when(when, getattr(when, "__name__", "condition")))
         return ids
 
-    def break_at(self, file, line):
-        """A line breakpoint: pauses before `line` of `file` (a path, matched by its real path) runs."""
-        self._lines.add((os.path.realpath(os.fspath(file)), int(line)))
+    def break_at(self, file, line, condition=None):
+        """A line breakpoint: pauses before `line` of `file` (a path, matched by its real path) runs;
+        with `condition` (a Python expression), only when it is true in that frame (a condition that
+        raises pauses too, and says why)."""
+        if condition is not None and not str(condition).strip():
+            condition = None
+        if condition is not None:
+            compile(condition, "<breakpoint condition>", "eval")  # a SyntaxError names the problem now
+        self._lines[(os.path.realpath(os.fspath(file)), int(line))] = condition
+
+    def clear_breaks_at(self):
+        """Removes every line breakpoint."""
+        self._lines = {}
 
     def _tracer(self, frame, event, arg):
         """Per-line checkpoint in the worker: stop and pause requests, line steps and line
@@ -131,8 +142,13 @@ class Session:
             if step is not None and self._step_ends(step, frame):
                 return self._tracer
             code = frame.f_code
-            if self._lines and (self._real(code.co_filename), frame.f_lineno) in self._lines:
-                self._pause_line(frame, "breakpoint at")
+            key = (self._real(code.co_filename), frame.f_lineno) if self._lines else None
+            if key is not None and key in self._lines:
+                verb = self._breakpoint_holds(self._lines.get(key), frame)
+                if verb is not None:
+                    self._pause_line(frame, verb)
+                else:
+                    self._debugger.checkpoint()
             else:
                 self._debugger.checkpoint()
         elif event == "call":
@@ -145,6 +161,18 @@ class Session:
                 caller = self._user_frame(frame.f_back, outside_package=False)
                 self._step = ("over" if step[0] == "over" else "out to", caller) if caller is not None else None
         return self._tracer
+
+    @staticmethod
+    def _breakpoint_holds(condition, frame):
+        """None when a conditional breakpoint's condition is false; else the pause's verb."""
+        if condition is None:
+            return "breakpoint at"
+        try:
+            with _C._debug.unobserved():
+                holds = eval(condition, frame.f_globals, frame.f_locals)
+        except Exception as error:  # the user's expression: pause and say why
+            return f"breakpoint condition `{condition}` raised {type(error).__name__}: {error}; at"
+        return f"breakpoint (`{condition}`) at" if holds else None
 
     def _step_ends(self, step, frame):
         """At a line event with `step` pending: pauses (and returns True) when it ends here."""
@@ -194,37 +222,59 @@ class Session:
         """Starts function(*args, **kwargs) on a worker thread under the debugger. Python lines
         in the worker honour stop and pause requests and line breakpoints (sys.settrace), and so
         does time.sleep."""
-        if self._thread is not None:
+        if self._thread is not None or self._ident is not None:
             raise RuntimeError("this session already ran; make a new Session")
 
         def body():
-            with _sleep_lock:
-                _sleep_hooks[threading.get_ident()] = self._debugger
-                time.sleep = _interruptible_sleep
-            sys.settrace(self._tracer)
-            try:
-                self.result = function(*args, **kwargs)
-                self._debugger.finish(False)
-            except Cancelled:
-                self.cancelled = True
-                self._debugger.finish(False)
-            except BaseException as error:  # reported to the controlling thread
-                self.error = error
-                self._debugger.finish(True)
-            finally:
-                sys.settrace(None)
-                self._step = None  # frames hold their locals: let them go
-                with _sleep_lock:
-                    _sleep_hooks.pop(threading.get_ident(), None)
-                    if not _sleep_hooks:
-                        time.sleep = _original_sleep
+            self._run_body(function, args, kwargs)
 
         self._debugger.attach()
         if self._pause_at_start:
             self._debugger.request_pause()
         self._thread = threading.Thread(target=body, name="tapedeck-debug-run", daemon=True)
         self._thread.start()
+        self._ident = self._thread.ident
         return self
+
+    def run_here(self, function, *args, **kwargs):
+        """Runs function(*args, **kwargs) on this thread under the debugger (the IDE's runner,
+        whose thread is Python's main thread); returns when it ends, with self.result, .error
+        and .cancelled set as after run(). Another thread controls it through the C++ debugger
+        (pause, step, stop) and serve()."""
+        if self._thread is not None or self._ident is not None:
+            raise RuntimeError("this session already ran; make a new Session")
+        self._thread = threading.current_thread()
+        self._ident = threading.get_ident()
+        self._debugger.attach()  # (a no-op when already attached: requests made since are kept)
+        if self._pause_at_start:
+            self._debugger.request_pause()
+        try:
+            self._run_body(function, args, kwargs)
+        finally:
+            self._debugger.detach()
+        return self
+
+    def _run_body(self, function, args, kwargs):
+        with _sleep_lock:
+            _sleep_hooks[threading.get_ident()] = self._debugger
+            time.sleep = _interruptible_sleep
+        sys.settrace(self._tracer)
+        try:
+            self.result = function(*args, **kwargs)
+            self._debugger.finish(False)
+        except Cancelled:
+            self.cancelled = True
+            self._debugger.finish(False)
+        except BaseException as error:  # reported to the controlling thread
+            self.error = error
+            self._debugger.finish(True)
+        finally:
+            sys.settrace(None)
+            self._step = None  # frames hold their locals: let them go
+            with _sleep_lock:
+                _sleep_hooks.pop(threading.get_ident(), None)
+                if not _sleep_hooks:
+                    time.sleep = _original_sleep
 
     @property
     def state(self):
@@ -268,21 +318,36 @@ class Session:
     def step_line(self, timeout=10.0):
         """Step over: runs to the next line of the current frame, or of its caller once it
         returns; calls on the way run through."""
-        return self._resume_stepping(("over", self._current_frame("step_line")), timeout)
+        return self._resume_stepping(self.line_step("over"), timeout)
 
     def step_into(self, timeout=10.0):
         """Runs to the next line anywhere, inside a called function included (tapedeck's
         Python code, nn modules' forward for one, too; not the debugger's own frames)."""
-        self._current_frame("step_into")  # paused, in Python code
-        return self._resume_stepping(("into", None), timeout)
+        return self._resume_stepping(self.line_step("into"), timeout)
 
     def step_out(self, timeout=10.0):
         """Runs until the current frame returns, to the next line of its caller."""
-        return self._resume_stepping(("out", self._current_frame("step_out")), timeout)
+        return self._resume_stepping(self.line_step("out"), timeout)
 
     def run_to_line(self, file, line, timeout=10.0):
         """Runs to `line` of `file` (a one-off line breakpoint: Run to Cursor)."""
-        return self._resume_stepping(("to", (os.path.realpath(os.fspath(file)), int(line))), timeout)
+        return self._resume_stepping(self.line_step("to", file, line), timeout)
+
+    def line_step(self, kind, file=None, line=None):
+        """The pending step for a line command ('over', 'into', 'out' or 'to' file:line) from
+        the current pause; raises when the run is not paused in Python code."""
+        if kind == "to":
+            return ("to", (os.path.realpath(os.fspath(file)), int(line)))
+        names = {"over": "step_line", "into": "step_into", "out": "step_out"}
+        if kind not in names:
+            raise ValueError(f"line step must be 'over', 'into', 'out' or 'to', got {kind!r}")
+        frame = self._current_frame(names[kind])
+        return (kind, None if kind == "into" else frame)
+
+    def set_line_step(self, kind, file=None, line=None):
+        """Arms a line step from the paused thread itself (a job it serves, as the IDE does);
+        the controller then resumes."""
+        self._step = self.line_step(kind, file, line)
 
     def _current_frame(self, command):
         """The frame a line step starts from: the paused line's, else (paused at an op or on
@@ -291,7 +356,11 @@ class Session:
             raise RuntimeError(f"{command} needs a paused run (the run is {self.state})")
         frame = self._line_frame
         if frame is None:
-            frame = self._user_frame(sys._current_frames().get(self._thread.ident), outside_package=True)
+            if threading.get_ident() == self._ident:  # a job the paused thread serves
+                top = _C._debug.paused_frame() or sys._getframe()
+            else:
+                top = sys._current_frames().get(self._ident)
+            frame = self._user_frame(top, outside_package=True)
         if frame is None:
             raise RuntimeError(f"{command}: the paused worker runs no Python code to step")
         return frame
@@ -307,7 +376,7 @@ class Session:
         and function (qualified name), without the debugger's and threading's own frames."""
         if self._thread is None or not self._thread.is_alive():
             return []
-        frame = sys._current_frames().get(self._thread.ident)
+        frame = sys._current_frames().get(self._ident)
         stack = []
         while frame is not None:
             code = frame.f_code
