@@ -190,7 +190,10 @@ void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
 
 void Debugger::requestPause() {
   std::lock_guard lock(m_mutex);
-  if (m_state == State::Running || m_state == State::Stepping) m_pauseRequested = true;
+  // Paused with a resume or step not yet taken up by the executing thread counts as
+  // running: the request holds for after it wakes.
+  const bool waking = m_state == State::Paused && (m_command == Command::Resume || m_command == Command::Step);
+  if (m_state == State::Running || m_state == State::Stepping || waking) m_pauseRequested = true;
 }
 
 void Debugger::resume() {

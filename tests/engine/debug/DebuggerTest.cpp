@@ -311,6 +311,26 @@ TEST(Debugger, PauseOnRequestAndStepForwardOpByOp) {
   EXPECT_TRUE(run.cancelled);
 }
 
+TEST(Debugger, PauseRequestedRightAfterResumeIsKept) {
+  Debugger debugger;
+  const int id = debugger.addOpBreakpoint(td::OpId::Exp);
+  DebuggedRun run(debugger, [&] {
+    td::Tensor x = td::exp(leaf({1.0}));
+    for (int i = 0; i < 1000000; ++i) x = td::add(x, 1.0);
+  });
+  auto p = debugger.waitForPause(0, kWait);
+  ASSERT_TRUE(p.has_value());
+  debugger.removeBreakpoint(id);
+  debugger.resume();
+  debugger.requestPause();  // before the worker took the resume up: must not be lost
+  auto q = debugger.waitForPause(p->sequence, kWait);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->reason, PauseReason::Requested);
+  debugger.stop();
+  run.join();
+  EXPECT_TRUE(run.cancelled);
+}
+
 TEST(Debugger, NoDeadlockPausingInsideBackwardWithCreateGraph) {
   Debugger debugger;
   debugger.addOpBreakpoint(td::OpId::PowScalar, false, true);

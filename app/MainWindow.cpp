@@ -1,0 +1,318 @@
+#include "MainWindow.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeWidget>
+
+#include "AppInfo.h"
+#include "BreakpointStore.h"
+#include "BreakpointsPanel.h"
+#include "Prompter.h"
+#include "ScriptRunner.h"
+#include "console/ConsoleWidget.h"
+#include "documents/Autosave.h"
+#include "documents/RecentFiles.h"
+#include "editor/CodeEditor.h"
+
+namespace td::app {
+namespace {
+
+/// Bumped when the docks change, so an older saved layout falls back to the default.
+constexpr int kLayoutVersion = 1;
+
+}  // namespace
+
+MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
+    : QMainWindow(parent), m_prompter(prompter ? std::move(prompter) : std::make_unique<Prompter>()) {
+  setObjectName("mainWindow");
+  setWindowTitle(QStringLiteral("Tapedeck"));
+  resize(1280, 820);
+  m_tabs = new QTabWidget(this);
+  m_tabs->setObjectName("editorTabs");
+  m_tabs->setTabsClosable(true);
+  m_tabs->setMovable(true);
+  m_tabs->setDocumentMode(true);
+  setCentralWidget(m_tabs);
+  connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) { closeTab(index); });
+  connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
+
+  m_breakpoints = new BreakpointStore(this);
+  m_autosave = std::make_unique<Autosave>();
+  m_recent = std::make_unique<RecentFiles>();
+
+  createDocks();
+  createActions();
+  createMenus();
+
+  m_stateLabel = new QLabel(this);
+  m_stateLabel->setObjectName("runStateLabel");
+  m_iterationLabel = new QLabel(this);
+  statusBar()->addWidget(m_stateLabel, 1);
+  statusBar()->addPermanentWidget(m_iterationLabel);
+
+  m_defaultState = saveState(kLayoutVersion);
+  restoreLayout();
+
+  // The runner: the application's one interpreter, on its own thread.
+  m_runner = ScriptRunner::shared();
+  auto onReady = [this](const QString& error) {
+    if (m_state != RunState::Starting) return;
+    m_runnerReady = error.isEmpty();
+    if (!error.isEmpty()) m_console->append(error + "\n", widgets::ConsoleWidget::Stream::Err);
+    setState(RunState::Idle);
+    emit runnerReady(error);
+  };
+  connect(m_runner, &ScriptRunner::ready, this, onReady);
+  connect(m_runner, &ScriptRunner::started, this, [this] {
+    setState(RunState::Running);
+    emit runStarted();
+  });
+  connect(m_runner, &ScriptRunner::paused, this, &MainWindow::onPaused);
+  connect(m_runner, &ScriptRunner::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(m_runner, &ScriptRunner::finished, this, &MainWindow::onFinished);
+  connect(m_runner, &ScriptRunner::message, this, [this](const QString& text) {
+    m_console->append(text + "\n", widgets::ConsoleWidget::Stream::Info);
+  });
+  connect(m_runner, &ScriptRunner::evaluated, this, [this](const QString&, const QString& result) {
+    drainOutput();
+    m_console->append(result.endsWith('\n') || result.isEmpty() ? result : result + "\n",
+                      widgets::ConsoleWidget::Stream::Out);
+    m_console->flush();
+    emit consoleEvaluated(result);
+  });
+  connect(m_runner, &ScriptRunner::inputRequested, this, [this](const QString&) {
+    drainOutput();
+    m_inputPending = true;
+    m_console->setPrompt(tr("input:"));
+    m_console->input()->setFocus();
+  });
+  if (m_runner->isReady())  // a later window: the interpreter is already up
+    QMetaObject::invokeMethod(this, [this, onReady] { onReady(m_runner->startError()); }, Qt::QueuedConnection);
+
+  connect(m_breakpoints, &BreakpointStore::linesChanged, this, [this](const QString& file) {
+    applyBreakpointMarks(file);
+    m_runner->setLineBreakpoints(m_breakpoints->lines());
+  });
+  connect(m_breakpoints, &BreakpointStore::conditionsChanged, this,
+          [this] { m_runner->setStopConditions(m_breakpoints->conditions()); });
+
+  // Output reaches the console at display rate, never one signal per write.
+  m_outputTimer = new QTimer(this);
+  m_outputTimer->setInterval(33);
+  connect(m_outputTimer, &QTimer::timeout, this, &MainWindow::drainOutput);
+  m_outputTimer->start();
+
+  m_autosaveTimer = new QTimer(this);
+  m_autosaveTimer->setInterval(5000);
+  connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
+  m_autosaveTimer->start();
+
+  setState(RunState::Starting);
+  updateActions();
+}
+
+MainWindow::~MainWindow() {
+  // A run this window started ends with it (the runner and its interpreter stay).
+  if (m_runner != nullptr && m_runner->isRunning() && !m_runningPath.isEmpty()) m_runner->stop();
+}
+
+void MainWindow::createDocks() {
+  auto dock = [this](const QString& name, const QString& title, QWidget* widget, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(widget);
+    addDockWidget(area, d);
+    return d;
+  };
+  m_console = new widgets::ConsoleWidget(this);
+  m_console->setObjectName("console");
+  m_console->setPrompt(QStringLiteral(">>>"));
+  connect(m_console, &widgets::ConsoleWidget::lineEntered, this, &MainWindow::onConsoleLine);
+  connect(m_console, &widgets::ConsoleWidget::locationActivated, this,
+          [this](const QString& file, int line) { showLocation(file, line, false); });
+  auto* consoleDock = dock("consoleDock", tr("Console"), m_console, Qt::BottomDockWidgetArea);
+
+  m_variables = new QTreeWidget(this);
+  m_variables->setObjectName("variables");
+  m_variables->setHeaderLabels({tr("Name"), tr("Value"), tr("Type"), tr("Shape"), tr("Statistics")});
+  m_variables->setRootIsDecorated(false);
+  m_variables->setUniformRowHeights(true);
+  auto* variablesDock = dock("variablesDock", tr("Variables"), m_variables, Qt::RightDockWidgetArea);
+
+  m_callStack = new QListWidget(this);
+  m_callStack->setObjectName("callStack");
+  connect(m_callStack, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+    const int index = item->data(Qt::UserRole).toInt();
+    showLocation(item->data(Qt::UserRole + 1).toString(), item->data(Qt::UserRole + 2).toInt(), false);
+    if (m_state == RunState::Paused) m_runner->requestSnapshot(index);
+  });
+  auto* stackDock = dock("callStackDock", tr("Call Stack"), m_callStack, Qt::RightDockWidgetArea);
+
+  m_tape = new QTableWidget(0, 6, this);
+  m_tape->setObjectName("tape");
+  m_tape->setHorizontalHeaderLabels({tr("#"), tr("Op"), tr("Direction"), tr("Shapes"), tr("Scope"), tr("Line")});
+  m_tape->verticalHeader()->hide();
+  m_tape->horizontalHeader()->setStretchLastSection(true);
+  m_tape->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_tape->setSelectionBehavior(QAbstractItemView::SelectRows);
+  connect(m_tape, &QTableWidget::currentCellChanged, this, [this](int row) {
+    QTableWidgetItem* item = row >= 0 ? m_tape->item(row, 5) : nullptr;
+    if (item != nullptr) showLocation(item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toInt(), false);
+  });
+  auto* tapeDock = dock("tapeDock", tr("Tape"), m_tape, Qt::BottomDockWidgetArea);
+
+  m_breakpointsPanel = new BreakpointsPanel(m_breakpoints, m_prompter.get(), this);
+  connect(m_breakpointsPanel, &BreakpointsPanel::lineActivated, this,
+          [this](const QString& file, int line) { showLocation(file, line, false); });
+  auto* breakpointsDock = dock("breakpointsDock", tr("Breakpoints"), m_breakpointsPanel, Qt::RightDockWidgetArea);
+
+  tabifyDockWidget(consoleDock, tapeDock);
+  consoleDock->raise();
+  tabifyDockWidget(variablesDock, breakpointsDock);
+  variablesDock->raise();
+  splitDockWidget(variablesDock, stackDock, Qt::Vertical);
+}
+
+QAction* MainWindow::makeAction(const QString& name, const QString& text, const QKeySequence& key) {
+  auto* a = new QAction(text, this);
+  a->setObjectName(name);
+  if (!key.isEmpty()) a->setShortcut(key);
+  m_actions.insert(name, a);
+  return a;
+}
+
+QAction* MainWindow::action(const QString& name) const { return m_actions.value(name); }
+
+void MainWindow::createActions() {
+  connect(makeAction("new", tr("&New"), QKeySequence::New), &QAction::triggered, this, [this] { newBuffer(); });
+  connect(makeAction("open", tr("&Open…"), QKeySequence::Open), &QAction::triggered, this, [this] {
+    const QString path = m_prompter->openFileName(this, samplesDir());
+    if (!path.isEmpty()) openFile(path);
+  });
+  connect(makeAction("save", tr("&Save"), QKeySequence::Save), &QAction::triggered, this, [this] { saveCurrent(); });
+  connect(makeAction("saveAs", tr("Save &As…"), QKeySequence::SaveAs), &QAction::triggered, this, [this] {
+    const QString path = m_prompter->saveFileName(this, currentPath());
+    if (!path.isEmpty()) saveCurrentAs(path);
+  });
+  connect(makeAction("closeTab", tr("&Close"), QKeySequence::Close), &QAction::triggered, this,
+          [this] { closeTab(m_tabs->currentIndex()); });
+  connect(makeAction("quit", tr("&Quit"), QKeySequence::Quit), &QAction::triggered, this, &QWidget::close);
+
+  connect(makeAction("run", tr("&Run / Continue"), Qt::Key_F5), &QAction::triggered, this, &MainWindow::runOrContinue);
+  connect(makeAction("pause", tr("&Pause"), QKeySequence(Qt::CTRL | Qt::Key_Pause)), &QAction::triggered, this,
+          &MainWindow::pauseRun);
+  connect(makeAction("stop", tr("&Stop"), QKeySequence(Qt::SHIFT | Qt::Key_F5)), &QAction::triggered, this,
+          &MainWindow::stopRun);
+  connect(makeAction("restart", tr("R&estart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5)), &QAction::triggered,
+          this, &MainWindow::restartRun);
+  connect(makeAction("stepOver", tr("Step &Over"), Qt::Key_F10), &QAction::triggered, this, &MainWindow::stepOver);
+  connect(makeAction("stepInto", tr("Step &Into"), Qt::Key_F11), &QAction::triggered, this, &MainWindow::stepInto);
+  connect(makeAction("stepOut", tr("Step O&ut"), QKeySequence(Qt::SHIFT | Qt::Key_F11)), &QAction::triggered, this,
+          &MainWindow::stepOut);
+  connect(makeAction("runToCursor", tr("Run to &Cursor"), QKeySequence(Qt::CTRL | Qt::Key_F10)), &QAction::triggered,
+          this, &MainWindow::runToCursor);
+  connect(makeAction("stepOp", tr("Step O&p"), QKeySequence(Qt::Key_F12)), &QAction::triggered, this,
+          &MainWindow::stepOp);
+  connect(makeAction("stepBackwardOp", tr("Step &Backward Op"), QKeySequence(Qt::SHIFT | Qt::Key_F12)),
+          &QAction::triggered, this, &MainWindow::stepBackwardOp);
+  connect(makeAction("runToBackward", tr("Run to Bac&kward"), QKeySequence(Qt::CTRL | Qt::Key_F12)),
+          &QAction::triggered, this, &MainWindow::runToBackward);
+  connect(makeAction("toggleBreakpoint", tr("Toggle &Breakpoint"), Qt::Key_F9), &QAction::triggered, this,
+          &MainWindow::toggleBreakpoint);
+  connect(makeAction("breakOnNan", tr("Break on &NaN/Inf"), {}), &QAction::toggled, m_breakpoints,
+          &BreakpointStore::setBreakOnNonFinite);
+  m_actions["breakOnNan"]->setCheckable(true);
+  connect(m_breakpoints, &BreakpointStore::conditionsChanged, this,
+          [this] { m_actions["breakOnNan"]->setChecked(m_breakpoints->conditions().nonFinite); });
+  connect(makeAction("addOpBreakpoint", tr("Add &Op Breakpoint…"), {}), &QAction::triggered, this,
+          [this] { m_breakpointsPanel->addOp(); });
+  connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
+}
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(m_actions["new"]);
+  file->addAction(m_actions["open"]);
+  m_recentMenu = file->addMenu(tr("Open &Recent"));
+  m_samplesMenu = file->addMenu(tr("Sa&mples"));
+  file->addSeparator();
+  file->addAction(m_actions["save"]);
+  file->addAction(m_actions["saveAs"]);
+  file->addAction(m_actions["closeTab"]);
+  file->addSeparator();
+  file->addAction(m_actions["quit"]);
+  refreshRecentMenu();
+  fillSamplesMenu();
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  for (const char* name : {"run", "pause", "stop", "restart"}) run->addAction(m_actions[name]);
+  QMenu* debug = menuBar()->addMenu(tr("&Debug"));
+  for (const char* name : {"stepOver", "stepInto", "stepOut", "runToCursor"}) debug->addAction(m_actions[name]);
+  debug->addSeparator();
+  for (const char* name : {"stepOp", "stepBackwardOp", "runToBackward"}) debug->addAction(m_actions[name]);
+  debug->addSeparator();
+  for (const char* name : {"toggleBreakpoint", "addOpBreakpoint", "breakOnNan"}) debug->addAction(m_actions[name]);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  view->addSeparator();
+  view->addAction(m_actions["resetLayout"]);
+
+  QToolBar* transport = addToolBar(tr("Debug"));
+  transport->setObjectName("transportToolBar");
+  for (const char* name : {"run", "pause", "stop", "restart"}) transport->addAction(m_actions[name]);
+  transport->addSeparator();
+  for (const char* name : {"stepOver", "stepInto", "stepOut", "stepOp", "stepBackwardOp", "runToBackward"})
+    transport->addAction(m_actions[name]);
+}
+
+void MainWindow::restoreLayout() {
+  QSettings settings;
+  const QByteArray geometry = settings.value("window/geometry").toByteArray();
+  if (!geometry.isEmpty()) restoreGeometry(geometry);
+  const QByteArray state = settings.value("window/state").toByteArray();
+  // A corrupt or outdated state is refused by restoreState: the default layout stays.
+  if (!state.isEmpty() && !restoreState(state, kLayoutVersion)) resetLayout();
+}
+
+void MainWindow::resetLayout() {
+  restoreState(m_defaultState, kLayoutVersion);
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) dock->show();
+  findChild<QDockWidget*>("consoleDock")->raise();
+  findChild<QDockWidget*>("variablesDock")->raise();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  for (int i = 0; i < m_tabs->count(); ++i) {
+    auto* editor = qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i));
+    if (!maybeSave(editor)) {
+      event->ignore();
+      return;
+    }
+  }
+  m_closing = true;
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState(kLayoutVersion));
+  // Saved or deliberately discarded: nothing is left to recover.
+  for (int i = 0; i < m_tabs->count(); ++i)
+    m_autosave->discard(autosaveKey(qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i))));
+  m_runner->stop();
+  event->accept();
+}
+
+QString MainWindow::statusText() const { return m_stateLabel->text(); }
+
+}  // namespace td::app

@@ -1,0 +1,170 @@
+#pragma once
+// The IDE's main window: tabbed code editors in the middle; Console, Variables, Call
+// Stack, Tape and Breakpoints docks around them (layout saved and restored); the
+// transport controls in a toolbar and the Run and Debug menus; the run state and the
+// iteration in the status bar. Files are saved atomically and unsaved buffers are
+// autosaved, so nothing a user typed is lost. The runner (ScriptRunner) does the work on
+// its own thread; this window drives it and shows what it reports.
+#include <QHash>
+#include <QMainWindow>
+#include <memory>
+
+#include "Prompter.h"
+#include "RunTypes.h"
+
+class QAction;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QTabWidget;
+class QTableWidget;
+class QTimer;
+class QTreeWidget;
+
+namespace td::widgets {
+class CodeEditor;
+class ConsoleWidget;
+}  // namespace td::widgets
+
+namespace td::app {
+
+class Autosave;
+class BreakpointStore;
+class BreakpointsPanel;
+class RecentFiles;
+class ScriptRunner;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  enum class RunState { Starting, Idle, Running, Paused, Finished, Failed, Stopped };
+
+  /// `prompter`: who answers the window's questions (null: Qt's dialogs).
+  explicit MainWindow(std::unique_ptr<Prompter> prompter = nullptr, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// Opens `path` in a tab (or shows its tab); false, with a warning, when it cannot be read.
+  bool openFile(const QString& path);
+  /// A new untitled buffer holding `text`.
+  widgets::CodeEditor* newBuffer(const QString& text = {});
+  bool saveCurrent();
+  bool saveCurrentAs(const QString& path);
+  /// Offers back the buffers a crashed or killed session left unsaved.
+  void recoverAutosaved();
+  void setAutosaveInterval(int milliseconds);
+  /// Writes every modified buffer to the autosave folder now.
+  void autosaveNow();
+
+  widgets::CodeEditor* currentEditor() const;
+  QString currentPath() const;
+  bool isModified(widgets::CodeEditor* editor) const;
+  QAction* action(const QString& name) const;  ///< "run", "pause", "stop", "stepOver", ...
+  ScriptRunner* runner() const { return m_runner; }
+  BreakpointStore* breakpoints() const { return m_breakpoints; }
+  widgets::ConsoleWidget* console() const { return m_console; }
+  QTreeWidget* variablesView() const { return m_variables; }
+  QListWidget* callStackView() const { return m_callStack; }
+  QTableWidget* tapeView() const { return m_tape; }
+  BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
+  RunState runState() const { return m_state; }
+  QString statusText() const;
+  const PauseInfo& lastPause() const { return m_pause; }
+  const PausedSnapshot& lastSnapshot() const { return m_snapshot; }
+  const RunOutcome& lastOutcome() const { return m_outcome; }
+  /// Arguments for the next runs' sys.argv[1:].
+  void setScriptArguments(const QStringList& arguments) { m_arguments = arguments; }
+
+ signals:
+  void runnerReady(const QString& error);
+  void runStarted();
+  void runPaused(const td::app::PauseInfo& pause);
+  /// The paused frame's stack and variables are shown.
+  void snapshotShown();
+  void runFinished(const td::app::RunOutcome& outcome);
+  void consoleEvaluated(const QString& result);
+
+ public slots:
+  void runOrContinue();
+  void pauseRun();
+  void stopRun();
+  void restartRun();
+  void stepOver();
+  void stepInto();
+  void stepOut();
+  void runToCursor();
+  void stepOp();
+  void stepBackwardOp();
+  void runToBackward();
+  void toggleBreakpoint();
+  void resetLayout();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  // Construction (MainWindow.cpp).
+  void createDocks();
+  void createActions();
+  void createMenus();
+  void restoreLayout();
+  QAction* makeAction(const QString& name, const QString& text, const QKeySequence& key);
+  // Files (MainWindowFiles.cpp).
+  widgets::CodeEditor* addEditor(const QString& path, const QString& text);
+  widgets::CodeEditor* editorFor(const QString& path) const;
+  bool saveEditor(widgets::CodeEditor* editor, const QString& path);
+  bool closeTab(int index);
+  bool maybeSave(widgets::CodeEditor* editor);
+  void updateTabTitle(widgets::CodeEditor* editor);
+  void refreshRecentMenu();
+  void fillSamplesMenu();
+  QString autosaveKey(widgets::CodeEditor* editor) const;
+  // Running and debugging (MainWindowRun.cpp).
+  void startRun(bool pauseAtStart, const QString& runToFile = {}, int runToLine = 0);
+  void setState(RunState state);
+  void onPaused(const PauseInfo& pause);
+  void onSnapshot(const PausedSnapshot& snapshot);
+  void onFinished(const RunOutcome& outcome);
+  void onConsoleLine(const QString& line);
+  void showLocation(const QString& file, int line, bool execution);
+  void clearExecutionMarks();
+  void refreshTape();
+  void drainOutput();
+  void applyBreakpointMarks(const QString& file);
+  void updateActions();
+
+  std::unique_ptr<Prompter> m_prompter;
+  QTabWidget* m_tabs = nullptr;
+  widgets::ConsoleWidget* m_console = nullptr;
+  QTreeWidget* m_variables = nullptr;
+  QListWidget* m_callStack = nullptr;
+  QTableWidget* m_tape = nullptr;
+  BreakpointsPanel* m_breakpointsPanel = nullptr;
+  QLabel* m_stateLabel = nullptr;
+  QLabel* m_iterationLabel = nullptr;
+  QMenu* m_recentMenu = nullptr;
+  QMenu* m_samplesMenu = nullptr;
+  QHash<QString, QAction*> m_actions;
+  QByteArray m_defaultState;
+
+  BreakpointStore* m_breakpoints = nullptr;
+  std::unique_ptr<Autosave> m_autosave;
+  std::unique_ptr<RecentFiles> m_recent;
+  QTimer* m_autosaveTimer = nullptr;
+  QTimer* m_outputTimer = nullptr;
+  int m_untitledCount = 0;
+
+  ScriptRunner* m_runner = nullptr;  ///< the application's (ScriptRunner::shared)
+  bool m_runnerReady = false;
+  RunState m_state = RunState::Starting;
+  PauseInfo m_pause;
+  PausedSnapshot m_snapshot;
+  RunOutcome m_outcome;
+  QString m_runningPath;
+  QStringList m_arguments;
+  bool m_restartPending = false;
+  bool m_inputPending = false;
+  bool m_closing = false;
+};
+
+}  // namespace td::app

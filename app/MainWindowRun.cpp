@@ -1,0 +1,338 @@
+// MainWindow: running and debugging. The transport actions go to the runner; pauses,
+// snapshots and outcomes come back as signals and fill the editor marks, the Variables,
+// Call Stack and Tape views, the console and the status bar.
+#include <QAction>
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListWidget>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTreeWidget>
+
+#include "BreakpointStore.h"
+#include "MainWindow.h"
+#include "ScriptRunner.h"
+#include "console/ConsoleWidget.h"
+#include "documents/TextFiles.h"
+#include "editor/CodeEditor.h"
+
+namespace td::app {
+
+using Stream = widgets::ConsoleWidget::Stream;
+
+void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runToLine) {
+  widgets::CodeEditor* editor = currentEditor();
+  if (!m_runnerReady || editor == nullptr || m_runner->isRunning()) return;
+  QString path = editor->property("path").toString();
+  if (path.isEmpty()) {
+    // An untitled buffer runs from a file of its own in the data folder (its text, as typed).
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/untitled";
+    QDir().mkpath(folder);
+    path = QDir(folder).filePath(editor->property("untitledName").toString());
+    const SaveResult saved = saveTextAtomically(path, editor->toPlainText());
+    if (!saved.ok) {
+      m_console->append(saved.error + "\n", Stream::Err);
+      return;
+    }
+  }
+  RunRequest request;
+  request.path = path;
+  request.source = editor->toPlainText();
+  request.arguments = m_arguments;
+  request.lines = m_breakpoints->lines();
+  request.conditions = m_breakpoints->conditions();
+  request.pauseAtStart = pauseAtStart;
+  request.runToFile = runToFile;
+  request.runToLine = runToLine;
+  m_runningPath = path;
+  m_outcome = RunOutcome{};
+  m_pause = PauseInfo{};
+  m_snapshot = PausedSnapshot{};
+  m_variables->clear();
+  m_callStack->clear();
+  m_tape->setRowCount(0);
+  clearExecutionMarks();
+  m_console->flush();
+  m_console->append(tr("▶ %1 %2\n").arg(QFileInfo(path).fileName(), m_arguments.join(' ')), Stream::Info);
+  setState(RunState::Running);
+  QMetaObject::invokeMethod(m_runner, [runner = m_runner, request] { runner->run(request); }, Qt::QueuedConnection);
+}
+
+void MainWindow::runOrContinue() {
+  if (m_state == RunState::Paused) {
+    clearExecutionMarks();
+    setState(RunState::Running);
+    m_runner->resume();
+  } else if (!m_runner->isRunning()) {
+    startRun(false);
+  }
+}
+
+void MainWindow::pauseRun() { m_runner->pause(); }
+
+void MainWindow::stopRun() {
+  m_restartPending = false;
+  m_runner->stop();
+}
+
+void MainWindow::restartRun() {
+  if (m_runner->isRunning()) {
+    m_restartPending = true;
+    m_runner->stop();
+  } else {
+    startRun(false);
+  }
+}
+
+void MainWindow::stepOver() {
+  if (m_state == RunState::Paused) {
+    setState(RunState::Running);
+    m_runner->stepLine("over");
+  } else if (!m_runner->isRunning()) {
+    startRun(true);
+  }
+}
+
+void MainWindow::stepInto() {
+  if (m_state == RunState::Paused) {
+    setState(RunState::Running);
+    m_runner->stepLine("into");
+  } else if (!m_runner->isRunning()) {
+    startRun(true);
+  }
+}
+
+void MainWindow::stepOut() {
+  if (m_state != RunState::Paused) return;
+  setState(RunState::Running);
+  m_runner->stepLine("out");
+}
+
+void MainWindow::runToCursor() {
+  widgets::CodeEditor* editor = currentEditor();
+  if (editor == nullptr) return;
+  const QString file = editor->property("path").toString();
+  const int line = editor->cursorLineNumber();
+  if (m_state == RunState::Paused) {
+    setState(RunState::Running);
+    m_runner->stepLine("to", file, line);
+  } else if (!m_runner->isRunning()) {
+    startRun(false, file, line);
+  }
+}
+
+void MainWindow::stepOp() {
+  if (m_state == RunState::Paused) {
+    setState(RunState::Running);
+    m_runner->stepOp(false);
+  } else if (!m_runner->isRunning()) {
+    startRun(true);
+  }
+}
+
+void MainWindow::stepBackwardOp() {
+  if (m_state != RunState::Paused) return;
+  setState(RunState::Running);
+  m_runner->stepOp(true);
+}
+
+void MainWindow::runToBackward() {
+  if (m_state == RunState::Paused) {
+    setState(RunState::Running);
+    m_runner->runToBackward();
+  }
+}
+
+void MainWindow::toggleBreakpoint() {
+  widgets::CodeEditor* editor = currentEditor();
+  if (editor == nullptr) return;
+  const QString file = editor->property("path").toString();
+  if (file.isEmpty()) {
+    m_console->append(tr("Save the buffer to set breakpoints in it.\n"), Stream::Info);
+    return;
+  }
+  m_breakpoints->toggleLine(file, editor->cursorLineNumber());
+}
+
+void MainWindow::applyBreakpointMarks(const QString& file) {
+  widgets::CodeEditor* editor = editorFor(file);
+  if (editor == nullptr) return;
+  QMap<int, widgets::BreakpointMark> marks;
+  for (const LineBreakpoint& b : m_breakpoints->linesOf(file)) {
+    widgets::BreakpointMark mark;
+    mark.enabled = b.enabled;
+    mark.conditional = !b.condition.isEmpty();
+    marks.insert(b.line, mark);
+  }
+  editor->setBreakpoints(marks);
+}
+
+void MainWindow::setState(RunState state) {
+  m_state = state;
+  QString text;
+  switch (state) {
+    case RunState::Starting: text = tr("starting Python…"); break;
+    case RunState::Idle: text = tr("idle"); break;
+    case RunState::Running: text = tr("running %1").arg(QFileInfo(m_runningPath).fileName()); break;
+    case RunState::Paused:
+      if (m_pause.entry != 0)
+        text = tr("paused at op #%1 %2 (%3) — %4").arg(m_pause.entry).arg(m_pause.op,
+                                                                            m_pause.backward ? tr("backward") : tr("forward"),
+                                                                            m_pause.description);
+      else
+        text = tr("paused at line %1 — %2").arg(m_pause.line).arg(m_pause.description);
+      break;
+    case RunState::Finished: text = tr("finished"); break;
+    case RunState::Failed: text = tr("failed: %1").arg(m_outcome.message); break;
+    case RunState::Stopped: text = tr("stopped"); break;
+  }
+  m_stateLabel->setText(text);
+  m_iterationLabel->setText(state == RunState::Paused ? tr("iteration %1").arg(m_pause.iteration) : QString());
+  updateActions();
+}
+
+void MainWindow::updateActions() {
+  const bool running = m_state == RunState::Running, paused = m_state == RunState::Paused;
+  const bool idle = m_runnerReady && !running && !paused && currentEditor() != nullptr;
+  m_actions["run"]->setEnabled(idle || paused);
+  m_actions["pause"]->setEnabled(running);
+  m_actions["stop"]->setEnabled(running || paused);
+  m_actions["restart"]->setEnabled(idle || running || paused);
+  for (const char* name : {"stepOver", "stepInto", "stepOp"}) m_actions[name]->setEnabled(idle || paused);
+  m_actions["runToCursor"]->setEnabled(idle || paused);
+  for (const char* name : {"stepOut", "stepBackwardOp", "runToBackward"}) m_actions[name]->setEnabled(paused);
+}
+
+void MainWindow::onPaused(const PauseInfo& pause) {
+  if (!m_runner->isRunning()) return;  // a stale pause of a run that ended since
+  drainOutput();
+  m_pause = pause;
+  setState(RunState::Paused);
+  showLocation(pause.file, pause.line, true);
+  m_runner->requestSnapshot(-1);
+  refreshTape();
+  emit runPaused(pause);
+}
+
+void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
+  if (m_state != RunState::Paused || snapshot.sequence != m_pause.sequence) return;  // stale
+  m_snapshot = snapshot;
+  m_callStack->clear();
+  for (int i = snapshot.frames.size() - 1; i >= 0; --i) {  // innermost first, as debuggers list them
+    const FrameInfo& f = snapshot.frames[i];
+    auto* item = new QListWidgetItem(QStringLiteral("%1  %2:%3").arg(f.function, QFileInfo(f.file).fileName()).arg(f.line),
+                                     m_callStack);
+    item->setData(Qt::UserRole, i);
+    item->setData(Qt::UserRole + 1, f.file);
+    item->setData(Qt::UserRole + 2, f.line);
+    item->setToolTip(f.file);
+    if (i == snapshot.selected) m_callStack->setCurrentItem(item);
+  }
+  m_variables->clear();
+  for (const VariableInfo& v : snapshot.variables) {
+    auto* item = new QTreeWidgetItem(m_variables, {v.name, v.value, v.type, v.shape, v.stats});
+    item->setToolTip(1, v.value);
+    if (v.scope == "global") item->setForeground(0, QBrush(Qt::darkGray));
+  }
+  for (int c = 0; c < 4; ++c) m_variables->resizeColumnToContents(c);
+  emit snapshotShown();
+}
+
+void MainWindow::onFinished(const RunOutcome& outcome) {
+  drainOutput();
+  m_outcome = outcome;
+  m_inputPending = false;
+  m_console->setPrompt(QStringLiteral(">>>"));
+  clearExecutionMarks();
+  refreshTape();
+  if (outcome.status == "failed") {
+    m_console->append(outcome.traceback.isEmpty() ? outcome.message + "\n" : outcome.traceback, Stream::Err);
+    if (!outcome.file.isEmpty() && outcome.line > 0) showLocation(outcome.file, outcome.line, false);
+  }
+  m_console->append(tr("■ %1\n").arg(outcome.status == "failed" ? tr("failed") : outcome.message), Stream::Info);
+  m_console->flush();
+  setState(outcome.status == "finished" ? RunState::Finished
+           : outcome.status == "stopped" ? RunState::Stopped
+                                         : RunState::Failed);
+  emit runFinished(outcome);
+  if (m_restartPending) {
+    m_restartPending = false;
+    startRun(false);
+  }
+}
+
+void MainWindow::onConsoleLine(const QString& line) {
+  drainOutput();
+  if (m_inputPending) {
+    m_inputPending = false;
+    m_console->setPrompt(QStringLiteral(">>>"));
+    m_console->append(line + "\n", Stream::Echo);
+    m_runner->provideInput(line);
+    return;
+  }
+  m_console->append(QStringLiteral(">>> ") + line + "\n", Stream::Echo);
+  if (m_state != RunState::Paused) {
+    m_console->append(tr("(expressions are evaluated in the paused frame: pause the run first)\n"), Stream::Info);
+    return;
+  }
+  const int frame = m_callStack->currentItem() != nullptr ? m_callStack->currentItem()->data(Qt::UserRole).toInt() : -1;
+  m_runner->evaluate(line, frame);
+}
+
+void MainWindow::showLocation(const QString& file, int line, bool execution) {
+  if (file.isEmpty() || line <= 0) return;
+  widgets::CodeEditor* editor = editorFor(file);
+  if (editor == nullptr && QFileInfo(file).isFile()) {
+    if (openFile(file)) editor = currentEditor();
+  }
+  if (editor == nullptr) return;
+  m_tabs->setCurrentWidget(editor);
+  if (execution) {
+    clearExecutionMarks();
+    editor->setExecutionLine(line);
+    if (m_pause.entry != 0) editor->setOriginLine(line);
+  } else {
+    editor->goToLine(line);
+  }
+}
+
+void MainWindow::clearExecutionMarks() {
+  for (int i = 0; i < m_tabs->count(); ++i) {
+    auto* editor = qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i));
+    editor->setExecutionLine(0);
+    editor->setOriginLine(0);
+  }
+}
+
+void MainWindow::refreshTape() {
+  const QList<TapeRow> rows = m_runner->tapeRows();
+  m_tape->setUpdatesEnabled(false);
+  const QSignalBlocker quiet(m_tape);  // filling it is not the user selecting a row
+  m_tape->setRowCount(rows.size());
+  for (int r = 0; r < rows.size(); ++r) {
+    const TapeRow& row = rows[r];
+    auto set = [&](int column, const QString& text) { m_tape->setItem(r, column, new QTableWidgetItem(text)); };
+    set(0, QString::number(row.id));
+    set(1, row.op);
+    set(2, row.backward ? tr("backward") : tr("forward"));
+    set(3, row.shapes);
+    set(4, row.scope);
+    set(5, row.line > 0 ? QStringLiteral("%1:%2").arg(QFileInfo(row.file).fileName()).arg(row.line) : QString());
+    m_tape->item(r, 5)->setData(Qt::UserRole, row.file);
+    m_tape->item(r, 5)->setData(Qt::UserRole + 1, row.line);
+    if (row.id == m_pause.entry && m_state == RunState::Paused) m_tape->selectRow(r);
+  }
+  m_tape->setUpdatesEnabled(true);
+}
+
+void MainWindow::drainOutput() {
+  std::size_t dropped = 0;
+  const QList<OutputBuffer::Chunk> chunks = m_runner->output().take(&dropped);
+  if (dropped > 0) m_console->append(tr("… %1 bytes of output dropped\n").arg(dropped), Stream::Info);
+  for (const OutputBuffer::Chunk& chunk : chunks)
+    m_console->append(chunk.text, chunk.stream == OutputBuffer::Stream::Err ? Stream::Err : Stream::Out);
+}
+
+}  // namespace td::app

@@ -1,0 +1,108 @@
+#pragma once
+// Plain values that cross from the runner thread to the GUI (queued signals): what a run
+// is asked to do, where it paused, the paused frame's stack and variables, how it ended.
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace td::app {
+
+struct LineBreakpoint {
+  QString file;       ///< absolute path
+  int line = 0;       ///< 1-based
+  bool enabled = true;
+  QString condition;  ///< a Python expression; empty: always
+};
+
+/// An op breakpoint: an op name as on the tape ("matmul"), forward, backward or both.
+struct OpBreakpoint {
+  QString op;
+  bool forward = true;
+  bool backward = true;
+  bool enabled = true;
+};
+
+/// The data breakpoints and module breakpoints of a run.
+struct StopConditions {
+  QList<OpBreakpoint> ops;
+  QStringList modules;  ///< scope globs ("layers.*.attn")
+  bool nonFinite = false;
+  std::optional<double> gradNorm;
+};
+
+struct RunRequest {
+  QString path;    ///< the script (absolute)
+  QString source;  ///< the editor's text (may differ from the file on disk)
+  QStringList arguments;
+  QList<LineBreakpoint> lines;
+  StopConditions conditions;
+  bool pauseAtStart = false;  ///< pause before the first line (a step from idle)
+  QString runToFile;          ///< with runToLine: run to that line (Run to Cursor from idle)
+  int runToLine = 0;
+};
+
+struct PauseInfo {
+  quint64 sequence = 0;
+  QString reason;  ///< "line", "op_breakpoint", "nan", "step", "requested", ...
+  QString description;
+  quint64 entry = 0;  ///< 0 when not at a tape entry
+  QString op;
+  bool backward = false;
+  quint64 iteration = 0;  ///< counted from the run's start
+  QString scope;
+  QString file;
+  int line = 0;
+};
+
+struct FrameInfo {
+  QString file;
+  int line = 0;
+  QString function;
+};
+
+struct VariableInfo {
+  QString name;
+  QString scope;  ///< "local" or "global"
+  QString type;
+  QString value;
+  QString shape;  ///< "[3, 2]" for tensors, else empty
+  QString dtype;
+  QString stats;  ///< "min … max … mean … std … (2 NaN)" for tensors
+};
+
+struct PausedSnapshot {
+  quint64 sequence = 0;  ///< the pause it belongs to
+  QList<FrameInfo> frames;  ///< innermost last
+  int selected = -1;
+  QList<VariableInfo> variables;
+};
+
+struct RunOutcome {
+  QString status;  ///< "finished", "failed" or "stopped"
+  QString message;
+  QString traceback;
+  int exitCode = 0;
+  QString file;  ///< where it failed (a syntax error, the innermost user frame)
+  int line = 0;
+};
+
+/// One row of the Tape view.
+struct TapeRow {
+  quint64 id = 0;
+  QString op;
+  bool backward = false;
+  QString shapes;  ///< "[3, 2] [2] -> [3]"
+  QString scope;
+  QString file;
+  int line = 0;
+  quint64 iteration = 0;
+};
+
+}  // namespace td::app
+
+Q_DECLARE_METATYPE(td::app::PauseInfo)
+Q_DECLARE_METATYPE(td::app::PausedSnapshot)
+Q_DECLARE_METATYPE(td::app::RunOutcome)
+Q_DECLARE_METATYPE(td::app::RunRequest)

@@ -1,0 +1,471 @@
+#include "ScriptRunner.h"
+
+// Python's headers and the engine's use the name `slots`, which Qt defines as a macro.
+#pragma push_macro("slots")
+#undef slots
+#include <pybind11/embed.h>
+#include <pybind11/stl.h>
+
+#include "tapedeck/autograd/Tape.h"
+#include "tapedeck/debug/Debugger.h"
+#include "tapedeck/debug/Recorder.h"
+#include "tapedeck/ops/OpTable.h"
+#pragma pop_macro("slots")
+
+#include <QCoreApplication>
+#include <QThread>
+#include <chrono>
+#include <cstdlib>
+
+#include "AppInfo.h"
+
+namespace py = pybind11;
+
+namespace td::app {
+namespace {
+
+ScriptRunner* g_host = nullptr;  // the runner the embedded module talks to
+
+QString str(const py::handle& value) { return QString::fromStdString(py::str(value).cast<std::string>()); }
+
+QString shapeText(const std::vector<int64_t>& shape) {
+  QStringList parts;
+  for (int64_t d : shape) parts << QString::number(d);
+  return "[" + parts.join(", ") + "]";
+}
+
+QString statsText(const py::handle& stats) {
+  if (stats.is_none()) return QStringLiteral("not computed");
+  auto number = [&](const char* key) { return stats[key].cast<double>(); };
+  QString text = QStringLiteral("min %1  max %2  mean %3  std %4")
+                     .arg(number("min"), 0, 'g', 5)
+                     .arg(number("max"), 0, 'g', 5)
+                     .arg(number("mean"), 0, 'g', 5)
+                     .arg(number("std"), 0, 'g', 5);
+  const auto nans = stats["nans"].cast<int64_t>(), infs = stats["infs"].cast<int64_t>();
+  if (nans > 0) text += QStringLiteral("  %1 NaN").arg(nans);
+  if (infs > 0) text += QStringLiteral("  %1 Inf").arg(infs);
+  return text;
+}
+
+}  // namespace
+
+}  // namespace td::app
+
+// The IDE's side of the console for Python: sys.stdout/stderr write here; input() waits here.
+PYBIND11_EMBEDDED_MODULE(_tapedeck_ide, m) {
+  using td::app::g_host;
+  m.def("write", [](int stream, const std::string& text) {
+    if (g_host != nullptr) g_host->pythonWrite(stream, text);
+  });
+  m.def("read_line", [](double timeout) -> py::object {
+    std::optional<std::string> line;
+    {
+      py::gil_scoped_release release;
+      if (g_host != nullptr) line = g_host->pythonReadLine(timeout);
+    }
+    return line ? py::object(py::str(*line)) : py::object(py::none());
+  });
+  m.def("request_input", [](const std::string& prompt) {
+    if (g_host != nullptr) g_host->pythonRequestInput(prompt);
+  });
+}
+
+namespace td::app {
+
+struct ScriptRunner::PythonState {
+  std::unique_ptr<py::gil_scoped_release> released;  // the GIL, free between runs
+  py::object ide;                                    // tapedeck.debug.ide
+  py::object run;                                    // the current (or last) ScriptRun
+};
+
+ScriptRunner::ScriptRunner(QObject* parent) : QObject(parent), m_python(std::make_unique<PythonState>()) {
+  qRegisterMetaType<td::app::PauseInfo>();
+  qRegisterMetaType<td::app::PausedSnapshot>();
+  qRegisterMetaType<td::app::RunOutcome>();
+  qRegisterMetaType<td::app::RunRequest>();
+}
+
+ScriptRunner::~ScriptRunner() {
+  // The interpreter lives until the process ends (scripts may leave threads behind); its
+  // objects are let go without the GIL being retaken here.
+  if (m_python) {
+    (void)m_python->run.release();
+    (void)m_python->ide.release();
+    (void)m_python->released.release();
+  }
+  if (g_host == this) g_host = nullptr;
+}
+
+ScriptRunner* ScriptRunner::shared() {
+  static ScriptRunner* runner = nullptr;
+  static QThread* thread = nullptr;
+  if (runner == nullptr) {
+    thread = new QThread;
+    thread->setObjectName("tapedeck-runner");
+    runner = new ScriptRunner;
+    runner->moveToThread(thread);
+    thread->start();
+    QMetaObject::invokeMethod(runner, &ScriptRunner::initialize, Qt::QueuedConnection);
+    // Before the application object goes: stop a run still going and end the thread.
+    qAddPostRoutine([] {
+      runner->stop();
+      thread->quit();
+      if (!thread->wait(3000)) {
+        thread->terminate();  // a script stuck in C code ignores the stop; the process is ending
+        thread->wait(1000);
+      }
+      delete runner;
+      delete thread;
+      runner = nullptr;
+      thread = nullptr;
+    });
+  }
+  return runner;
+}
+
+bool ScriptRunner::isReady() const {
+  std::lock_guard lock(m_mutex);
+  return m_ready;
+}
+
+QString ScriptRunner::startError() const {
+  std::lock_guard lock(m_mutex);
+  return m_startError;
+}
+
+void ScriptRunner::initialize() {
+  g_host = this;
+  try {
+    if (!Py_IsInitialized()) py::initialize_interpreter(false);
+    py::module_ sys = py::module_::import("sys");
+    sys.attr("path").attr("insert")(0, pythonPackageDir().toStdString());
+    // multiprocessing starts this Python, not another IDE.
+    sys.attr("executable") = pythonExecutable().toStdString();
+    sys.attr("_base_executable") = pythonExecutable().toStdString();
+    m_python->ide = py::module_::import("tapedeck.debug.ide");
+    m_python->ide.attr("install_console")(py::module_::import("_tapedeck_ide"));
+  } catch (const std::exception& error) {
+    const QString message = QStringLiteral("the Python runner could not start: %1").arg(QString::fromUtf8(error.what()));
+    {
+      std::lock_guard lock(m_mutex);
+      m_ready = true;
+      m_startError = message;
+    }
+    emit ready(message);
+    return;
+  }
+  m_python->released = std::make_unique<py::gil_scoped_release>();
+  {
+    std::lock_guard lock(m_mutex);
+    m_ready = true;
+  }
+  emit ready(QString());
+}
+
+void ScriptRunner::run(const RunRequest& request) {
+  if (!m_python->ide) {
+    emit finished(RunOutcome{"failed", "the Python runner is not available", "", 1, "", 0});
+    return;
+  }
+  RunOutcome outcome;
+  {
+    py::gil_scoped_acquire gil;
+    try {
+      py::list argv;
+      for (const QString& a : request.arguments) argv.append(a.toStdString());
+      py::object previous = m_python->run;
+      Tape::step();  // a fresh iteration: the last run's backward does not end this one's first
+      py::object runTo = request.runToLine > 0 && !request.runToFile.isEmpty()
+                             ? py::object(py::make_tuple(request.runToFile.toStdString(), request.runToLine))
+                             : py::object(py::none());
+      py::object run = m_python->ide.attr("ScriptRun")(request.path.toStdString(), argv, request.source.toStdString(),
+                                                       request.pauseAtStart, runTo);
+      py::object session = run.attr("session");
+      auto* debugger = session.attr("_debugger").cast<debug::Debugger*>();
+      auto recorder = session.attr("recorder").cast<std::shared_ptr<debug::Recorder>>();
+      {
+        std::lock_guard lock(m_mutex);
+        m_debugger = debugger;
+        m_recorder = recorder;
+        m_firstIteration = Tape::iteration();
+        m_running = true;
+        m_linesPending = false;
+        m_lines = request.lines;
+        m_conditions = request.conditions;
+        m_conditionIds.clear();
+        applyConditions();
+        const quint64 first = m_firstIteration;
+        debugger->setPauseListener([this, first](const debug::PauseEvent& e) {
+          PauseInfo info;
+          info.sequence = e.sequence;
+          info.reason = QString::fromUtf8(debug::reasonName(e.reason));
+          info.description = QString::fromStdString(e.description);
+          info.entry = e.entryId;
+          info.op = e.entryId != 0 ? QString::fromUtf8(opName(e.op)) : QString();
+          info.backward = e.direction == Direction::Backward;
+          info.iteration = e.iteration >= first ? e.iteration - first : 0;
+          info.scope = QString::fromStdString(e.scope);
+          info.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
+          info.line = static_cast<int>(e.loc.line);
+          emit paused(info);
+        });
+      }
+      m_python->run = run;
+      previous = py::none();  // the last run's session goes only now: the GUI no longer points at it
+      applyPendingLines();
+      {
+        std::lock_guard lock(m_inputMutex);
+        m_input.clear();
+      }
+      emit started();
+      py::object result = run.attr("execute")();
+      outcome.status = str(result["status"]);
+      outcome.message = str(result["message"]);
+      outcome.traceback = str(result["traceback"]);
+      outcome.exitCode = result["exit_code"].cast<int>();
+      if (result.contains("file")) outcome.file = str(result["file"]);
+      if (result.contains("line")) outcome.line = result["line"].cast<int>();
+    } catch (const std::exception& error) {
+      outcome = RunOutcome{"failed", QString::fromUtf8(error.what()), QString::fromUtf8(error.what()) + "\n", 1, "", 0};
+    }
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_running = false;
+  }
+  emit finished(outcome);
+}
+
+bool ScriptRunner::isRunning() const {
+  std::lock_guard lock(m_mutex);
+  return m_running;
+}
+
+bool ScriptRunner::isPaused() const {
+  std::lock_guard lock(m_mutex);
+  return m_running && m_debugger != nullptr && m_debugger->state() == debug::State::Paused;
+}
+
+void ScriptRunner::pause() {
+  std::lock_guard lock(m_mutex);
+  if (m_running && m_debugger != nullptr) m_debugger->requestPause();
+}
+
+void ScriptRunner::resume() {
+  std::lock_guard lock(m_mutex);
+  if (m_running && m_debugger != nullptr) m_debugger->resume();
+}
+
+void ScriptRunner::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_running && m_debugger != nullptr) m_debugger->stop();
+  }
+  m_inputReady.notify_all();
+}
+
+void ScriptRunner::stepOp(bool backwardOnly) {
+  std::lock_guard lock(m_mutex);
+  if (m_running && m_debugger != nullptr)
+    m_debugger->step(backwardOnly ? debug::StepKind::NextBackwardOp : debug::StepKind::NextOp);
+}
+
+void ScriptRunner::runToBackward() {
+  std::lock_guard lock(m_mutex);
+  if (m_running && m_debugger != nullptr) m_debugger->step(debug::StepKind::ToBackward);
+}
+
+bool ScriptRunner::serve(std::function<void()> job) {
+  std::lock_guard lock(m_mutex);
+  if (!m_running || m_debugger == nullptr) return false;
+  return m_debugger->serve([job = std::move(job)] {
+    py::gil_scoped_acquire gil;
+    job();
+  });
+}
+
+void ScriptRunner::stepLine(const QString& kind, const QString& file, int line) {
+  const std::string k = kind.toStdString(), f = file.toStdString();
+  bool queued = serve([this, k, f, line] {
+    try {
+      if (k == "to")
+        m_python->run.attr("step")(k, f, line);
+      else
+        m_python->run.attr("step")(k);
+    } catch (py::error_already_set& error) {
+      emit message(QString::fromUtf8(error.what()).section('\n', 0, 0));
+      return;  // stays paused
+    }
+    std::lock_guard lock(m_mutex);
+    if (m_debugger != nullptr) m_debugger->resume();
+  });
+  if (!queued) emit message(QStringLiteral("%1 needs a paused run").arg(kind == "to" ? "Run to Cursor" : "A line step"));
+}
+
+void ScriptRunner::requestSnapshot(int frameIndex) {
+  quint64 sequence = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_debugger != nullptr) {
+      auto pause = m_debugger->currentPause();
+      sequence = pause ? pause->sequence : 0;
+    }
+  }
+  serve([this, frameIndex, sequence] {
+    PausedSnapshot snapshot;
+    snapshot.sequence = sequence;
+    try {
+      py::dict snap = m_python->run.attr("snapshot")(frameIndex);
+      for (py::handle f : snap["frames"])
+        snapshot.frames.push_back(FrameInfo{str(f["file"]), f["line"].cast<int>(), str(f["function"])});
+      snapshot.selected = snap["selected"].cast<int>();
+      for (py::handle v : snap["variables"]) {
+        VariableInfo info{str(v["name"]), str(v["scope"]), str(v["type"]), str(v["value"]), {}, {}, {}};
+        if (!v["shape"].is_none()) {
+          info.shape = shapeText(v["shape"].cast<std::vector<int64_t>>());
+          info.dtype = str(v["dtype"]);
+          info.stats = statsText(v["stats"]);
+        }
+        snapshot.variables.push_back(std::move(info));
+      }
+    } catch (py::error_already_set& error) {
+      emit message(QStringLiteral("could not read the paused frame: %1").arg(QString::fromUtf8(error.what())));
+    }
+    emit snapshotReady(snapshot);
+  });
+}
+
+bool ScriptRunner::evaluate(const QString& text, int frameIndex) {
+  const std::string expression = text.toStdString();
+  return serve([this, text, expression, frameIndex] {
+    QString result;
+    try {
+      result = str(m_python->run.attr("evaluate")(expression, frameIndex));
+    } catch (py::error_already_set& error) {
+      result = QString::fromUtf8(error.what());
+    }
+    emit evaluated(text, result);
+  });
+}
+
+void ScriptRunner::setLineBreakpoints(const QList<LineBreakpoint>& lines) {
+  bool paused = false;
+  {
+    std::lock_guard lock(m_mutex);
+    m_lines = lines;
+    if (!m_running) return;  // the next run takes them
+    paused = m_debugger != nullptr && m_debugger->state() == debug::State::Paused;
+    m_linesPending = true;
+  }
+  if (paused && serve([this] { applyPendingLines(); })) return;
+  // Running: Python's main thread (the runner) applies them between two bytecodes.
+  Py_AddPendingCall([](void* self) {
+    static_cast<ScriptRunner*>(self)->applyPendingLines();
+    return 0;
+  }, this);
+}
+
+void ScriptRunner::applyPendingLines() {
+  QList<LineBreakpoint> lines;
+  {
+    std::lock_guard lock(m_mutex);
+    lines = m_lines;
+    m_linesPending = false;
+  }
+  if (!m_python->run) return;
+  py::list items;
+  for (const LineBreakpoint& b : lines)
+    if (b.enabled)
+      items.append(py::make_tuple(b.file.toStdString(), b.line,
+                                  b.condition.trimmed().isEmpty() ? py::object(py::none())
+                                                                  : py::object(py::str(b.condition.toStdString()))));
+  try {
+    py::list problems = m_python->run.attr("set_line_breakpoints")(items);
+    for (py::handle p : problems) emit message(str(p));
+  } catch (py::error_already_set& error) {
+    emit message(QString::fromUtf8(error.what()));
+  }
+}
+
+void ScriptRunner::setStopConditions(const StopConditions& conditions) {
+  std::lock_guard lock(m_mutex);
+  m_conditions = conditions;
+  if (m_running && m_debugger != nullptr) applyConditions();
+}
+
+void ScriptRunner::applyConditions() {
+  for (int id : m_conditionIds) m_debugger->removeBreakpoint(id);
+  m_conditionIds.clear();
+  for (const OpBreakpoint& b : m_conditions.ops) {
+    if (!b.enabled) continue;
+    bool found = false;
+    for (std::size_t i = 0; i < kOpCount; ++i) {
+      if (b.op.toStdString() == opName(static_cast<OpId>(i))) {
+        m_conditionIds.push_back(m_debugger->addOpBreakpoint(static_cast<OpId>(i), b.forward, b.backward));
+        found = true;
+        break;
+      }
+    }
+    if (!found) emit message(QStringLiteral("no op named '%1' (names as on the tape: matmul, relu, log, ...)").arg(b.op));
+  }
+  for (const QString& glob : m_conditions.modules) m_conditionIds.push_back(m_debugger->addModuleBreakpoint(glob.toStdString()));
+  m_debugger->setBreakOnNonFinite(m_conditions.nonFinite);
+  m_debugger->setBreakOnGradNorm(m_conditions.gradNorm);
+}
+
+void ScriptRunner::provideInput(const QString& line) {
+  {
+    std::lock_guard lock(m_inputMutex);
+    m_input.push_back(line.toStdString());
+  }
+  m_inputReady.notify_all();
+}
+
+void ScriptRunner::pythonWrite(int stream, std::string text) {
+  m_output.append(stream == 2 ? OutputBuffer::Stream::Err : OutputBuffer::Stream::Out, std::move(text));
+}
+
+std::optional<std::string> ScriptRunner::pythonReadLine(double timeoutSeconds) {
+  std::unique_lock lock(m_inputMutex);
+  m_inputReady.wait_for(lock, std::chrono::duration<double>(timeoutSeconds), [&] { return !m_input.empty(); });
+  if (m_input.empty()) return std::nullopt;
+  std::string line = std::move(m_input.front());
+  m_input.pop_front();
+  return line;
+}
+
+void ScriptRunner::pythonRequestInput(const std::string& prompt) { emit inputRequested(QString::fromStdString(prompt)); }
+
+QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const {
+  std::shared_ptr<debug::Recorder> recorder;
+  quint64 first = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+    first = m_firstIteration;
+  }
+  QList<TapeRow> rows;
+  if (!recorder) return rows;
+  const std::vector<uint64_t> iterations = recorder->iterations();
+  if (iterations.empty()) return rows;
+  for (const debug::EntryRecord& e : recorder->entries(iterations.back())) {
+    if (rows.size() >= maxRows) break;
+    TapeRow row;
+    row.id = e.entry.id;
+    row.op = QString::fromStdString(e.name);
+    row.backward = e.entry.direction == Direction::Backward;
+    QStringList inputs, outputs;
+    for (const auto& t : e.inputs) inputs << shapeText(t.shape);
+    for (const auto& t : e.outputs) outputs << shapeText(t.shape);
+    row.shapes = inputs.join(' ') + QStringLiteral(" → ") + outputs.join(' ');
+    row.scope = QString::fromStdString(e.scope);
+    row.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
+    row.line = static_cast<int>(e.loc.line);
+    row.iteration = e.entry.iteration >= first ? e.entry.iteration - first : 0;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace td::app

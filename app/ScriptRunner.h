@@ -1,0 +1,123 @@
+#pragma once
+// The runner: one embedded CPython for the application's life, initialised on the
+// runner thread (so Python's main thread is the one that runs scripts, and pending calls
+// land there), running one script at a time under the debugger core.
+//
+// Threads: initialize() and run() are slots that run on the runner thread (the object is
+// moved there). Everything else is called from the GUI thread and never waits for the
+// GIL: control goes to the C++ debugger, and what needs Python (the paused frame's
+// variables, an expression, a line step) becomes a job the paused thread serves itself;
+// line breakpoints changed while the script runs arrive as a Python pending call.
+// Results come back as queued signals carrying plain values (RunTypes.h).
+#include <QObject>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "OutputBuffer.h"
+#include "RunTypes.h"
+
+namespace td::debug {
+class Debugger;
+class Recorder;
+}  // namespace td::debug
+
+namespace td::app {
+
+class ScriptRunner : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit ScriptRunner(QObject* parent = nullptr);
+  ~ScriptRunner() override;
+
+  /// The application's runner: made on first use, with its thread started and initialize()
+  /// queued; it lives until the application object is destroyed (every window uses it:
+  /// there is one interpreter per process, bound to that thread).
+  static ScriptRunner* shared();
+  /// Whether initialize() finished, and its error (empty when the interpreter is up).
+  bool isReady() const;
+  QString startError() const;
+
+  // --- from the GUI thread (thread-safe, never blocks on Python) ----------------------
+  bool isRunning() const;
+  bool isPaused() const;
+  void pause();
+  void resume();
+  /// Ends the run: the script gets a cancellation at its next line, op, wait or input().
+  void stop();
+  /// Runs to the next tape entry (`backwardOnly`: the next backward step).
+  void stepOp(bool backwardOnly = false);
+  void runToBackward();
+  /// A line step from the current pause: "over", "into", "out", or "to" file:line.
+  void stepLine(const QString& kind, const QString& file = {}, int line = 0);
+  /// Asks the paused thread for its stack and the variables of frame `frameIndex`
+  /// (-1: the paused frame); the answer is snapshotReady.
+  void requestSnapshot(int frameIndex = -1);
+  /// Evaluates `text` in a paused frame; the answer is evaluated(). False when not paused.
+  bool evaluate(const QString& text, int frameIndex = -1);
+  /// The line breakpoints (enabled ones apply), now and for the next runs.
+  void setLineBreakpoints(const QList<LineBreakpoint>& lines);
+  /// Op, module and data breakpoints, now and for the next runs.
+  void setStopConditions(const StopConditions& conditions);
+  /// A line typed into the console while the script waits in input().
+  void provideInput(const QString& line);
+  /// The current run's tape (the newest iteration the recorder keeps), at most `maxRows`.
+  QList<TapeRow> tapeRows(int maxRows = 5000) const;
+  OutputBuffer& output() { return m_output; }
+
+ public slots:
+  /// On the runner thread: starts the interpreter, imports tapedeck; ready() tells.
+  void initialize();
+  /// On the runner thread: runs the script to its end; started() then finished().
+  void run(const td::app::RunRequest& request);
+
+ signals:
+  void ready(const QString& error);  ///< empty when the interpreter is up
+  void started();
+  void paused(const td::app::PauseInfo& pause);
+  void snapshotReady(const td::app::PausedSnapshot& snapshot);
+  void evaluated(const QString& text, const QString& result);
+  void inputRequested(const QString& prompt);
+  /// A command that could not be done, a breakpoint condition that does not compile.
+  void message(const QString& text);
+  void finished(const td::app::RunOutcome& outcome);
+
+ public:
+  // The embedded module's entry points (_tapedeck_ide), on the runner thread.
+  void pythonWrite(int stream, std::string text);
+  std::optional<std::string> pythonReadLine(double timeoutSeconds);
+  void pythonRequestInput(const std::string& prompt);
+  void applyPendingLines();  ///< a pending call, on the runner thread with the GIL
+
+ private:
+  /// Runs `job` on the paused thread (with the GIL); false when not paused.
+  bool serve(std::function<void()> job);
+  void applyConditions();  ///< to the current debugger, under m_mutex
+  std::vector<int> m_conditionIds;
+
+  mutable std::mutex m_mutex;  ///< guards the debugger pointer and the settings below
+  bool m_ready = false;
+  QString m_startError;
+  debug::Debugger* m_debugger = nullptr;  ///< owned by the current run's Python session
+  std::shared_ptr<debug::Recorder> m_recorder;
+  quint64 m_firstIteration = 0;
+  bool m_running = false;
+  QList<LineBreakpoint> m_lines;
+  StopConditions m_conditions;
+  bool m_linesPending = false;
+
+  struct PythonState;
+  std::unique_ptr<PythonState> m_python;  ///< touched on the runner thread only
+
+  std::mutex m_inputMutex;
+  std::condition_variable m_inputReady;
+  std::deque<std::string> m_input;
+
+  OutputBuffer m_output;
+};
+
+}  // namespace td::app
