@@ -1,6 +1,6 @@
 # The two commands of the README, and the developer ones. Each installs the Debian
 # packages it needs first (scripts/install-deps.sh is idempotent).
-#   make run    build (dev preset) and run the main job: for now the tape_tour sample
+#   make run    build (dev preset) and run the main job: the IDE on a sample (spiral.py)
 #   make test   build (dev preset) and run every CTest label except gpu
 #   make asan   the same under AddressSanitizer and UBSan (dev-asan preset)
 #   make bench  build the release preset and run the benchmarks (bench/run.sh)
@@ -19,8 +19,8 @@ deps:
 
 run: deps
 	cmake --preset dev
-	cmake --build --preset dev -j2 --target tape_tour
-	build/dev/samples/cpp/tape_tour
+	cmake --build --preset dev -j2 --target tapedeck
+	build/dev/app/tapedeck
 
 test: deps
 	cmake --preset dev

@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPixmap>
 #include <QMenuBar>
 #include <QSettings>
 #include <QStatusBar>
@@ -30,7 +31,7 @@ namespace td::app {
 namespace {
 
 /// Bumped when the docks change, so an older saved layout falls back to the default.
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;
 
 }  // namespace
 
@@ -91,6 +92,15 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
                       widgets::ConsoleWidget::Stream::Out);
     m_console->flush();
     emit consoleEvaluated(result);
+  });
+  connect(m_runner, &ScriptRunner::figureShown, this, [this](const QByteArray& png, const QString& title) {
+    QPixmap pixmap;
+    if (!pixmap.loadFromData(png, "PNG")) return;
+    auto* item = new QListWidgetItem(QIcon(pixmap), title, m_plots);
+    item->setToolTip(title);
+    m_plots->scrollToItem(item);
+    if (auto* dock = findChild<QDockWidget*>("plotsDock")) dock->raise();
+    emit figureShown(title);
   });
   connect(m_runner, &ScriptRunner::inputRequested, this, [this](const QString&) {
     drainOutput();
@@ -178,11 +188,21 @@ void MainWindow::createDocks() {
           [this](const QString& file, int line) { showLocation(file, line, false); });
   auto* breakpointsDock = dock("breakpointsDock", tr("Breakpoints"), m_breakpointsPanel, Qt::RightDockWidgetArea);
 
-  tabifyDockWidget(consoleDock, tapeDock);
-  consoleDock->raise();
-  tabifyDockWidget(variablesDock, breakpointsDock);
-  variablesDock->raise();
+  // Figures a script shows (plt.show()), newest last; double-click opens one full size.
+  m_plots = new QListWidget(this);
+  m_plots->setObjectName("plots");
+  m_plots->setViewMode(QListView::IconMode);
+  m_plots->setIconSize(QSize(320, 240));
+  m_plots->setResizeMode(QListView::Adjust);
+  m_plots->setMovement(QListView::Static);
+  auto* plotsDock = dock("plotsDock", tr("Plots"), m_plots, Qt::BottomDockWidgetArea);
+
   splitDockWidget(variablesDock, stackDock, Qt::Vertical);
+  tabifyDockWidget(stackDock, breakpointsDock);
+  stackDock->raise();
+  tabifyDockWidget(consoleDock, tapeDock);
+  tabifyDockWidget(tapeDock, plotsDock);
+  consoleDock->raise();
 }
 
 QAction* MainWindow::makeAction(const QString& name, const QString& text, const QKeySequence& key) {

@@ -66,6 +66,7 @@ class MainWindow : public QMainWindow {
   QTreeWidget* variablesView() const { return m_variables; }
   QListWidget* callStackView() const { return m_callStack; }
   QTableWidget* tapeView() const { return m_tape; }
+  QListWidget* plotsView() const { return m_plots; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
@@ -83,6 +84,7 @@ class MainWindow : public QMainWindow {
   void snapshotShown();
   void runFinished(const td::app::RunOutcome& outcome);
   void consoleEvaluated(const QString& result);
+  void figureShown(const QString& title);
 
  public slots:
   void runOrContinue();
@@ -139,6 +141,7 @@ class MainWindow : public QMainWindow {
   QTreeWidget* m_variables = nullptr;
   QListWidget* m_callStack = nullptr;
   QTableWidget* m_tape = nullptr;
+  QListWidget* m_plots = nullptr;
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;
   QLabel* m_iterationLabel = nullptr;

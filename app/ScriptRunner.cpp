@@ -69,6 +69,11 @@ PYBIND11_EMBEDDED_MODULE(_tapedeck_ide, m) {
   m.def("request_input", [](const std::string& prompt) {
     if (g_host != nullptr) g_host->pythonRequestInput(prompt);
   });
+  m.def("show_figure", [](const py::bytes& png, const std::string& title) {
+    const std::string data = png;
+    if (g_host != nullptr) g_host->pythonShowFigure(QByteArray(data.data(), static_cast<qsizetype>(data.size())),
+                                                    QString::fromStdString(title));
+  });
 }
 
 namespace td::app {
@@ -436,6 +441,8 @@ std::optional<std::string> ScriptRunner::pythonReadLine(double timeoutSeconds) {
 }
 
 void ScriptRunner::pythonRequestInput(const std::string& prompt) { emit inputRequested(QString::fromStdString(prompt)); }
+
+void ScriptRunner::pythonShowFigure(const QByteArray& png, const QString& title) { emit figureShown(png, title); }
 
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const {
   std::shared_ptr<debug::Recorder> recorder;

@@ -82,6 +82,8 @@ class ScriptRunner : public QObject {
   void snapshotReady(const td::app::PausedSnapshot& snapshot);
   void evaluated(const QString& text, const QString& result);
   void inputRequested(const QString& prompt);
+  /// A matplotlib figure the script showed (plt.show()), as a PNG.
+  void figureShown(const QByteArray& png, const QString& title);
   /// A command that could not be done, a breakpoint condition that does not compile.
   void message(const QString& text);
   void finished(const td::app::RunOutcome& outcome);
@@ -91,6 +93,7 @@ class ScriptRunner : public QObject {
   void pythonWrite(int stream, std::string text);
   std::optional<std::string> pythonReadLine(double timeoutSeconds);
   void pythonRequestInput(const std::string& prompt);
+  void pythonShowFigure(const QByteArray& png, const QString& title);
   void applyPendingLines();  ///< a pending call, on the runner thread with the GIL
 
  private:

@@ -13,8 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Python front
   python3-dev pybind11-dev python3-numpy python3-pytest
-  # IDE
-  qt6-base-dev qt6-svg-dev libqcustomplot-dev
+  # IDE (python3-matplotlib: a script's plt.show() lands in the Plots dock)
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev python3-matplotlib
   # reference tools the tests and benchmarks compare against
   python3-torch libtorch-dev graphviz dataset-fashion-mnist
   # the de_DE.UTF-8 locale the CSV test reads and writes under (generated below)

@@ -5,6 +5,7 @@
 // are on signals, with generous timeouts.
 #include <QAction>
 #include <QDir>
+#include <QFileInfo>
 #include <QImage>
 #include <QLineEdit>
 #include <QListWidget>
@@ -358,6 +359,21 @@ class MainWindowTest : public QObject {
     QFile file(m_dir.filePath("keep.py"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('new')\n"));
+  }
+
+  void plotShowLandsInThePlotsDock() {
+    if (!QFileInfo::exists("/usr/lib/python3/dist-packages/matplotlib")) {
+      if (qEnvironmentVariable("CI") == "true") QFAIL("python3-matplotlib is missing (scripts/install-deps.sh installs it)");
+      QSKIP("python3-matplotlib is not installed (scripts/install-deps.sh installs it)");
+    }
+    MainWindow* w = open("plot.py", {"import matplotlib.pyplot as plt", "plt.plot([1, 2, 3], [1, 4, 9])",
+                                     "plt.title('squares')", "plt.show()", "print('shown')"});
+    const RunOutcome outcome = finishAfter("run");
+    QVERIFY2(outcome.status == "finished", qPrintable(w->console()->text()));
+    QCOMPARE(w->plotsView()->count(), 1);  // shown before the run finished: signals keep their order
+    QCOMPARE(w->plotsView()->item(0)->text(), QStringLiteral("Figure 1"));
+    QVERIFY(!w->plotsView()->item(0)->icon().isNull());
+    QVERIFY(w->console()->text().contains("shown"));
   }
 
   void screenshotWhilePaused() {

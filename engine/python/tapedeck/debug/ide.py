@@ -89,6 +89,8 @@ def install_console(host):
     `host` is the IDE's embedded module (write, read_line, request_input)."""
     sys.stdout = ConsoleStream(host, 1, "<stdout>")
     sys.stderr = ConsoleStream(host, 2, "<stderr>")
+    # matplotlib draws off screen and plt.show() sends the figures to the Plots dock.
+    os.environ["MPLBACKEND"] = "module://tapedeck.debug.mpl_backend"
 
     def console_input(prompt=""):
         prompt = str(prompt)
