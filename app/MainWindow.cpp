@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPixmap>
+#include <QProcess>
 #include <QMenuBar>
 #include <QSettings>
 #include <QStatusBar>
@@ -32,6 +33,16 @@ namespace {
 
 /// Bumped when the docks change, so an older saved layout falls back to the default.
 constexpr int kLayoutVersion = 2;
+
+/// The arguments as one line that QProcess::splitCommand reads back.
+QString joinArguments(const QStringList& arguments) {
+  QStringList quoted;
+  for (QString a : arguments) {
+    if (a.isEmpty() || a.contains(' ') || a.contains('"')) a = '"' + a.replace('"', "\"\"\"") + '"';
+    quoted << a;
+  }
+  return quoted.join(' ');
+}
 
 }  // namespace
 
@@ -259,6 +270,13 @@ void MainWindow::createActions() {
   connect(makeAction("addOpBreakpoint", tr("Add &Op Breakpoint…"), {}), &QAction::triggered, this,
           [this] { m_breakpointsPanel->addOp(); });
   connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
+  connect(makeAction("arguments", tr("Script &Arguments…"), {}), &QAction::triggered, this, [this] {
+    bool ok = false;
+    const QString text = m_prompter->askText(this, tr("Script arguments"),
+                                             tr("sys.argv[1:] for the next runs (split at spaces; quote with \"…\"):"),
+                                             joinArguments(m_arguments), &ok);
+    if (ok) m_arguments = QProcess::splitCommand(text);
+  });
 }
 
 void MainWindow::createMenus() {
@@ -278,6 +296,8 @@ void MainWindow::createMenus() {
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   for (const char* name : {"run", "pause", "stop", "restart"}) run->addAction(m_actions[name]);
+  run->addSeparator();
+  run->addAction(m_actions["arguments"]);
   QMenu* debug = menuBar()->addMenu(tr("&Debug"));
   for (const char* name : {"stepOver", "stepInto", "stepOut", "runToCursor"}) debug->addAction(m_actions[name]);
   debug->addSeparator();

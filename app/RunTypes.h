@@ -86,6 +86,7 @@ struct RunOutcome {
   int exitCode = 0;
   QString file;  ///< where it failed (a syntax error, the innermost user frame)
   int line = 0;
+  double seconds = 0.0;  ///< the script's own run time (0 when it did not start)
 };
 
 /// One row of the Tape view.

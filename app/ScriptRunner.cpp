@@ -16,6 +16,7 @@
 #include <QThread>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "AppInfo.h"
 
@@ -25,6 +26,19 @@ namespace td::app {
 namespace {
 
 ScriptRunner* g_host = nullptr;  // the runner the embedded module talks to
+
+/// Queues `call` for Python's main thread (the runner) and makes sure it runs soon. In
+/// Python 3.11, Py_AddPendingCall from another thread does not interrupt the main thread's
+/// evaluation loop; a thread that asks for the GIL does (the loop drops it within the
+/// switch interval, running pending calls first). That thread is a short-lived helper,
+/// never the caller: the GUI thread does not wait for the GIL.
+void addPendingCall(int (*call)(void*), void* argument) {
+  if (Py_AddPendingCall(call, argument) != 0) return;  // the queue is full: the next try will do
+  std::thread([] {
+    PyGILState_STATE state = PyGILState_Ensure();
+    PyGILState_Release(state);
+  }).detach();
+}
 
 QString str(const py::handle& value) { return QString::fromStdString(py::str(value).cast<std::string>()); }
 
@@ -196,6 +210,8 @@ void ScriptRunner::run(const RunRequest& request) {
         m_firstIteration = Tape::iteration();
         m_running = true;
         m_linesPending = false;
+        m_pauseWanted = false;
+        m_stopWanted = false;
         m_lines = request.lines;
         m_conditions = request.conditions;
         m_conditionIds.clear();
@@ -213,6 +229,7 @@ void ScriptRunner::run(const RunRequest& request) {
           info.scope = QString::fromStdString(e.scope);
           info.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
           info.line = static_cast<int>(e.loc.line);
+          m_pauseWanted = false;  // any pause answers a pending Pause
           emit paused(info);
         });
       }
@@ -231,6 +248,7 @@ void ScriptRunner::run(const RunRequest& request) {
       outcome.exitCode = result["exit_code"].cast<int>();
       if (result.contains("file")) outcome.file = str(result["file"]);
       if (result.contains("line")) outcome.line = result["line"].cast<int>();
+      if (result.contains("seconds")) outcome.seconds = result["seconds"].cast<double>();
     } catch (const std::exception& error) {
       outcome = RunOutcome{"failed", QString::fromUtf8(error.what()), QString::fromUtf8(error.what()) + "\n", 1, "", 0};
     }
@@ -254,7 +272,34 @@ bool ScriptRunner::isPaused() const {
 
 void ScriptRunner::pause() {
   std::lock_guard lock(m_mutex);
-  if (m_running && m_debugger != nullptr) m_debugger->requestPause();
+  if (!m_running || m_debugger == nullptr) return;
+  // At the next op (the debugger) or the next bytecode of pure Python code (a pending call
+  // on Python's main thread, the runner), whichever comes first.
+  m_pauseWanted = true;
+  m_debugger->requestPause();
+  addPendingCall([](void* self) { return static_cast<ScriptRunner*>(self)->pendingPause(); }, this);
+}
+
+int ScriptRunner::pendingPause() {
+  if (!m_pauseWanted.exchange(false) || !m_python->run) return 0;
+  try {
+    m_python->run.attr("pause_now")();
+  } catch (py::error_already_set& error) {
+    error.restore();  // Cancelled (stopped while paused): raised in the script
+    return -1;
+  }
+  return 0;
+}
+
+int ScriptRunner::pendingStop() {
+  if (!m_stopWanted.exchange(false) || !m_python->run) return 0;
+  try {
+    m_python->run.attr("stop_now")();
+  } catch (py::error_already_set& error) {
+    error.restore();  // Cancelled, raised in the script like KeyboardInterrupt
+    return -1;
+  }
+  return 0;
 }
 
 void ScriptRunner::resume() {
@@ -265,7 +310,11 @@ void ScriptRunner::resume() {
 void ScriptRunner::stop() {
   {
     std::lock_guard lock(m_mutex);
-    if (m_running && m_debugger != nullptr) m_debugger->stop();
+    if (m_running && m_debugger != nullptr) {
+      m_debugger->stop();
+      m_stopWanted = true;
+      addPendingCall([](void* self) { return static_cast<ScriptRunner*>(self)->pendingStop(); }, this);
+    }
   }
   m_inputReady.notify_all();
 }
@@ -365,7 +414,7 @@ void ScriptRunner::setLineBreakpoints(const QList<LineBreakpoint>& lines) {
   }
   if (paused && serve([this] { applyPendingLines(); })) return;
   // Running: Python's main thread (the runner) applies them between two bytecodes.
-  Py_AddPendingCall([](void* self) {
+  addPendingCall([](void* self) {
     static_cast<ScriptRunner*>(self)->applyPendingLines();
     return 0;
   }, this);

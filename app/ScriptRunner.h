@@ -10,6 +10,7 @@
 // line breakpoints changed while the script runs arrive as a Python pending call.
 // Results come back as queued signals carrying plain values (RunTypes.h).
 #include <QObject>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -95,6 +96,9 @@ class ScriptRunner : public QObject {
   void pythonRequestInput(const std::string& prompt);
   void pythonShowFigure(const QByteArray& png, const QString& title);
   void applyPendingLines();  ///< a pending call, on the runner thread with the GIL
+  /// Pending calls for Pause and Stop: they reach a script running pure Python code.
+  int pendingPause();
+  int pendingStop();
 
  private:
   /// Runs `job` on the paused thread (with the GIL); false when not paused.
@@ -112,6 +116,8 @@ class ScriptRunner : public QObject {
   QList<LineBreakpoint> m_lines;
   StopConditions m_conditions;
   bool m_linesPending = false;
+  std::atomic<bool> m_pauseWanted{false};  ///< Pause asked, no pause since
+  std::atomic<bool> m_stopWanted{false};
 
   struct PythonState;
   std::unique_ptr<PythonState> m_python;  ///< touched on the runner thread only

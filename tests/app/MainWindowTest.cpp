@@ -5,6 +5,7 @@
 // are on signals, with generous timeouts.
 #include <QAction>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QImage>
 #include <QLineEdit>
@@ -289,12 +290,30 @@ class MainWindowTest : public QObject {
     const PauseInfo again = pauseAfter("pause");
     QVERIFY(again.sequence > pause.sequence);
     w->action("run")->trigger();
-    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+    const RunOutcome stopped = finishAfter("stop");
+    QVERIFY2(stopped.status == "stopped", qPrintable(stopped.message + "\n" + stopped.traceback));
     QCOMPARE(w->runState(), MainWindow::RunState::Stopped);
     // The next run works.
     w->currentEditor()->setPlainText("print('next run')\n");
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QVERIFY(w->console()->text().contains("next run"));
+  }
+
+  void breakpointSetWhileRunningStopsTheLoop() {
+    // Without breakpoints nothing traces lines; one added while the loop runs arrives as a
+    // pending call and turns tracing on for the frames already running.
+    MainWindow* w = open("spin.py", {"print('spinning')", "n = 0", "while True:", "    n += 1"});
+    w->action("run")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w->console()->text().contains("spinning"), kTimeout);
+    QSignalSpy paused(w, &MainWindow::runPaused);
+    w->breakpoints()->toggleLine(m_dir.filePath("spin.py"), 4);
+    QVERIFY(paused.wait(kTimeout));
+    const PauseInfo pause = paused.takeFirst().at(0).value<PauseInfo>();
+    QCOMPARE(pause.line, 4);
+    QCOMPARE(pause.reason, QStringLiteral("line"));
+    w->breakpoints()->toggleLine(m_dir.filePath("spin.py"), 4);
+    w->action("run")->trigger();
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
   void errorsAreReportedAndTheIdeKeepsWorking() {
@@ -374,6 +393,26 @@ class MainWindowTest : public QObject {
     QCOMPARE(w->plotsView()->item(0)->text(), QStringLiteral("Figure 1"));
     QVERIFY(!w->plotsView()->item(0)->icon().isNull());
     QVERIFY(w->console()->text().contains("shown"));
+  }
+
+  void corruptSavedLayoutFallsBackToTheDefault() {
+    QSettings().setValue("window/state", QByteArray("not a saved state at all"));
+    MainWindow* w = makeWindow();
+    for (const char* name : {"consoleDock", "variablesDock", "callStackDock", "tapeDock", "breakpointsDock", "plotsDock"}) {
+      auto* dock = w->findChild<QDockWidget*>(name);
+      QVERIFY2(dock != nullptr && !dock->isHidden(), name);
+    }
+    w->findChild<QDockWidget*>("variablesDock")->hide();
+    w->resetLayout();  // View > Reset Layout
+    QVERIFY(!w->findChild<QDockWidget*>("variablesDock")->isHidden());
+  }
+
+  void scriptArgumentsReachSysArgv() {
+    MainWindow* w = open("args.py", {"import sys", "print('argv', sys.argv[1:])"});
+    m_prompter->text = "--epochs 3 \"two words\"";
+    w->action("arguments")->trigger();
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QVERIFY2(w->console()->text().contains("argv ['--epochs', '3', 'two words']"), qPrintable(w->console()->text()));
   }
 
   void screenshotWhilePaused() {

@@ -78,6 +78,12 @@ class Session:
         iterations: statistics of every entry, and values and gradients within `budget_bytes`."""
         self._pause_at_start = pause_at_start
         self._lines = {}  # (real path, line) -> condition (an expression) or None
+        self._line_files = set()  # the real paths that hold line breakpoints
+        # Lazy tracing (run_here(lazy_trace=True), the IDE): the tracer runs only while line
+        # breakpoints or a line step need it, and only in the frames they concern; pause and
+        # stop requests reach pure Python code through pending calls instead.
+        self._lazy = False
+        self._executing = False  # the function runs (a pending stop may raise here)
         self._real_paths = {}
         self._debugger = _C._debug.Debugger()
         self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
@@ -128,11 +134,46 @@ class Session:
             condition = None
         if condition is not None:
             compile(condition, "<breakpoint condition>", "eval")  # a SyntaxError names the problem now
-        self._lines[(os.path.realpath(os.fspath(file)), int(line))] = condition
+        real = os.path.realpath(os.fspath(file))
+        self._lines[(real, int(line))] = condition
+        self._line_files.add(real)
+        if self._lazy and self._executing and threading.get_ident() == self._ident:
+            self._enable_tracing()
 
     def clear_breaks_at(self):
         """Removes every line breakpoint."""
         self._lines = {}
+        self._line_files = set()
+
+    def _tracing_needed(self):
+        return bool(self._lines) or self._step is not None
+
+    def _enable_tracing(self):
+        """(On the executing thread.) Turns the tracer on for new frames and for every frame on
+        the stack, so a breakpoint or a step in a function already running is seen."""
+        sys.settrace(self._tracer)
+        frame = _C._debug.paused_frame() or sys._getframe()
+        while frame is not None:
+            if not _untraced(frame.f_code.co_filename):
+                frame.f_trace = self._tracer
+            frame = frame.f_back
+
+    def pause_now(self):
+        """(On the executing thread, from a pending call: the IDE's Pause.) Pauses at the line
+        the thread is running, in the innermost frame outside tapedeck."""
+        if not self._executing:
+            return
+        frame = self._user_frame(sys._getframe(), outside_package=True)
+        if frame is None:
+            self._debugger.checkpoint()
+            return
+        self._pause_line(frame, "paused at")
+
+    def stop_now(self):
+        """(On the executing thread, from a pending call: the IDE's Stop.) Raises Cancelled in
+        the running function, as KeyboardInterrupt would be raised there."""
+        if self._executing:
+            raise Cancelled()
 
     def _tracer(self, frame, event, arg):
         """Per-line checkpoint in the worker: stop and pause requests, line steps and line
@@ -142,6 +183,9 @@ class Session:
             if step is not None and self._step_ends(step, frame):
                 return self._tracer
             code = frame.f_code
+            if self._lazy and step is None and self._real(code.co_filename) not in self._line_files:
+                frame.f_trace = None  # nothing to see in this frame any more (None alone keeps it)
+                return None
             key = (self._real(code.co_filename), frame.f_lineno) if self._lines else None
             if key is not None and key in self._lines:
                 verb = self._breakpoint_holds(self._lines.get(key), frame)
@@ -154,6 +198,12 @@ class Session:
         elif event == "call":
             if _untraced(frame.f_code.co_filename):
                 return None  # no line events in the debugger's own frames
+            if self._lazy and self._step is None:
+                if not self._lines:
+                    sys.settrace(None)  # nothing needs the tracer until a breakpoint or a step
+                    return None
+                if self._real(frame.f_code.co_filename) not in self._line_files:
+                    return None
         elif event == "return":
             step = self._step
             if step is not None and step[1] is frame:
@@ -236,11 +286,14 @@ class Session:
         self._ident = self._thread.ident
         return self
 
-    def run_here(self, function, *args, **kwargs):
+    def run_here(self, function, *args, lazy_trace=False, **kwargs):
         """Runs function(*args, **kwargs) on this thread under the debugger (the IDE's runner,
         whose thread is Python's main thread); returns when it ends, with self.result, .error
         and .cancelled set as after run(). Another thread controls it through the C++ debugger
-        (pause, step, stop) and serve()."""
+        (pause, step, stop) and serve(). lazy_trace: trace lines only where breakpoints and
+        steps need it; then the controller reaches pure Python code with pending calls that
+        run pause_now() and stop_now() (Py_AddPendingCall: this must be the main thread)."""
+        self._lazy = bool(lazy_trace)
         if self._thread is not None or self._ident is not None:
             raise RuntimeError("this session already ran; make a new Session")
         self._thread = threading.current_thread()
@@ -258,9 +311,14 @@ class Session:
         with _sleep_lock:
             _sleep_hooks[threading.get_ident()] = self._debugger
             time.sleep = _interruptible_sleep
-        sys.settrace(self._tracer)
+        if not self._lazy or self._pause_at_start or self._tracing_needed():
+            sys.settrace(self._tracer)
         try:
-            self.result = function(*args, **kwargs)
+            self._executing = True
+            try:
+                self.result = function(*args, **kwargs)
+            finally:
+                self._executing = False  # first: a pending stop may not raise past this point
             self._debugger.finish(False)
         except Cancelled:
             self.cancelled = True
@@ -348,6 +406,8 @@ class Session:
         """Arms a line step from the paused thread itself (a job it serves, as the IDE does);
         the controller then resumes."""
         self._step = self.line_step(kind, file, line)
+        if self._lazy:
+            self._enable_tracing()
 
     def _current_frame(self, command):
         """The frame a line step starts from: the paused line's, else (paused at an op or on

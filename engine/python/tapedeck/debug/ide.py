@@ -15,6 +15,8 @@ import io
 import os
 import reprlib
 import sys
+import threading
+import time
 import traceback
 import types
 
@@ -185,6 +187,10 @@ class ScriptRun:
         self.argv = [self.path] + [str(a) for a in argv]
         self.source = source
         self.session = Session(pause_at_start=pause_at_start, record=True)
+        # Lines are traced only where breakpoints and steps need it, when executed on Python's
+        # main thread: the IDE's Pause and Stop reach pure Python code there through pending
+        # calls (pause_now, stop_now). None: decided by the executing thread; False: always trace.
+        self.lazy_trace = None
         # Attached now, so a pause or stop asked for before execute() starts is kept.
         self.session._debugger.attach()
         if run_to is not None:
@@ -226,8 +232,14 @@ class ScriptRun:
                 self.outcome = {"status": "failed", "message": f"SyntaxError: {error.msg}", "traceback": text,
                                 "exit_code": 1, "file": error.filename or self.path, "line": error.lineno or 0}
                 return self.outcome
-            self.session.run_here(exec, code, namespace)
+            start = time.perf_counter()
+            lazy = self.lazy_trace
+            if lazy is None:
+                lazy = threading.current_thread() is threading.main_thread()
+            self.session.run_here(exec, code, namespace, lazy_trace=lazy)
+            seconds = time.perf_counter() - start
         self.outcome = self._outcome()
+        self.outcome["seconds"] = seconds  # the script's own time (the IDE's overhead bench)
         return self.outcome
 
     def _outcome(self):
@@ -311,6 +323,14 @@ class ScriptRun:
         finally:
             sys.stdout = old_stdout
         return out.getvalue()
+
+    def pause_now(self):
+        """(A pending call on the executing thread: Pause.) Pauses at the running line."""
+        self.session.pause_now()
+
+    def stop_now(self):
+        """(A pending call on the executing thread: Stop.) Raises Cancelled in the script."""
+        self.session.stop_now()
 
     def step(self, kind, file=None, line=None):
         """Arms a line step ('over', 'into', 'out', or 'to' file:line); the IDE then resumes."""
