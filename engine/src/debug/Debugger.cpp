@@ -388,7 +388,7 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
     return pause(PauseReason::Step, concat("step to ", name(), backward ? " (backward)" : ""));
   std::optional<RecordSummary> computed;
   auto checks = [&]() -> const RecordSummary& {
-    if (summary != nullptr) return *summary;
+    if (summary != nullptr && summary->checked) return *summary;
     if (!computed) computed = summarize(values, numValues);
     return *computed;
   };
@@ -423,9 +423,14 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
   }
 }
 
+bool Debugger::needsChecks(Direction direction) const {
+  std::lock_guard lock(m_mutex);
+  return m_breakOnNonFinite || (direction == Direction::Backward && m_gradNormThreshold.has_value());
+}
+
 void Debugger::onForward(const TapeEntry& entry, const OpTensors& tensors) {
   if (m_recorder) {
-    const RecordSummary summary = m_recorder->recordForward(entry, tensors);
+    const RecordSummary summary = m_recorder->recordForward(entry, tensors, needsChecks(Direction::Forward));
     atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, &summary);
   } else {
     atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, nullptr);
@@ -436,7 +441,7 @@ void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) 
   const Tensor* grads = step.gradInputs != nullptr ? step.gradInputs->data() : nullptr;
   const std::size_t n = step.gradInputs != nullptr ? step.gradInputs->size() : 0;
   if (m_recorder) {
-    const RecordSummary summary = m_recorder->recordBackward(entry, step);
+    const RecordSummary summary = m_recorder->recordBackward(entry, step, needsChecks(Direction::Backward));
     atEntry(entry, Direction::Backward, grads, n, &summary);
   } else {
     atEntry(entry, Direction::Backward, grads, n, nullptr);

@@ -138,8 +138,21 @@ void Recorder::release(Value& value) {
 void Recorder::evictOverBudget() {
   const uint64_t end = m_valueBase + m_values.size();
   m_evictCursor = std::max(m_evictCursor, m_valueBase);
-  while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end)
-    release(m_values[m_evictCursor++ - m_valueBase]);
+  while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end) {
+    Value& value = m_values[m_evictCursor++ - m_valueBase];
+    if (!value.dropped) valueStats(value);  // its entry stays: the statistics outlive the value
+    release(value);
+  }
+}
+
+const TensorStats& Recorder::valueStats(const Value& value) const {
+  if (!value.stats.computed && !value.dropped) value.stats = computeStats(borrowedView(value));
+  return value.stats;
+}
+
+const TensorStats& Recorder::statsOf(const Slot& slot) const {
+  if (slot.stats.computed || slot.value == kNoValue || slot.value < m_valueBase) return slot.stats;
+  return valueStats(m_values[slot.value - m_valueBase]);
 }
 
 void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
@@ -203,7 +216,7 @@ void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
     if (k.tensorId != 0 && k.lastIteration >= keepFrom) insertKnown(k.tensorId) = k;
 }
 
-void Recorder::addSlot(Iteration& iteration, const Tensor& t, const TensorStats* knownStats) {
+void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats) {
   Slot& slot = iteration.slots.emplace_back();
   if (!t.defined()) return;
   slot.tensorId = t.id();
@@ -212,14 +225,27 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, const TensorStats*
   const uint64_t version = t.version();
   if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
     known->lastIteration = iteration.number;
+    const TensorStats* earlier =
+        known->stats.computed || known->value == kNoValue || known->value < m_valueBase
+            ? &known->stats
+            : &m_values[known->value - m_valueBase].stats;
+    if (computeNow && !earlier->computed) known->stats = computeStats(t);
+    else if (earlier->computed) known->stats = *earlier;
     slot.stats = known->stats;
     // Held in an earlier iteration and dropped with it: hold it again for this one.
-    if (known->value == kNoValue || known->value < iteration.firstValue) known->value = hold(t);
+    if (known->value == kNoValue || known->value < iteration.firstValue) {
+      known->value = hold(t);
+      if (known->value != kNoValue) m_values.back().stats = slot.stats;
+    }
     slot.value = known->value;
     return;
   }
-  slot.stats = knownStats != nullptr ? *knownStats : computeStats(t);
   slot.value = hold(t);
+  // Computed now when asked for, given (a fill), or when the value is not held (it cannot
+  // be computed later); otherwise from the held value when first needed.
+  if (knownStats != nullptr) slot.stats = *knownStats;
+  else if (computeNow || slot.value == kNoValue) slot.stats = computeStats(t);
+  if (slot.value != kNoValue) m_values.back().stats = slot.stats;
   Known& known = insertKnown(slot.tensorId);
   known.version = version;
   known.value = slot.value;
@@ -227,9 +253,9 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, const TensorStats*
   known.stats = slot.stats;
 }
 
-Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n) {
+Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow) {
   Range range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(n)};
-  for (std::size_t i = 0; i < n; ++i) addSlot(iteration, tensors[i]);
+  for (std::size_t i = 0; i < n; ++i) addSlot(iteration, tensors[i], computeNow);
   return range;
 }
 
@@ -314,8 +340,9 @@ TensorStats fillStats(const Tensor& out, double value) {
 }
 }  // namespace
 
-RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& tensors) {
+RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& tensors, bool checks) {
   RecordSummary summary;
+  summary.checked = checks;
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
@@ -330,10 +357,10 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     if (entry.op == OpId::Fill && out.defined() && isFloating(out.dtype()))
       filled = fillStats(out, out.dtype() == DType::Float32 ? static_cast<double>(static_cast<float>(entry.attrs.scalar))
                                                              : entry.attrs.scalar);
-    addSlot(iteration, out, filled ? &*filled : nullptr);
+    addSlot(iteration, out, checks, filled ? &*filled : nullptr);
     summary.nonFinite = summary.nonFinite || iteration.slots.back().stats.nonFinite();
   }
-  record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs);
+  record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
   if (entry.differentiable) {
     for (uint64_t saved : entry.savedIds) {
       auto bytesOf = [&](const Tensor* list, std::size_t n) -> int64_t {
@@ -353,8 +380,9 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   return summary;
 }
 
-RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step) {
+RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks) {
   RecordSummary summary;
+  summary.checked = checks;
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
   if (m_iterations.empty()) currentIteration(entry.iteration);
@@ -364,9 +392,10 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   Record* record = const_cast<Record*>(find(entry.id, &owner));
   Iteration& iteration = owner != nullptr ? const_cast<Iteration&>(*owner) : m_iterations.back();
   Range gradOutputs, gradInputs;
-  if (step.gradOutputs != nullptr) gradOutputs = addSlots(iteration, step.gradOutputs->data(), step.gradOutputs->size());
+  if (step.gradOutputs != nullptr)
+    gradOutputs = addSlots(iteration, step.gradOutputs->data(), step.gradOutputs->size(), false);
   if (step.gradInputs != nullptr) {
-    gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size());
+    gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size(), checks);
     for (uint32_t i = 0; i < gradInputs.count; ++i) {
       const TensorStats& stats = iteration.slots[gradInputs.begin + i].stats;
       summary.nonFinite = summary.nonFinite || stats.nonFinite();

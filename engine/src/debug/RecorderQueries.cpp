@@ -29,7 +29,7 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
   out.tensorId = slot.tensorId;
   out.shape.assign(slot.shape.begin(), slot.shape.end());
   out.dtype = slot.dtype;
-  out.stats = slot.stats;
+  out.stats = statsOf(slot);
   if (slot.value == kNoValue || slot.value < m_valueBase) {
     out.state = slot.value == kNoValue ? ValueState::NotKept : ValueState::Dropped;
     return out;

@@ -143,6 +143,9 @@ class Debugger : public TapeObserver {
   /// Blocks until a command arrives; applies it. Throws Cancelled on stop.
   void block(PauseEvent event);
   void throwIfStopping();
+  /// Whether this entry's NaN or gradient-norm checks are on (the recorder then computes
+  /// their statistics at once, on the executing thread).
+  bool needsChecks(Direction direction) const;
   /// Adds `breakpoint` with a fresh id (under the lock); returns the id.
   int addBreakpoint(Breakpoint breakpoint);
 

@@ -8,6 +8,9 @@
 // the write goes to fresh memory. Over budget, the oldest values go first; a query for one
 // says it was dropped.
 // Queries run from any thread and return snapshots: plain structs and private copies.
+// Statistics of a held value are computed when first asked for (a query, or before the
+// budget drops the value), since the held value never changes; those the debugger's checks
+// need at once, and those of values not held, are computed as the entry is recorded.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -75,6 +78,7 @@ struct IterationMemory {
 
 /// What the debugger's checks need from the entry just recorded (no second pass).
 struct RecordSummary {
+  bool checked = false;          ///< computed (recordForward/Backward with `checks`); else empty
   bool nonFinite = false;        ///< a NaN or Inf in the outputs (forward) or gradients (backward)
   double squaredNorm = 0.0;      ///< of the input gradients (backward), infinite when not finite
 };
@@ -113,8 +117,10 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::vector<uint64_t> ancestors(uint64_t id, std::size_t limit = 16) const;
 
   // --- the executing thread -------------------------------------------------------------
-  RecordSummary recordForward(const TapeEntry& entry, const OpTensors& tensors);
-  RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step);
+  /// Records the entry. With `checks`, the statistics of its outputs (forward) or input
+  /// gradients (backward) are computed now and summarised; else the summary is empty.
+  RecordSummary recordForward(const TapeEntry& entry, const OpTensors& tensors, bool checks = false);
+  RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks = false);
 
   // TapeObserver
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
@@ -135,8 +141,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
     int64_t bytes = 0;
     bool copied = false;
     bool dropped = false;
+    /// Its statistics once computed (then kept when the value is dropped).
+    mutable TensorStats stats;
   };
-  /// A tensor of an entry: statistics and the index of its value (kNoValue: not kept).
+  /// A tensor of an entry: statistics (when computed; else those of its value) and the
+  /// index of its value (kNoValue: not kept).
   struct Slot {
     uint64_t tensorId = 0;
     IntList shape;
@@ -174,9 +183,14 @@ class Recorder : public TapeObserver, public WriteWatcher {
     TensorStats stats;
   };
 
-  /// Statistics and value of `t` appended to `iteration`'s arena (reused when known).
-  void addSlot(Iteration& iteration, const Tensor& t, const TensorStats* knownStats = nullptr);
-  Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n);
+  /// Value of `t` appended to `iteration`'s arena (reused when known), with its statistics
+  /// when `computeNow`, given, or not held.
+  void addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats = nullptr);
+  Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow);
+  /// A slot's statistics: its own, else its value's (computed now if need be).
+  const TensorStats& statsOf(const Slot& slot) const;
+  /// Computes a held value's statistics if not yet done.
+  const TensorStats& valueStats(const Value& value) const;
   Known* findKnown(uint64_t tensorId);
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
