@@ -96,8 +96,11 @@ void Recorder::setPreviousIterations(int count) {
 void Recorder::clear() {
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
   std::lock_guard lock(m_mutex);
-  for (Value& value : m_values) release(value);
+  for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
+  m_valueFront = 0;
+  m_links.clear();
+  m_linksUsed = 0;
   m_iterations.clear();
   m_known.clear();
   m_knownUsed = 0;
@@ -121,7 +124,10 @@ uint64_t Recorder::hold(const Tensor& t) {
   value.bytes = viewBytes(t);
   value.storage->watch();
   m_heldBytes += value.bytes;
-  return m_valueBase + m_values.size() - 1;
+  StorageLink& link = insertLink(value.storage.get());
+  value.previous = link.newest;
+  link.newest = m_valueBase + valueCount() - 1;
+  return m_valueBase + valueCount() - 1;
 }
 
 void Recorder::release(Value& value) {
@@ -136,10 +142,10 @@ void Recorder::release(Value& value) {
 }
 
 void Recorder::evictOverBudget() {
-  const uint64_t end = m_valueBase + m_values.size();
+  const uint64_t end = m_valueBase + valueCount();
   m_evictCursor = std::max(m_evictCursor, m_valueBase);
   while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end) {
-    Value& value = m_values[m_evictCursor++ - m_valueBase];
+    Value& value = valueAt(m_evictCursor++);
     if (!value.dropped) valueStats(value);  // its entry stays: the statistics outlive the value
     release(value);
   }
@@ -152,16 +158,18 @@ const TensorStats& Recorder::valueStats(const Value& value) const {
 
 const TensorStats& Recorder::statsOf(const Slot& slot) const {
   if (slot.stats.computed || slot.value == kNoValue || slot.value < m_valueBase) return slot.stats;
-  return valueStats(m_values[slot.value - m_valueBase]);
+  return valueStats(valueAt(slot.value));
 }
 
 void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
   std::lock_guard lock(m_mutex);
   // Newest first (a parameter's references are from the last steps), down to the eviction
   // cursor (older values are dropped), stopping once no reference to it is left.
-  const uint64_t oldest = std::max(m_evictCursor, m_valueBase) - m_valueBase;
-  for (uint64_t i = m_values.size(); i-- > oldest && storage.watchCount() > 0;) {
-    Value& value = m_values[i];
+  const uint64_t oldest = std::max(m_evictCursor, m_valueBase);
+  const StorageLink* link = findLink(&storage);
+  for (uint64_t i = link != nullptr ? link->newest : kNoValue;
+       i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {
+    Value& value = valueAt(i);
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;
     if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
     if (moved) {
@@ -177,6 +185,49 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
     m_copyBytes += value.bytes;
   }
   if (!m_iterations.empty()) m_iterations.back().memory.copyBytes = m_copyBytes;
+}
+
+// --- the storage links -------------------------------------------------------------------
+
+namespace {
+std::size_t linkSlot(const Storage* storage, std::size_t mask) {
+  return (reinterpret_cast<uintptr_t>(storage) >> 4) * 0x9E3779B97F4A7C15ull >> 20 & mask;
+}
+}  // namespace
+
+Recorder::StorageLink* Recorder::findLink(const Storage* storage) {
+  if (m_links.empty()) return nullptr;
+  const std::size_t mask = m_links.size() - 1;
+  for (std::size_t i = linkSlot(storage, mask);; i = (i + 1) & mask) {
+    if (m_links[i].storage == storage) return &m_links[i];
+    if (m_links[i].storage == nullptr) return nullptr;
+  }
+}
+
+Recorder::StorageLink& Recorder::insertLink(const Storage* storage) {
+  if ((m_linksUsed + 1) * 10 > m_links.size() * 7) rebuildLinks(2 * m_links.size());
+  const std::size_t mask = m_links.size() - 1;
+  for (std::size_t i = linkSlot(storage, mask);; i = (i + 1) & mask) {
+    if (m_links[i].storage == storage) return m_links[i];
+    if (m_links[i].storage == nullptr) {
+      ++m_linksUsed;
+      m_links[i].storage = storage;
+      return m_links[i];
+    }
+  }
+}
+
+void Recorder::rebuildLinks(std::size_t minimumCapacity) {
+  std::vector<StorageLink> old = std::move(m_links);
+  std::size_t kept = 0;
+  auto live = [&](const StorageLink& l) { return l.storage != nullptr && l.newest != kNoValue && l.newest >= m_valueBase; };
+  for (const StorageLink& l : old) kept += live(l);
+  std::size_t capacity = 64;
+  while (capacity < std::max(minimumCapacity, 8 * kept + 8)) capacity *= 2;
+  m_links.assign(capacity, StorageLink{});
+  m_linksUsed = 0;
+  for (const StorageLink& l : old)
+    if (live(l)) insertLink(l.storage).newest = l.newest;
 }
 
 // --- the table of known tensors ---------------------------------------------------------
@@ -228,7 +279,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     const TensorStats* earlier =
         known->stats.computed || known->value == kNoValue || known->value < m_valueBase
             ? &known->stats
-            : &m_values[known->value - m_valueBase].stats;
+            : &valueAt(known->value).stats;
     if (computeNow && !earlier->computed) known->stats = computeStats(t);
     else if (earlier->computed) known->stats = *earlier;
     slot.stats = known->stats;
@@ -268,7 +319,7 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     const std::size_t slots = m_iterations.empty() ? 256 : m_iterations.back().slots.size();
     Iteration& next = m_iterations.emplace_back();
     next.number = number;
-    next.firstValue = m_valueBase + m_values.size();
+    next.firstValue = m_valueBase + valueCount();
     next.memory.iteration = number;
     // The arenas of a dropped iteration, emptied, serve the next one.
     next.records.swap(m_spareRecords);
@@ -276,8 +327,10 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     next.records.reserve(records + records / 4);
     next.slots.reserve(slots + slots / 4);
     dropOldIterations();
-    // Tensors not seen in this iteration or the previous one are forgotten.
+    // Tensors not seen in this iteration or the previous one are forgotten, and so are
+    // storages whose values all went.
     if (m_knownUsed * 2 > m_known.size()) rebuildKnown(number == 0 ? 0 : number - 1, 0);
+    if (m_linksUsed * 2 > m_links.size()) rebuildLinks(0);
     return m_iterations.back();
   }
   // An entry of an older iteration (another thread's late op) joins the newest one kept.
@@ -286,11 +339,15 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
 
 void Recorder::dropOldIterations() {
   while (m_iterations.size() > static_cast<std::size_t>(m_options.previousIterations) + 1) {
-    const uint64_t end = std::min<uint64_t>(m_iterations[1].firstValue, m_valueBase + m_values.size());
-    const std::size_t count = end - m_valueBase;
-    for (std::size_t i = 0; i < count; ++i) release(m_values[i]);
-    m_values.erase(m_values.begin(), m_values.begin() + static_cast<std::ptrdiff_t>(count));
+    const uint64_t end = std::min<uint64_t>(m_iterations[1].firstValue, m_valueBase + valueCount());
+    for (uint64_t i = m_valueBase; i < end; ++i) release(valueAt(i));  // (compaction reuses the slots)
+    m_valueFront += end - m_valueBase;
     m_valueBase = end;
+    // Compact once the dropped front outweighs the live values (amortised O(1) per value).
+    if (m_valueFront > 256 && m_valueFront * 2 > m_values.size()) {
+      m_values.erase(m_values.begin(), m_values.begin() + static_cast<std::ptrdiff_t>(m_valueFront));
+      m_valueFront = 0;
+    }
     Iteration& dropped = m_iterations.front();
     dropped.records.clear();
     dropped.slots.clear();
@@ -340,10 +397,25 @@ TensorStats fillStats(const Tensor& out, double value) {
 }
 }  // namespace
 
+namespace {
+/// Storages the recorder released under its lock, freed after it (see release); one list
+/// per thread that keeps its capacity, so recording allocates nothing for it.
+struct FreedAfterLock {
+  std::vector<std::shared_ptr<Storage>>& list;
+  FreedAfterLock() : list(spare()) {}
+  ~FreedAfterLock() { list.clear(); }
+  static std::vector<std::shared_ptr<Storage>>& spare() {
+    thread_local std::vector<std::shared_ptr<Storage>> storages;
+    return storages;
+  }
+};
+}  // namespace
+
 RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& tensors, bool checks) {
   RecordSummary summary;
   summary.checked = checks;
-  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
+  FreedAfterLock freed;  // before the lock: it frees after the lock is let go
+  std::vector<std::shared_ptr<Storage>>& dead = freed.list;
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
   Record& record = iteration.records.emplace_back();
@@ -383,7 +455,8 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
 RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks) {
   RecordSummary summary;
   summary.checked = checks;
-  std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
+  FreedAfterLock freed;  // before the lock: it frees after the lock is let go
+  std::vector<std::shared_ptr<Storage>>& dead = freed.list;
   std::lock_guard lock(m_mutex);
   if (m_iterations.empty()) currentIteration(entry.iteration);
   // The entry and the iteration it belongs to (its gradients join that iteration's arena;

@@ -34,7 +34,7 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
     out.state = slot.value == kNoValue ? ValueState::NotKept : ValueState::Dropped;
     return out;
   }
-  const Value& value = m_values[slot.value - m_valueBase];
+  const Value& value = valueAt(slot.value);
   out.state = value.dropped ? ValueState::Dropped : ValueState::Held;
   if (withValue && !value.dropped) {
     out.value = privateCopy(borrowedView(value));

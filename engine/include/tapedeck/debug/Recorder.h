@@ -143,6 +143,15 @@ class Recorder : public TapeObserver, public WriteWatcher {
     bool dropped = false;
     /// Its statistics once computed (then kept when the value is dropped).
     mutable TensorStats stats;
+    /// The next older value that referenced the same storage when held (kNoValue: none).
+    uint64_t previous = kNoValue;
+  };
+  /// The newest value holding a storage: beforeWrite walks from it through `previous`
+  /// instead of searching every value. Open addressing on the address (null: empty);
+  /// stale links (their values dropped) go at the next rebuild.
+  struct StorageLink {
+    const Storage* storage = nullptr;
+    uint64_t newest = kNoValue;
   };
   /// A tensor of an entry: statistics (when computed; else those of its value) and the
   /// index of its value (kNoValue: not kept).
@@ -191,6 +200,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   const TensorStats& statsOf(const Slot& slot) const;
   /// Computes a held value's statistics if not yet done.
   const TensorStats& valueStats(const Value& value) const;
+  StorageLink* findLink(const Storage* storage);
+  StorageLink& insertLink(const Storage* storage);
+  void rebuildLinks(std::size_t minimumCapacity);
   Known* findKnown(uint64_t tensorId);
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
@@ -211,11 +223,21 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::deque<Iteration> m_iterations;
   std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
   std::vector<Slot> m_spareSlots;
-  std::vector<Value> m_values;  ///< in the order held; index = global index - m_valueBase
+  /// In the order held: the value with global index g is m_values[m_valueFront + g - m_valueBase].
+  /// Dropped iterations' values leave the front by moving m_valueFront (compacted now and
+  /// then), not by shifting every later value down each iteration.
+  std::vector<Value> m_values;
+  std::size_t m_valueFront = 0;
+  Value& valueAt(uint64_t global) { return m_values[m_valueFront + (global - m_valueBase)]; }
+  const Value& valueAt(uint64_t global) const { return m_values[m_valueFront + (global - m_valueBase)]; }
+  /// Values held, from m_valueBase on.
+  std::size_t valueCount() const { return m_values.size() - m_valueFront; }
   uint64_t m_valueBase = 0;
   uint64_t m_evictCursor = 0;   ///< values before it are dropped
   int64_t m_heldBytes = 0;
   int64_t m_copyBytes = 0;
+  std::vector<StorageLink> m_links;  ///< power-of-two open-addressing table
+  std::size_t m_linksUsed = 0;
   std::vector<Known> m_known;   ///< power-of-two open-addressing table
   std::size_t m_knownUsed = 0;
   int64_t m_savedLive = 0;
