@@ -6,17 +6,19 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QItemSelectionModel>
+#include <QListView>
 #include <QListWidget>
+#include <QTableView>
+#include <QTreeView>
 #include <QPixmap>
 #include <QProcess>
 #include <QMenuBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
-#include <QTreeWidget>
 
 #include "AppInfo.h"
 #include "BreakpointStore.h"
@@ -27,6 +29,9 @@
 #include "documents/Autosave.h"
 #include "documents/RecentFiles.h"
 #include "editor/CodeEditor.h"
+#include "models/CallStackModel.h"
+#include "models/TapeListModel.h"
+#include "models/VariablesModel.h"
 
 namespace td::app {
 namespace {
@@ -165,32 +170,40 @@ void MainWindow::createDocks() {
           [this](const QString& file, int line) { showLocation(file, line, false); });
   auto* consoleDock = dock("consoleDock", tr("Console"), m_console, Qt::BottomDockWidgetArea);
 
-  m_variables = new QTreeWidget(this);
+  m_variablesModel = new widgets::VariablesModel(this);
+  m_variables = new QTreeView(this);
   m_variables->setObjectName("variables");
-  m_variables->setHeaderLabels({tr("Name"), tr("Value"), tr("Type"), tr("Shape"), tr("Statistics")});
+  m_variables->setModel(m_variablesModel);
   m_variables->setRootIsDecorated(false);
   m_variables->setUniformRowHeights(true);
   auto* variablesDock = dock("variablesDock", tr("Variables"), m_variables, Qt::RightDockWidgetArea);
 
-  m_callStack = new QListWidget(this);
+  m_callStackModel = new widgets::CallStackModel(this);
+  m_callStack = new QListView(this);
   m_callStack->setObjectName("callStack");
-  connect(m_callStack, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-    const int index = item->data(Qt::UserRole).toInt();
-    showLocation(item->data(Qt::UserRole + 1).toString(), item->data(Qt::UserRole + 2).toInt(), false);
-    if (m_state == RunState::Paused) m_runner->requestSnapshot(index);
+  m_callStack->setModel(m_callStackModel);
+  connect(m_callStack, &QListView::activated, this, [this](const QModelIndex& index) {
+    using widgets::CallStackModel;
+    showLocation(index.data(CallStackModel::FileRole).toString(), index.data(CallStackModel::LineRole).toInt(), false);
+    const int frame = index.data(CallStackModel::FrameIndexRole).toInt();
+    m_callStackModel->setSelectedFrame(frame);
+    if (m_state == RunState::Paused) m_runner->requestSnapshot(frame);
   });
   auto* stackDock = dock("callStackDock", tr("Call Stack"), m_callStack, Qt::RightDockWidgetArea);
 
-  m_tape = new QTableWidget(0, 6, this);
+  m_tapeModel = new widgets::TapeListModel(this);
+  m_tape = new QTableView(this);
   m_tape->setObjectName("tape");
-  m_tape->setHorizontalHeaderLabels({tr("#"), tr("Op"), tr("Direction"), tr("Shapes"), tr("Scope"), tr("Line")});
+  m_tape->setModel(m_tapeModel);
   m_tape->verticalHeader()->hide();
   m_tape->horizontalHeader()->setStretchLastSection(true);
   m_tape->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_tape->setSelectionBehavior(QAbstractItemView::SelectRows);
-  connect(m_tape, &QTableWidget::currentCellChanged, this, [this](int row) {
-    QTableWidgetItem* item = row >= 0 ? m_tape->item(row, 5) : nullptr;
-    if (item != nullptr) showLocation(item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toInt(), false);
+  m_tape->setSelectionMode(QAbstractItemView::SingleSelection);
+  connect(m_tape->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& index) {
+    using widgets::TapeListModel;
+    if (index.isValid())
+      showLocation(index.data(TapeListModel::FileRole).toString(), index.data(TapeListModel::LineRole).toInt(), false);
   });
   auto* tapeDock = dock("tapeDock", tr("Tape"), m_tape, Qt::BottomDockWidgetArea);
 

@@ -7,6 +7,7 @@
 // its own thread; this window drives it and shows what it reports.
 #include <QHash>
 #include <QMainWindow>
+#include <functional>
 #include <memory>
 
 #include "Prompter.h"
@@ -14,16 +15,20 @@
 
 class QAction;
 class QLabel;
+class QListView;
 class QListWidget;
 class QMenu;
 class QTabWidget;
-class QTableWidget;
+class QTableView;
 class QTimer;
-class QTreeWidget;
+class QTreeView;
 
 namespace td::widgets {
+class CallStackModel;
 class CodeEditor;
 class ConsoleWidget;
+class TapeListModel;
+class VariablesModel;
 }  // namespace td::widgets
 
 namespace td::app {
@@ -63,9 +68,10 @@ class MainWindow : public QMainWindow {
   ScriptRunner* runner() const { return m_runner; }
   BreakpointStore* breakpoints() const { return m_breakpoints; }
   widgets::ConsoleWidget* console() const { return m_console; }
-  QTreeWidget* variablesView() const { return m_variables; }
-  QListWidget* callStackView() const { return m_callStack; }
-  QTableWidget* tapeView() const { return m_tape; }
+  widgets::VariablesModel* variablesModel() const { return m_variablesModel; }
+  widgets::CallStackModel* callStackModel() const { return m_callStackModel; }
+  widgets::TapeListModel* tapeModel() const { return m_tapeModel; }
+  QTableView* tapeView() const { return m_tape; }
   QListWidget* plotsView() const { return m_plots; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
@@ -123,6 +129,8 @@ class MainWindow : public QMainWindow {
   QString autosaveKey(widgets::CodeEditor* editor) const;
   // Running and debugging (MainWindowRun.cpp).
   void startRun(bool pauseAtStart, const QString& runToFile = {}, int runToLine = 0);
+  /// Runs `command` (a step) when paused; from idle, with `startIfIdle`, starts the run paused.
+  void whenPaused(const std::function<void()>& command, bool startIfIdle);
   void setState(RunState state);
   void onPaused(const PauseInfo& pause);
   void onSnapshot(const PausedSnapshot& snapshot);
@@ -138,9 +146,12 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<Prompter> m_prompter;
   QTabWidget* m_tabs = nullptr;
   widgets::ConsoleWidget* m_console = nullptr;
-  QTreeWidget* m_variables = nullptr;
-  QListWidget* m_callStack = nullptr;
-  QTableWidget* m_tape = nullptr;
+  QTreeView* m_variables = nullptr;
+  widgets::VariablesModel* m_variablesModel = nullptr;
+  QListView* m_callStack = nullptr;
+  widgets::CallStackModel* m_callStackModel = nullptr;
+  QTableView* m_tape = nullptr;
+  widgets::TapeListModel* m_tapeModel = nullptr;
   QListWidget* m_plots = nullptr;
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;

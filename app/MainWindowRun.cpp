@@ -5,11 +5,12 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
-#include <QListWidget>
+#include <QItemSelectionModel>
+#include <QListView>
 #include <QStandardPaths>
 #include <QTabWidget>
-#include <QTableWidget>
-#include <QTreeWidget>
+#include <QTableView>
+#include <QTreeView>
 
 #include "BreakpointStore.h"
 #include "MainWindow.h"
@@ -17,6 +18,9 @@
 #include "console/ConsoleWidget.h"
 #include "documents/TextFiles.h"
 #include "editor/CodeEditor.h"
+#include "models/CallStackModel.h"
+#include "models/TapeListModel.h"
+#include "models/VariablesModel.h"
 
 namespace td::app {
 
@@ -50,9 +54,9 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_outcome = RunOutcome{};
   m_pause = PauseInfo{};
   m_snapshot = PausedSnapshot{};
-  m_variables->clear();
-  m_callStack->clear();
-  m_tape->setRowCount(0);
+  m_variablesModel->clear();
+  m_callStackModel->clear();
+  m_tapeModel->clear();
   clearExecutionMarks();
   m_console->flush();
   m_console->append(tr("▶ %1 %2\n").arg(QFileInfo(path).fileName(), m_arguments.join(' ')), Stream::Info);
@@ -86,64 +90,37 @@ void MainWindow::restartRun() {
   }
 }
 
-void MainWindow::stepOver() {
+void MainWindow::whenPaused(const std::function<void()>& command, bool startIfIdle) {
   if (m_state == RunState::Paused) {
     setState(RunState::Running);
-    m_runner->stepLine("over");
-  } else if (!m_runner->isRunning()) {
-    startRun(true);
+    command();
+  } else if (startIfIdle && !m_runner->isRunning()) {
+    startRun(true);  // from idle, a step starts the run paused before its first line
   }
 }
 
-void MainWindow::stepInto() {
-  if (m_state == RunState::Paused) {
-    setState(RunState::Running);
-    m_runner->stepLine("into");
-  } else if (!m_runner->isRunning()) {
-    startRun(true);
-  }
-}
+void MainWindow::stepOver() { whenPaused([this] { m_runner->stepLine("over"); }, true); }
 
-void MainWindow::stepOut() {
-  if (m_state != RunState::Paused) return;
-  setState(RunState::Running);
-  m_runner->stepLine("out");
-}
+void MainWindow::stepInto() { whenPaused([this] { m_runner->stepLine("into"); }, true); }
+
+void MainWindow::stepOut() { whenPaused([this] { m_runner->stepLine("out"); }, false); }
 
 void MainWindow::runToCursor() {
   widgets::CodeEditor* editor = currentEditor();
   if (editor == nullptr) return;
   const QString file = editor->property("path").toString();
   const int line = editor->cursorLineNumber();
-  if (m_state == RunState::Paused) {
-    setState(RunState::Running);
-    m_runner->stepLine("to", file, line);
-  } else if (!m_runner->isRunning()) {
+  if (m_state == RunState::Paused)
+    whenPaused([&] { m_runner->stepLine("to", file, line); }, false);
+  else if (!m_runner->isRunning())
     startRun(false, file, line);
-  }
 }
 
-void MainWindow::stepOp() {
-  if (m_state == RunState::Paused) {
-    setState(RunState::Running);
-    m_runner->stepOp(false);
-  } else if (!m_runner->isRunning()) {
-    startRun(true);
-  }
-}
+void MainWindow::stepOp() { whenPaused([this] { m_runner->stepOp(false); }, true); }
 
-void MainWindow::stepBackwardOp() {
-  if (m_state != RunState::Paused) return;
-  setState(RunState::Running);
-  m_runner->stepOp(true);
-}
+void MainWindow::stepBackwardOp() { whenPaused([this] { m_runner->stepOp(true); }, false); }
 
-void MainWindow::runToBackward() {
-  if (m_state == RunState::Paused) {
-    setState(RunState::Running);
-    m_runner->runToBackward();
-  }
-}
+void MainWindow::runToBackward() { whenPaused([this] { m_runner->runToBackward(); }, false); }
 
 void MainWindow::toggleBreakpoint() {
   widgets::CodeEditor* editor = currentEditor();
@@ -219,23 +196,10 @@ void MainWindow::onPaused(const PauseInfo& pause) {
 void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
   if (m_state != RunState::Paused || snapshot.sequence != m_pause.sequence) return;  // stale
   m_snapshot = snapshot;
-  m_callStack->clear();
-  for (int i = snapshot.frames.size() - 1; i >= 0; --i) {  // innermost first, as debuggers list them
-    const FrameInfo& f = snapshot.frames[i];
-    auto* item = new QListWidgetItem(QStringLiteral("%1  %2:%3").arg(f.function, QFileInfo(f.file).fileName()).arg(f.line),
-                                     m_callStack);
-    item->setData(Qt::UserRole, i);
-    item->setData(Qt::UserRole + 1, f.file);
-    item->setData(Qt::UserRole + 2, f.line);
-    item->setToolTip(f.file);
-    if (i == snapshot.selected) m_callStack->setCurrentItem(item);
-  }
-  m_variables->clear();
-  for (const VariableInfo& v : snapshot.variables) {
-    auto* item = new QTreeWidgetItem(m_variables, {v.name, v.value, v.type, v.shape, v.stats});
-    item->setToolTip(1, v.value);
-    if (v.scope == "global") item->setForeground(0, QBrush(Qt::darkGray));
-  }
+  m_callStackModel->setFrames(snapshot.frames, snapshot.selected);
+  if (const int row = m_callStackModel->selectedRow(); row >= 0)
+    m_callStack->setCurrentIndex(m_callStackModel->index(row));
+  m_variablesModel->setVariables(snapshot.variables);
   for (int c = 0; c < 4; ++c) m_variables->resizeColumnToContents(c);
   emit snapshotShown();
 }
@@ -277,8 +241,7 @@ void MainWindow::onConsoleLine(const QString& line) {
     m_console->append(tr("(expressions are evaluated in the paused frame: pause the run first)\n"), Stream::Info);
     return;
   }
-  const int frame = m_callStack->currentItem() != nullptr ? m_callStack->currentItem()->data(Qt::UserRole).toInt() : -1;
-  m_runner->evaluate(line, frame);
+  m_runner->evaluate(line, m_callStackModel->selectedFrame());
 }
 
 void MainWindow::showLocation(const QString& file, int line, bool execution) {
@@ -307,24 +270,14 @@ void MainWindow::clearExecutionMarks() {
 }
 
 void MainWindow::refreshTape() {
-  const QList<TapeRow> rows = m_runner->tapeRows();
-  m_tape->setUpdatesEnabled(false);
-  const QSignalBlocker quiet(m_tape);  // filling it is not the user selecting a row
-  m_tape->setRowCount(rows.size());
-  for (int r = 0; r < rows.size(); ++r) {
-    const TapeRow& row = rows[r];
-    auto set = [&](int column, const QString& text) { m_tape->setItem(r, column, new QTableWidgetItem(text)); };
-    set(0, QString::number(row.id));
-    set(1, row.op);
-    set(2, row.backward ? tr("backward") : tr("forward"));
-    set(3, row.shapes);
-    set(4, row.scope);
-    set(5, row.line > 0 ? QStringLiteral("%1:%2").arg(QFileInfo(row.file).fileName()).arg(row.line) : QString());
-    m_tape->item(r, 5)->setData(Qt::UserRole, row.file);
-    m_tape->item(r, 5)->setData(Qt::UserRole + 1, row.line);
-    if (row.id == m_pause.entry && m_state == RunState::Paused) m_tape->selectRow(r);
+  // A tape that only grew is appended to (the view keeps its scroll and selection).
+  m_tapeModel->setRows(m_runner->tapeRows());
+  m_tapeModel->setCurrentEntry(m_state == RunState::Paused ? m_pause.entry : 0);
+  if (const int row = m_tapeModel->rowOfEntry(m_pause.entry); row >= 0 && m_state == RunState::Paused) {
+    const QSignalBlocker quiet(m_tape->selectionModel());  // not the user selecting a row
+    m_tape->selectRow(row);
+    m_tape->scrollTo(m_tapeModel->index(row, 0));
   }
-  m_tape->setUpdatesEnabled(true);
 }
 
 void MainWindow::drainOutput() {

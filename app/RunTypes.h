@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <optional>
 
+#include "models/DebugRows.h"
+
 namespace td::app {
 
 struct LineBreakpoint {
@@ -56,21 +58,11 @@ struct PauseInfo {
   int line = 0;
 };
 
-struct FrameInfo {
-  QString file;
-  int line = 0;
-  QString function;
-};
-
-struct VariableInfo {
-  QString name;
-  QString scope;  ///< "local" or "global"
-  QString type;
-  QString value;
-  QString shape;  ///< "[3, 2]" for tensors, else empty
-  QString dtype;
-  QString stats;  ///< "min … max … mean … std … (2 NaN)" for tensors
-};
+/// The paused frame's stack and variables, and the tape's rows, are the widgets' row
+/// types (widgets/models/DebugRows.h): the views' models show them as they are.
+using FrameInfo = widgets::FrameRow;
+using VariableInfo = widgets::VariableRow;
+using TapeRow = widgets::TapeRow;
 
 struct PausedSnapshot {
   quint64 sequence = 0;  ///< the pause it belongs to
@@ -87,18 +79,6 @@ struct RunOutcome {
   QString file;  ///< where it failed (a syntax error, the innermost user frame)
   int line = 0;
   double seconds = 0.0;  ///< the script's own run time (0 when it did not start)
-};
-
-/// One row of the Tape view.
-struct TapeRow {
-  quint64 id = 0;
-  QString op;
-  bool backward = false;
-  QString shapes;  ///< "[3, 2] [2] -> [3]"
-  QString scope;
-  QString file;
-  int line = 0;
-  quint64 iteration = 0;
 };
 
 }  // namespace td::app

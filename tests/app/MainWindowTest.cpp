@@ -10,14 +10,14 @@
 #include <QImage>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QTableView>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTableWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QTreeWidget>
 #include <memory>
 
 #include "BreakpointStore.h"
@@ -27,6 +27,9 @@
 #include "console/ConsoleWidget.h"
 #include "documents/Autosave.h"
 #include "editor/CodeEditor.h"
+#include "models/CallStackModel.h"
+#include "models/TapeListModel.h"
+#include "models/VariablesModel.h"
 
 using td::app::MainWindow;
 using td::app::PauseInfo;
@@ -145,10 +148,16 @@ class MainWindowTest : public QObject {
     return finished.isEmpty() ? RunOutcome{} : finished.takeFirst().at(0).value<RunOutcome>();
   }
 
-  QString variable(const QString& name, int column = 1) const {
-    QTreeWidget* view = m_window->variablesView();
-    for (int i = 0; i < view->topLevelItemCount(); ++i)
-      if (view->topLevelItem(i)->text(0) == name) return view->topLevelItem(i)->text(column);
+  /// A field of the variable `name` as the Variables dock's model has it: "value",
+  /// "type" or "shape"; "<missing>" when there is no such variable.
+  QString variable(const QString& name, const char* field = "value") const {
+    td::widgets::VariablesModel* model = m_window->variablesModel();
+    for (int i = 0; i < model->rowCount(); ++i) {
+      const td::widgets::VariableRow& row = model->row(i);
+      if (row.name != name) continue;
+      const QString f = QString::fromLatin1(field);
+      return f == "type" ? row.type : f == "shape" ? row.shape : row.value;
+    }
     return QStringLiteral("<missing>");
   }
 
@@ -195,17 +204,19 @@ class MainWindowTest : public QObject {
     QCOMPARE(w->currentEditor()->executionLine(), 25);
     QVERIFY2(w->statusText().contains("paused at line 25"), qPrintable(w->statusText()));
     QCOMPARE(variable("step"), QStringLiteral("0"));
-    QCOMPARE(variable("x", 3), QStringLiteral("[8, 2]"));
+    QCOMPARE(variable("x", "shape"), QStringLiteral("[8, 2]"));
     QVERIFY(variable("model").contains("parameters"));
-    QVERIFY(w->callStackView()->count() >= 1);
+    QVERIFY(w->callStackModel()->rowCount() >= 1);
 
     pause = pauseAfter("stepInto");  // F11: into loss_of
     QCOMPARE(pause.line, 15);
-    QCOMPARE(variable("model", 2), QStringLiteral("Net"));
-    QVERIFY(w->callStackView()->item(0)->text().startsWith("loss_of"));
+    QCOMPARE(variable("model", "type"), QStringLiteral("Net"));
+    // The innermost frame first, and it is the selected (paused) one.
+    QVERIFY(w->callStackModel()->index(0).data().toString().startsWith("loss_of"));
+    QCOMPARE(w->callStackModel()->selectedRow(), 0);
     pause = pauseAfter("stepOver");  // F10
     QCOMPARE(pause.line, 16);
-    QVERIFY(variable("out", 3) == QStringLiteral("[8, 1]"));
+    QCOMPARE(variable("out", "shape"), QStringLiteral("[8, 1]"));
     pause = pauseAfter("stepOut");  // Shift+F11: back in the loop
     QVERIFY2(pause.line == 25 || pause.line == 26, qPrintable(QString::number(pause.line)));
     pause = pauseAfter("run");  // Continue: the breakpoint again, one iteration on
@@ -223,7 +234,7 @@ class MainWindowTest : public QObject {
     w->breakpoints()->toggleLine(m_dir.filePath("train_ops.py"), 25);
     PauseInfo pause = pauseAfter("run");
     QCOMPARE(pause.line, 25);
-    const int before = w->tapeView()->rowCount();
+    const int before = w->tapeModel()->rowCount();
     quint64 last = 0;
     for (int i = 0; i < 3; ++i) {
       pause = pauseAfter("stepOp");
@@ -235,7 +246,10 @@ class MainWindowTest : public QObject {
       QVERIFY2(QSet<int>({11, 12, 15, 16}).contains(pause.line), qPrintable(QString::number(pause.line)));
       QCOMPARE(w->currentEditor()->executionLine(), pause.line);
     }
-    QCOMPARE(w->tapeView()->rowCount(), before + 3);
+    QCOMPARE(w->tapeModel()->rowCount(), before + 3);
+    // The paused entry is the current row of the Tape dock.
+    QCOMPARE(w->tapeModel()->currentEntry(), last);
+    QCOMPARE(w->tapeView()->currentIndex().row(), w->tapeModel()->rowOfEntry(last));
     QVERIFY(w->statusText().contains("paused at op #"));
     pause = pauseAfter("runToBackward");
     QCOMPARE(pause.reason, QStringLiteral("backward start"));
