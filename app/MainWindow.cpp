@@ -102,6 +102,10 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   connect(m_runner, &ScriptRunner::message, this, [this](const QString& text) {
     m_console->append(text + "\n", widgets::ConsoleWidget::Stream::Info);
   });
+  connect(m_runner, &ScriptRunner::stepRefused, this, [this](const QString& reason) {
+    m_console->append(reason + "\n", widgets::ConsoleWidget::Stream::Info);
+    if (m_state == RunState::Running && m_runner->isPaused()) setState(RunState::Paused);  // still where it was
+  });
   connect(m_runner, &ScriptRunner::evaluated, this, [this](const QString&, const QString& result) {
     drainOutput();
     m_console->append(result.endsWith('\n') || result.isEmpty() ? result : result + "\n",

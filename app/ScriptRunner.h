@@ -87,6 +87,8 @@ class ScriptRunner : public QObject {
   void figureShown(const QByteArray& png, const QString& title);
   /// A command that could not be done, a breakpoint condition that does not compile.
   void message(const QString& text);
+  /// A line step that could not start (the run stays paused where it was).
+  void stepRefused(const QString& reason);
   void finished(const td::app::RunOutcome& outcome);
 
  public:

@@ -98,13 +98,14 @@ void ScriptRunner::stepLine(const QString& kind, const QString& file, int line) 
       else
         m_python->run.attr("step")(k);
     } catch (py::error_already_set& error) {
-      emit message(QString::fromUtf8(error.what()).section('\n', 0, 0));
+      emit stepRefused(QString::fromUtf8(error.what()).section('\n', 0, 0));
       return;  // stays paused
     }
     std::lock_guard lock(m_mutex);
     if (m_debugger != nullptr) m_debugger->resume();
   });
-  if (!queued) emit message(QStringLiteral("%1 needs a paused run").arg(kind == "to" ? "Run to Cursor" : "A line step"));
+  if (!queued)
+    emit stepRefused(QStringLiteral("%1 needs a paused run").arg(kind == "to" ? "Run to Cursor" : "A line step"));
 }
 
 void ScriptRunner::requestSnapshot(int frameIndex) {
