@@ -138,11 +138,18 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   connect(m_breakpoints, &BreakpointStore::conditionsChanged, this,
           [this] { m_runner->setStopConditions(m_breakpoints->conditions()); });
 
-  // Output reaches the console at display rate, never one signal per write.
+  // Output reaches the console at display rate, never one signal per write; the Tape dock
+  // follows a running script four times a second (a listing without statistics).
   m_outputTimer = new QTimer(this);
   m_outputTimer->setInterval(33);
   connect(m_outputTimer, &QTimer::timeout, this, &MainWindow::drainOutput);
   m_outputTimer->start();
+  m_tapeTimer = new QTimer(this);
+  m_tapeTimer->setInterval(250);
+  connect(m_tapeTimer, &QTimer::timeout, this, [this] {
+    if (m_state == RunState::Running && m_tape->isVisible()) refreshTape();
+  });
+  m_tapeTimer->start();
 
   m_autosaveTimer = new QTimer(this);
   m_autosaveTimer->setInterval(5000);

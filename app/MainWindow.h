@@ -166,6 +166,7 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<RecentFiles> m_recent;
   QTimer* m_autosaveTimer = nullptr;
   QTimer* m_outputTimer = nullptr;
+  QTimer* m_tapeTimer = nullptr;
   int m_untitledCount = 0;
 
   ScriptRunner* m_runner = nullptr;  ///< the application's (ScriptRunner::shared)

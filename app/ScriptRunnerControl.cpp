@@ -239,7 +239,7 @@ QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const {
   if (!recorder) return rows;
   const std::vector<uint64_t> iterations = recorder->iterations();
   if (iterations.empty()) return rows;
-  for (const debug::EntryRecord& e : recorder->entries(iterations.back())) {
+  for (const debug::EntryRecord& e : recorder->entries(iterations.back(), /*withStats=*/false)) {
     if (rows.size() >= maxRows) break;
     TapeRow row;
     row.id = e.entry.id;

@@ -330,6 +330,20 @@ class MainWindowTest : public QObject {
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
+  void tapeDockFollowsARunningScript() {
+    MainWindow* w = open("live.py", {"import time", "import torch", "x = torch.ones(3, requires_grad=True)",
+                                     "while True:", "    y = (x * 2).sum()", "    time.sleep(0.01)"});
+    w->action("run")->trigger();
+    // Unpaused, the Tape dock fills as ops run (refreshed four times a second).
+    QTRY_VERIFY_WITH_TIMEOUT(w->tapeModel()->rowCount() >= 4, kTimeout);
+    QCOMPARE(w->runState(), MainWindow::RunState::Running);
+    const int seen = w->tapeModel()->rowCount();
+    QTRY_VERIFY_WITH_TIMEOUT(w->tapeModel()->rowCount() > seen, kTimeout);
+    QCOMPARE(w->tapeModel()->row(0).op, QStringLiteral("mul"));
+    QCOMPARE(w->tapeModel()->row(0).line, 5);
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+  }
+
   void errorsAreReportedAndTheIdeKeepsWorking() {
     MainWindow* w = open("broken.py", {"x = (1,", ""});
     RunOutcome outcome = finishAfter("run");

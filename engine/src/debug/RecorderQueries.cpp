@@ -24,12 +24,12 @@ const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) con
   return nullptr;
 }
 
-TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
+TensorRecord Recorder::snapshot(const Slot& slot, bool withValue, bool withStats) const {
   TensorRecord out;
   out.tensorId = slot.tensorId;
   out.shape.assign(slot.shape.begin(), slot.shape.end());
   out.dtype = slot.dtype;
-  out.stats = statsOf(slot);
+  out.stats = withStats ? statsOf(slot) : slot.stats;
   if (slot.value == kNoValue || slot.value < m_valueBase) {
     out.state = slot.value == kNoValue ? ValueState::NotKept : ValueState::Dropped;
     return out;
@@ -42,7 +42,8 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue) const {
   return out;
 }
 
-EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, bool withValues) const {
+EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, bool withValues,
+                               bool withStats) const {
   EntryRecord out;
   out.entry = record.entry;
   out.name = record.entry.op == OpId::Custom && record.entry.customName != 0
@@ -52,7 +53,8 @@ EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record,
   out.loc = record.entry.loc.resolved();
   auto copy = [&](Range range, std::vector<TensorRecord>& into) {
     into.reserve(range.count);
-    for (uint32_t i = 0; i < range.count; ++i) into.push_back(snapshot(iteration.slots[range.begin + i], withValues));
+    for (uint32_t i = 0; i < range.count; ++i)
+      into.push_back(snapshot(iteration.slots[range.begin + i], withValues, withStats));
   };
   copy(record.inputs, out.inputs);
   copy(record.outputs, out.outputs);
@@ -71,13 +73,13 @@ std::optional<EntryRecord> Recorder::entry(uint64_t id, bool withValues) const {
   return snapshot(*owner, *record, withValues);
 }
 
-std::vector<EntryRecord> Recorder::entries(uint64_t iteration) const {
+std::vector<EntryRecord> Recorder::entries(uint64_t iteration, bool withStats) const {
   std::lock_guard lock(m_mutex);
   std::vector<EntryRecord> out;
   for (const Iteration& it : m_iterations) {
     if (it.number != iteration) continue;
     out.reserve(it.records.size());
-    for (const Record& record : it.records) out.push_back(snapshot(it, record, false));
+    for (const Record& record : it.records) out.push_back(snapshot(it, record, false, withStats));
   }
   return out;
 }

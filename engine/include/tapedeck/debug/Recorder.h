@@ -105,7 +105,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// or no longer kept.
   std::optional<EntryRecord> entry(uint64_t id, bool withValues = true) const;
   /// The entries of `iteration`, in order (statistics only, values never copied here).
-  std::vector<EntryRecord> entries(uint64_t iteration) const;
+  /// Without `withStats`, statistics not yet computed are left so (stats.computed false):
+  /// a cheap listing for a view that shows none (the IDE's live tape).
+  std::vector<EntryRecord> entries(uint64_t iteration, bool withStats = true) const;
   /// The iterations kept, oldest first.
   std::vector<uint64_t> iterations() const;
   std::vector<IterationMemory> memory() const;
@@ -215,8 +217,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void dropOldIterations();
   void sampleMemory(Iteration& iteration);
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
-  TensorRecord snapshot(const Slot& slot, bool withValue) const;
-  EntryRecord snapshot(const Iteration& iteration, const Record& record, bool withValues) const;
+  TensorRecord snapshot(const Slot& slot, bool withValue, bool withStats = true) const;
+  EntryRecord snapshot(const Iteration& iteration, const Record& record, bool withValues, bool withStats = true) const;
 
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
