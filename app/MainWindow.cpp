@@ -366,7 +366,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
       return;
     }
   }
-  m_closing = true;
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState(kLayoutVersion));

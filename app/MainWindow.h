@@ -179,7 +179,6 @@ class MainWindow : public QMainWindow {
   QStringList m_arguments;
   bool m_restartPending = false;
   bool m_inputPending = false;
-  bool m_closing = false;
 };
 
 }  // namespace td::app
