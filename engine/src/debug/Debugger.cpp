@@ -178,12 +178,15 @@ void Debugger::removeBreakpoint(int id) {
 void Debugger::setBreakOnNonFinite(bool enabled) {
   std::lock_guard lock(m_mutex);
   m_breakOnNonFinite = enabled;
+  m_checkForward = m_breakOnNonFinite;
+  m_checkBackward = m_breakOnNonFinite || m_gradNormThreshold.has_value();
 }
 
 void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
   TD_CHECK(!threshold || *threshold >= 0.0, "debugger", "the gradient-norm threshold must be >= 0, got ", *threshold);
   std::lock_guard lock(m_mutex);
   m_gradNormThreshold = threshold;
+  m_checkBackward = m_breakOnNonFinite || m_gradNormThreshold.has_value();
 }
 
 // --- control ----------------------------------------------------------------------------
@@ -424,8 +427,7 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
 }
 
 bool Debugger::needsChecks(Direction direction) const {
-  std::lock_guard lock(m_mutex);
-  return m_breakOnNonFinite || (direction == Direction::Backward && m_gradNormThreshold.has_value());
+  return (direction == Direction::Backward ? m_checkBackward : m_checkForward).load(std::memory_order_relaxed);
 }
 
 void Debugger::onForward(const TapeEntry& entry, const OpTensors& tensors) {

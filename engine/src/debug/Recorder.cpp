@@ -280,13 +280,14 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
         known->stats.computed || known->value == kNoValue || known->value < m_valueBase
             ? &known->stats
             : &valueAt(known->value).stats;
+    // (Statistics are copied only when computed: most are not yet, and they are large.)
     if (computeNow && !earlier->computed) known->stats = computeStats(t);
-    else if (earlier->computed) known->stats = *earlier;
-    slot.stats = known->stats;
+    else if (earlier->computed && earlier != &known->stats) known->stats = *earlier;
+    if (known->stats.computed) slot.stats = known->stats;
     // Held in an earlier iteration and dropped with it: hold it again for this one.
     if (known->value == kNoValue || known->value < iteration.firstValue) {
       known->value = hold(t);
-      if (known->value != kNoValue) m_values.back().stats = slot.stats;
+      if (known->value != kNoValue && slot.stats.computed) m_values.back().stats = slot.stats;
     }
     slot.value = known->value;
     return;
@@ -296,12 +297,13 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   // be computed later); otherwise from the held value when first needed.
   if (knownStats != nullptr) slot.stats = *knownStats;
   else if (computeNow || slot.value == kNoValue) slot.stats = computeStats(t);
-  if (slot.value != kNoValue) m_values.back().stats = slot.stats;
+  if (slot.value != kNoValue && slot.stats.computed) m_values.back().stats = slot.stats;
   Known& known = insertKnown(slot.tensorId);
   known.version = version;
   known.value = slot.value;
   known.lastIteration = iteration.number;
-  known.stats = slot.stats;
+  if (slot.stats.computed) known.stats = slot.stats;
+  else known.stats.computed = false;  // (an older version's may be there)
 }
 
 Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow) {

@@ -4,6 +4,7 @@
 // publishes a PauseEvent and blocks (holding no engine lock) until another thread says
 // continue, step or stop. Stop makes the executing thread throw debug::Cancelled at its
 // next op or wait. Qt-free: the IDE, a Python script or a test drive it alike.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -164,6 +165,10 @@ class Debugger : public TapeObserver {
   int m_nextId = 1;
   bool m_breakOnNonFinite = false;
   std::optional<double> m_gradNormThreshold;
+  /// Whether forward / backward entries need their checks' statistics at once (read per
+  /// entry without the lock; set with the two above).
+  std::atomic<bool> m_checkForward{false};
+  std::atomic<bool> m_checkBackward{false};
   uint32_t m_previousScope = 0;
   bool m_attached = false;
   std::shared_ptr<Recorder> m_recorder;
