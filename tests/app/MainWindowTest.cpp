@@ -344,6 +344,26 @@ class MainWindowTest : public QObject {
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
+  void runToCursorAndRestart() {
+    MainWindow* w = open("cursor.py", kTrainLines);
+    w->currentEditor()->goToLine(27);  // opt.step()
+    PauseInfo pause = pauseAfter("runToCursor");  // Ctrl+F10 from idle: runs to that line
+    QCOMPARE(pause.line, 27);
+    QCOMPARE(variable("step"), QStringLiteral("0"));
+    w->currentEditor()->goToLine(24);
+    pause = pauseAfter("runToCursor");  // from a pause: the next time line 24 runs
+    QCOMPARE(pause.line, 24);
+    QCOMPARE(variable("step"), QStringLiteral("1"));
+    // Restart (Ctrl+Shift+F5): this run stops and a new one starts from the top.
+    QSignalSpy finished(w, &MainWindow::runFinished);
+    QSignalSpy started(w, &MainWindow::runStarted);
+    w->action("restart")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kTimeout);
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(finished.at(0).at(0).value<RunOutcome>().status, QStringLiteral("stopped"));
+    QCOMPARE(finished.at(1).at(0).value<RunOutcome>().status, QStringLiteral("finished"));
+  }
+
   void errorsAreReportedAndTheIdeKeepsWorking() {
     MainWindow* w = open("broken.py", {"x = (1,", ""});
     RunOutcome outcome = finishAfter("run");
