@@ -26,6 +26,7 @@
 #include "Prompter.h"
 #include "ScriptRunner.h"
 #include "console/ConsoleWidget.h"
+#include "curves/CurvesView.h"
 #include "documents/Autosave.h"
 #include "documents/RecentFiles.h"
 #include "editor/CodeEditor.h"
@@ -37,7 +38,7 @@ namespace td::app {
 namespace {
 
 /// Bumped when the docks change, so an older saved layout falls back to the default.
-constexpr int kLayoutVersion = 2;
+constexpr int kLayoutVersion = 3;
 
 /// The arguments as one line that QProcess::splitCommand reads back.
 QString joinArguments(const QStringList& arguments) {
@@ -148,6 +149,7 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   m_tapeTimer->setInterval(250);
   connect(m_tapeTimer, &QTimer::timeout, this, [this] {
     if (m_state == RunState::Running && m_tape->isVisible()) refreshTape();
+    if (m_state == RunState::Running) refreshCurves();
   });
   m_tapeTimer->start();
 
@@ -232,11 +234,17 @@ void MainWindow::createDocks() {
   m_plots->setMovement(QListView::Static);
   auto* plotsDock = dock("plotsDock", tr("Plots"), m_plots, Qt::BottomDockWidgetArea);
 
+  // Every backward() root scalar as the loss curve, with no code in the script.
+  m_curves = new widgets::CurvesView(this);
+  m_curves->setObjectName("curves");
+  auto* curvesDock = dock("curvesDock", tr("Curves"), m_curves, Qt::BottomDockWidgetArea);
+
   splitDockWidget(variablesDock, stackDock, Qt::Vertical);
   tabifyDockWidget(stackDock, breakpointsDock);
   stackDock->raise();
   tabifyDockWidget(consoleDock, tapeDock);
   tabifyDockWidget(tapeDock, plotsDock);
+  tabifyDockWidget(plotsDock, curvesDock);
   consoleDock->raise();
 }
 

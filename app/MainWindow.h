@@ -26,6 +26,7 @@ class QTreeView;
 namespace td::widgets {
 class CallStackModel;
 class CodeEditor;
+class CurvesView;
 class ConsoleWidget;
 class TapeListModel;
 class VariablesModel;
@@ -73,6 +74,7 @@ class MainWindow : public QMainWindow {
   widgets::TapeListModel* tapeModel() const { return m_tapeModel; }
   QTableView* tapeView() const { return m_tape; }
   QListWidget* plotsView() const { return m_plots; }
+  widgets::CurvesView* curvesView() const { return m_curves; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
@@ -139,6 +141,7 @@ class MainWindow : public QMainWindow {
   void showLocation(const QString& file, int line, bool execution);
   void clearExecutionMarks();
   void refreshTape();
+  void refreshCurves();
   void drainOutput();
   void applyBreakpointMarks(const QString& file);
   void updateActions();
@@ -153,6 +156,8 @@ class MainWindow : public QMainWindow {
   QTableView* m_tape = nullptr;
   widgets::TapeListModel* m_tapeModel = nullptr;
   QListWidget* m_plots = nullptr;
+  widgets::CurvesView* m_curves = nullptr;
+  std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;
   QLabel* m_iterationLabel = nullptr;

@@ -17,6 +17,7 @@
 #include "ScriptRunner.h"
 #include "console/ConsoleWidget.h"
 #include "documents/TextFiles.h"
+#include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
@@ -57,6 +58,8 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_variablesModel->clear();
   m_callStackModel->clear();
   m_tapeModel->clear();
+  m_curves->startRun(QFileInfo(path).fileName());
+  m_lossPoints = 0;
   clearExecutionMarks();
   m_console->flush();
   m_console->append(tr("▶ %1 %2\n").arg(QFileInfo(path).fileName(), m_arguments.join(' ')), Stream::Info);
@@ -190,6 +193,7 @@ void MainWindow::onPaused(const PauseInfo& pause) {
   showLocation(pause.file, pause.line, true);
   m_runner->requestSnapshot(-1);
   refreshTape();
+  refreshCurves();
   emit runPaused(pause);
 }
 
@@ -211,6 +215,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   m_console->setPrompt(QStringLiteral(">>>"));
   clearExecutionMarks();
   refreshTape();
+  refreshCurves();
   if (outcome.status == "failed") {
     m_console->append(outcome.traceback.isEmpty() ? outcome.message + "\n" : outcome.traceback, Stream::Err);
     if (!outcome.file.isEmpty() && outcome.line > 0) showLocation(outcome.file, outcome.line, false);
@@ -278,6 +283,14 @@ void MainWindow::refreshTape() {
     m_tape->selectRow(row);
     m_tape->scrollTo(m_tapeModel->index(row, 0));
   }
+}
+
+void MainWindow::refreshCurves() {
+  QVector<double> steps, values;
+  std::size_t total = 0;
+  m_runner->losses(m_lossPoints, &steps, &values, &total);
+  m_lossPoints = total;
+  m_curves->append(tr("loss"), steps, values);
 }
 
 void MainWindow::drainOutput() {

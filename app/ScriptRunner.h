@@ -10,6 +10,7 @@
 // line breakpoints changed while the script runs arrive as a Python pending call.
 // Results come back as queued signals carrying plain values (RunTypes.h).
 #include <QObject>
+#include <QVector>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -68,6 +69,9 @@ class ScriptRunner : public QObject {
   void provideInput(const QString& line);
   /// The current run's tape (the newest iteration the recorder keeps), at most `maxRows`.
   QList<TapeRow> tapeRows(int maxRows = 5000) const;
+  /// The current run's loss curve from its `from`-th point on: (iteration since the run
+  /// started, value) of each backward() from a one-element root; `total` gets the count.
+  void losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const;
   OutputBuffer& output() { return m_output; }
 
  public slots:

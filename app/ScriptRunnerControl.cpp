@@ -258,4 +258,21 @@ QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const {
   return rows;
 }
 
+void ScriptRunner::losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const {
+  std::shared_ptr<debug::Recorder> recorder;
+  quint64 first = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+    first = m_firstIteration;
+  }
+  *total = 0;
+  if (!recorder) return;
+  for (const debug::LossPoint& p : recorder->losses(from)) {
+    steps->push_back(static_cast<double>(p.iteration >= first ? p.iteration - first : 0));
+    values->push_back(p.value);
+  }
+  *total = recorder->lossCount();
+}
+
 }  // namespace td::app

@@ -26,6 +26,7 @@
 #include "ScriptRunner.h"
 #include "console/ConsoleWidget.h"
 #include "documents/Autosave.h"
+#include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
@@ -443,10 +444,22 @@ class MainWindowTest : public QObject {
     QVERIFY(w->console()->text().contains("shown"));
   }
 
+  void lossCurveWithNoCodeInTheScript() {
+    MainWindow* w = open("curve.py", kTrainLines);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    // Three steps, three backward() calls: three points, one per iteration.
+    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
+    // A second run draws a new curve; the first stays (greyed).
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
+    QCOMPARE(w->curvesView()->graphCount(), 2);
+  }
+
   void corruptSavedLayoutFallsBackToTheDefault() {
     QSettings().setValue("window/state", QByteArray("not a saved state at all"));
     MainWindow* w = makeWindow();
-    for (const char* name : {"consoleDock", "variablesDock", "callStackDock", "tapeDock", "breakpointsDock", "plotsDock"}) {
+    for (const char* name :
+         {"consoleDock", "variablesDock", "callStackDock", "tapeDock", "breakpointsDock", "plotsDock", "curvesDock"}) {
       auto* dock = w->findChild<QDockWidget*>(name);
       QVERIFY2(dock != nullptr && !dock->isHidden(), name);
     }

@@ -164,3 +164,14 @@ def test_argv_and_stop_while_running(tmp_path):
     r.thread.join(TIMEOUT)
     assert r.run.outcome["status"] == "stopped"
     assert tapedeck.is_grad_enabled()
+
+
+def test_every_backward_root_is_a_loss_point(tmp_path):
+    source = ("import torch\nw = torch.ones(2, requires_grad=True)\nfor k in range(3):\n"
+              "    loss = (w * (k + 1)).sum()\n    loss.backward()\n")
+    r = Runner(tmp_path, source=source, name="curve.py").start()
+    r.thread.join(TIMEOUT)
+    assert r.run.outcome["status"] == "finished"
+    points = r.run.session.recorder.losses()
+    assert [value for _, value in points] == [2.0, 4.0, 6.0]
+    assert [value for _, value in r.run.session.recorder.losses(2)] == [6.0]

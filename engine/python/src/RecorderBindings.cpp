@@ -151,6 +151,18 @@ void bindRecorder(py::module_& dbg) {
         return out;
       }, py::arg("iteration") = py::none(), "The entries of an iteration (default: the newest), without values")
       .def("iterations", &Recorder::iterations, Release())
+      .def("losses", [](const Recorder& r, std::size_t from) {
+        std::vector<debug::LossPoint> points;
+        {
+          py::gil_scoped_release release;
+          points = r.losses(from);
+        }
+        py::list out;
+        for (const debug::LossPoint& p : points) out.append(py::make_tuple(p.iteration, p.value));
+        return out;
+      }, py::arg("from") = 0,
+         "The loss curve: (iteration, value) of every backward() from a one-element float root, "
+         "from the `from`-th on")
       .def("memory", [](const Recorder& r) {
         std::vector<debug::IterationMemory> memory;
         {

@@ -451,7 +451,7 @@ void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) 
 }
 
 void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
-  (void)roots;
+  if (m_recorder) m_recorder->recordBackwardBegin(roots);
   bool pause = false;
   {
     std::lock_guard lock(m_mutex);

@@ -99,6 +99,8 @@ void Recorder::clear() {
   for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
   m_valueFront = 0;
+  m_losses.clear();
+  m_lossCount = 0;
   m_links.clear();
   m_linksUsed = 0;
   m_iterations.clear();
@@ -488,6 +490,21 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   sampleMemory(m_iterations.back());
   dead.swap(m_dead);
   return summary;
+}
+
+void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
+  if (roots.empty() || !roots[0].defined() || roots[0].numel() != 1 || !isFloating(roots[0].dtype()) ||
+      !roots[0].device().isCpu())
+    return;
+  // One element: the statistics pass reads it without running an op.
+  const TensorStats stats = computeStats(roots[0]);
+  LossPoint point;
+  point.iteration = Tape::iteration();
+  point.value = stats.finite == 1 ? stats.mean : stats.infs == 1 ? (stats.max > 0 ? HUGE_VAL : -HUGE_VAL) : NAN;
+  std::lock_guard lock(m_mutex);
+  point.backward = ++m_lossCount;
+  m_losses.push_back(point);
+  if (m_losses.size() > kMaxLossPoints) m_losses.pop_front();
 }
 
 }  // namespace td::debug

@@ -135,4 +135,18 @@ std::vector<uint64_t> Recorder::ancestors(uint64_t id, std::size_t limit) const 
   return out;
 }
 
+std::vector<LossPoint> Recorder::losses(std::size_t from) const {
+  std::lock_guard lock(m_mutex);
+  // Points are numbered from 1 by `backward`; the kept ones are the last m_losses.size().
+  const std::size_t first = m_lossCount - m_losses.size();
+  std::vector<LossPoint> out;
+  for (std::size_t i = from > first ? from - first : 0; i < m_losses.size(); ++i) out.push_back(m_losses[i]);
+  return out;
+}
+
+std::size_t Recorder::lossCount() const {
+  std::lock_guard lock(m_mutex);
+  return m_lossCount;
+}
+
 }  // namespace td::debug

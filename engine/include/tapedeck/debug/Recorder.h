@@ -76,6 +76,14 @@ struct IterationMemory {
   int64_t copyBytes = 0;         ///< of which its own copies (taken before in-place writes)
 };
 
+/// One backward() root's value: the loss curve a training script draws without a line
+/// of logging code.
+struct LossPoint {
+  uint64_t iteration = 0;
+  uint64_t backward = 0;  ///< 1, 2, ...: the backward() call since the recorder started
+  double value = 0.0;     ///< NaN when the root was NaN (or not a one-element float tensor)
+};
+
 /// What the debugger's checks need from the entry just recorded (no second pass).
 struct RecordSummary {
   bool checked = false;          ///< computed (recordForward/Backward with `checks`); else empty
@@ -114,6 +122,12 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// Bytes of values held now (references and copies), and of its own copies.
   std::size_t heldBytes() const;
   std::size_t copyBytes() const;
+  /// The backward() roots seen (one-element float roots; the first root of a call), from
+  /// the `from`-th on: at most the last kMaxLossPoints are kept.
+  std::vector<LossPoint> losses(std::size_t from = 0) const;
+  /// How many roots were seen in all (those dropped for the cap included).
+  std::size_t lossCount() const;
+  static constexpr std::size_t kMaxLossPoints = 1'000'000;
   /// The chain of entries that led to entry `id`: the producers of its inputs, their
   /// producers, ... (breadth first, nearest first, at most `limit`, within the kept window).
   std::vector<uint64_t> ancestors(uint64_t id, std::size_t limit = 16) const;
@@ -127,6 +141,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   // TapeObserver
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
+  void onBackwardBegin(const std::vector<Tensor>& roots) override { recordBackwardBegin(roots); }
+  /// Keeps the first root's value as a loss point (one-element float roots only).
+  void recordBackwardBegin(const std::vector<Tensor>& roots);
   // WriteWatcher
   void beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) override;
 
@@ -245,6 +262,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   int64_t m_savedLive = 0;
   std::vector<std::shared_ptr<Storage>> m_dead;  ///< released under the lock, freed after it
   bool m_attached = false;
+  std::deque<LossPoint> m_losses;
+  std::size_t m_lossCount = 0;  ///< all seen; m_losses holds the last ones
 };
 
 }  // namespace td::debug
