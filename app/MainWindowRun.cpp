@@ -291,6 +291,13 @@ void MainWindow::refreshCurves() {
   m_runner->losses(m_lossPoints, &steps, &values, &total);
   m_lossPoints = total;
   m_curves->append(tr("loss"), steps, values);
+  // tapedeck.log(name, value, step): one series per name.
+  QMap<QString, QPair<QVector<double>, QVector<double>>> series;
+  for (const ScriptRunner::Scalar& s : m_runner->takeScalars()) {
+    series[s.name].first.push_back(s.step);
+    series[s.name].second.push_back(s.value);
+  }
+  for (auto it = series.cbegin(); it != series.cend(); ++it) m_curves->append(it.key(), it->first, it->second);
 }
 
 void MainWindow::drainOutput() {

@@ -73,6 +73,9 @@ PYBIND11_EMBEDDED_MODULE(_tapedeck_ide, m) {
   m.def("request_input", [](const std::string& prompt) {
     if (g_host != nullptr) g_host->pythonRequestInput(prompt);
   });
+  m.def("log_scalar", [](const std::string& name, int64_t step, double value) {
+    if (g_host != nullptr) g_host->pythonLogScalar(name, step, value);
+  });
   m.def("show_figure", [](const py::bytes& png, const std::string& title) {
     const std::string data = png;
     if (g_host != nullptr) g_host->pythonShowFigure(QByteArray(data.data(), static_cast<qsizetype>(data.size())),
@@ -224,6 +227,10 @@ void ScriptRunner::run(const RunRequest& request) {
         std::lock_guard lock(m_inputMutex);
         m_input.clear();
       }
+      {
+        std::lock_guard lock(m_scalarMutex);
+        m_scalars.clear();
+      }
       emit started();
       py::object result = run.attr("execute")();
       outcome.status = str(result["status"]);
@@ -260,5 +267,18 @@ std::optional<std::string> ScriptRunner::pythonReadLine(double timeoutSeconds) {
 void ScriptRunner::pythonRequestInput(const std::string& prompt) { emit inputRequested(QString::fromStdString(prompt)); }
 
 void ScriptRunner::pythonShowFigure(const QByteArray& png, const QString& title) { emit figureShown(png, title); }
+
+void ScriptRunner::pythonLogScalar(const std::string& name, int64_t step, double value) {
+  std::lock_guard lock(m_scalarMutex);
+  if (m_scalars.size() < 1'000'000)  // the GUI drains them four times a second
+    m_scalars.push_back(Scalar{QString::fromStdString(name), static_cast<double>(step), value});
+}
+
+QList<ScriptRunner::Scalar> ScriptRunner::takeScalars() {
+  std::lock_guard lock(m_scalarMutex);
+  QList<Scalar> out;
+  out.swap(m_scalars);
+  return out;
+}
 
 }  // namespace td::app

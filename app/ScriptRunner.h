@@ -69,6 +69,14 @@ class ScriptRunner : public QObject {
   void provideInput(const QString& line);
   /// The current run's tape (the newest iteration the recorder keeps), at most `maxRows`.
   QList<TapeRow> tapeRows(int maxRows = 5000) const;
+  /// A scalar the script logged (tapedeck.log(name, value, step)).
+  struct Scalar {
+    QString name;
+    double step = 0.0;
+    double value = 0.0;
+  };
+  /// The scalars logged since the last call (the run's, in order).
+  QList<Scalar> takeScalars();
   /// The current run's loss curve from its `from`-th point on: (iteration since the run
   /// started, value) of each backward() from a one-element root; `total` gets the count.
   void losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const;
@@ -101,6 +109,7 @@ class ScriptRunner : public QObject {
   std::optional<std::string> pythonReadLine(double timeoutSeconds);
   void pythonRequestInput(const std::string& prompt);
   void pythonShowFigure(const QByteArray& png, const QString& title);
+  void pythonLogScalar(const std::string& name, int64_t step, double value);
   void applyPendingLines();  ///< a pending call, on the runner thread with the GIL
   /// Pending calls for Pause and Stop: they reach a script running pure Python code.
   int pendingPause();
@@ -127,6 +136,9 @@ class ScriptRunner : public QObject {
 
   struct PythonState;
   std::unique_ptr<PythonState> m_python;  ///< touched on the runner thread only
+
+  std::mutex m_scalarMutex;
+  QList<Scalar> m_scalars;
 
   std::mutex m_inputMutex;
   std::condition_variable m_inputReady;

@@ -453,6 +453,13 @@ class MainWindowTest : public QObject {
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QCOMPARE(w->curvesView()->pointCount("loss"), 3);
     QCOMPARE(w->curvesView()->graphCount(), 2);
+    // tapedeck.log(name, value, step) adds a named series, live.
+    w->currentEditor()->setPlainText(
+        "import tapedeck\nfor step in range(4):\n    tapedeck.log('accuracy', 0.2 * step)\n"
+        "tapedeck.log('lr', 0.1, step=10)\n");
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount("accuracy"), 4);
+    QCOMPARE(w->curvesView()->pointCount("lr"), 1);
   }
 
   void corruptSavedLayoutFallsBackToTheDefault() {

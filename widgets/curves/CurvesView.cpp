@@ -50,7 +50,7 @@ QCPGraph* CurvesView::graphFor(const QString& series) {
 void CurvesView::append(const QString& series, const QVector<double>& steps, const QVector<double>& values) {
   if (steps.isEmpty()) return;
   QCPGraph* graph = graphFor(series);
-  graph->addData(steps, values, /*alreadySorted=*/true);
+  graph->addData(steps, values);  // (a script may log steps out of order)
   m_plot->rescaleAxes();
   m_plot->replot(QCustomPlot::rpQueuedReplot);
 }

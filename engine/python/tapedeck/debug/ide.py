@@ -55,6 +55,7 @@ def reset_interpreter():
     import tapedeck
     tapedeck.set_grad_enabled(True)
     tapedeck.manual_seed(_DEFAULT_SEED)
+    tapedeck.clear_log()  # a run's logged scalars start afresh
     from ..run import alias_torch
     alias_torch()
 
@@ -91,6 +92,9 @@ def install_console(host):
     `host` is the IDE's embedded module (write, read_line, request_input)."""
     sys.stdout = ConsoleStream(host, 1, "<stdout>")
     sys.stderr = ConsoleStream(host, 2, "<stderr>")
+    # tapedeck.log(name, value, step) scalars go to the Curves dock as they are logged.
+    from .. import logging as scalar_log
+    scalar_log.add_log_listener(host.log_scalar)
     # matplotlib draws off screen and plt.show() sends the figures to the Plots dock.
     os.environ["MPLBACKEND"] = "module://tapedeck.debug.mpl_backend"
 
