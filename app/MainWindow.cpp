@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
@@ -302,6 +303,18 @@ void MainWindow::createActions() {
   connect(makeAction("addOpBreakpoint", tr("Add &Op Breakpoint…"), {}), &QAction::triggered, this,
           [this] { m_breakpointsPanel->addOp(); });
   connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
+  // The Curves dock's data and picture, where the user says.
+  auto exportCurves = [this](bool csv) {
+    const QString path = m_prompter->saveFileName(this, QDir::home().filePath(csv ? "curves.csv" : "curves.png"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!(csv ? m_curves->exportCsv(path, &error) : m_curves->exportPng(path, &error)))
+      m_prompter->warn(this, tr("Export failed"), error);
+  };
+  connect(makeAction("exportCurvesCsv", tr("Export Curves as &CSV…"), {}), &QAction::triggered, this,
+          [exportCurves] { exportCurves(true); });
+  connect(makeAction("exportCurvesPng", tr("Export Curves as &PNG…"), {}), &QAction::triggered, this,
+          [exportCurves] { exportCurves(false); });
   connect(makeAction("arguments", tr("Script &Arguments…"), {}), &QAction::triggered, this, [this] {
     bool ok = false;
     const QString text = m_prompter->askText(this, tr("Script arguments"),
@@ -321,6 +334,9 @@ void MainWindow::createMenus() {
   file->addAction(m_actions["save"]);
   file->addAction(m_actions["saveAs"]);
   file->addAction(m_actions["closeTab"]);
+  file->addSeparator();
+  file->addAction(m_actions["exportCurvesCsv"]);
+  file->addAction(m_actions["exportCurvesPng"]);
   file->addSeparator();
   file->addAction(m_actions["quit"]);
   refreshRecentMenu();

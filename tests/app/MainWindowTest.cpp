@@ -45,7 +45,7 @@ class TestPrompter : public td::app::Prompter {
  public:
   SaveChoice askSaveChanges(QWidget*, const QString&) override { return SaveChoice::Discard; }
   QString openFileName(QWidget*, const QString&) override { return {}; }
-  QString saveFileName(QWidget*, const QString&) override { return {}; }
+  QString saveFileName(QWidget*, const QString&) override { return savePath; }
   bool askRecover(QWidget*, const QStringList&) override { return recover; }
   QString askText(QWidget*, const QString&, const QString&, const QString&, bool* ok) override {
     *ok = !text.isEmpty();
@@ -55,6 +55,7 @@ class TestPrompter : public td::app::Prompter {
 
   bool recover = true;
   QString text;
+  QString savePath;  ///< what Save As and exports are told (empty: cancelled)
   QStringList warnings;
 };
 
@@ -460,6 +461,13 @@ class MainWindowTest : public QObject {
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QCOMPARE(w->curvesView()->pointCount("accuracy"), 4);
     QCOMPARE(w->curvesView()->pointCount("lr"), 1);
+    // File > Export Curves as CSV writes every run's points where the user says.
+    m_prompter->savePath = m_dir.filePath("curves.csv");
+    w->action("exportCurvesCsv")->trigger();
+    QFile csv(m_dir.filePath("curves.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(csv.readAll());
+    QVERIFY2(text.startsWith("run,series,step,value\n") && text.contains(",accuracy,3,"), qPrintable(text));
   }
 
   void corruptSavedLayoutFallsBackToTheDefault() {

@@ -2,7 +2,17 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
+#include <QFile>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSlider>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
 
 namespace td::widgets {
 namespace {
@@ -14,16 +24,38 @@ QColor seriesColour(int index) {
   return colours[index % 6];
 }
 
+/// A number as CSV wants it: '.' as the decimal point, round-trip precision.
+QString csvNumber(double value) { return QString::number(value, 'g', 17); }
+
+QString csvText(QString text) {
+  if (text.contains(',') || text.contains('"') || text.contains('\n')) text = '"' + text.replace('"', "\"\"") + '"';
+  return text;
+}
+
 }  // namespace
 
-CurvesView::CurvesView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(this)) {
+CurvesView::CurvesView(QWidget* parent)
+    : QWidget(parent), m_plot(new QCustomPlot(this)), m_logBox(new QCheckBox(tr("Log scale"), this)),
+      m_smoothingSlider(new QSlider(Qt::Horizontal, this)) {
+  m_smoothingSlider->setRange(0, 99);
+  m_smoothingSlider->setToolTip(tr("Smoothing (exponential moving average)"));
+  auto* clearButton = new QPushButton(tr("Clear"), this);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Smoothing"), this));
+  controls->addWidget(m_smoothingSlider, 1);
+  controls->addWidget(m_logBox);
+  controls->addWidget(clearButton);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(m_plot);
+  layout->addLayout(controls);
+  layout->addWidget(m_plot, 1);
   m_plot->xAxis->setLabel(tr("iteration"));
   m_plot->yAxis->setLabel(tr("value"));
   m_plot->legend->setVisible(true);
   m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int value) { setSmoothing(value / 100.0); });
+  connect(m_logBox, &QCheckBox::toggled, this, &CurvesView::setLogScale);
+  connect(clearButton, &QPushButton::clicked, this, &CurvesView::clear);
 }
 
 void CurvesView::startRun(const QString& label) {
@@ -44,13 +76,45 @@ QCPGraph* CurvesView::graphFor(const QString& series) {
   graph->setName(m_run.isEmpty() ? series : series + QStringLiteral(" (") + m_run + QStringLiteral(")"));
   graph->setPen(QPen(seriesColour(static_cast<int>(m_current.size())), 1.5));
   m_current.insert(series, graph);
+  m_raw.insert(graph, Series{m_run, series, {}, {}});
   return graph;
+}
+
+void CurvesView::redraw(QCPGraph* graph) {
+  const Series& raw = m_raw[graph];
+  QVector<double> order(raw.steps.size());
+  std::iota(order.begin(), order.end(), 0.0);
+  std::stable_sort(order.begin(), order.end(), [&](double a, double b) {
+    return raw.steps[static_cast<int>(a)] < raw.steps[static_cast<int>(b)];
+  });
+  QVector<double> steps, shown;
+  steps.reserve(order.size());
+  shown.reserve(order.size());
+  double average = 0.0, weight = 0.0;
+  for (double i : order) {
+    const double value = raw.values[static_cast<int>(i)];
+    steps.push_back(raw.steps[static_cast<int>(i)]);
+    if (m_smoothing <= 0.0 || !std::isfinite(value)) {
+      shown.push_back(value);
+      continue;
+    }
+    average = m_smoothing * average + (1.0 - m_smoothing) * value;
+    weight = m_smoothing * weight + (1.0 - m_smoothing);
+    shown.push_back(average / weight);  // debiased: the first points are not pulled to 0
+  }
+  graph->setData(steps, shown, /*alreadySorted=*/true);
 }
 
 void CurvesView::append(const QString& series, const QVector<double>& steps, const QVector<double>& values) {
   if (steps.isEmpty()) return;
   QCPGraph* graph = graphFor(series);
-  graph->addData(steps, values);  // (a script may log steps out of order)
+  Series& raw = m_raw[graph];
+  raw.steps += steps;
+  raw.values += values;
+  if (m_smoothing > 0.0)
+    redraw(graph);
+  else
+    graph->addData(steps, values);  // (a script may log steps out of order)
   m_plot->rescaleAxes();
   m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -58,6 +122,7 @@ void CurvesView::append(const QString& series, const QVector<double>& steps, con
 void CurvesView::clear() {
   m_plot->clearGraphs();
   m_current.clear();
+  m_raw.clear();
   m_runs = 0;
   m_plot->replot();
 }
@@ -68,5 +133,59 @@ int CurvesView::pointCount(const QString& series) const {
 }
 
 int CurvesView::graphCount() const { return m_plot->graphCount(); }
+
+double CurvesView::shownValue(const QString& series, int index) const {
+  const QCPGraph* graph = m_current.value(series);
+  if (graph == nullptr || index < 0 || index >= graph->dataCount()) return NAN;
+  return graph->data()->at(index)->value;
+}
+
+void CurvesView::setSmoothing(double weight) {
+  m_smoothing = std::clamp(weight, 0.0, 0.99);
+  if (m_smoothingSlider->value() != qRound(m_smoothing * 100)) m_smoothingSlider->setValue(qRound(m_smoothing * 100));
+  for (auto it = m_raw.begin(); it != m_raw.end(); ++it) redraw(it.key());
+  m_plot->replot();
+}
+
+void CurvesView::setLogScale(bool on) {
+  m_logBox->setChecked(on);
+  m_plot->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+  if (on)
+    m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+  else
+    m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+  m_plot->rescaleAxes();
+  m_plot->replot();
+}
+
+bool CurvesView::logScale() const { return m_plot->yAxis->scaleType() == QCPAxis::stLogarithmic; }
+
+bool CurvesView::exportCsv(const QString& path, QString* error) const {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+    if (error != nullptr) *error = tr("cannot write %1: %2").arg(path, file.errorString());
+    return false;
+  }
+  QByteArray out = "run,series,step,value\n";
+  for (int g = 0; g < m_plot->graphCount(); ++g) {
+    const Series& raw = m_raw.value(m_plot->graph(g));
+    for (int i = 0; i < raw.steps.size(); ++i)
+      out += (csvText(raw.run) + ',' + csvText(raw.name) + ',' + csvNumber(raw.steps[i]) + ',' +
+              csvNumber(raw.values[i]) + '\n')
+                 .toUtf8();
+  }
+  file.write(out);
+  if (!file.commit()) {
+    if (error != nullptr) *error = tr("cannot write %1: %2").arg(path, file.errorString());
+    return false;
+  }
+  return true;
+}
+
+bool CurvesView::exportPng(const QString& path, QString* error) {
+  if (m_plot->savePng(path, m_plot->width(), m_plot->height())) return true;
+  if (error != nullptr) *error = tr("cannot write the image %1").arg(path);
+  return false;
+}
 
 }  // namespace td::widgets

@@ -2,8 +2,14 @@
 // graphs (greyed, out of the legend), clear removes them, and the plot renders offscreen.
 #include <qcustomplot.h>
 
+#include <QFile>
 #include <QImage>
+#include <QLocale>
+#include <QTemporaryDir>
 #include <QTest>
+#include <clocale>
+#include <cmath>
+#include <string>
 
 #include "curves/CurvesView.h"
 
@@ -32,6 +38,49 @@ class CurvesViewTest : public QObject {
     QCOMPARE(view.plot()->legend->itemCount(), 1);  // only the current run in the legend
     view.clear();
     QCOMPARE(view.graphCount(), 0);
+  }
+
+  void smoothingAndLogScaleChangeOnlyWhatIsShown() {
+    CurvesView view;
+    view.append("loss", {0, 1, 2}, {1.0, 3.0, 3.0});
+    QCOMPARE(view.shownValue("loss", 1), 3.0);
+    view.setSmoothing(0.5);
+    // Debiased EMA: 1; (0.5*0.5 + 0.5*3 ... ) / (1 - 0.25) = (0.25 + 1.5)/0.75
+    QCOMPARE(view.shownValue("loss", 0), 1.0);
+    QVERIFY(std::abs(view.shownValue("loss", 1) - (0.5 * 0.5 * 1.0 + 0.5 * 3.0) / 0.75) < 1e-12);
+    view.append("loss", {3}, {3.0});  // appended points are smoothed too
+    QCOMPARE(view.pointCount("loss"), 4);
+    QVERIFY(view.shownValue("loss", 3) < 3.0);
+    view.setSmoothing(0.0);
+    QCOMPARE(view.shownValue("loss", 1), 3.0);  // the raw points were kept
+    view.setLogScale(true);
+    QVERIFY(view.logScale());
+    view.setLogScale(false);
+    QVERIFY(!view.logScale());
+  }
+
+  void exportsCsvWhateverTheLocaleAndPng() {
+    QTemporaryDir dir;
+    const char* previous = std::setlocale(LC_NUMERIC, nullptr);
+    const std::string saved = previous != nullptr ? previous : "C";
+    std::setlocale(LC_NUMERIC, "de_DE.UTF-8");  // a decimal comma, when the locale exists
+    QLocale::setDefault(QLocale(QLocale::German));
+    CurvesView view;
+    view.resize(300, 200);
+    view.startRun("run, one");
+    view.append("loss", {0, 1}, {0.5, 0.25});
+    QString error;
+    QVERIFY2(view.exportCsv(dir.filePath("curves.csv"), &error), qPrintable(error));
+    QFile file(dir.filePath("curves.csv"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()),
+             QStringLiteral("run,series,step,value\n\"run, one\",loss,0,0.5\n\"run, one\",loss,1,0.25\n"));
+    QVERIFY(!view.exportCsv(dir.filePath("no/such/folder/curves.csv"), &error));
+    QVERIFY(error.contains("curves.csv"));
+    QVERIFY(view.exportPng(dir.filePath("curves.png"), &error));
+    QVERIFY(!QImage(dir.filePath("curves.png")).isNull());
+    QLocale::setDefault(QLocale::c());
+    std::setlocale(LC_NUMERIC, saved.c_str());
   }
 
   void rendersTheCurveAcrossThePlot() {
