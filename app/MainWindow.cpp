@@ -304,17 +304,21 @@ void MainWindow::createActions() {
           [this] { m_breakpointsPanel->addOp(); });
   connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
   // The Curves dock's data and picture, where the user says.
-  auto exportCurves = [this](bool csv) {
-    const QString path = m_prompter->saveFileName(this, QDir::home().filePath(csv ? "curves.csv" : "curves.png"));
+  auto exportCurves = [this](const QString& format) {
+    const QString path = m_prompter->saveFileName(this, QDir::home().filePath("curves." + format));
     if (path.isEmpty()) return;
     QString error;
-    if (!(csv ? m_curves->exportCsv(path, &error) : m_curves->exportPng(path, &error)))
-      m_prompter->warn(this, tr("Export failed"), error);
+    const bool ok = format == "csv"   ? m_curves->exportCsv(path, &error)
+                    : format == "svg" ? m_curves->exportSvg(path, &error)
+                                      : m_curves->exportPng(path, &error);
+    if (!ok) m_prompter->warn(this, tr("Export failed"), error);
   };
   connect(makeAction("exportCurvesCsv", tr("Export Curves as &CSV…"), {}), &QAction::triggered, this,
-          [exportCurves] { exportCurves(true); });
+          [exportCurves] { exportCurves("csv"); });
   connect(makeAction("exportCurvesPng", tr("Export Curves as &PNG…"), {}), &QAction::triggered, this,
-          [exportCurves] { exportCurves(false); });
+          [exportCurves] { exportCurves("png"); });
+  connect(makeAction("exportCurvesSvg", tr("Export Curves as &SVG…"), {}), &QAction::triggered, this,
+          [exportCurves] { exportCurves("svg"); });
   connect(makeAction("arguments", tr("Script &Arguments…"), {}), &QAction::triggered, this, [this] {
     bool ok = false;
     const QString text = m_prompter->askText(this, tr("Script arguments"),
@@ -337,6 +341,7 @@ void MainWindow::createMenus() {
   file->addSeparator();
   file->addAction(m_actions["exportCurvesCsv"]);
   file->addAction(m_actions["exportCurvesPng"]);
+  file->addAction(m_actions["exportCurvesSvg"]);
   file->addSeparator();
   file->addAction(m_actions["quit"]);
   refreshRecentMenu();

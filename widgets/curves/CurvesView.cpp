@@ -3,6 +3,10 @@
 #include <qcustomplot.h>
 
 #include <QCheckBox>
+#include <QFileInfo>
+#include <QMouseEvent>
+#include <QSvgGenerator>
+#include <QToolTip>
 #include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -56,6 +60,14 @@ CurvesView::CurvesView(QWidget* parent)
   connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int value) { setSmoothing(value / 100.0); });
   connect(m_logBox, &QCheckBox::toggled, this, &CurvesView::setLogScale);
   connect(clearButton, &QPushButton::clicked, this, &CurvesView::clear);
+  // Hover readout: the nearest point under the mouse, as a tooltip.
+  connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+    const QString text = readoutAt(event->pos());
+    if (text.isEmpty())
+      QToolTip::hideText();
+    else
+      QToolTip::showText(event->globalPosition().toPoint(), text, m_plot);
+  });
 }
 
 void CurvesView::startRun(const QString& label) {
@@ -180,6 +192,51 @@ bool CurvesView::exportCsv(const QString& path, QString* error) const {
     return false;
   }
   return true;
+}
+
+bool CurvesView::exportSvg(const QString& path, QString* error) {
+  QSvgGenerator svg;
+  svg.setFileName(path);
+  svg.setSize(m_plot->size());
+  svg.setViewBox(QRect(QPoint(0, 0), m_plot->size()));
+  svg.setTitle(tr("Training curves"));
+  QCPPainter painter;
+  if (!painter.begin(&svg)) {
+    if (error != nullptr) *error = tr("cannot write the SVG file %1").arg(path);
+    return false;
+  }
+  m_plot->toPainter(&painter, m_plot->width(), m_plot->height());
+  painter.end();
+  if (!QFileInfo(path).isFile() || QFileInfo(path).size() == 0) {
+    if (error != nullptr) *error = tr("cannot write the SVG file %1").arg(path);
+    return false;
+  }
+  return true;
+}
+
+QString CurvesView::readoutAt(const QPoint& position) const {
+  const QCPGraph* best = nullptr;
+  double bestDistance = 20.0;  // pixels
+  int bestIndex = -1;
+  for (const QCPGraph* graph : m_current) {
+    if (graph->dataCount() == 0) continue;
+    const double step = graph->keyAxis()->pixelToCoord(position.x());
+    auto it = graph->data()->findBegin(step, false);
+    for (auto candidate : {it, it == graph->data()->constBegin() ? it : it - 1}) {
+      if (candidate == graph->data()->constEnd()) continue;
+      const double dx = graph->keyAxis()->coordToPixel(candidate->key) - position.x();
+      const double dy = graph->valueAxis()->coordToPixel(candidate->value) - position.y();
+      const double distance = std::hypot(dx, dy);
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = graph;
+        bestIndex = static_cast<int>(candidate - graph->data()->constBegin());
+      }
+    }
+  }
+  if (best == nullptr) return {};
+  const auto point = best->data()->at(bestIndex);
+  return tr("%1: step %2, value %3").arg(best->name()).arg(point->key, 0, 'g', 10).arg(point->value, 0, 'g', 6);
 }
 
 bool CurvesView::exportPng(const QString& path, QString* error) {

@@ -47,6 +47,11 @@ class CurvesView : public QWidget {
   bool exportCsv(const QString& path, QString* error) const;
   /// The plot as a PNG of its current size.
   bool exportPng(const QString& path, QString* error);
+  /// The plot as SVG (vector), through Qt SVG.
+  bool exportSvg(const QString& path, QString* error);
+  /// The readout for a position in the plot's pixels: the nearest point of the nearest
+  /// current-run graph ("loss (run): step 12, value 0.3471"); empty when there is none.
+  QString readoutAt(const QPoint& position) const;
   QCustomPlot* plot() const { return m_plot; }
 
  private:

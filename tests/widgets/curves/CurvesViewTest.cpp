@@ -79,8 +79,24 @@ class CurvesViewTest : public QObject {
     QVERIFY(error.contains("curves.csv"));
     QVERIFY(view.exportPng(dir.filePath("curves.png"), &error));
     QVERIFY(!QImage(dir.filePath("curves.png")).isNull());
+    QVERIFY2(view.exportSvg(dir.filePath("curves.svg"), &error), qPrintable(error));
+    QFile svg(dir.filePath("curves.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains("<svg"));
     QLocale::setDefault(QLocale::c());
     std::setlocale(LC_NUMERIC, saved.c_str());
+  }
+
+  void hoverReadoutNamesTheNearestPoint() {
+    CurvesView view;
+    view.resize(400, 300);
+    view.show();
+    view.append("loss", {0, 1, 2, 3, 4}, {4.0, 3.0, 2.0, 1.5, 1.0});
+    view.plot()->replot();
+    const QCPGraph* graph = view.plot()->graph(0);
+    const QPoint onPoint(qRound(graph->keyAxis()->coordToPixel(2.0)), qRound(graph->valueAxis()->coordToPixel(2.0)));
+    QCOMPARE(view.readoutAt(onPoint), QStringLiteral("loss: step 2, value 2"));
+    QVERIFY(view.readoutAt(QPoint(1, 1)).isEmpty());  // far from every point
   }
 
   void rendersTheCurveAcrossThePlot() {
