@@ -1,15 +1,9 @@
-#include "Headless.h"
+#include "ScriptRunnerPython.h"  // first: Python's headers before Qt's `slots`
 
-#include <pybind11/embed.h>
-
-#include <QString>
 #include <cstdio>
 #include <string>
 
-#include "AppInfo.h"
-#include "tapedeck/autograd/Tape.h"
-
-namespace py = pybind11;
+#include "Headless.h"
 
 namespace td::app {
 namespace {
@@ -48,13 +42,6 @@ class TapeSummary : public TapeObserver {
   uint64_t m_forward = 0, m_steps = 0, m_backwardOps = 0;
 };
 
-void startInterpreter() {
-  py::module_ sys = py::module_::import("sys");
-  sys.attr("path").attr("insert")(0, pythonPackageDir().toStdString());
-  sys.attr("executable") = pythonExecutable().toStdString();
-  sys.attr("_base_executable") = pythonExecutable().toStdString();
-}
-
 int exitStatus(const py::error_already_set& error) {
   std::fprintf(stderr, "tapedeck: %s\n", error.what());
   return 1;
@@ -69,7 +56,7 @@ int runHeadless(int argc, char** argv) {
   }
   py::scoped_interpreter interpreter;
   try {
-    startInterpreter();
+    detail::configureInterpreter();
     py::list args;
     for (int i = 1; i < argc; ++i) args.append(argv[i]);
     py::module_ ide = py::module_::import("tapedeck.debug.ide");
@@ -94,7 +81,7 @@ int runHeadless(int argc, char** argv) {
 int debugHeadless(int argc, char** argv) {
   py::scoped_interpreter interpreter;
   try {
-    startInterpreter();
+    detail::configureInterpreter();
     py::list args;
     for (int i = 0; i < argc; ++i) args.append(argv[i]);
     py::module_::import("tapedeck.run").attr("alias_torch")();

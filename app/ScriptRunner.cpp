@@ -28,6 +28,14 @@ void addPendingCall(int (*call)(void*), void* argument) {
   }).detach();
 }
 
+void configureInterpreter() {
+  py::module_ sys = py::module_::import("sys");
+  sys.attr("path").attr("insert")(0, pythonPackageDir().toStdString());
+  // multiprocessing starts this Python, not another IDE.
+  sys.attr("executable") = pythonExecutable().toStdString();
+  sys.attr("_base_executable") = pythonExecutable().toStdString();
+}
+
 QString str(const py::handle& value) { return QString::fromStdString(py::str(value).cast<std::string>()); }
 
 QString shapeText(const std::vector<int64_t>& shape) {
@@ -144,11 +152,7 @@ void ScriptRunner::initialize() {
   g_host = this;
   try {
     if (!Py_IsInitialized()) py::initialize_interpreter(false);
-    py::module_ sys = py::module_::import("sys");
-    sys.attr("path").attr("insert")(0, pythonPackageDir().toStdString());
-    // multiprocessing starts this Python, not another IDE.
-    sys.attr("executable") = pythonExecutable().toStdString();
-    sys.attr("_base_executable") = pythonExecutable().toStdString();
+    detail::configureInterpreter();
     m_python->ide = py::module_::import("tapedeck.debug.ide");
     m_python->ide.attr("install_console")(py::module_::import("_tapedeck_ide"));
   } catch (const std::exception& error) {

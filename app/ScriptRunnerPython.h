@@ -31,6 +31,9 @@ struct ScriptRunner::PythonState {
 };
 
 namespace detail {
+/// The embedded interpreter's sys.path (the tapedeck package) and sys.executable (a real
+/// Python); the IDE's runner and the headless commands both start with it.
+void configureInterpreter();
 /// Queues `call` for Python's main thread (the runner) and makes sure it runs soon.
 void addPendingCall(int (*call)(void*), void* argument);
 QString str(const py::handle& value);

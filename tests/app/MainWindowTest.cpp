@@ -1,198 +1,27 @@
-// The IDE end to end: the real MainWindow, its runner and the embedded interpreter. A
-// script is opened, breakpoints set, and the window's own actions run, pause, step and
-// stop it; the assertions read what the user would see (the paused line, the variables,
-// the tape, the console, the status bar). Prompts are answered by a TestPrompter; waits
-// are on signals, with generous timeouts.
-#include <QAction>
-#include <QDir>
+// The IDE end to end, debugging: the real MainWindow, its runner and the embedded
+// interpreter. A script is opened, breakpoints set, and the window's own actions run,
+// pause, step and stop it; the assertions read what the user would see (the paused line,
+// the variables, the tape, the console, the status bar).
+#include "MainWindowFixture.h"
+
 #include <QDockWidget>
-#include <QFileInfo>
 #include <QImage>
-#include <QLineEdit>
-#include <QListWidget>
-#include <QTableView>
 #include <QSet>
-#include <QSettings>
-#include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTableView>
-#include <QTemporaryDir>
-#include <QTest>
-#include <memory>
 
 #include "BreakpointStore.h"
-#include "MainWindow.h"
-#include "Prompter.h"
-#include "ScriptRunner.h"
-#include "console/ConsoleWidget.h"
-#include "documents/Autosave.h"
-#include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
-#include "models/VariablesModel.h"
 
-using td::app::MainWindow;
-using td::app::PauseInfo;
-using td::app::RunOutcome;
+using namespace tdtest;
 
-namespace {
-
-constexpr int kTimeout = 60000;
-
-/// Answers every question without a dialog.
-class TestPrompter : public td::app::Prompter {
- public:
-  SaveChoice askSaveChanges(QWidget*, const QString&) override { return SaveChoice::Discard; }
-  QString openFileName(QWidget*, const QString&) override { return {}; }
-  QString saveFileName(QWidget*, const QString&) override { return savePath; }
-  bool askRecover(QWidget*, const QStringList&) override { return recover; }
-  QString askText(QWidget*, const QString&, const QString&, const QString&, bool* ok) override {
-    *ok = !text.isEmpty();
-    return text;
-  }
-  void warn(QWidget*, const QString&, const QString& message) override { warnings << message; }
-
-  bool recover = true;
-  QString text;
-  QString savePath;  ///< what Save As and exports are told (empty: cancelled)
-  QStringList warnings;
-};
-
-// A two-layer model trained for three steps; the line numbers below are the tests'.
-const QStringList kTrainLines = {
-    "import torch",                                         // 1
-    "import torch.nn as nn",                                // 2
-    "",                                                     // 3
-    "class Net(nn.Module):",                                // 4
-    "    def __init__(self):",                              // 5
-    "        super().__init__()",                           // 6
-    "        self.fc1 = nn.Linear(2, 4)",                   // 7
-    "        self.fc2 = nn.Linear(4, 1)",                   // 8
-    "",                                                     // 9
-    "    def forward(self, x):",                            // 10
-    "        h = torch.relu(self.fc1(x))",                  // 11
-    "        return self.fc2(h)",                           // 12
-    "",                                                     // 13
-    "def loss_of(model, x, y):",                            // 14
-    "    out = model(x)",                                   // 15
-    "    return ((out - y) ** 2).mean()",                   // 16
-    "",                                                     // 17
-    "torch.manual_seed(0)",                                 // 18
-    "model = Net()",                                        // 19
-    "x = torch.randn(8, 2)",                                // 20
-    "y = torch.randn(8, 1)",                                // 21
-    "opt = torch.optim.SGD(model.parameters(), lr=0.1)",    // 22
-    "for step in range(3):",                                // 23
-    "    opt.zero_grad()",                                  // 24
-    "    loss = loss_of(model, x, y)",                      // 25
-    "    loss.backward()",                                  // 26
-    "    opt.step()",                                       // 27
-    "print('grad is None:', model.fc1.weight.grad is None)",  // 28
-};
-
-}  // namespace
-
-class MainWindowTest : public QObject {
+class MainWindowTest : public QObject, public MainWindowFixture {
   Q_OBJECT
 
- private:
-  QTemporaryDir m_dir;
-  TestPrompter* m_prompter = nullptr;
-  std::unique_ptr<MainWindow> m_window;
-
-  MainWindow* makeWindow() {
-    auto prompter = std::make_unique<TestPrompter>();
-    m_prompter = prompter.get();
-    m_window = std::make_unique<MainWindow>(std::move(prompter));
-    m_window->show();
-    if (m_window->runState() == MainWindow::RunState::Starting) {
-      QSignalSpy ready(m_window.get(), &MainWindow::runnerReady);
-      if (!ready.wait(kTimeout)) qFatal("the runner did not start");
-      if (!ready.at(0).at(0).toString().isEmpty()) qFatal("%s", qPrintable(ready.at(0).at(0).toString()));
-    }
-    return m_window.get();
-  }
-
-  QString writeScript(const QString& name, const QStringList& lines) {
-    const QString path = m_dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
-    file.write((lines.join('\n') + '\n').toUtf8());
-    return path;
-  }
-
-  /// Opens `lines` as `name` in a fresh window.
-  MainWindow* open(const QString& name, const QStringList& lines) {
-    MainWindow* w = makeWindow();
-    if (!w->openFile(writeScript(name, lines))) qFatal("could not open the script");
-    return w;
-  }
-
-  /// Runs `trigger` (an action) and waits for the next pause.
-  PauseInfo pauseAfter(const char* actionName) {
-    QSignalSpy paused(m_window.get(), &MainWindow::runPaused);
-    QSignalSpy shown(m_window.get(), &MainWindow::snapshotShown);
-    m_window->action(actionName)->trigger();
-    if (!paused.wait(kTimeout)) {
-      qWarning("no pause; state: %s; console:\n%s", qPrintable(m_window->statusText()),
-               qPrintable(m_window->console()->text()));
-      return {};
-    }
-    if (shown.isEmpty()) shown.wait(kTimeout);
-    return paused.takeFirst().at(0).value<PauseInfo>();
-  }
-
-  RunOutcome finishAfter(const char* actionName) {
-    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
-    m_window->action(actionName)->trigger();
-    if (!finished.wait(kTimeout)) qWarning("the run did not finish; state: %s", qPrintable(m_window->statusText()));
-    return finished.isEmpty() ? RunOutcome{} : finished.takeFirst().at(0).value<RunOutcome>();
-  }
-
-  /// A field of the variable `name` as the Variables dock's model has it: "value",
-  /// "type" or "shape"; "<missing>" when there is no such variable.
-  QString variable(const QString& name, const char* field = "value") const {
-    td::widgets::VariablesModel* model = m_window->variablesModel();
-    for (int i = 0; i < model->rowCount(); ++i) {
-      const td::widgets::VariableRow& row = model->row(i);
-      if (row.name != name) continue;
-      const QString f = QString::fromLatin1(field);
-      return f == "type" ? row.type : f == "shape" ? row.shape : row.value;
-    }
-    return QStringLiteral("<missing>");
-  }
-
-  QString evaluate(const QString& expression) {
-    QSignalSpy evaluated(m_window.get(), &MainWindow::consoleEvaluated);
-    QLineEdit* input = m_window->console()->input();
-    input->setText(expression);
-    QTest::keyClick(input, Qt::Key_Return);
-    if (!evaluated.wait(kTimeout)) return QStringLiteral("<no answer>");
-    return evaluated.takeFirst().at(0).toString().trimmed();
-  }
-
  private slots:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setApplicationName("TapedeckTest");
-    QCoreApplication::setOrganizationName("TapedeckTest");
-    QSettings().clear();
-    QDir(td::app::Autosave::defaultDirectory()).removeRecursively();
-    QVERIFY(m_dir.isValid());
-  }
-
-  void cleanup() {
-    if (m_window) {
-      if (m_window->runner()->isRunning()) {
-        QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
-        m_window->stopRun();
-        finished.wait(kTimeout);
-      }
-      m_window->close();
-      m_window.reset();
-    }
-  }
+  void initTestCase() { QVERIFY(setUp("TapedeckDebugTest")); }
+  void cleanup() { tearDown(); }
 
   void lineBreakpointLocalsAndLineSteps() {
     MainWindow* w = open("train.py", kTrainLines);
@@ -397,98 +226,6 @@ class MainWindowTest : public QObject {
     QTest::keyClick(input, Qt::Key_Return);
     QVERIFY(finished.wait(kTimeout));
     QVERIFY(w->console()->text().contains("hello Ada"));
-  }
-
-  void autosaveRestoresAnUnsavedBuffer() {
-    MainWindow* w = makeWindow();
-    w->setAutosaveInterval(50);
-    td::widgets::CodeEditor* editor = w->newBuffer();
-    QTest::keyClicks(editor, "typed but never saved");
-    QVERIFY(w->isModified(editor));
-    w->autosaveNow();
-    m_window.reset();  // killed: no close, no question, the autosave stays
-
-    MainWindow* again = makeWindow();
-    m_prompter->recover = true;
-    again->recoverAutosaved();
-    QVERIFY(again->currentEditor() != nullptr);
-    QCOMPARE(again->currentEditor()->toPlainText(), QStringLiteral("typed but never saved"));
-    QVERIFY(again->isModified(again->currentEditor()));
-  }
-
-  void failedSaveKeepsTheOldFileAndTheBuffer() {
-    MainWindow* w = open("keep.py", {"print('old')"});
-    w->currentEditor()->selectAll();
-    w->currentEditor()->insertPlainText("print('new')\n");  // typed: the buffer is modified
-    QVERIFY(!w->saveCurrentAs(m_dir.filePath("keep.py/inside.py")));  // a file is in the way
-    QCOMPARE(m_prompter->warnings.size(), 1);
-    QVERIFY(m_prompter->warnings[0].contains("keep.py"));
-    QVERIFY(w->isModified(w->currentEditor()));
-    QVERIFY(w->saveCurrent());
-    QFile file(m_dir.filePath("keep.py"));
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('new')\n"));
-  }
-
-  void plotShowLandsInThePlotsDock() {
-    if (!QFileInfo::exists("/usr/lib/python3/dist-packages/matplotlib")) {
-      if (qEnvironmentVariable("CI") == "true") QFAIL("python3-matplotlib is missing (scripts/install-deps.sh installs it)");
-      QSKIP("python3-matplotlib is not installed (scripts/install-deps.sh installs it)");
-    }
-    MainWindow* w = open("plot.py", {"import matplotlib.pyplot as plt", "plt.plot([1, 2, 3], [1, 4, 9])",
-                                     "plt.title('squares')", "plt.show()", "print('shown')"});
-    const RunOutcome outcome = finishAfter("run");
-    QVERIFY2(outcome.status == "finished", qPrintable(w->console()->text()));
-    QCOMPARE(w->plotsView()->count(), 1);  // shown before the run finished: signals keep their order
-    QCOMPARE(w->plotsView()->item(0)->text(), QStringLiteral("Figure 1"));
-    QVERIFY(!w->plotsView()->item(0)->icon().isNull());
-    QVERIFY(w->console()->text().contains("shown"));
-  }
-
-  void lossCurveWithNoCodeInTheScript() {
-    MainWindow* w = open("curve.py", kTrainLines);
-    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
-    // Three steps, three backward() calls: three points, one per iteration.
-    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
-    // A second run draws a new curve; the first stays (greyed).
-    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
-    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
-    QCOMPARE(w->curvesView()->graphCount(), 2);
-    // tapedeck.log(name, value, step) adds a named series, live.
-    w->currentEditor()->setPlainText(
-        "import tapedeck\nfor step in range(4):\n    tapedeck.log('accuracy', 0.2 * step)\n"
-        "tapedeck.log('lr', 0.1, step=10)\n");
-    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
-    QCOMPARE(w->curvesView()->pointCount("accuracy"), 4);
-    QCOMPARE(w->curvesView()->pointCount("lr"), 1);
-    // File > Export Curves as CSV writes every run's points where the user says.
-    m_prompter->savePath = m_dir.filePath("curves.csv");
-    w->action("exportCurvesCsv")->trigger();
-    QFile csv(m_dir.filePath("curves.csv"));
-    QVERIFY(csv.open(QIODevice::ReadOnly));
-    const QString text = QString::fromUtf8(csv.readAll());
-    QVERIFY2(text.startsWith("run,series,step,value\n") && text.contains(",accuracy,3,"), qPrintable(text));
-  }
-
-  void corruptSavedLayoutFallsBackToTheDefault() {
-    QSettings().setValue("window/state", QByteArray("not a saved state at all"));
-    MainWindow* w = makeWindow();
-    for (const char* name :
-         {"consoleDock", "variablesDock", "callStackDock", "tapeDock", "breakpointsDock", "plotsDock", "curvesDock"}) {
-      auto* dock = w->findChild<QDockWidget*>(name);
-      QVERIFY2(dock != nullptr && !dock->isHidden(), name);
-    }
-    w->findChild<QDockWidget*>("variablesDock")->hide();
-    w->resetLayout();  // View > Reset Layout
-    QVERIFY(!w->findChild<QDockWidget*>("variablesDock")->isHidden());
-  }
-
-  void scriptArgumentsReachSysArgv() {
-    MainWindow* w = open("args.py", {"import sys", "print('argv', sys.argv[1:])"});
-    m_prompter->text = "--epochs 3 \"two words\"";
-    w->action("arguments")->trigger();
-    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
-    QVERIFY2(w->console()->text().contains("argv ['--epochs', '3', 'two words']"), qPrintable(w->console()->text()));
   }
 
   void screenshotWhilePaused() {

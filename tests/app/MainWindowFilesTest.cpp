@@ -1,0 +1,115 @@
+// The IDE end to end, around the debugging: autosave and recovery, failed saves, the
+// saved layout, script arguments, the Plots and Curves docks; the real MainWindow.
+#include "MainWindowFixture.h"
+
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QListWidget>
+
+#include "curves/CurvesView.h"
+#include "editor/CodeEditor.h"
+
+using namespace tdtest;
+
+class MainWindowFilesTest : public QObject, public MainWindowFixture {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QVERIFY(setUp("TapedeckFilesTest")); }
+  void cleanup() { tearDown(); }
+
+  void autosaveRestoresAnUnsavedBuffer() {
+    MainWindow* w = makeWindow();
+    w->setAutosaveInterval(50);
+    td::widgets::CodeEditor* editor = w->newBuffer();
+    QTest::keyClicks(editor, "typed but never saved");
+    QVERIFY(w->isModified(editor));
+    w->autosaveNow();
+    m_window.reset();  // killed: no close, no question, the autosave stays
+
+    MainWindow* again = makeWindow();
+    m_prompter->recover = true;
+    again->recoverAutosaved();
+    QVERIFY(again->currentEditor() != nullptr);
+    QCOMPARE(again->currentEditor()->toPlainText(), QStringLiteral("typed but never saved"));
+    QVERIFY(again->isModified(again->currentEditor()));
+  }
+
+  void failedSaveKeepsTheOldFileAndTheBuffer() {
+    MainWindow* w = open("keep.py", {"print('old')"});
+    w->currentEditor()->selectAll();
+    w->currentEditor()->insertPlainText("print('new')\n");  // typed: the buffer is modified
+    QVERIFY(!w->saveCurrentAs(m_dir.filePath("keep.py/inside.py")));  // a file is in the way
+    QCOMPARE(m_prompter->warnings.size(), 1);
+    QVERIFY(m_prompter->warnings[0].contains("keep.py"));
+    QVERIFY(w->isModified(w->currentEditor()));
+    QVERIFY(w->saveCurrent());
+    QFile file(m_dir.filePath("keep.py"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('new')\n"));
+  }
+
+  void plotShowLandsInThePlotsDock() {
+    if (!QFileInfo::exists("/usr/lib/python3/dist-packages/matplotlib")) {
+      if (qEnvironmentVariable("CI") == "true") QFAIL("python3-matplotlib is missing (scripts/install-deps.sh installs it)");
+      QSKIP("python3-matplotlib is not installed (scripts/install-deps.sh installs it)");
+    }
+    MainWindow* w = open("plot.py", {"import matplotlib.pyplot as plt", "plt.plot([1, 2, 3], [1, 4, 9])",
+                                     "plt.title('squares')", "plt.show()", "print('shown')"});
+    const RunOutcome outcome = finishAfter("run");
+    QVERIFY2(outcome.status == "finished", qPrintable(w->console()->text()));
+    QCOMPARE(w->plotsView()->count(), 1);  // shown before the run finished: signals keep their order
+    QCOMPARE(w->plotsView()->item(0)->text(), QStringLiteral("Figure 1"));
+    QVERIFY(!w->plotsView()->item(0)->icon().isNull());
+    QVERIFY(w->console()->text().contains("shown"));
+  }
+
+  void lossCurveWithNoCodeInTheScript() {
+    MainWindow* w = open("curve.py", kTrainLines);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    // Three steps, three backward() calls: three points, one per iteration.
+    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
+    // A second run draws a new curve; the first stays (greyed).
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount("loss"), 3);
+    QCOMPARE(w->curvesView()->graphCount(), 2);
+    // tapedeck.log(name, value, step) adds a named series, live.
+    w->currentEditor()->setPlainText(
+        "import tapedeck\nfor step in range(4):\n    tapedeck.log('accuracy', 0.2 * step)\n"
+        "tapedeck.log('lr', 0.1, step=10)\n");
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount("accuracy"), 4);
+    QCOMPARE(w->curvesView()->pointCount("lr"), 1);
+    // File > Export Curves as CSV writes every run's points where the user says.
+    m_prompter->savePath = m_dir.filePath("curves.csv");
+    w->action("exportCurvesCsv")->trigger();
+    QFile csv(m_dir.filePath("curves.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(csv.readAll());
+    QVERIFY2(text.startsWith("run,series,step,value\n") && text.contains(",accuracy,3,"), qPrintable(text));
+  }
+
+  void corruptSavedLayoutFallsBackToTheDefault() {
+    QSettings().setValue("window/state", QByteArray("not a saved state at all"));
+    MainWindow* w = makeWindow();
+    for (const char* name :
+         {"consoleDock", "variablesDock", "callStackDock", "tapeDock", "breakpointsDock", "plotsDock", "curvesDock"}) {
+      auto* dock = w->findChild<QDockWidget*>(name);
+      QVERIFY2(dock != nullptr && !dock->isHidden(), name);
+    }
+    w->findChild<QDockWidget*>("variablesDock")->hide();
+    w->resetLayout();  // View > Reset Layout
+    QVERIFY(!w->findChild<QDockWidget*>("variablesDock")->isHidden());
+  }
+
+  void scriptArgumentsReachSysArgv() {
+    MainWindow* w = open("args.py", {"import sys", "print('argv', sys.argv[1:])"});
+    m_prompter->text = "--epochs 3 \"two words\"";
+    w->action("arguments")->trigger();
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QVERIFY2(w->console()->text().contains("argv ['--epochs', '3', 'two words']"), qPrintable(w->console()->text()));
+  }
+};
+
+QTEST_MAIN(MainWindowFilesTest)
+#include "MainWindowFilesTest.moc"
