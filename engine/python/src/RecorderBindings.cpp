@@ -31,6 +31,7 @@ py::list tensorList(const std::vector<debug::TensorRecord>& records) {
   for (const debug::TensorRecord& r : records) {
     py::dict d;
     d["id"] = r.tensorId;
+    d["name"] = r.name;
     d["shape"] = py::tuple(py::cast(r.shape));
     d["dtype"] = r.dtype;
     d["stats"] = statsDict(r.stats);

@@ -194,6 +194,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   Slot& slot = iteration.slots.emplace_back();
   if (!t.defined()) return;
   slot.tensorId = t.id();
+  slot.nameId = t.impl()->nameId;
   slot.shape = t.shape();
   slot.dtype = t.dtype();
   const uint64_t version = t.version();

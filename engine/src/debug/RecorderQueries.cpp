@@ -6,6 +6,14 @@
 
 namespace td::debug {
 
+namespace {
+int64_t numelOf(const IntList& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+}  // namespace
+
 // --- queries ------------------------------------------------------------------------------
 
 const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
@@ -24,9 +32,10 @@ const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) con
   return nullptr;
 }
 
-TensorRecord Recorder::snapshot(const Slot& slot, bool withValue, bool withStats) const {
+TensorRecord Recorder::snapshot(const Slot& slot, int64_t valuesUpTo, bool withStats) const {
   TensorRecord out;
   out.tensorId = slot.tensorId;
+  if (slot.nameId != 0) out.name = Tape::internedString(slot.nameId);
   out.shape.assign(slot.shape.begin(), slot.shape.end());
   out.dtype = slot.dtype;
   out.stats = withStats ? statsOf(slot) : slot.stats;
@@ -36,13 +45,15 @@ TensorRecord Recorder::snapshot(const Slot& slot, bool withValue, bool withStats
   }
   const Value& value = valueAt(slot.value);
   out.state = value.dropped ? ValueState::Dropped : ValueState::Held;
+  const bool withValue =
+      valuesUpTo < 0 || (valuesUpTo > 0 && value.storage != nullptr && numelOf(slot.shape) <= valuesUpTo);
   if (withValue && !value.dropped) {
     out.value = privateCopy(borrowedView(value));
   }
   return out;
 }
 
-EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, bool withValues,
+EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo,
                                bool withStats) const {
   EntryRecord out;
   out.entry = record.entry;
@@ -54,7 +65,7 @@ EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record,
   auto copy = [&](Range range, std::vector<TensorRecord>& into) {
     into.reserve(range.count);
     for (uint32_t i = 0; i < range.count; ++i)
-      into.push_back(snapshot(iteration.slots[range.begin + i], withValues, withStats));
+      into.push_back(snapshot(iteration.slots[range.begin + i], valuesUpTo, withStats));
   };
   copy(record.inputs, out.inputs);
   copy(record.outputs, out.outputs);
@@ -70,16 +81,24 @@ std::optional<EntryRecord> Recorder::entry(uint64_t id, bool withValues) const {
   const Iteration* owner = nullptr;
   const Record* record = find(id, &owner);
   if (record == nullptr) return std::nullopt;
-  return snapshot(*owner, *record, withValues);
+  return snapshot(*owner, *record, withValues ? -1 : 0);
 }
 
 std::vector<EntryRecord> Recorder::entries(uint64_t iteration, bool withStats) const {
+  EntryQuery query;
+  query.withStats = withStats;
+  return entries(iteration, query);
+}
+
+std::vector<EntryRecord> Recorder::entries(uint64_t iteration, const EntryQuery& query) const {
   std::lock_guard lock(m_mutex);
   std::vector<EntryRecord> out;
+  const int64_t valuesUpTo = std::max<int64_t>(query.valuesUpTo, 0);
   for (const Iteration& it : m_iterations) {
-    if (it.number != iteration) continue;
-    out.reserve(it.records.size());
-    for (const Record& record : it.records) out.push_back(snapshot(it, record, false, withStats));
+    if (it.number != iteration || query.fromIndex >= it.records.size()) continue;
+    out.reserve(it.records.size() - query.fromIndex);
+    for (std::size_t i = query.fromIndex; i < it.records.size(); ++i)
+      out.push_back(snapshot(it, it.records[i], valuesUpTo, query.withStats));
   }
   return out;
 }

@@ -167,6 +167,36 @@ TEST(Recorder, KeepsEntriesWithStatisticsValuesAndGradients) {
   EXPECT_NE(full->outputs[0].value.storage().data(), y.storage().data());
 }
 
+TEST(Recorder, ListingsNameParametersAndCopyOnlySmallValuesFromAnIndex) {
+  Recording r;
+  td::Tensor w = f64({1.0, 2.0, 3.0});
+  w.setRequiresGrad().setName("fc1.weight");
+  td::Tensor big = td::fromVector(std::vector<double>(64, 0.5), {}, td::DType::Float64);
+  td::Tensor y = td::mul(w, f64({2.0, 2.0, 2.0}));
+  td::Tensor z = td::add(big, big);
+  td::Tensor s = td::sum(y);
+  const uint64_t iteration = r.recorder.iterations().back();
+
+  td::debug::EntryQuery query;
+  query.valuesUpTo = 16;
+  const std::vector<EntryRecord> all = r.recorder.entries(iteration, query);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].inputs[0].name, "fc1.weight");
+  EXPECT_EQ(all[0].inputs[1].name, "");
+  EXPECT_EQ(all[0].outputs[0].value.toVector(), (std::vector<double>{2.0, 4.0, 6.0}));
+  EXPECT_FALSE(all[1].outputs[0].value.defined());  // 64 elements: not copied
+  EXPECT_EQ(all[1].outputs[0].state, ValueState::Held);
+
+  query.fromIndex = 2;
+  const std::vector<EntryRecord> tail = r.recorder.entries(iteration, query);
+  ASSERT_EQ(tail.size(), 1u);
+  EXPECT_EQ(tail[0].entry.id, all[2].entry.id);
+  query.fromIndex = 3;
+  EXPECT_TRUE(r.recorder.entries(iteration, query).empty());
+  // A plain listing copies no value at all.
+  EXPECT_FALSE(r.recorder.entries(iteration)[0].outputs[0].value.defined());
+}
+
 TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
   Recording r;
   td::Tensor w = f64({1.0, -1.0});

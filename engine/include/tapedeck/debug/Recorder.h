@@ -41,6 +41,7 @@ const char* valueStateName(ValueState state);
 /// One tensor of an entry, as it was when the entry ran.
 struct TensorRecord {
   uint64_t tensorId = 0;
+  std::string name;  ///< a parameter's or buffer's qualified name ("fc1.weight"); empty for others
   std::vector<int64_t> shape;
   DType dtype = DType::Float32;
   TensorStats stats;
@@ -61,6 +62,14 @@ struct EntryRecord {
   std::vector<TensorRecord> gradInputs;
   bool backwardRan = false;
   int64_t savedBytes = 0;  ///< tensors this entry saved for backward
+};
+
+/// What entries() copies. Values are never copied for a listing, except those of tensors
+/// of at most `valuesUpTo` elements (a graph that shows a scalar lesson's numbers).
+struct EntryQuery {
+  bool withStats = true;      ///< false: statistics not yet computed stay so (stats.computed false)
+  std::size_t fromIndex = 0;  ///< skip the iteration's first entries (a live view's increment)
+  int64_t valuesUpTo = 0;     ///< copy the values of held tensors with at most this many elements
 };
 
 /// Memory of one iteration, sampled at each entry (so peaks are as seen between ops).
@@ -116,6 +125,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// Without `withStats`, statistics not yet computed are left so (stats.computed false):
   /// a cheap listing for a view that shows none (the IDE's live tape).
   std::vector<EntryRecord> entries(uint64_t iteration, bool withStats = true) const;
+  std::vector<EntryRecord> entries(uint64_t iteration, const EntryQuery& query) const;
   /// The iterations kept, oldest first.
   std::vector<uint64_t> iterations() const;
   std::vector<IterationMemory> memory() const;
@@ -176,6 +186,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// index of its value (kNoValue: not kept).
   struct Slot {
     uint64_t tensorId = 0;
+    uint32_t nameId = 0;  ///< the tensor's interned name (parameters), 0 for none
     IntList shape;
     DType dtype = DType::Float32;
     TensorStats stats;
@@ -234,8 +245,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void dropOldIterations();
   void sampleMemory(Iteration& iteration);
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
-  TensorRecord snapshot(const Slot& slot, bool withValue, bool withStats = true) const;
-  EntryRecord snapshot(const Iteration& iteration, const Record& record, bool withValues, bool withStats = true) const;
+  /// `valuesUpTo` < 0: every held value; else those of at most that many elements.
+  TensorRecord snapshot(const Slot& slot, int64_t valuesUpTo, bool withStats = true) const;
+  EntryRecord snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo, bool withStats = true) const;
 
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
