@@ -1,0 +1,501 @@
+#include "graph/TapeGraphModel.h"
+
+#include <QStringList>
+
+#include <algorithm>
+#include <cmath>
+
+namespace td::widgets {
+
+namespace {
+
+// Node sizes, in the view's units: fixed when the node is placed (a node never moves or
+// grows, so its values, arriving later, must fit from the start).
+constexpr double kCharWidth = 6.6;
+constexpr double kLineHeight = 13.0;
+constexpr double kBaseHeight = 36.0;
+constexpr int kValuesPerLine = 4;
+
+QString number(double v) {
+  if (std::isnan(v)) return QStringLiteral("nan");
+  if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+  return QString::number(v, 'g', 4);
+}
+
+QStringList valueRows(const QString& prefix, const QVector<double>& values) {
+  QStringList lines;
+  for (qsizetype i = 0; i < values.size(); i += kValuesPerLine) {
+    QStringList parts;
+    for (qsizetype j = i; j < std::min(values.size(), i + kValuesPerLine); ++j) parts << number(values[j]);
+    lines << (i == 0 ? prefix : QString(prefix.size(), QLatin1Char(' '))) + QLatin1Char(' ') + parts.join(QLatin1Char(' '));
+  }
+  return lines;
+}
+
+int valueLineCount(qint64 numel) {
+  const int perTensor = static_cast<int>((std::max<qint64>(numel, 1) + kValuesPerLine - 1) / kValuesPerLine);
+  return 2 * perTensor;  // value and gradient
+}
+
+/// The parent paths of a scope: "a.b.c" -> "a", "a.b", "a.b.c".
+QStringList scopePrefixes(const QString& scope) {
+  QStringList out;
+  if (scope.isEmpty()) return out;
+  const QStringList parts = scope.split(QLatin1Char('.'));
+  QString path;
+  for (const QString& part : parts) {
+    path = path.isEmpty() ? part : path + QLatin1Char('.') + part;
+    out << path;
+  }
+  return out;
+}
+
+}  // namespace
+
+TapeGraphModel::TapeGraphModel(QObject* parent)
+    : QObject(parent), m_layout(std::make_unique<layout::IncrementalLayout>()) {}
+
+TapeGraphModel::~TapeGraphModel() = default;
+
+QString TapeGraphModel::shapeText(const QVector<qint64>& shape) {
+  QStringList parts;
+  for (qint64 d : shape) parts << QString::number(d);
+  return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+}
+
+void TapeGraphModel::clear() {
+  m_layout = std::make_unique<layout::IncrementalLayout>();
+  m_nodes.clear();
+  m_edges.clear();
+  m_groups.clear();
+  m_entries.clear();
+  m_entryOfNode.clear();
+  m_inputsFrom.clear();
+  m_leafTensors.clear();
+  m_nodeOfEntry.clear();
+  m_nodeOfTensor.clear();
+  m_openGroups.clear();
+  m_newestEntry = 0;
+  m_rebound = -1;
+  m_firstNonFinite = -1;
+  m_colourMin = m_colourMax = 0.0;
+  m_hasIteration = false;
+  ++m_generation;
+  emit reset();
+}
+
+void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entries) {
+  if (!m_hasIteration || iteration != m_iteration) {
+    if (m_hasIteration && iteration > m_iteration && !m_nodes.isEmpty()) {
+      // A new iteration of (usually) the same program: its entries take over the nodes of
+      // the previous one while they match, so a training loop's graph stays put.
+      m_rebound = 0;
+      m_newIteration.clear();
+      m_nodeOfEntry.clear();
+      m_nodeOfTensor.clear();
+      m_openGroups.clear();
+      m_newestEntry = 0;
+      m_firstNonFinite = -1;
+    } else {
+      clear();
+    }
+    m_iteration = iteration;
+    m_hasIteration = true;
+  }
+  QVector<int> changed;
+  const int generation = m_generation;
+  int nodesBefore = nodeCount();
+  int edgesBefore = edgeCount();
+  int groupsBefore = groupCount();
+  for (const GraphEntry& entry : entries) {
+    if (const int known = nodeOfEntry(entry.id); known >= 0) {
+      GraphEntry& stored = m_entries[m_entryOfNode[known]];
+      stored = entry;
+      changed << known;
+      continue;
+    }
+    if (entry.id < m_newestEntry) continue;
+    if (m_rebound >= 0 && rebind(entry, &changed)) continue;
+    appendEntry(entry, &changed);
+  }
+  if (generation != m_generation) nodesBefore = edgesBefore = groupsBefore = 0;  // started over
+  for (int i = 0; i < changed.size(); ++i) {
+    const int n = changed[i];
+    if (m_entryOfNode[n] < 0) continue;
+    const GraphEntry& e = m_entries[m_entryOfNode[n]];
+    bool bad = false;
+    for (const GraphTensor& t : e.outputs) bad = bad || t.nonFinite;
+    if (bad && (m_firstNonFinite < 0 || e.id < m_entries[m_entryOfNode[m_firstNonFinite]].id)) m_firstNonFinite = n;
+  }
+  if (groupCount() > groupsBefore) emit groupsAdded(groupsBefore, groupCount() - groupsBefore);
+  if (nodeCount() > nodesBefore) emit nodesAdded(nodesBefore, nodeCount() - nodesBefore);
+  if (edgeCount() > edgesBefore) emit edgesAdded(edgesBefore, edgeCount() - edgesBefore);
+  // Nodes appended in this call are reported as added, not changed.
+  changed.erase(std::remove_if(changed.begin(), changed.end(), [&](int n) { return n >= nodesBefore; }),
+                changed.end());
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  const double oldMin = m_colourMin, oldMax = m_colourMax;
+  recomputeColourRange();
+  if (oldMin != m_colourMin || oldMax != m_colourMax) emit coloursChanged();
+  if (!changed.isEmpty()) emit nodesChanged(changed);
+}
+
+bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
+  // The next op node of the previous iteration, in order.
+  int target = -1;
+  for (int n = m_rebound; n < nodeCount(); ++n) {
+    if (m_nodes[n].kind == NodeKind::Op) {
+      target = n;
+      break;
+    }
+  }
+  auto giveUp = [&] {
+    // Different from here on: start over with this iteration's entries so far.
+    const QVector<GraphEntry> replay = m_newIteration;
+    const quint64 iteration = m_iteration;
+    clear();
+    m_iteration = iteration;
+    m_hasIteration = true;
+    for (const GraphEntry& e : replay) appendEntry(e, changed);
+    changed->clear();
+    return false;
+  };
+  if (target < 0) {
+    // Every node of the previous iteration is taken: this one is longer, so it grows.
+    m_rebound = -1;
+    m_newIteration.clear();
+    return false;
+  }
+  const GraphEntry& old = m_entries[m_entryOfNode[target]];
+  if (old.op != entry.op || old.scope != entry.scope || old.inputs.size() != entry.inputs.size() ||
+      old.outputs.size() != entry.outputs.size())
+    return giveUp();
+  // Each input must come from the same node as before: an op rebound earlier, or a leaf.
+  const QVector<int>& from = m_inputsFrom[target];
+  QVector<quint64> newLeaves;
+  for (qsizetype i = 0; i < entry.inputs.size(); ++i) {
+    const int now = m_nodeOfTensor.value(entry.inputs[i].id, -1);
+    if (now >= 0 ? now != from[i] : m_nodes[from[i]].kind != NodeKind::Leaf) return giveUp();
+  }
+  for (qsizetype i = 0; i < entry.inputs.size(); ++i) {
+    if (m_nodeOfTensor.contains(entry.inputs[i].id)) continue;
+    m_nodeOfTensor.insert(entry.inputs[i].id, from[i]);
+    m_leafTensors[from[i]] = entry.inputs[i];
+    m_nodes[from[i]].tensorId = entry.inputs[i].id;
+    *changed << from[i];
+  }
+  m_newIteration << entry;
+  m_entries[m_entryOfNode[target]] = entry;
+  m_nodes[target].entryId = entry.id;
+  m_nodes[target].tensorId = entry.outputs.isEmpty() ? 0 : entry.outputs[0].id;
+  m_nodeOfEntry.insert(entry.id, target);
+  for (const GraphTensor& out : entry.outputs) m_nodeOfTensor.insert(out.id, target);
+  m_newestEntry = entry.id;
+  m_rebound = target + 1;
+  *changed << target;
+  return true;
+}
+
+bool TapeGraphModel::isStale(int node) const {
+  if (m_rebound < 0 || node < m_rebound) return false;
+  return m_nodes[node].kind == NodeKind::Op ? true : !m_nodeOfTensor.contains(m_nodes[node].tensorId);
+}
+
+int TapeGraphModel::groupFor(const QString& scope) {
+  const QStringList prefixes = scopePrefixes(scope);
+  qsizetype keep = 0;
+  while (keep < m_openGroups.size() && keep < prefixes.size() && m_groups[m_openGroups[keep]].path == prefixes[keep])
+    ++keep;
+  m_openGroups.resize(keep);
+  for (qsizetype i = keep; i < prefixes.size(); ++i) {
+    Group g;
+    g.path = prefixes[i];
+    g.name = prefixes[i].section(QLatin1Char('.'), -1);
+    g.parent = m_openGroups.isEmpty() ? -1 : m_openGroups.back();
+    const int index = m_layout->addGroup({g.path.toStdString(), g.parent, false});
+    Q_ASSERT(index == m_groups.size());
+    m_groups << g;
+    m_openGroups << index;
+  }
+  return m_openGroups.isEmpty() ? -1 : m_openGroups.back();
+}
+
+int TapeGraphModel::leafFor(const GraphTensor& tensor, int readerGroup) {
+  Node node;
+  node.kind = NodeKind::Leaf;
+  node.tensorId = tensor.id;
+  node.label = tensor.name.isEmpty() ? QStringLiteral("input") : tensor.name;
+  node.shape = shapeText(tensor.shape);
+  // A parameter sits in the module call that reads it; an input outside every call.
+  node.group = tensor.name.isEmpty() ? -1 : readerGroup;
+  node.showsValues = tensor.numel() <= kValuesOnNode && !tensor.values.isEmpty();
+  layout::Node laid;
+  laid.label = node.label.toStdString();
+  laid.kind = layout::NodeKind::Leaf;
+  laid.group = node.group;
+  const int lines = node.showsValues ? valueLineCount(tensor.numel()) : 0;
+  const qsizetype chars = std::max({node.label.size(), node.shape.size(),
+                                    node.showsValues ? qsizetype{5 + 7 * std::min<qint64>(tensor.numel(), kValuesPerLine)} : 0});
+  laid.width = std::max(54.0, chars * kCharWidth + 14.0);
+  laid.height = kBaseHeight + lines * kLineHeight;
+  const int index = m_layout->append(laid, {});
+  Q_ASSERT(index == m_nodes.size());
+  m_nodes << node;
+  m_entryOfNode << -1;
+  m_inputsFrom << QVector<int>{};
+  m_leafTensors.insert(index, tensor);
+  m_nodeOfTensor.insert(tensor.id, index);
+  return index;
+}
+
+void TapeGraphModel::appendEntry(const GraphEntry& entry, QVector<int>* changed) {
+  const int group = groupFor(entry.scope);
+  std::vector<int> inputs;
+  QVector<int> from;
+  for (const GraphTensor& t : entry.inputs) {
+    int source = m_nodeOfTensor.value(t.id, -1);
+    if (source < 0) source = leafFor(t, group);
+    from << source;
+    if (std::find(inputs.begin(), inputs.end(), source) == inputs.end()) inputs.push_back(source);
+  }
+  Node node;
+  node.kind = NodeKind::Op;
+  node.entryId = entry.id;
+  node.tensorId = entry.outputs.isEmpty() ? 0 : entry.outputs[0].id;
+  node.label = entry.op;
+  node.shape = entry.outputs.isEmpty() ? QString() : shapeText(entry.outputs[0].shape);
+  node.group = group;
+  const qint64 numel = entry.outputs.isEmpty() ? 0 : entry.outputs[0].numel();
+  node.showsValues = !entry.outputs.isEmpty() && numel <= kValuesOnNode && !entry.outputs[0].values.isEmpty();
+  layout::Node laid;
+  laid.label = node.label.toStdString();
+  laid.group = group;
+  const int lines = node.showsValues ? valueLineCount(numel) : 0;
+  const qsizetype chars = std::max({node.label.size(), node.shape.size(),
+                                    node.showsValues ? qsizetype{5 + 7 * std::min<qint64>(numel, kValuesPerLine)} : 0});
+  laid.width = std::max(54.0, chars * kCharWidth + 14.0);
+  laid.height = kBaseHeight + lines * kLineHeight;
+  const int index = m_layout->append(laid, inputs);
+  Q_ASSERT(index == m_nodes.size());
+  m_nodes << node;
+  m_entryOfNode << static_cast<int>(m_entries.size());
+  m_inputsFrom << from;
+  m_entries << entry;
+  m_nodeOfEntry.insert(entry.id, index);
+  for (qsizetype i = 0; i < entry.inputs.size(); ++i)
+    m_edges << Edge{from[i], index, entry.inputs[i].id, shapeText(entry.inputs[i].shape), static_cast<int>(i)};
+  for (const GraphTensor& out : entry.outputs) m_nodeOfTensor.insert(out.id, index);
+  m_newestEntry = entry.id;
+  if (m_rebound >= 0) m_newIteration << entry;
+  *changed << index;
+}
+
+const GraphEntry* TapeGraphModel::entryOf(int node) const {
+  if (node < 0 || node >= nodeCount() || m_entryOfNode[node] < 0) return nullptr;
+  return &m_entries[m_entryOfNode[node]];
+}
+
+const GraphTensor* TapeGraphModel::leafTensor(int node) const {
+  auto it = m_leafTensors.constFind(node);
+  return it == m_leafTensors.constEnd() ? nullptr : &*it;
+}
+
+layout::Rect TapeGraphModel::nodeBox(int node) const {
+  const layout::Layout& l = layout();
+  return static_cast<std::size_t>(node) < l.nodeBoxes.size() ? l.nodeBoxes[static_cast<std::size_t>(node)] : layout::Rect{};
+}
+
+layout::Rect TapeGraphModel::groupBox(int group) const {
+  const layout::Layout& l = layout();
+  return static_cast<std::size_t>(group) < l.groupBoxes.size() ? l.groupBoxes[static_cast<std::size_t>(group)] : layout::Rect{};
+}
+
+void TapeGraphModel::setCurrent(quint64 entryId, bool backward) {
+  const int before = currentNode();
+  m_currentEntry = entryId;
+  m_currentBackward = backward;
+  const int after = currentNode();
+  if (before != after || backward != m_currentBackward) emit currentChanged(before, after);
+  else if (after >= 0) emit currentChanged(before, after);
+}
+
+bool TapeGraphModel::gradientFlowed(int edge) const {
+  const GraphEntry* reader = entryOf(m_edges[edge].to);
+  return reader != nullptr && reader->backwardRan && !isStale(m_edges[edge].to);
+}
+
+bool TapeGraphModel::nonFinite(int node) const {
+  if (const GraphEntry* e = entryOf(node)) {
+    for (const GraphTensor& t : e->outputs)
+      if (t.nonFinite) return true;
+    return false;
+  }
+  const GraphTensor* t = leafTensor(node);
+  return t != nullptr && t->nonFinite;
+}
+
+double TapeGraphModel::rawColour(int node) const {
+  const GraphEntry* e = entryOf(node);
+  switch (m_colourBy) {
+    case ColourBy::Kind:
+      return -1.0;
+    case ColourBy::ForwardTime:
+      return e != nullptr ? static_cast<double>(m_entryOfNode[node]) : -1.0;
+    case ColourBy::OutputMagnitude: {
+      const GraphTensor* t = e != nullptr ? (e->outputs.isEmpty() ? nullptr : &e->outputs[0]) : leafTensor(node);
+      return t != nullptr && t->statsKnown ? t->maxAbs : -1.0;
+    }
+    case ColourBy::GradientNorm: {
+      if (e == nullptr || !e->backwardRan || e->gradOutputs.isEmpty() || !e->gradOutputs[0].statsKnown) return -1.0;
+      return e->gradOutputs[0].norm;
+    }
+    case ColourBy::SavedBytes:
+      return e != nullptr ? static_cast<double>(e->savedBytes) : -1.0;
+  }
+  return -1.0;
+}
+
+void TapeGraphModel::recomputeColourRange() {
+  double lo = 0.0, hi = 0.0;
+  bool any = false;
+  for (int n = 0; n < nodeCount(); ++n) {
+    const double v = rawColour(n);
+    if (v < 0.0 || !std::isfinite(v)) continue;
+    lo = any ? std::min(lo, v) : v;
+    hi = any ? std::max(hi, v) : v;
+    any = true;
+  }
+  m_colourMin = lo;
+  m_colourMax = hi;
+}
+
+void TapeGraphModel::setColourBy(ColourBy colourBy) {
+  if (m_colourBy == colourBy) return;
+  m_colourBy = colourBy;
+  recomputeColourRange();
+  emit coloursChanged();
+}
+
+double TapeGraphModel::colourValue(int node) const {
+  const double v = rawColour(node);
+  if (v < 0.0 || !std::isfinite(v)) return -1.0;
+  if (m_colourMax <= m_colourMin) return 0.5;
+  // Magnitudes and norms span decades: scale them logarithmically.
+  if (m_colourBy == ColourBy::OutputMagnitude || m_colourBy == ColourBy::GradientNorm) {
+    const double lo = std::log1p(m_colourMin), hi = std::log1p(m_colourMax);
+    return hi > lo ? (std::log1p(v) - lo) / (hi - lo) : 0.5;
+  }
+  return (v - m_colourMin) / (m_colourMax - m_colourMin);
+}
+
+QString TapeGraphModel::colourTitle() const {
+  switch (m_colourBy) {
+    case ColourBy::Kind: return tr("kind");
+    case ColourBy::ForwardTime: return tr("forward order");
+    case ColourBy::OutputMagnitude: return tr("output max |x| (log)");
+    case ColourBy::GradientNorm: return tr("gradient norm (log)");
+    case ColourBy::SavedBytes: return tr("bytes saved for backward");
+  }
+  return {};
+}
+
+QVector<int> TapeGraphModel::find(const QString& text) const {
+  QVector<int> out;
+  const QString needle = text.trimmed();
+  if (needle.isEmpty()) return out;
+  for (int n = 0; n < nodeCount(); ++n) {
+    const Node& node = m_nodes[n];
+    const GraphEntry* e = entryOf(n);
+    const bool hit = node.label.contains(needle, Qt::CaseInsensitive) ||
+                     (e != nullptr && e->scope.contains(needle, Qt::CaseInsensitive)) ||
+                     (node.group >= 0 && m_groups[node.group].path.contains(needle, Qt::CaseInsensitive));
+    if (hit) out << n;
+  }
+  return out;
+}
+
+QVector<double> TapeGraphModel::leafGradient(int node, bool* known) const {
+  // The leaf's gradient is the sum of what every reader sent back along its edges.
+  QVector<double> sum;
+  *known = false;
+  for (const Edge& edge : m_edges) {
+    if (edge.from != node) continue;
+    const GraphEntry* reader = entryOf(edge.to);
+    if (reader == nullptr || !reader->backwardRan || isStale(edge.to) || edge.input >= reader->gradInputs.size()) continue;
+    const GraphTensor& g = reader->gradInputs[edge.input];
+    if (g.values.isEmpty()) continue;
+    if (sum.isEmpty()) sum = QVector<double>(g.values.size(), 0.0);
+    if (g.values.size() != sum.size()) continue;
+    for (qsizetype i = 0; i < sum.size(); ++i) sum[i] += g.values[i];
+    *known = true;
+  }
+  return sum;
+}
+
+QStringList TapeGraphModel::valueLines(int node) const {
+  QStringList lines;
+  if (node < 0 || node >= nodeCount() || !m_nodes[node].showsValues) return lines;
+  if (const GraphEntry* e = entryOf(node)) {
+    if (!e->outputs.isEmpty() && !e->outputs[0].values.isEmpty()) lines << valueRows(QStringLiteral("data"), e->outputs[0].values);
+    if (e->backwardRan && !e->gradOutputs.isEmpty() && !e->gradOutputs[0].values.isEmpty())
+      lines << valueRows(QStringLiteral("grad"), e->gradOutputs[0].values);
+    return lines;
+  }
+  if (const GraphTensor* t = leafTensor(node); t != nullptr && !t->values.isEmpty()) lines << valueRows(QStringLiteral("data"), t->values);
+  bool known = false;
+  const QVector<double> grad = leafGradient(node, &known);
+  if (known) lines << valueRows(QStringLiteral("grad"), grad);
+  return lines;
+}
+
+QString TapeGraphModel::cardText(int node) const {
+  if (node < 0 || node >= nodeCount()) return {};
+  const Node& n = m_nodes[node];
+  QStringList lines;
+  auto values = [](const GraphTensor& t) {
+    if (t.values.isEmpty()) {
+      if (!t.statsKnown) return shapeText(t.shape);
+      return shapeText(t.shape) + QStringLiteral("  norm ") + number(t.norm);
+    }
+    QStringList parts;
+    for (double v : t.values) parts << number(v);
+    return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+  };
+  if (const GraphEntry* e = entryOf(node)) {
+    lines << QStringLiteral("#%1 %2").arg(e->id).arg(e->op);
+    if (!e->scope.isEmpty()) lines << tr("in %1").arg(e->scope);
+    if (!e->file.isEmpty()) lines << QStringLiteral("%1:%2").arg(e->file.section(QLatin1Char('/'), -1)).arg(e->line);
+    QStringList in;
+    for (const GraphTensor& t : e->inputs) in << (t.name.isEmpty() ? values(t) : t.name + QLatin1Char(' ') + values(t));
+    lines << tr("inputs: %1").arg(in.join(QStringLiteral("; ")));
+    if (!e->outputs.isEmpty()) lines << tr("output: %1").arg(values(e->outputs[0]));
+    if (e->backwardRan) {
+      lines << QString();
+      lines << tr("backward: %1").arg(e->formula.isEmpty() ? tr("(no formula: a composite or custom op)") : e->formula);
+      if (!e->gradOutputs.isEmpty()) lines << tr("grad in (w.r.t. output): %1").arg(values(e->gradOutputs[0]));
+      for (qsizetype i = 0; i < e->gradInputs.size(); ++i) {
+        if (e->gradInputs[i].id == 0 && e->gradInputs[i].shape.isEmpty() && e->gradInputs[i].values.isEmpty()) continue;
+        const QString who = i < e->inputs.size() && !e->inputs[i].name.isEmpty() ? e->inputs[i].name : tr("input %1").arg(i);
+        lines << tr("grad out → %1: %2").arg(who, values(e->gradInputs[i]));
+      }
+    } else {
+      lines << tr("backward has not reached it");
+    }
+    if (isStale(node)) lines << tr("(from the previous iteration)");
+    return lines.join(QLatin1Char('\n'));
+  }
+  const GraphTensor* t = leafTensor(node);
+  lines << (n.label == QLatin1String("input") ? tr("input tensor") : tr("parameter %1").arg(n.label));
+  if (t != nullptr) lines << tr("value: %1").arg(values(*t));
+  bool known = false;
+  const QVector<double> grad = leafGradient(node, &known);
+  if (known) {
+    QStringList parts;
+    for (double v : grad) parts << number(v);
+    lines << tr("grad (sum over its readers): [%1]").arg(parts.join(QStringLiteral(", ")));
+  }
+  return lines.join(QLatin1Char('\n'));
+}
+
+}  // namespace td::widgets

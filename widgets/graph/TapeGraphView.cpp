@@ -1,0 +1,586 @@
+#include "graph/TapeGraphView.h"
+
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QGraphicsItem>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QScrollBar>
+#include <QStyleOptionGraphicsItem>
+#include <QSvgGenerator>
+#include <QWheelEvent>
+#include <QtMath>
+
+#include <algorithm>
+#include <cmath>
+
+namespace td::widgets {
+
+namespace {
+
+const QColor kHighlight(255, 179, 0);       // the current entry
+const QColor kOpFill(227, 242, 253);        // an op
+const QColor kParameterFill(232, 245, 233); // a parameter
+const QColor kInputFill(245, 245, 245);     // an input
+const QColor kBorder(96, 125, 139);
+const QColor kBackwardBorder(46, 125, 50);  // backward ran: the gradient is there
+const QColor kNanBorder(211, 47, 47);
+const QColor kSelection(25, 118, 210);
+const QColor kEdge(144, 164, 174);
+const QColor kGradientEdge(230, 81, 0);
+constexpr double kDetailLevel = 0.45;  // below this scale nodes are drawn without text
+
+/// The colour scale of the encodings: light yellow to dark purple (a viridis-like ramp).
+QColor rampColour(double t) {
+  static const QColor stops[] = {QColor(253, 231, 37), QColor(94, 201, 98), QColor(33, 145, 140),
+                                 QColor(59, 82, 139), QColor(68, 1, 84)};
+  t = std::clamp(t, 0.0, 1.0) * 4.0;
+  const int i = std::min(3, static_cast<int>(t));
+  const double f = t - i;
+  const QColor& a = stops[i];
+  const QColor& b = stops[i + 1];
+  return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * f),
+                          static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * f),
+                          static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * f));
+}
+
+QRectF toQt(const layout::Rect& r) { return QRectF(r.x, r.y, r.width, r.height); }
+
+}  // namespace
+
+// --- items ------------------------------------------------------------------------------
+
+class GraphNodeItem : public QGraphicsItem {
+ public:
+  GraphNodeItem(const TapeGraphModel* model, int node, const QRectF& box)
+      : m_model(model), m_node(node), m_box(box) {
+    setZValue(10);
+    setAcceptHoverEvents(false);
+    setCacheMode(QGraphicsItem::NoCache);
+  }
+  QRectF boundingRect() const override { return m_box.adjusted(-4, -4, 4, 4); }
+  void setSelectedNode(bool selected) {
+    m_selected = selected;
+    update();
+  }
+
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
+    if (m_model == nullptr || m_node >= m_model->nodeCount()) return;
+    const TapeGraphModel::Node& node = m_model->node(m_node);
+    const GraphEntry* entry = m_model->entryOf(m_node);
+    const bool current = m_model->currentNode() == m_node;
+    const bool nan = m_model->nonFinite(m_node);
+    const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    painter->setOpacity(m_model->isStale(m_node) ? 0.45 : 1.0);
+
+    QColor fill = node.kind == TapeGraphModel::NodeKind::Leaf
+                      ? (node.label == QLatin1String("input") ? kInputFill : kParameterFill)
+                      : kOpFill;
+    if (const double v = m_model->colourValue(m_node); v >= 0.0) fill = rampColour(v);
+    if (current) fill = kHighlight;
+    QPen pen(kBorder, 1.0);
+    if (entry != nullptr && entry->backwardRan && !m_model->isStale(m_node)) pen = QPen(kBackwardBorder, 2.0);
+    if (nan) pen = QPen(kNanBorder, 3.0);
+    painter->setPen(pen);
+    painter->setBrush(fill);
+    const double radius = node.kind == TapeGraphModel::NodeKind::Leaf ? m_box.height() / 2.5 : 5.0;
+    if (lod < kDetailLevel) {
+      painter->drawRect(m_box);
+    } else {
+      painter->drawRoundedRect(m_box, radius, radius);
+    }
+    if (m_selected) {
+      painter->setBrush(Qt::NoBrush);
+      painter->setPen(QPen(kSelection, 2.0, Qt::DashLine));
+      painter->drawRoundedRect(m_box.adjusted(-3, -3, 3, 3), radius + 2, radius + 2);
+    }
+    if (lod < kDetailLevel) return;
+
+    // Text: the label (bold), the shape, then the values.
+    const bool dark = fill.lightnessF() < 0.45;
+    painter->setPen(dark ? Qt::white : Qt::black);
+    QFont font = painter->font();
+    font.setPointSizeF(8.5);
+    font.setBold(true);
+    painter->setFont(font);
+    QRectF line(m_box.x() + 4, m_box.y() + 3, m_box.width() - 8, 14);
+    painter->drawText(line, Qt::AlignHCenter | Qt::AlignVCenter, node.label);
+    font.setBold(false);
+    font.setPointSizeF(7.5);
+    painter->setFont(font);
+    line.translate(0, 14);
+    painter->drawText(line, Qt::AlignHCenter | Qt::AlignVCenter, node.shape);
+    const QStringList values = m_model->valueLines(m_node);
+    if (!values.isEmpty()) {
+      QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+      mono.setPointSizeF(7.0);
+      painter->setFont(mono);
+      for (const QString& text : values) {
+        line.translate(0, 13);
+        painter->drawText(line, Qt::AlignLeft | Qt::AlignVCenter, text);
+      }
+    }
+    if (nan) {
+      const QString badge = m_model->firstNonFiniteNode() == m_node ? QStringLiteral("first NaN") : QStringLiteral("NaN");
+      font.setBold(true);
+      painter->setFont(font);
+      const QRectF b(m_box.right() - 52, m_box.y() - 9, 56, 14);
+      painter->setPen(Qt::NoPen);
+      painter->setBrush(kNanBorder);
+      painter->drawRoundedRect(b, 4, 4);
+      painter->setPen(Qt::white);
+      painter->drawText(b, Qt::AlignCenter, badge);
+    }
+  }
+
+ private:
+  const TapeGraphModel* m_model;
+  int m_node;
+  QRectF m_box;
+  bool m_selected = false;
+};
+
+class GraphEdgeItem : public QGraphicsPathItem {
+ public:
+  GraphEdgeItem(const TapeGraphModel* model, int edge) : m_model(model), m_edge(edge) {
+    setZValue(5);
+    const TapeGraphModel::Edge& e = model->edge(edge);
+    const QRectF from = toQt(model->nodeBox(e.from));
+    const QRectF to = toQt(model->nodeBox(e.to));
+    m_start = QPointF(from.center().x(), from.bottom());
+    m_end = QPointF(to.center().x(), to.top());
+    QPainterPath path(m_start);
+    const double dy = std::max(20.0, (m_end.y() - m_start.y()) / 2.0);
+    path.cubicTo(m_start + QPointF(0, dy), m_end - QPointF(0, dy), m_end);
+    setPath(path);
+    setToolTip(QStringLiteral("tensor %1").arg(e.shape));
+    refresh();
+  }
+  void refresh() {
+    const bool flowed = m_model->gradientFlowed(m_edge);
+    setPen(QPen(flowed ? kGradientEdge : kEdge, flowed ? 2.0 : 1.2));
+    update();
+  }
+  QRectF boundingRect() const override { return QGraphicsPathItem::boundingRect().adjusted(-6, -6, 6, 6); }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override {
+    QGraphicsPathItem::paint(painter, option, widget);
+    // The arrow: towards the reader, or back towards the input once the gradient flowed.
+    const bool flowed = m_model->gradientFlowed(m_edge);
+    const QPointF tip = flowed ? m_start : m_end;
+    const double direction = flowed ? -1.0 : 1.0;  // the arrow points down, or up
+    QPolygonF head;
+    head << tip << tip + QPointF(-4, -7 * direction) << tip + QPointF(4, -7 * direction);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(pen().color());
+    painter->drawPolygon(head);
+  }
+
+ private:
+  const TapeGraphModel* m_model;
+  int m_edge;
+  QPointF m_start, m_end;
+};
+
+class GraphGroupItem : public QGraphicsItem {
+ public:
+  GraphGroupItem(const TapeGraphModel* model, int group, int depth) : m_model(model), m_group(group) {
+    setZValue(depth);
+  }
+  void refresh() {
+    prepareGeometryChange();
+    m_box = toQt(m_model->groupBox(m_group));
+    update();
+  }
+  QRectF boundingRect() const override { return m_box.adjusted(-2, -14, 2, 2); }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+    if (m_box.isEmpty()) return;
+    painter->setPen(QPen(QColor(120, 144, 156), 1.0, Qt::DashLine));
+    painter->setBrush(QColor(38, 50, 56, 14));
+    painter->drawRoundedRect(m_box, 6, 6);
+    QFont font = painter->font();
+    font.setPointSizeF(7.5);
+    painter->setFont(font);
+    painter->setPen(QColor(84, 110, 122));
+    painter->drawText(QRectF(m_box.x() + 4, m_box.y() - 13, std::max(60.0, m_box.width()), 12),
+                      Qt::AlignLeft | Qt::AlignVCenter, m_model->group(m_group).name);
+  }
+
+ private:
+  const TapeGraphModel* m_model;
+  int m_group;
+  QRectF m_box;
+};
+
+// --- minimap --------------------------------------------------------------------------
+
+class GraphMiniMap : public QWidget {
+ public:
+  explicit GraphMiniMap(TapeGraphView* view) : QWidget(view->viewport()), m_view(view) {
+    setFixedSize(160, 120);
+    setCursor(Qt::PointingHandCursor);
+    setToolTip(QObject::tr("The whole graph; click to go there"));
+  }
+
+ protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    p.fillRect(rect(), QColor(255, 255, 255, 220));
+    p.setPen(QColor(176, 190, 197));
+    p.drawRect(rect().adjusted(0, 0, -1, -1));
+    const TapeGraphModel* model = m_view->model();
+    if (model == nullptr || model->nodeCount() == 0) return;
+    const QRectF scene = m_view->sceneRect();
+    const QTransform t = mapping(scene);
+    p.setPen(Qt::NoPen);
+    for (int n = 0; n < model->nodeCount(); ++n) {
+      p.setBrush(model->currentNode() == n ? TapeGraphView::highlightColour()
+                                           : (model->nonFinite(n) ? kNanBorder : QColor(120, 144, 156)));
+      p.drawRect(t.mapRect(toQt(model->nodeBox(n))).adjusted(0, 0, 0.6, 0.6));
+    }
+    const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+    p.setPen(QPen(kSelection, 1.2));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(t.mapRect(visible));
+  }
+  void mousePressEvent(QMouseEvent* event) override { goTo(event->position()); }
+  void mouseMoveEvent(QMouseEvent* event) override { goTo(event->position()); }
+
+ private:
+  QTransform mapping(const QRectF& scene) const {
+    const double s = std::min((width() - 8) / std::max(1.0, scene.width()), (height() - 8) / std::max(1.0, scene.height()));
+    QTransform t;
+    t.translate(4 + (width() - 8 - scene.width() * s) / 2, 4 + (height() - 8 - scene.height() * s) / 2);
+    t.scale(s, s);
+    t.translate(-scene.x(), -scene.y());
+    return t;
+  }
+  void goTo(const QPointF& pos) {
+    bool invertible = false;
+    const QTransform inverse = mapping(m_view->sceneRect()).inverted(&invertible);
+    if (invertible) m_view->centerOn(inverse.map(pos));
+  }
+  TapeGraphView* m_view;
+};
+
+// --- the view -------------------------------------------------------------------------
+
+TapeGraphView::TapeGraphView(QWidget* parent) : QGraphicsView(parent) {
+  setScene(new QGraphicsScene(this));
+  setDragMode(QGraphicsView::ScrollHandDrag);
+  setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+  setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+  setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+  setBackgroundBrush(Qt::white);
+  m_card = new QLabel(viewport());
+  m_card->setObjectName(QStringLiteral("graphCard"));
+  m_card->setStyleSheet(QStringLiteral(
+      "QLabel { background: rgba(255,253,231,235); border: 1px solid #c0b060; border-radius: 4px; padding: 6px; }"));
+  m_card->setTextFormat(Qt::PlainText);
+  m_card->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  m_card->hide();
+  m_card->setProperty("wanted", true);
+  m_miniMap = new GraphMiniMap(this);
+  placeOverlays();
+}
+
+TapeGraphView::~TapeGraphView() = default;
+
+QColor TapeGraphView::highlightColour() { return kHighlight; }
+
+void TapeGraphView::setModel(TapeGraphModel* model) {
+  if (m_model != nullptr) disconnect(m_model, nullptr, this, nullptr);
+  m_model = model;
+  if (model != nullptr) {
+    connect(model, &TapeGraphModel::reset, this, &TapeGraphView::rebuild);
+    connect(model, &TapeGraphModel::groupsAdded, this, &TapeGraphView::addGroups);
+    connect(model, &TapeGraphModel::nodesAdded, this, &TapeGraphView::addNodes);
+    connect(model, &TapeGraphModel::edgesAdded, this, &TapeGraphView::addEdges);
+    connect(model, &TapeGraphModel::nodesChanged, this, &TapeGraphView::refreshNodes);
+    connect(model, &TapeGraphModel::coloursChanged, this, &TapeGraphView::refreshAll);
+    connect(model, &TapeGraphModel::currentChanged, this, &TapeGraphView::onCurrentChanged);
+  }
+  rebuild();
+}
+
+void TapeGraphView::rebuild() {
+  scene()->clear();
+  m_nodes.clear();
+  m_edges.clear();
+  m_groups.clear();
+  m_edgesOfNode.clear();
+  m_selected = -1;
+  if (m_model != nullptr) {
+    addGroups(0, m_model->groupCount());
+    addNodes(0, m_model->nodeCount());
+    addEdges(0, m_model->edgeCount());
+  }
+  growScene();
+  updateCard();
+}
+
+void TapeGraphView::addGroups(int first, int count) {
+  for (int g = first; g < first + count; ++g) {
+    int depth = 0;
+    for (int p = m_model->group(g).parent; p >= 0; p = m_model->group(p).parent) ++depth;
+    auto* item = new GraphGroupItem(m_model, g, depth);
+    scene()->addItem(item);
+    m_groups << item;
+  }
+}
+
+void TapeGraphView::addNodes(int first, int count) {
+  for (int n = first; n < first + count; ++n) {
+    auto* item = new GraphNodeItem(m_model, n, toQt(m_model->nodeBox(n)));
+    const GraphEntry* e = m_model->entryOf(n);
+    item->setToolTip(e != nullptr ? QStringLiteral("#%1 %2 %3").arg(e->id).arg(e->op, e->scope)
+                                  : m_model->node(n).label + QLatin1Char(' ') + m_model->node(n).shape);
+    scene()->addItem(item);
+    m_nodes << item;
+    m_edgesOfNode << QVector<int>{};
+  }
+  // A group's box grows with its nodes (placed nodes never move; the box only widens).
+  for (GraphGroupItem* g : m_groups) g->refresh();
+  growScene();
+  placeOverlays();
+}
+
+void TapeGraphView::addEdges(int first, int count) {
+  for (int e = first; e < first + count; ++e) {
+    auto* item = new GraphEdgeItem(m_model, e);
+    scene()->addItem(item);
+    m_edges << item;
+    m_edgesOfNode[m_model->edge(e).to] << e;
+  }
+}
+
+void TapeGraphView::refreshNodes(const QVector<int>& nodes) {
+  for (int n : nodes) {
+    if (n < 0 || n >= m_nodes.size()) continue;
+    m_nodes[n]->update();
+    for (int e : m_edgesOfNode[n]) m_edges[e]->refresh();
+  }
+  if (std::find(nodes.begin(), nodes.end(), m_selected) != nodes.end() ||
+      std::find(nodes.begin(), nodes.end(), m_model->currentNode()) != nodes.end())
+    updateCard();
+  if (m_miniMap != nullptr) m_miniMap->update();
+}
+
+void TapeGraphView::refreshAll() {
+  for (GraphNodeItem* n : m_nodes) n->update();
+  for (GraphEdgeItem* e : m_edges) e->refresh();
+  viewport()->update();
+}
+
+void TapeGraphView::onCurrentChanged(int oldNode, int newNode) {
+  if (oldNode >= 0 && oldNode < m_nodes.size()) m_nodes[oldNode]->update();
+  if (newNode >= 0 && newNode < m_nodes.size()) {
+    m_nodes[newNode]->update();
+    for (int e : m_edgesOfNode[newNode]) m_edges[e]->refresh();
+    if (m_follow) reveal(newNode);
+  }
+  updateCard();
+  if (m_miniMap != nullptr) m_miniMap->update();
+}
+
+void TapeGraphView::growScene() {
+  if (m_model == nullptr) return;
+  const QRectF bounds = toQt(m_model->bounds()).adjusted(-40, -40, 40, 40);
+  // The scene rect only grows during an iteration, so scrolling never jumps back.
+  setSceneRect(m_model->nodeCount() == 0 ? QRectF(0, 0, 100, 100) : sceneRect().united(bounds));
+  if (m_model->nodeCount() > 0 && sceneRect().width() > bounds.width() * 4) setSceneRect(bounds);
+}
+
+QGraphicsItem* TapeGraphView::nodeItem(int node) const {
+  return node >= 0 && node < m_nodes.size() ? m_nodes[node] : nullptr;
+}
+
+QGraphicsItem* TapeGraphView::edgeItem(int edge) const {
+  return edge >= 0 && edge < m_edges.size() ? m_edges[edge] : nullptr;
+}
+
+void TapeGraphView::fitAll() {
+  if (m_model == nullptr || m_model->nodeCount() == 0) return;
+  fitInView(toQt(m_model->bounds()).adjusted(-20, -20, 20, 20), Qt::KeepAspectRatio);
+  // Never blow a small graph up beyond 150%.
+  if (zoom() > 1.5) zoomBy(1.5 / zoom());
+  emit zoomChanged(zoom());
+  placeOverlays();
+}
+
+void TapeGraphView::resetZoom() {
+  setTransform(QTransform());
+  emit zoomChanged(zoom());
+  placeOverlays();
+}
+
+double TapeGraphView::zoom() const { return transform().m11(); }
+
+void TapeGraphView::zoomBy(double factor) {
+  const double next = std::clamp(zoom() * factor, 0.02, 8.0);
+  const double applied = next / zoom();
+  scale(applied, applied);
+  emit zoomChanged(zoom());
+  placeOverlays();
+}
+
+void TapeGraphView::reveal(int node) {
+  if (node < 0 || node >= m_nodes.size()) return;
+  const QRectF box = m_nodes[node]->boundingRect();
+  const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+  if (!visible.contains(box)) centerOn(box.center());
+}
+
+void TapeGraphView::selectNode(int node) {
+  if (m_selected >= 0 && m_selected < m_nodes.size()) m_nodes[m_selected]->setSelectedNode(false);
+  m_selected = node >= 0 && node < m_nodes.size() ? node : -1;
+  if (m_selected >= 0) m_nodes[m_selected]->setSelectedNode(true);
+  updateCard();
+}
+
+void TapeGraphView::setCardVisible(bool visible) {
+  m_card->setProperty("wanted", visible);
+  updateCard();
+}
+
+void TapeGraphView::setMiniMapVisible(bool visible) {
+  m_miniMapWanted = visible;
+  placeOverlays();
+}
+
+bool TapeGraphView::cardVisible() const { return m_card->property("wanted").toBool(); }
+
+bool TapeGraphView::miniMapShown() const { return m_miniMap->isVisible(); }
+
+QString TapeGraphView::cardText() const { return m_card->text(); }
+
+void TapeGraphView::updateCard() {
+  const int node = m_selected >= 0 ? m_selected : (m_model != nullptr ? m_model->currentNode() : -1);
+  const QString text = m_model != nullptr && node >= 0 ? m_model->cardText(node) : QString();
+  m_card->setText(text);
+  m_card->setVisible(cardVisible() && !text.isEmpty());
+  m_card->adjustSize();
+  placeOverlays();
+}
+
+void TapeGraphView::placeOverlays() {
+  const QRect area = viewport()->rect();
+  if (m_card != nullptr) m_card->move(8, 8);
+  if (m_miniMap != nullptr) {
+    m_miniMap->move(area.width() - m_miniMap->width() - 8, area.height() - m_miniMap->height() - 8);
+    // Shown when the view is big enough to spare the corner and the graph does not fit.
+    const QRectF visible = mapToScene(area).boundingRect();
+    const bool fits = m_model == nullptr || visible.contains(toQt(m_model->bounds()));
+    m_miniMap->setVisible(m_miniMapWanted && !fits && area.width() > 3 * m_miniMap->width() &&
+                          area.height() > 2 * m_miniMap->height());
+    m_miniMap->update();
+  }
+}
+
+int TapeGraphView::nodeAt(const QPoint& viewPos) const {
+  for (QGraphicsItem* item : items(viewPos)) {
+    const qsizetype i = m_nodes.indexOf(static_cast<GraphNodeItem*>(item));
+    if (i >= 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void TapeGraphView::wheelEvent(QWheelEvent* event) {
+  const double steps = event->angleDelta().y() / 120.0;
+  if (steps == 0.0) return QGraphicsView::wheelEvent(event);
+  zoomBy(std::pow(1.15, steps));
+  event->accept();
+}
+
+void TapeGraphView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() == Qt::LeftButton) {
+    const int node = nodeAt(event->position().toPoint());
+    if (node >= 0) {
+      selectNode(node);
+      emit nodeSelected(node);
+    }
+  }
+  QGraphicsView::mousePressEvent(event);
+}
+
+void TapeGraphView::mouseDoubleClickEvent(QMouseEvent* event) {
+  const int node = nodeAt(event->position().toPoint());
+  if (node >= 0) emit nodeActivated(node);
+  QGraphicsView::mouseDoubleClickEvent(event);
+}
+
+void TapeGraphView::resizeEvent(QResizeEvent* event) {
+  QGraphicsView::resizeEvent(event);
+  placeOverlays();
+}
+
+void TapeGraphView::scrollContentsBy(int dx, int dy) {
+  QGraphicsView::scrollContentsBy(dx, dy);
+  placeOverlays();
+}
+
+void TapeGraphView::drawForeground(QPainter* painter, const QRectF&) {
+  if (m_model == nullptr || m_model->colourBy() == TapeGraphModel::ColourBy::Kind) return;
+  // The legend, in viewport coordinates: the ramp from the range's low to its high end.
+  painter->save();
+  painter->resetTransform();
+  const QRect area = viewport()->rect();
+  const QRectF bar(area.width() - 190, 10, 150, 10);
+  QLinearGradient gradient(bar.topLeft(), bar.topRight());
+  for (int i = 0; i <= 8; ++i) gradient.setColorAt(i / 8.0, rampColour(i / 8.0));
+  painter->fillRect(bar.adjusted(-6, -6, 36, 30), QColor(255, 255, 255, 220));
+  painter->fillRect(bar, gradient);
+  QFont font = painter->font();
+  font.setPointSizeF(7.5);
+  painter->setFont(font);
+  painter->setPen(Qt::black);
+  painter->drawText(QRectF(bar.x(), bar.bottom() + 1, 75, 12), Qt::AlignLeft, QString::number(m_model->colourMin(), 'g', 3));
+  painter->drawText(QRectF(bar.right() - 40, bar.bottom() + 1, 75, 12), Qt::AlignLeft, QString::number(m_model->colourMax(), 'g', 3));
+  painter->drawText(QRectF(bar.x(), bar.bottom() + 12, 180, 12), Qt::AlignLeft, m_model->colourTitle());
+  painter->restore();
+}
+
+bool TapeGraphView::exportSvg(const QString& path, QString* error) {
+  const QRectF source = scene()->itemsBoundingRect().adjusted(-10, -10, 10, 10);
+  QSvgGenerator svg;
+  svg.setFileName(path);
+  svg.setSize(source.size().toSize());
+  svg.setViewBox(QRectF(QPointF(0, 0), source.size()));
+  svg.setTitle(tr("Tapedeck tape graph"));
+  QPainter painter;
+  if (!painter.begin(&svg)) {
+    if (error != nullptr) *error = tr("cannot write %1").arg(QFileInfo(path).absoluteFilePath());
+    return false;
+  }
+  painter.fillRect(QRectF(QPointF(0, 0), source.size()), Qt::white);
+  scene()->render(&painter, QRectF(QPointF(0, 0), source.size()), source);
+  painter.end();
+  if (!QFileInfo(path).exists()) {
+    if (error != nullptr) *error = tr("cannot write %1").arg(QFileInfo(path).absoluteFilePath());
+    return false;
+  }
+  return true;
+}
+
+bool TapeGraphView::exportPng(const QString& path, QString* error) {
+  const QRectF source = scene()->itemsBoundingRect().adjusted(-10, -10, 10, 10);
+  // Capped at 16k pixels a side: a huge tape is scaled down rather than failing.
+  const double scale = std::min({2.0, 16000.0 / std::max(1.0, source.width()), 16000.0 / std::max(1.0, source.height())});
+  QImage image((source.size() * scale).toSize().expandedTo(QSize(1, 1)), QImage::Format_ARGB32);
+  image.fill(Qt::white);
+  {
+    QPainter painter(&image);
+    painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    scene()->render(&painter, QRectF(QPointF(0, 0), QSizeF(image.size())), source);
+  }
+  if (!image.save(path, "PNG")) {
+    if (error != nullptr) *error = tr("cannot write %1").arg(QFileInfo(path).absoluteFilePath());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace td::widgets

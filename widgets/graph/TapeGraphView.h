@@ -1,0 +1,109 @@
+#pragma once
+// Draws a TapeGraphModel: one item per node, edge and group, created when the model adds
+// them and never re-created or moved while the iteration grows (a live graph only gains
+// items). The entry the debugger stands on is filled with highlightColour(); an op whose
+// backward ran has a green border and the gradient drawn back along its input edges
+// (orange, arrow towards the input); a NaN/Inf node has a red border, the first one a
+// "first NaN" badge. Small tensors show their values and gradients on the node.
+// Pan by dragging, zoom with the wheel (around the cursor), fit, 100%, a minimap in the
+// corner, a legend for the colour encoding and an optional card for the current node.
+#include <QGraphicsView>
+#include <QPointer>
+#include <QVector>
+
+#include "graph/TapeGraphModel.h"
+
+class QGraphicsItem;
+class QLabel;
+
+namespace td::widgets {
+
+class GraphNodeItem;
+class GraphEdgeItem;
+class GraphGroupItem;
+class GraphMiniMap;
+
+class TapeGraphView : public QGraphicsView {
+  Q_OBJECT
+
+ public:
+  explicit TapeGraphView(QWidget* parent = nullptr);
+  ~TapeGraphView() override;
+
+  /// Not owned; items are built for what it holds now and follow its signals.
+  void setModel(TapeGraphModel* model);
+  TapeGraphModel* model() const { return m_model; }
+
+  /// The current entry's fill.
+  static QColor highlightColour();
+  /// The item drawing `node` (for tests), null when out of range.
+  QGraphicsItem* nodeItem(int node) const;
+  QGraphicsItem* edgeItem(int edge) const;
+  int nodeItemCount() const { return static_cast<int>(m_nodes.size()); }
+
+  void fitAll();
+  void resetZoom();
+  /// The view's scale (1.0 = 100%).
+  double zoom() const;
+  void zoomBy(double factor);
+  /// Scrolls `node` into view (and centres it when it is not visible).
+  void reveal(int node);
+
+  /// Selection: one node, drawn with a blue outline; the card shows it when set.
+  void selectNode(int node);
+  int selectedNode() const { return m_selected; }
+  /// Scroll to the current entry whenever it changes (on by default).
+  void setFollowCurrent(bool follow) { m_follow = follow; }
+  bool followsCurrent() const { return m_follow; }
+  /// A card over the view's corner explaining the selected (else the current) node.
+  void setCardVisible(bool visible);
+  bool cardVisible() const;
+  QString cardText() const;
+  /// The minimap shows in the bottom-right corner when the graph does not fit (default on).
+  void setMiniMapVisible(bool visible);
+  bool miniMapShown() const;
+
+  /// The whole graph as an SVG or PNG file; false and `error` set on failure.
+  bool exportSvg(const QString& path, QString* error = nullptr);
+  bool exportPng(const QString& path, QString* error = nullptr);
+
+ signals:
+  /// A node was clicked (selected) or double-clicked (activated).
+  void nodeSelected(int node);
+  void nodeActivated(int node);
+  void zoomChanged(double zoom);
+
+ protected:
+  void wheelEvent(QWheelEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+  void scrollContentsBy(int dx, int dy) override;
+  void drawForeground(QPainter* painter, const QRectF& rect) override;
+
+ private:
+  void rebuild();
+  void addGroups(int first, int count);
+  void addNodes(int first, int count);
+  void addEdges(int first, int count);
+  void refreshNodes(const QVector<int>& nodes);
+  void refreshAll();
+  void onCurrentChanged(int oldNode, int newNode);
+  int nodeAt(const QPoint& viewPos) const;
+  void updateCard();
+  void placeOverlays();
+  void growScene();
+
+  QPointer<TapeGraphModel> m_model;
+  QVector<GraphNodeItem*> m_nodes;
+  QVector<GraphEdgeItem*> m_edges;
+  QVector<GraphGroupItem*> m_groups;
+  QVector<QVector<int>> m_edgesOfNode;  // per node: edges into it
+  int m_selected = -1;
+  bool m_follow = true;
+  QLabel* m_card = nullptr;
+  GraphMiniMap* m_miniMap = nullptr;
+  bool m_miniMapWanted = true;
+};
+
+}  // namespace td::widgets
