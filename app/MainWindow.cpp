@@ -31,6 +31,7 @@
 #include "documents/Autosave.h"
 #include "documents/RecentFiles.h"
 #include "editor/CodeEditor.h"
+#include "graph/TapeGraphPanel.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
@@ -39,7 +40,7 @@ namespace td::app {
 namespace {
 
 /// Bumped when the docks change, so an older saved layout falls back to the default.
-constexpr int kLayoutVersion = 3;
+constexpr int kLayoutVersion = 4;
 
 /// The arguments as one line that QProcess::splitCommand reads back.
 QString joinArguments(const QStringList& arguments) {
@@ -149,7 +150,7 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   m_tapeTimer = new QTimer(this);
   m_tapeTimer->setInterval(250);
   connect(m_tapeTimer, &QTimer::timeout, this, [this] {
-    if (m_state == RunState::Running && m_tape->isVisible()) refreshTape();
+    if (m_state == RunState::Running && (m_tape->isVisible() || m_graph->isVisible())) refreshTape();
     if (m_state == RunState::Running) refreshCurves();
   });
   m_tapeTimer->start();
@@ -215,9 +216,7 @@ void MainWindow::createDocks() {
   m_tape->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_tape->setSelectionMode(QAbstractItemView::SingleSelection);
   connect(m_tape->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& index) {
-    using widgets::TapeListModel;
-    if (index.isValid())
-      showLocation(index.data(TapeListModel::FileRole).toString(), index.data(TapeListModel::LineRole).toInt(), false);
+    if (index.isValid()) selectEntry(index.data(widgets::TapeListModel::EntryIdRole).toULongLong());
   });
   auto* tapeDock = dock("tapeDock", tr("Tape"), m_tape, Qt::BottomDockWidgetArea);
 
@@ -240,9 +239,23 @@ void MainWindow::createDocks() {
   m_curves->setObjectName("curves");
   auto* curvesDock = dock("curvesDock", tr("Curves"), m_curves, Qt::BottomDockWidgetArea);
 
+  // The tape as a graph, growing while the script runs; a click selects the entry
+  // everywhere (tape list, editor line).
+  m_graph = new widgets::TapeGraphPanel(this);
+  m_graph->setObjectName("graph");
+  connect(m_graph, &widgets::TapeGraphPanel::entrySelected, this, &MainWindow::selectEntry);
+  connect(m_graph, &widgets::TapeGraphPanel::sourceRequested, this,
+          [this](const QString& file, int line) { showLocation(file, line, false); });
+  auto* graphDock = dock("graphDock", tr("Graph"), m_graph, Qt::RightDockWidgetArea);
+
   splitDockWidget(variablesDock, stackDock, Qt::Vertical);
+  tabifyDockWidget(variablesDock, graphDock);
+  graphDock->raise();
   tabifyDockWidget(stackDock, breakpointsDock);
   stackDock->raise();
+  // The graph needs room: the right column wide, its top part tall.
+  resizeDocks({variablesDock}, {560}, Qt::Horizontal);
+  resizeDocks({graphDock, stackDock}, {520, 160}, Qt::Vertical);
   tabifyDockWidget(consoleDock, tapeDock);
   tabifyDockWidget(tapeDock, plotsDock);
   tabifyDockWidget(plotsDock, curvesDock);

@@ -28,6 +28,7 @@ class CallStackModel;
 class CodeEditor;
 class CurvesView;
 class ConsoleWidget;
+class TapeGraphPanel;
 class TapeListModel;
 class VariablesModel;
 }  // namespace td::widgets
@@ -75,6 +76,7 @@ class MainWindow : public QMainWindow {
   QTableView* tapeView() const { return m_tape; }
   QListWidget* plotsView() const { return m_plots; }
   widgets::CurvesView* curvesView() const { return m_curves; }
+  widgets::TapeGraphPanel* graphPanel() const { return m_graph; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
@@ -141,6 +143,8 @@ class MainWindow : public QMainWindow {
   void showLocation(const QString& file, int line, bool execution);
   void clearExecutionMarks();
   void refreshTape();
+  /// Selects entry `entryId` in every view (tape list, graph) and shows its source line.
+  void selectEntry(quint64 entryId);
   void refreshCurves();
   void drainOutput();
   void applyBreakpointMarks(const QString& file);
@@ -157,6 +161,7 @@ class MainWindow : public QMainWindow {
   widgets::TapeListModel* m_tapeModel = nullptr;
   QListWidget* m_plots = nullptr;
   widgets::CurvesView* m_curves = nullptr;
+  widgets::TapeGraphPanel* m_graph = nullptr;
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;

@@ -20,6 +20,7 @@
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
+#include "graph/TapeGraphPanel.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
 
@@ -58,6 +59,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_variablesModel->clear();
   m_callStackModel->clear();
   m_tapeModel->clear();
+  m_graph->model()->clear();
   m_curves->startRun(QFileInfo(path).fileName());
   m_lossPoints = 0;
   clearExecutionMarks();
@@ -275,14 +277,40 @@ void MainWindow::clearExecutionMarks() {
 }
 
 void MainWindow::refreshTape() {
+  // One listing feeds both views. Statistics (the graph's colours and NaN marks) are
+  // computed only when the run stands still: paused or ended.
+  const bool graphShown = m_graph->isVisible();
+  const bool still = m_state != RunState::Running;
+  const ScriptRunner::TapeView tape = m_runner->tapeView(graphShown, still);
   // A tape that only grew is appended to (the view keeps its scroll and selection).
-  m_tapeModel->setRows(m_runner->tapeRows());
+  m_tapeModel->setRows(tape.rows);
   m_tapeModel->setCurrentEntry(m_state == RunState::Paused ? m_pause.entry : 0);
+  if (graphShown && tape.any) {
+    m_graph->model()->update(tape.iteration, tape.graph);
+    // The entry the debugger stands on; a backward step highlights its forward op.
+    quint64 current = m_state == RunState::Paused ? m_pause.entry : 0;
+    if (current != 0 && m_graph->model()->nodeOfEntry(current) < 0) {
+      for (const TapeRow& row : tape.rows)
+        if (row.id == current && row.backward) current = 0;  // an op run by a derivative
+    }
+    m_graph->model()->setCurrent(current, m_state == RunState::Paused && m_pause.backward);
+  }
   if (const int row = m_tapeModel->rowOfEntry(m_pause.entry); row >= 0 && m_state == RunState::Paused) {
     const QSignalBlocker quiet(m_tape->selectionModel());  // not the user selecting a row
     m_tape->selectRow(row);
     m_tape->scrollTo(m_tapeModel->index(row, 0));
   }
+}
+
+void MainWindow::selectEntry(quint64 entryId) {
+  const int row = m_tapeModel->rowOfEntry(entryId);
+  if (row >= 0 && m_tape->currentIndex().row() != row) {
+    const QSignalBlocker quiet(m_tape->selectionModel());
+    m_tape->selectRow(row);
+    m_tape->scrollTo(m_tapeModel->index(row, 0));
+  }
+  m_graph->selectEntry(entryId);
+  if (row >= 0) showLocation(m_tapeModel->row(row).file, m_tapeModel->row(row).line, false);
 }
 
 void MainWindow::refreshCurves() {

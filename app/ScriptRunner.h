@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "OutputBuffer.h"
+#include "graph/GraphRows.h"
 #include "RunTypes.h"
 
 namespace td::debug {
@@ -69,6 +70,16 @@ class ScriptRunner : public QObject {
   void provideInput(const QString& line);
   /// The current run's tape (the newest iteration the recorder keeps), at most `maxRows`.
   QList<TapeRow> tapeRows(int maxRows = 5000) const;
+  /// The newest iteration kept, from one listing: the tape's rows (at most `maxRows`) and,
+  /// when `withGraph`, its forward entries for the graph (values of tensors of at most 16
+  /// elements; statistics computed when `withStats`, else only those already known).
+  struct TapeView {
+    bool any = false;          ///< false: no run, or nothing recorded yet
+    quint64 iteration = 0;     ///< the engine's iteration number
+    QList<TapeRow> rows;
+    QVector<widgets::GraphEntry> graph;
+  };
+  TapeView tapeView(bool withGraph, bool withStats, int maxRows = 5000) const;
   /// A scalar the script logged (tapedeck.log(name, value, step)).
   struct Scalar {
     QString name;

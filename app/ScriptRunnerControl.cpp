@@ -227,37 +227,6 @@ void ScriptRunner::provideInput(const QString& line) {
   m_inputReady.notify_all();
 }
 
-QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const {
-  std::shared_ptr<debug::Recorder> recorder;
-  quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
-  QList<TapeRow> rows;
-  if (!recorder) return rows;
-  const std::vector<uint64_t> iterations = recorder->iterations();
-  if (iterations.empty()) return rows;
-  for (const debug::EntryRecord& e : recorder->entries(iterations.back(), /*withStats=*/false)) {
-    if (rows.size() >= maxRows) break;
-    TapeRow row;
-    row.id = e.entry.id;
-    row.op = QString::fromStdString(e.name);
-    row.backward = e.entry.direction == Direction::Backward;
-    QStringList inputs, outputs;
-    for (const auto& t : e.inputs) inputs << shapeText(t.shape);
-    for (const auto& t : e.outputs) outputs << shapeText(t.shape);
-    row.shapes = inputs.join(' ') + QStringLiteral(" → ") + outputs.join(' ');
-    row.scope = QString::fromStdString(e.scope);
-    row.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
-    row.line = static_cast<int>(e.loc.line);
-    row.iteration = e.entry.iteration >= first ? e.entry.iteration - first : 0;
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 void ScriptRunner::losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const {
   std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;

@@ -5,9 +5,14 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QListWidget>
+#include <QTableView>
+
+#include "BreakpointStore.h"
 
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
+#include "graph/TapeGraphPanel.h"
+#include "models/TapeListModel.h"
 
 using namespace tdtest;
 
@@ -62,6 +67,68 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(w->plotsView()->item(0)->text(), QStringLiteral("Figure 1"));
     QVERIFY(!w->plotsView()->item(0)->icon().isNull());
     QVERIFY(w->console()->text().contains("shown"));
+  }
+
+  void graphOfTheSpiralPausedMidBackward() {
+    MainWindow* w = makeWindow();
+    QVERIFY(w->openFile(QStringLiteral(TAPEDECK_SAMPLES_DIR "/spiral.py")));
+    auto* graph = w->graphPanel();
+    QVERIFY(graph->isVisible());  // in front by default
+    // The backward step of the output layer in the first iteration, then one step more.
+    w->breakpoints()->addOp(td::app::OpBreakpoint{"linear", false, true, true});
+    PauseInfo pause = pauseAfter("run");
+    QVERIFY(pause.backward);
+    QCOMPARE(pause.op, QStringLiteral("linear"));
+    w->breakpoints()->removeOp(0);
+    pause = pauseAfter("stepBackwardOp");
+    QVERIFY(pause.backward);
+    const td::widgets::TapeGraphModel* model = graph->model();
+    // The forward pass as a graph: three linear calls in their module groups, the
+    // parameters by their qualified names.
+    int linears = 0;
+    QStringList leaves;
+    for (int n = 0; n < model->nodeCount(); ++n) {
+      if (model->node(n).label == QLatin1String("linear")) ++linears;
+      if (model->node(n).kind == td::widgets::TapeGraphModel::NodeKind::Leaf) leaves << model->node(n).label;
+    }
+    QVERIFY2(linears >= 3, qPrintable(QString::number(linears)));
+    QVERIFY2(leaves.contains(QStringLiteral("fc1.weight")) && leaves.contains(QStringLiteral("out.bias")),
+             qPrintable(leaves.join(", ")));
+    // The step the debugger stands on is the highlighted node; backward has reached it.
+    const int current = model->currentNode();
+    QVERIFY(current >= 0);
+    QCOMPARE(model->node(current).entryId, pause.entry);
+    QVERIFY(model->currentIsBackward());
+    QVERIFY(model->entryOf(current)->backwardRan);
+    auto* view = graph->view();
+    view->setMiniMapVisible(false);
+    view->setCardVisible(false);
+    view->resetZoom();
+    view->centerOn(view->nodeItem(current));
+    QCoreApplication::processEvents();
+    const QImage shot = view->viewport()->grab().toImage();
+    const QString folder = qEnvironmentVariable("TAPEDECK_TEST_OUTPUT", QDir::tempPath());
+    QDir().mkpath(folder);
+    QVERIFY(w->grab().save(QDir(folder).filePath("ide_graph_spiral_mid_backward.png")));
+    const td::layout::Rect b = model->nodeBox(current);
+    const QRect box = view->mapFromScene(QRectF(b.x, b.y, b.width, b.height)).boundingRect().intersected(shot.rect());
+    int highlighted = 0;
+    for (int y = box.top(); y <= box.bottom(); ++y)
+      for (int x = box.left(); x <= box.right(); ++x)
+        highlighted += shot.pixelColor(x, y) == td::widgets::TapeGraphView::highlightColour() ? 1 : 0;
+    QVERIFY2(highlighted > box.width() * box.height() / 4, qPrintable(QString::number(highlighted)));
+    // Clicking a node selects its entry in the Tape dock too.
+    const int other = model->nodeOfEntry(model->node(current).entryId - 1) >= 0
+                          ? model->nodeOfEntry(model->node(current).entryId - 1)
+                          : current;
+    view->centerOn(view->nodeItem(other));
+    const td::layout::Rect ob = model->nodeBox(other);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {},
+                      view->mapFromScene(QPointF(ob.x + ob.width / 2, ob.y + ob.height / 2)));
+    QCOMPARE(view->selectedNode(), other);
+    QCOMPARE(w->tapeView()->currentIndex().data(td::widgets::TapeListModel::EntryIdRole).toULongLong(),
+             model->node(other).entryId);
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
   void lossCurveWithNoCodeInTheScript() {

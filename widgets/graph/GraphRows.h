@@ -29,6 +29,8 @@ struct GraphTensor {
 
 /// One forward entry of the tape and what backward did with it.
 struct GraphEntry {
+  /// Tensors of up to this many elements come with their values (drawn on the node).
+  static constexpr qint64 kValuesUpTo = 16;
   quint64 id = 0;     ///< the tape entry id (unique, growing)
   QString op;         ///< display name ("matmul")
   QString scope;      ///< the module path that recorded it ("model.fc1"), may be empty

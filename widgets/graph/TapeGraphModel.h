@@ -26,7 +26,7 @@ class TapeGraphModel : public QObject {
   /// What a node's fill encodes (the legend reads colourRange()).
   enum class ColourBy { Kind, ForwardTime, OutputMagnitude, GradientNorm, SavedBytes };
   /// Up to this many elements, a tensor's values are drawn on its node (micrograd-style).
-  static constexpr qint64 kValuesOnNode = 16;
+  static constexpr qint64 kValuesOnNode = GraphEntry::kValuesUpTo;
 
   struct Node {
     NodeKind kind = NodeKind::Op;
