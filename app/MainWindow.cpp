@@ -32,6 +32,7 @@
 #include "documents/RecentFiles.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
+#include "timeline/TimelineBar.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
@@ -239,14 +240,10 @@ void MainWindow::createDocks() {
   m_curves->setObjectName("curves");
   auto* curvesDock = dock("curvesDock", tr("Curves"), m_curves, Qt::BottomDockWidgetArea);
 
-  // The tape as a graph, growing while the script runs; a click selects the entry
-  // everywhere (tape list, editor line).
-  m_graph = new widgets::TapeGraphPanel(this);
-  m_graph->setObjectName("graph");
-  connect(m_graph, &widgets::TapeGraphPanel::entrySelected, this, &MainWindow::selectEntry);
-  connect(m_graph, &widgets::TapeGraphPanel::sourceRequested, this,
-          [this](const QString& file, int line) { showLocation(file, line, false); });
-  auto* graphDock = dock("graphDock", tr("Graph"), m_graph, Qt::RightDockWidgetArea);
+  // The tape as a graph with the time-travel bar under it, and the tensor inspector
+  // (MainWindowViews.cpp).
+  QDockWidget* graphDock = dock("graphDock", tr("Graph"), createGraphView(), Qt::RightDockWidgetArea);
+  QDockWidget* inspectorDock = dock("inspectorDock", tr("Inspector"), createInspectorView(), Qt::BottomDockWidgetArea);
 
   splitDockWidget(variablesDock, stackDock, Qt::Vertical);
   tabifyDockWidget(variablesDock, graphDock);
@@ -259,6 +256,7 @@ void MainWindow::createDocks() {
   tabifyDockWidget(consoleDock, tapeDock);
   tabifyDockWidget(tapeDock, plotsDock);
   tabifyDockWidget(plotsDock, curvesDock);
+  tabifyDockWidget(curvesDock, inspectorDock);
   consoleDock->raise();
 }
 
@@ -306,6 +304,8 @@ void MainWindow::createActions() {
           &QAction::triggered, this, &MainWindow::stepBackwardOp);
   connect(makeAction("runToBackward", tr("Run to Bac&kward"), QKeySequence(Qt::CTRL | Qt::Key_F12)),
           &QAction::triggered, this, &MainWindow::runToBackward);
+  connect(makeAction("stepOpBack", tr("Step Op Bac&k (view)"), QKeySequence(Qt::ALT | Qt::Key_F12)),
+          &QAction::triggered, this, [this] { m_timeline->model()->stepBack(); });
   connect(makeAction("toggleBreakpoint", tr("Toggle &Breakpoint"), Qt::Key_F9), &QAction::triggered, this,
           &MainWindow::toggleBreakpoint);
   connect(makeAction("breakOnNan", tr("Break on &NaN/Inf"), {}), &QAction::toggled, m_breakpoints,
@@ -367,7 +367,7 @@ void MainWindow::createMenus() {
   QMenu* debug = menuBar()->addMenu(tr("&Debug"));
   for (const char* name : {"stepOver", "stepInto", "stepOut", "runToCursor"}) debug->addAction(m_actions[name]);
   debug->addSeparator();
-  for (const char* name : {"stepOp", "stepBackwardOp", "runToBackward"}) debug->addAction(m_actions[name]);
+  for (const char* name : {"stepOp", "stepBackwardOp", "runToBackward", "stepOpBack"}) debug->addAction(m_actions[name]);
   debug->addSeparator();
   for (const char* name : {"toggleBreakpoint", "addOpBreakpoint", "breakOnNan"}) debug->addAction(m_actions[name]);
 

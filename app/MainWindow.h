@@ -29,6 +29,8 @@ class CodeEditor;
 class CurvesView;
 class ConsoleWidget;
 class TapeGraphPanel;
+class TensorInspector;
+class TimelineBar;
 class TapeListModel;
 class VariablesModel;
 }  // namespace td::widgets
@@ -77,6 +79,8 @@ class MainWindow : public QMainWindow {
   QListWidget* plotsView() const { return m_plots; }
   widgets::CurvesView* curvesView() const { return m_curves; }
   widgets::TapeGraphPanel* graphPanel() const { return m_graph; }
+  widgets::TimelineBar* timelineBar() const { return m_timeline; }
+  widgets::TensorInspector* inspector() const { return m_inspector; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
@@ -117,6 +121,11 @@ class MainWindow : public QMainWindow {
  private:
   // Construction (MainWindow.cpp).
   void createDocks();
+  QWidget* createGraphView();      ///< the graph panel over the timeline bar
+  QWidget* createInspectorView();  ///< the inspector under its note and tools
+  /// The timeline's positions (when the run stands still) with the pause as live.
+  void refreshTimeline();
+  void onTimelineCursor(int index);
   void createActions();
   void createMenus();
   void restoreLayout();
@@ -143,8 +152,13 @@ class MainWindow : public QMainWindow {
   void showLocation(const QString& file, int line, bool execution);
   void clearExecutionMarks();
   void refreshTape();
-  /// Selects entry `entryId` in every view (tape list, graph) and shows its source line.
+  /// Selects entry `entryId` in every view (tape list, graph, inspector) and shows its
+  /// source line.
   void selectEntry(quint64 entryId);
+  /// Shows a tensor of an entry in the inspector (with its gradient once backward ran).
+  void inspectTensor(quint64 entryId, bool input, int index);
+  /// The inspected tensor's change since the previous iteration (same entry position).
+  void compareWithPreviousIteration();
   void refreshCurves();
   void drainOutput();
   void applyBreakpointMarks(const QString& file);
@@ -162,6 +176,17 @@ class MainWindow : public QMainWindow {
   QListWidget* m_plots = nullptr;
   widgets::CurvesView* m_curves = nullptr;
   widgets::TapeGraphPanel* m_graph = nullptr;
+  widgets::TimelineBar* m_timeline = nullptr;
+  widgets::TensorInspector* m_inspector = nullptr;
+  QLabel* m_inspectorNote = nullptr;
+  /// What the inspector shows: a tensor of an entry (input or output `index`).
+  struct Inspected {
+    quint64 entryId = 0;
+    bool input = false;
+    int index = 0;
+  };
+  Inspected m_inspected;
+  bool m_refreshingViews = false;  ///< refreshTape is filling the views (not the user)
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;

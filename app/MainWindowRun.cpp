@@ -13,6 +13,8 @@
 #include <QTreeView>
 
 #include "BreakpointStore.h"
+#include <QScopedValueRollback>
+
 #include "MainWindow.h"
 #include "ScriptRunner.h"
 #include "console/ConsoleWidget.h"
@@ -21,6 +23,7 @@
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "graph/TapeGraphPanel.h"
+#include "timeline/TimelineBar.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
 
@@ -60,6 +63,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_callStackModel->clear();
   m_tapeModel->clear();
   m_graph->model()->clear();
+  m_timeline->model()->clear();
   m_curves->startRun(QFileInfo(path).fileName());
   m_lossPoints = 0;
   clearExecutionMarks();
@@ -185,6 +189,8 @@ void MainWindow::updateActions() {
   for (const char* name : {"stepOver", "stepInto", "stepOp"}) m_actions[name]->setEnabled(idle || paused);
   m_actions["runToCursor"]->setEnabled(idle || paused);
   for (const char* name : {"stepOut", "stepBackwardOp", "runToBackward"}) m_actions[name]->setEnabled(paused);
+  // Time travel looks at what was recorded: whenever the run stands still.
+  m_actions["stepOpBack"]->setEnabled(!running && m_state != RunState::Starting);
 }
 
 void MainWindow::onPaused(const PauseInfo& pause) {
@@ -277,6 +283,7 @@ void MainWindow::clearExecutionMarks() {
 }
 
 void MainWindow::refreshTape() {
+  const QScopedValueRollback<bool> filling(m_refreshingViews, true);
   // One listing feeds both views. Statistics (the graph's colours and NaN marks) are
   // computed only when the run stands still: paused or ended.
   const bool graphShown = m_graph->isVisible();
@@ -295,6 +302,8 @@ void MainWindow::refreshTape() {
     }
     m_graph->model()->setCurrent(current, m_state == RunState::Paused && m_pause.backward);
   }
+  // Time travel covers what the recorder keeps: listed when the run stands still.
+  if (still) refreshTimeline();
   if (const int row = m_tapeModel->rowOfEntry(m_pause.entry); row >= 0 && m_state == RunState::Paused) {
     const QSignalBlocker quiet(m_tape->selectionModel());  // not the user selecting a row
     m_tape->selectRow(row);
@@ -310,6 +319,7 @@ void MainWindow::selectEntry(quint64 entryId) {
     m_tape->scrollTo(m_tapeModel->index(row, 0));
   }
   m_graph->selectEntry(entryId);
+  inspectTensor(entryId, false, 0);
   if (row >= 0) showLocation(m_tapeModel->row(row).file, m_tapeModel->row(row).line, false);
 }
 

@@ -21,6 +21,8 @@
 
 #include "OutputBuffer.h"
 #include "graph/GraphRows.h"
+#include "inspector/TensorSnapshot.h"
+#include "timeline/TimelineModel.h"
 #include "RunTypes.h"
 
 namespace td::debug {
@@ -79,7 +81,23 @@ class ScriptRunner : public QObject {
     QList<TapeRow> rows;
     QVector<widgets::GraphEntry> graph;
   };
-  TapeView tapeView(bool withGraph, bool withStats, int maxRows = 5000) const;
+  /// `iteration`: counted from the run's start; -1 for the newest kept.
+  TapeView tapeView(bool withGraph, bool withStats, int maxRows = 5000, qint64 iteration = -1) const;
+  /// Every position the recorder keeps, in the order they ran: per kept iteration its
+  /// forward entries, then the backward steps of those whose backward ran (newest entry
+  /// first, the order backward visits a chain). Iterations count from the run's start.
+  QVector<widgets::TimelinePosition> timeline() const;
+  /// A tensor of a recorded entry, for the inspector: output `index` (with the gradient
+  /// that reached it, once backward ran) or input `index` (with the gradient sent to it).
+  struct Inspected {
+    bool found = false;  ///< false: the entry is no longer kept (the reason in value.missingReason)
+    widgets::TensorSnapshot value;
+    std::optional<widgets::TensorSnapshot> gradient;
+  };
+  Inspected inspect(quint64 entryId, bool input, int index) const;
+  /// The entry at the same place in the previous kept iteration (same index in its
+  /// iteration, same op), 0 when there is none.
+  quint64 sameEntryEarlier(quint64 entryId) const;
   /// A scalar the script logged (tapedeck.log(name, value, step)).
   struct Scalar {
     QString name;

@@ -3,6 +3,7 @@
 // thread never touches a live tensor).
 #include "ScriptRunnerPython.h"  // first: Python's headers before Qt's `slots`
 
+#include <algorithm>
 #include <cmath>
 
 #include "tapedeck/autograd/Autograd.h"
@@ -52,11 +53,56 @@ widgets::GraphEntry graphEntry(const debug::EntryRecord& e) {
   return g;
 }
 
+widgets::TensorSnapshot tensorSnapshot(const debug::TensorRecord& r, const debug::EntryRecord& e, const QString& title) {
+  widgets::TensorSnapshot t;
+  t.title = title;
+  for (int64_t d : r.shape) t.shape << d;
+  t.strides = widgets::contiguousStrides(t.shape);
+  t.dtype = QString::fromUtf8(dtypeName(r.dtype));
+  t.device = QStringLiteral("cpu");
+  t.tensorId = r.tensorId;
+  t.op = QString::fromStdString(e.name);
+  t.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
+  t.line = static_cast<int>(e.loc.line);
+  const debug::TensorStats& s = r.stats;
+  t.stats = {s.computed, s.numel, s.finite, s.zeros, s.nans, s.infs, s.min, s.max, s.mean, s.std, s.norm};
+  if (r.value.defined() && r.value.isContiguous()) {
+    const std::size_t n = static_cast<std::size_t>(r.value.numel());
+    switch (r.value.dtype()) {
+      case DType::Float32: {
+        const float* p = r.value.data<float>();
+        t.values = widgets::TensorValues::fromFloat32(std::vector<float>(p, p + n));
+        break;
+      }
+      case DType::Float64: {
+        const double* p = r.value.data<double>();
+        t.values = widgets::TensorValues::fromFloat64(std::vector<double>(p, p + n));
+        break;
+      }
+      case DType::Int64: {
+        const int64_t* p = r.value.data<int64_t>();
+        t.values = widgets::TensorValues::fromInt64(std::vector<std::int64_t>(p, p + n));
+        break;
+      }
+      case DType::Bool: {
+        const auto* p = static_cast<const std::uint8_t*>(r.value.rawData());
+        t.values = widgets::TensorValues::fromBoolBytes(std::vector<std::uint8_t>(p, p + n));
+        break;
+      }
+    }
+  } else {
+    t.missingReason = r.state == debug::ValueState::Dropped
+                          ? QStringLiteral("dropped by the recorder's memory budget")
+                          : QStringLiteral("not kept by the recorder (values off, or not in CPU memory)");
+  }
+  return t;
+}
+
 }  // namespace
 
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const { return tapeView(false, false, maxRows).rows; }
 
-ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, int maxRows) const {
+ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, int maxRows, qint64 iteration) const {
   std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
   {
@@ -68,12 +114,13 @@ ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, in
   if (!recorder) return view;
   const std::vector<uint64_t> iterations = recorder->iterations();
   if (iterations.empty()) return view;
+  view.iteration = iteration < 0 ? iterations.back() : first + static_cast<quint64>(iteration);
+  if (std::find(iterations.begin(), iterations.end(), view.iteration) == iterations.end()) return view;
   view.any = true;
-  view.iteration = iterations.back();
   debug::EntryQuery query;
   query.withStats = withStats;
   query.valuesUpTo = withGraph ? widgets::GraphEntry::kValuesUpTo : 0;
-  for (const debug::EntryRecord& e : recorder->entries(iterations.back(), query)) {
+  for (const debug::EntryRecord& e : recorder->entries(view.iteration, query)) {
     if (view.rows.size() < maxRows) {
       TapeRow row;
       row.id = e.entry.id;
@@ -94,6 +141,94 @@ ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, in
     if (withGraph && e.entry.direction == Direction::Forward) view.graph.push_back(graphEntry(e));
   }
   return view;
+}
+
+QVector<widgets::TimelinePosition> ScriptRunner::timeline() const {
+  std::shared_ptr<debug::Recorder> recorder;
+  quint64 first = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+    first = m_firstIteration;
+  }
+  QVector<widgets::TimelinePosition> out;
+  if (!recorder) return out;
+  for (uint64_t iteration : recorder->iterations()) {
+    const std::vector<debug::EntryRecord> entries = recorder->entries(iteration, /*withStats=*/false);
+    auto position = [&](const debug::EntryRecord& e, bool backward) {
+      widgets::TimelinePosition p;
+      p.entryId = e.entry.id;
+      p.backward = backward;
+      p.iteration = iteration >= first ? iteration - first : 0;
+      p.op = QString::fromStdString(e.name);
+      p.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
+      p.line = static_cast<int>(e.loc.line);
+      return p;
+    };
+    for (const debug::EntryRecord& e : entries) out << position(e, false);
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+      if (it->backwardRan) out << position(*it, true);
+  }
+  return out;
+}
+
+quint64 ScriptRunner::sameEntryEarlier(quint64 entryId) const {
+  std::shared_ptr<debug::Recorder> recorder;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+  }
+  if (!recorder) return 0;
+  // The same place: the k-th entry of the same op under the same module path (so ops an
+  // iteration ran before the loop, such as initialisation, do not shift the match).
+  auto sameKind = [](const debug::EntryRecord& a, const debug::EntryRecord& b) {
+    return a.name == b.name && a.scope == b.scope && a.entry.direction == b.entry.direction;
+  };
+  const std::vector<uint64_t> iterations = recorder->iterations();
+  for (std::size_t k = 1; k < iterations.size(); ++k) {
+    const std::vector<debug::EntryRecord> now = recorder->entries(iterations[k], false);
+    for (std::size_t i = 0; i < now.size(); ++i) {
+      if (now[i].entry.id != entryId) continue;
+      std::size_t occurrence = 0;
+      for (std::size_t j = 0; j < i; ++j) occurrence += sameKind(now[j], now[i]) ? 1 : 0;
+      for (const debug::EntryRecord& e : recorder->entries(iterations[k - 1], false)) {
+        if (!sameKind(e, now[i])) continue;
+        if (occurrence == 0) return e.entry.id;
+        --occurrence;
+      }
+      return 0;
+    }
+  }
+  return 0;
+}
+
+ScriptRunner::Inspected ScriptRunner::inspect(quint64 entryId, bool input, int index) const {
+  std::shared_ptr<debug::Recorder> recorder;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+  }
+  Inspected out;
+  const std::optional<debug::EntryRecord> e = recorder ? recorder->entry(entryId, true) : std::nullopt;
+  if (!e) {
+    out.value.title = QStringLiteral("entry #%1").arg(entryId);
+    out.value.missingReason = QStringLiteral("no longer kept by the recorder (older than the iterations it keeps)");
+    return out;
+  }
+  const std::vector<debug::TensorRecord>& tensors = input ? e->inputs : e->outputs;
+  if (index < 0 || static_cast<std::size_t>(index) >= tensors.size()) return out;
+  const debug::TensorRecord& r = tensors[static_cast<std::size_t>(index)];
+  const QString name = QString::fromStdString(r.name);
+  const QString title =
+      !name.isEmpty() ? name
+      : input         ? QStringLiteral("input %1 of #%2 %3").arg(index).arg(entryId).arg(QString::fromStdString(e->name))
+                      : QStringLiteral("output of #%1 %2").arg(entryId).arg(QString::fromStdString(e->name));
+  out.found = true;
+  out.value = tensorSnapshot(r, *e, title);
+  const std::vector<debug::TensorRecord>& grads = input ? e->gradInputs : e->gradOutputs;
+  if (e->backwardRan && static_cast<std::size_t>(index) < grads.size() && grads[static_cast<std::size_t>(index)].tensorId != 0)
+    out.gradient = tensorSnapshot(grads[static_cast<std::size_t>(index)], *e, QStringLiteral("gradient of ") + title);
+  return out;
 }
 
 }  // namespace td::app

@@ -6,15 +6,20 @@
 #include <QFileInfo>
 #include <QListWidget>
 #include <QTableView>
+#include <QLabel>
+#include <QToolButton>
 
 #include "BreakpointStore.h"
 
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
+#include "inspector/TensorInspector.h"
+#include "timeline/TimelineBar.h"
 #include "models/TapeListModel.h"
 
 using namespace tdtest;
+namespace widgets = td::widgets;
 
 class MainWindowFilesTest : public QObject, public MainWindowFixture {
   Q_OBJECT
@@ -128,6 +133,42 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(view->selectedNode(), other);
     QCOMPARE(w->tapeView()->currentIndex().data(td::widgets::TapeListModel::EntryIdRole).toULongLong(),
              model->node(other).entryId);
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+  }
+
+  void timeTravelAndTheInspector() {
+    MainWindow* w = open("travel.py", kTrainLines);
+    w->breakpoints()->toggleLine(m_dir.filePath("travel.py"), 27);  // opt.step(), after backward
+    QCOMPARE(pauseAfter("run").line, 27);
+    QCOMPARE(pauseAfter("run").line, 27);  // the second iteration
+    widgets::TimelineModel* timeline = w->timelineBar()->model();
+    // Two iterations kept, each forward then backward.
+    QVERIFY2(timeline->count() >= 2 * 8, qPrintable(QString::number(timeline->count())));
+    QCOMPARE(timeline->cursor(), timeline->count() - 1);  // paused at a line: the newest position
+    QVERIFY(timeline->at(timeline->cursor()).backward);
+    // Step Op Back moves the view, not execution.
+    w->action("stepOpBack")->trigger();
+    const int back = timeline->cursor();
+    QCOMPARE(back, timeline->count() - 2);
+    const widgets::TimelinePosition p = timeline->at(back);
+    QCOMPARE(w->graphPanel()->model()->node(w->graphPanel()->model()->currentNode()).entryId, p.entryId);
+    QCOMPARE(w->inspector()->value().title, QStringLiteral("output of #%1 %2").arg(p.entryId).arg(p.op));
+    QVERIFY(w->inspector()->value().hasValues());
+    QVERIFY(w->inspector()->gradient().has_value());  // its backward ran
+    QCOMPARE(w->runState(), MainWindow::RunState::Paused);
+    // Scrubbing into the previous iteration redraws the graph from the recorder.
+    timeline->setCursor(0);
+    QCOMPARE(w->graphPanel()->model()->nodeOfEntry(timeline->at(0).entryId) >= 0, true);
+    // A parameter: its value as its reader saw it, its gradient, and its change since the
+    // previous iteration (the optimizer's step, kept by the recorder's copy before write).
+    timeline->goLive();
+    QCOMPARE(w->graphPanel()->search(QStringLiteral("fc1.weight")), 1);
+    QCOMPARE(w->inspector()->value().title, QStringLiteral("fc1.weight"));
+    QCOMPARE(w->inspector()->value().shape, (QVector<qint64>{4, 2}));
+    QVERIFY(w->inspector()->gradient().has_value());
+    w->findChild<QToolButton*>("compareWithPrevious")->click();
+    QVERIFY2(w->inspector()->differenceText().contains(QStringLiteral("8 of 8 elements changed")),
+             qPrintable(w->findChild<QLabel*>("inspectorNote")->text()));
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 

@@ -1,0 +1,116 @@
+// The visual debugging views in the main window: the tape graph with its time-travel bar,
+// and the tensor inspector. They read snapshots the runner takes from the recorder; a
+// selection in any of them (graph node, tape row, timeline position) shows everywhere.
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "MainWindow.h"
+#include "ScriptRunner.h"
+#include "graph/TapeGraphPanel.h"
+#include "inspector/TensorInspector.h"
+#include "timeline/TimelineBar.h"
+
+namespace td::app {
+
+QWidget* MainWindow::createGraphView() {
+  auto* box = new QWidget(this);
+  m_graph = new widgets::TapeGraphPanel(box);
+  m_graph->setObjectName("graph");
+  m_timeline = new widgets::TimelineBar(box);
+  m_timeline->setObjectName("timeline");
+  auto* layout = new QVBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addWidget(m_graph, 1);
+  layout->addWidget(m_timeline);
+
+  connect(m_graph, &widgets::TapeGraphPanel::entrySelected, this, &MainWindow::selectEntry);
+  connect(m_graph, &widgets::TapeGraphPanel::tensorSelected, this, [this](quint64 tensorId) {
+    // A leaf: its value as the last op that read it saw it (for a parameter, its use in
+    // the forward pass rather than the optimizer's step that may open the iteration).
+    const widgets::TapeGraphModel* model = m_graph->model();
+    const int leaf = model->nodeOfTensor(tensorId);
+    for (int e = model->edgeCount() - 1; e >= 0; --e) {
+      if (model->edge(e).from != leaf) continue;
+      inspectTensor(model->node(model->edge(e).to).entryId, true, model->edge(e).input);
+      return;
+    }
+  });
+  connect(m_graph, &widgets::TapeGraphPanel::sourceRequested, this,
+          [this](const QString& file, int line) { showLocation(file, line, false); });
+  connect(m_timeline->model(), &widgets::TimelineModel::cursorChanged, this, &MainWindow::onTimelineCursor);
+  return box;
+}
+
+QWidget* MainWindow::createInspectorView() {
+  auto* box = new QWidget(this);
+  m_inspector = new widgets::TensorInspector(box);
+  m_inspector->setObjectName("inspector");
+  m_inspectorNote = new QLabel(tr("Click a node in the graph or a row of the tape to inspect its tensor."), box);
+  m_inspectorNote->setObjectName("inspectorNote");
+  auto* compare = new QToolButton(box);
+  compare->setObjectName("compareWithPrevious");
+  compare->setText(tr("Δ previous iteration"));
+  compare->setToolTip(tr("Show how this tensor changed since the previous iteration (the same entry there)"));
+  auto* tools = new QHBoxLayout;
+  tools->setContentsMargins(4, 2, 4, 2);
+  tools->addWidget(m_inspectorNote, 1);
+  tools->addWidget(compare);
+  auto* layout = new QVBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addLayout(tools);
+  layout->addWidget(m_inspector, 1);
+  connect(compare, &QToolButton::clicked, this, &MainWindow::compareWithPreviousIteration);
+  connect(m_inspector, &widgets::TensorInspector::sourceRequested, this,
+          [this](const QString& file, int line) { showLocation(file, line, false); });
+  return box;
+}
+
+void MainWindow::inspectTensor(quint64 entryId, bool input, int index) {
+  m_inspected = {entryId, input, index};
+  ScriptRunner::Inspected tensor = m_runner->inspect(entryId, input, index);
+  m_inspectorNote->setText(tensor.found ? tr("entry #%1, %2 %3").arg(entryId).arg(input ? tr("input") : tr("output")).arg(index)
+                                        : tensor.value.missingReason);
+  m_inspector->setTensor(std::move(tensor.value), std::move(tensor.gradient));
+}
+
+void MainWindow::compareWithPreviousIteration() {
+  if (m_inspected.entryId == 0) return;
+  const quint64 earlier = m_runner->sameEntryEarlier(m_inspected.entryId);
+  if (earlier == 0) {
+    m_inspectorNote->setText(tr("the previous iteration is not kept, or ran a different program at this entry"));
+    return;
+  }
+  ScriptRunner::Inspected before = m_runner->inspect(earlier, m_inspected.input, m_inspected.index);
+  ScriptRunner::Inspected after = m_runner->inspect(m_inspected.entryId, m_inspected.input, m_inspected.index);
+  m_inspectorNote->setText(tr("change from entry #%1 (previous iteration) to #%2").arg(earlier).arg(m_inspected.entryId));
+  m_inspector->setDifference(std::move(before.value), std::move(after.value));
+}
+
+void MainWindow::refreshTimeline() {
+  QVector<widgets::TimelinePosition> positions = m_runner->timeline();
+  int live = -1;
+  if (m_state == RunState::Paused && m_pause.entry != 0) {
+    for (int i = 0; i < positions.size(); ++i)
+      if (positions[i].entryId == m_pause.entry && positions[i].backward == m_pause.backward) live = i;
+  }
+  m_timeline->model()->setPositions(std::move(positions), live);
+}
+
+void MainWindow::onTimelineCursor(int index) {
+  if (m_refreshingViews || index < 0) return;
+  widgets::TimelineModel* timeline = m_timeline->model();
+  const widgets::TimelinePosition p = timeline->at(index);
+  // The graph shows the position's iteration (an earlier one is drawn from the recorder)
+  // with the position highlighted; the inspector and the editor follow. Execution stays.
+  const ScriptRunner::TapeView tape = m_runner->tapeView(true, true, 0, static_cast<qint64>(p.iteration));
+  if (tape.any) m_graph->model()->update(tape.iteration, tape.graph);
+  m_graph->model()->setCurrent(p.entryId, p.backward);
+  inspectTensor(p.entryId, false, 0);
+  if (!p.file.isEmpty() && p.line > 0) showLocation(p.file, p.line, false);
+}
+
+}  // namespace td::app
