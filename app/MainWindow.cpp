@@ -244,9 +244,11 @@ void MainWindow::createDocks() {
   // (MainWindowViews.cpp).
   QDockWidget* graphDock = dock("graphDock", tr("Graph"), createGraphView(), Qt::RightDockWidgetArea);
   QDockWidget* inspectorDock = dock("inspectorDock", tr("Inspector"), createInspectorView(), Qt::BottomDockWidgetArea);
+  QDockWidget* modulesDock = dock("modulesDock", tr("Modules"), createModuleView(), Qt::RightDockWidgetArea);
 
   splitDockWidget(variablesDock, stackDock, Qt::Vertical);
   tabifyDockWidget(variablesDock, graphDock);
+  tabifyDockWidget(graphDock, modulesDock);
   graphDock->raise();
   tabifyDockWidget(stackDock, breakpointsDock);
   stackDock->raise();

@@ -28,6 +28,7 @@ class CallStackModel;
 class CodeEditor;
 class CurvesView;
 class ConsoleWidget;
+class ModuleView;
 class TapeGraphPanel;
 class TensorInspector;
 class TimelineBar;
@@ -81,6 +82,7 @@ class MainWindow : public QMainWindow {
   widgets::TapeGraphPanel* graphPanel() const { return m_graph; }
   widgets::TimelineBar* timelineBar() const { return m_timeline; }
   widgets::TensorInspector* inspector() const { return m_inspector; }
+  widgets::ModuleView* moduleView() const { return m_modules; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
@@ -126,6 +128,10 @@ class MainWindow : public QMainWindow {
   /// The timeline's positions (when the run stands still) with the pause as live.
   void refreshTimeline();
   void onTimelineCursor(int index);
+  QWidget* createModuleView();
+  /// The module view: `rows` (own numbers from Python) with what the recorder saw in the
+  /// graph's iteration (output shapes, bytes saved for backward) and its memory.
+  void showModules(QList<widgets::ModuleRow> rows);
   void createActions();
   void createMenus();
   void restoreLayout();
@@ -178,6 +184,7 @@ class MainWindow : public QMainWindow {
   widgets::TapeGraphPanel* m_graph = nullptr;
   widgets::TimelineBar* m_timeline = nullptr;
   widgets::TensorInspector* m_inspector = nullptr;
+  widgets::ModuleView* m_modules = nullptr;
   QLabel* m_inspectorNote = nullptr;
   /// What the inspector shows: a tensor of an entry (input or output `index`).
   struct Inspected {

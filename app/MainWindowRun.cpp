@@ -212,6 +212,8 @@ void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
   if (const int row = m_callStackModel->selectedRow(); row >= 0)
     m_callStack->setCurrentIndex(m_callStackModel->index(row));
   m_variablesModel->setVariables(snapshot.variables);
+  // A frame that sees no model (a helper function's) leaves the module view as it was.
+  if (!snapshot.modules.isEmpty()) showModules(snapshot.modules);
   for (int c = 0; c < 4; ++c) m_variables->resizeColumnToContents(c);
   emit snapshotShown();
 }
@@ -224,6 +226,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   clearExecutionMarks();
   refreshTape();
   refreshCurves();
+  showModules(outcome.modules);
   if (outcome.status == "failed") {
     m_console->append(outcome.traceback.isEmpty() ? outcome.message + "\n" : outcome.traceback, Stream::Err);
     if (!outcome.file.isEmpty() && outcome.line > 0) showLocation(outcome.file, outcome.line, false);

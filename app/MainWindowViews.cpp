@@ -10,6 +10,7 @@
 #include "ScriptRunner.h"
 #include "graph/TapeGraphPanel.h"
 #include "inspector/TensorInspector.h"
+#include "modules/ModuleView.h"
 #include "timeline/TimelineBar.h"
 
 namespace td::app {
@@ -67,6 +68,45 @@ QWidget* MainWindow::createInspectorView() {
   connect(m_inspector, &widgets::TensorInspector::sourceRequested, this,
           [this](const QString& file, int line) { showLocation(file, line, false); });
   return box;
+}
+
+QWidget* MainWindow::createModuleView() {
+  m_modules = new widgets::ModuleView(this);
+  m_modules->setObjectName("modules");
+  // A module picked here is outlined (every call of it) in the graph.
+  connect(m_modules, &widgets::ModuleView::moduleSelected, this, [this](const QString& path) {
+    m_graph->view()->selectModule(path);
+  });
+  connect(m_modules, &widgets::ModuleView::selectionCleared, this, [this] { m_graph->view()->selectModule({}); });
+  return m_modules;
+}
+
+void MainWindow::showModules(QList<widgets::ModuleRow> rows) {
+  // Per module path: bytes its own ops saved for backward, and the shape of the last
+  // output produced inside its last call (its output), from the graph's iteration.
+  QHash<QString, qint64> saved;
+  QHash<QString, QString> output;
+  const widgets::TapeGraphModel* graph = m_graph->model();
+  for (int n = 0; n < graph->nodeCount(); ++n) {
+    const widgets::GraphEntry* e = graph->entryOf(n);
+    if (e == nullptr || graph->isStale(n)) continue;
+    saved[e->scope] += e->savedBytes;
+    if (e->outputs.isEmpty() || e->scope.isEmpty()) continue;
+    QStringList shape;
+    for (qint64 d : e->outputs[0].shape) shape << QString::number(d);
+    const QString text = QLatin1Char('[') + shape.join(QStringLiteral(", ")) + QLatin1Char(']');
+    output[QString()] = text;  // the outermost model: the last output inside any call
+    for (QString path = e->scope;; path = path.section(QLatin1Char('.'), 0, -2)) {
+      output[path] = text;
+      if (!path.contains(QLatin1Char('.'))) break;
+    }
+  }
+  for (widgets::ModuleRow& row : rows) {
+    row.savedBytes = row.path.isEmpty() ? 0 : saved.value(row.path);
+    row.outputShape = output.value(row.path);
+  }
+  m_modules->setRows(std::move(rows));
+  m_modules->setMemory(m_runner->memorySummary());
 }
 
 void MainWindow::inspectTensor(quint64 entryId, bool input, int index) {

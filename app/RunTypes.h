@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "models/DebugRows.h"
+#include "modules/ModuleRows.h"
 
 namespace td::app {
 
@@ -69,6 +70,7 @@ struct PausedSnapshot {
   QList<FrameInfo> frames;  ///< innermost last
   int selected = -1;
   QList<VariableInfo> variables;
+  QList<widgets::ModuleRow> modules;  ///< the models the paused frame sees (own numbers)
 };
 
 struct RunOutcome {
@@ -79,6 +81,7 @@ struct RunOutcome {
   QString file;  ///< where it failed (a syntax error, the innermost user frame)
   int line = 0;
   double seconds = 0.0;  ///< the script's own run time (0 when it did not start)
+  QList<widgets::ModuleRow> modules;  ///< the models the script left in its globals
 };
 
 }  // namespace td::app

@@ -58,6 +58,22 @@ QString statsText(const py::handle& stats) {
   return text;
 }
 
+QList<widgets::ModuleRow> moduleRows(const py::handle& rows) {
+  QList<widgets::ModuleRow> out;
+  for (py::handle r : rows) {
+    widgets::ModuleRow row;
+    row.path = str(r["path"]);
+    row.type = str(r["type"]);
+    row.parameters = r["parameters"].cast<qint64>();
+    for (py::handle shape : r["shapes"]) row.parameterShapes << str(shape);
+    row.parameterBytes = r["parameter_bytes"].cast<qint64>();
+    row.gradientBytes = r["gradient_bytes"].cast<qint64>();
+    row.optimizerBytes = r["optimizer_bytes"].cast<qint64>();
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace detail
 
 using detail::str;
@@ -175,7 +191,7 @@ void ScriptRunner::initialize() {
 
 void ScriptRunner::run(const RunRequest& request) {
   if (!m_python->ide) {
-    emit finished(RunOutcome{"failed", "the Python runner is not available", "", 1, "", 0});
+    emit finished(RunOutcome{"failed", "the Python runner is not available", "", 1, "", 0, 0.0, {}});
     return;
   }
   RunOutcome outcome;
@@ -244,8 +260,9 @@ void ScriptRunner::run(const RunRequest& request) {
       if (result.contains("file")) outcome.file = str(result["file"]);
       if (result.contains("line")) outcome.line = result["line"].cast<int>();
       if (result.contains("seconds")) outcome.seconds = result["seconds"].cast<double>();
+      if (result.contains("modules")) outcome.modules = detail::moduleRows(result["modules"]);
     } catch (const std::exception& error) {
-      outcome = RunOutcome{"failed", QString::fromUtf8(error.what()), QString::fromUtf8(error.what()) + "\n", 1, "", 0};
+      outcome = RunOutcome{"failed", QString::fromUtf8(error.what()), QString::fromUtf8(error.what()) + "\n", 1, "", 0, 0.0, {}};
     }
   }
   {

@@ -22,6 +22,7 @@
 #include "OutputBuffer.h"
 #include "graph/GraphRows.h"
 #include "inspector/TensorSnapshot.h"
+#include "modules/ModuleRows.h"
 #include "timeline/TimelineModel.h"
 #include "RunTypes.h"
 
@@ -95,6 +96,8 @@ class ScriptRunner : public QObject {
     std::optional<widgets::TensorSnapshot> gradient;
   };
   Inspected inspect(quint64 entryId, bool input, int index) const;
+  /// Memory of the newest iteration kept (its peaks so far) and the recorder's own bytes.
+  widgets::MemorySummary memorySummary() const;
   /// The entry at the same place in the previous kept iteration (same index in its
   /// iteration, same op), 0 when there is none.
   quint64 sameEntryEarlier(quint64 entryId) const;

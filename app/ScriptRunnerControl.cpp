@@ -134,6 +134,7 @@ void ScriptRunner::requestSnapshot(int frameIndex) {
         }
         snapshot.variables.push_back(std::move(info));
       }
+      if (snap.contains("modules")) snapshot.modules = detail::moduleRows(snap["modules"]);
     } catch (py::error_already_set& error) {
       emit message(QStringLiteral("could not read the paused frame: %1").arg(QString::fromUtf8(error.what())));
     }

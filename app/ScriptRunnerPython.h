@@ -40,6 +40,9 @@ QString str(const py::handle& value);
 QString shapeText(const std::vector<int64_t>& shape);
 /// "min … max … mean … std …", with NaN and Inf counts; "not computed" for None.
 QString statsText(const py::handle& stats);
+/// tapedeck.debug.ide.module_rows()'s dicts as rows (own numbers; no output shapes or saved
+/// bytes: those come from the recorder).
+QList<widgets::ModuleRow> moduleRows(const py::handle& rows);
 }  // namespace detail
 
 }  // namespace td::app

@@ -172,6 +172,27 @@ QVector<widgets::TimelinePosition> ScriptRunner::timeline() const {
   return out;
 }
 
+widgets::MemorySummary ScriptRunner::memorySummary() const {
+  std::shared_ptr<debug::Recorder> recorder;
+  quint64 first = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+    first = m_firstIteration;
+  }
+  widgets::MemorySummary out;
+  if (!recorder) return out;
+  const std::vector<debug::IterationMemory> memory = recorder->memory();
+  if (memory.empty()) return out;
+  const debug::IterationMemory& m = memory.back();
+  out.known = true;
+  out.iteration = m.iteration >= first ? m.iteration - first : 0;
+  out.tensorBytesPeak = m.tensorBytesPeak;
+  out.savedBytesPeak = m.savedBytesPeak;
+  out.recorderBytes = static_cast<qint64>(recorder->heldBytes());
+  return out;
+}
+
 quint64 ScriptRunner::sameEntryEarlier(quint64 entryId) const {
   std::shared_ptr<debug::Recorder> recorder;
   {

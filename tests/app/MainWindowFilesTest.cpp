@@ -8,6 +8,7 @@
 #include <QTableView>
 #include <QLabel>
 #include <QToolButton>
+#include <QTreeView>
 
 #include "BreakpointStore.h"
 
@@ -15,6 +16,8 @@
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
 #include "inspector/TensorInspector.h"
+#include "modules/ModuleTreeModel.h"
+#include "modules/ModuleView.h"
 #include "timeline/TimelineBar.h"
 #include "models/TapeListModel.h"
 
@@ -122,6 +125,25 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
       for (int x = box.left(); x <= box.right(); ++x)
         highlighted += shot.pixelColor(x, y) == td::widgets::TapeGraphView::highlightColour() ? 1 : 0;
     QVERIFY2(highlighted > box.width() * box.height() / 4, qPrintable(QString::number(highlighted)));
+    // The module view: the model's tree with its parameters, the shapes seen in this
+    // forward, the bytes its ops saved for backward; picking a module outlines it in the graph.
+    QSignalSpy shown(w, &MainWindow::snapshotShown);
+    if (w->moduleView()->model()->rowCount() == 0) QVERIFY(shown.wait(kTimeout));
+    const td::widgets::ModuleTreeModel* modules = w->moduleView()->model();
+    const td::widgets::ModuleRow* root = modules->rowForPath(QString());
+    QVERIFY(root != nullptr);
+    QCOMPARE(root->type, QStringLiteral("SpiralNet"));
+    const td::widgets::ModuleRow* fc1 = modules->rowForPath(QStringLiteral("fc1"));
+    QVERIFY(fc1 != nullptr);
+    QCOMPARE(fc1->parameters, 2 * 64 + 64);
+    QCOMPARE(fc1->parameterBytes, (2 * 64 + 64) * 4);
+    QCOMPARE(fc1->parameterShapes, (QStringList{"weight [64, 2]", "bias [64]"}));
+    QCOMPARE(fc1->outputShape, QStringLiteral("[32, 64]"));
+    QVERIFY(fc1->savedBytes > 0);
+    QVERIFY(w->moduleView()->memory().known);
+    w->moduleView()->treeView()->setCurrentIndex(modules->indexOfPath(QStringLiteral("fc2")));
+    QCOMPARE(view->selectedModule(), QStringLiteral("fc2"));
+
     // Clicking a node selects its entry in the Tape dock too.
     const int other = model->nodeOfEntry(model->node(current).entryId - 1) >= 0
                           ? model->nodeOfEntry(model->node(current).entryId - 1)

@@ -195,11 +195,16 @@ class GraphGroupItem : public QGraphicsItem {
     m_box = toQt(m_model->groupBox(m_group));
     update();
   }
+  void setOutlined(bool outlined) {
+    m_outlined = outlined;
+    update();
+  }
+  QRectF box() const { return m_box; }
   QRectF boundingRect() const override { return m_box.adjusted(-2, -14, 2, 2); }
   void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
     if (m_box.isEmpty()) return;
-    painter->setPen(QPen(QColor(120, 144, 156), 1.0, Qt::DashLine));
-    painter->setBrush(QColor(38, 50, 56, 14));
+    painter->setPen(m_outlined ? QPen(kSelection, 2.5) : QPen(QColor(120, 144, 156), 1.0, Qt::DashLine));
+    painter->setBrush(m_outlined ? QColor(25, 118, 210, 22) : QColor(38, 50, 56, 14));
     painter->drawRoundedRect(m_box, 6, 6);
     QFont font = painter->font();
     font.setPointSizeF(7.5);
@@ -213,6 +218,7 @@ class GraphGroupItem : public QGraphicsItem {
   const TapeGraphModel* m_model;
   int m_group;
   QRectF m_box;
+  bool m_outlined = false;
 };
 
 // --- minimap --------------------------------------------------------------------------
@@ -327,6 +333,7 @@ void TapeGraphView::addGroups(int first, int count) {
     int depth = 0;
     for (int p = m_model->group(g).parent; p >= 0; p = m_model->group(p).parent) ++depth;
     auto* item = new GraphGroupItem(m_model, g, depth);
+    item->setOutlined(!m_selectedModule.isEmpty() && m_model->group(g).path == m_selectedModule);
     scene()->addItem(item);
     m_groups << item;
   }
@@ -439,6 +446,25 @@ void TapeGraphView::selectNode(int node) {
   m_selected = node >= 0 && node < m_nodes.size() ? node : -1;
   if (m_selected >= 0) m_nodes[m_selected]->setSelectedNode(true);
   updateCard();
+}
+
+int TapeGraphView::selectModule(const QString& path) {
+  m_selectedModule = path;
+  int found = 0;
+  GraphGroupItem* last = nullptr;
+  for (int g = 0; g < m_groups.size(); ++g) {
+    const bool match = !path.isEmpty() && m_model != nullptr && m_model->group(g).path == path;
+    m_groups[g]->setOutlined(match);
+    if (match) {
+      ++found;
+      last = m_groups[g];
+    }
+  }
+  if (last != nullptr && !last->box().isEmpty()) {
+    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+    if (!visible.contains(last->box())) centerOn(last->box().center());
+  }
+  return found;
 }
 
 void TapeGraphView::setCardVisible(bool visible) {

@@ -52,6 +52,10 @@ class TapeGraphView : public QGraphicsView {
   /// Selection: one node, drawn with a blue outline; the card shows it when set.
   void selectNode(int node);
   int selectedNode() const { return m_selected; }
+  /// Outlines every call of the module at `path` (a scope path, "fc1") and scrolls to the
+  /// last one; "" or an unknown path clears. Returns how many calls were found.
+  int selectModule(const QString& path);
+  QString selectedModule() const { return m_selectedModule; }
   /// Scroll to the current entry whenever it changes (on by default).
   void setFollowCurrent(bool follow) { m_follow = follow; }
   bool followsCurrent() const { return m_follow; }
@@ -100,6 +104,7 @@ class TapeGraphView : public QGraphicsView {
   QVector<GraphGroupItem*> m_groups;
   QVector<QVector<int>> m_edgesOfNode;  // per node: edges into it
   int m_selected = -1;
+  QString m_selectedModule;
   bool m_follow = true;
   QLabel* m_card = nullptr;
   GraphMiniMap* m_miniMap = nullptr;

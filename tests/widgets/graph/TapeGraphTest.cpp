@@ -416,6 +416,10 @@ void TapeGraphTest::panelSearchSelectsAndReports() {
   QCOMPARE(panel.search(QStringLiteral("weight")), 1);
   QCOMPARE(tensors.at(0).at(0).toULongLong(), 101ull);
   QCOMPARE(panel.search(QStringLiteral("nothing like it")), 0);
+  // A module chosen elsewhere (the module view) is outlined in the graph.
+  QCOMPARE(panel.view()->selectModule(QStringLiteral("model.fc")), 1);
+  QCOMPARE(panel.view()->selectModule(QStringLiteral("nothing")), 0);
+  QCOMPARE(panel.view()->selectModule(QString()), 0);
   QVERIFY(panel.selectEntry(3));
   QCOMPARE(panel.view()->selectedNode(), panel.model()->nodeOfEntry(3));
   QVERIFY(!panel.selectEntry(999));

@@ -242,7 +242,13 @@ class ScriptRun:
                 lazy = threading.current_thread() is threading.main_thread()
             self.session.run_here(exec, code, namespace, lazy_trace=lazy)
             seconds = time.perf_counter() - start
+            try:
+                with _C._debug.unobserved():
+                    modules = module_rows(namespace)
+            except Exception:  # the module view is a convenience: never fail a run for it
+                modules = []
         self.outcome = self._outcome()
+        self.outcome["modules"] = modules
         self.outcome["seconds"] = seconds  # the script's own time (the IDE's overhead bench)
         return self.outcome
 
@@ -291,14 +297,15 @@ class ScriptRun:
         frames, selected = self._stack()
         if 0 <= frame_index < len(frames):
             selected = frame_index
-        variables = []
+        variables, modules = [], []
         if frames:
             frame = frames[selected]
             with _C._debug.unobserved():
                 variables = _variables(frame)
+                modules = module_rows(frame.f_locals, frame.f_globals)
         return {"frames": [{"file": f.f_code.co_filename, "line": f.f_lineno, "function": f.f_code.co_qualname}
                            for f in frames],
-                "selected": selected, "variables": variables}
+                "selected": selected, "variables": variables, "modules": modules}
 
     def evaluate(self, text, frame_index=-1):
         """Evaluates an expression (or runs a statement) in a paused frame; returns what to
@@ -339,6 +346,64 @@ class ScriptRun:
     def step(self, kind, file=None, line=None):
         """Arms a line step ('over', 'into', 'out', or 'to' file:line); the IDE then resumes."""
         self.session.set_line_step(kind, file, line)
+
+
+_ITEM_BYTES = {"float32": 4, "float64": 8, "int64": 8, "bool": 1}
+
+
+def _bytes(tensor):
+    if not isinstance(tensor, _C.Tensor):
+        return 0
+    return tensor.numel() * _ITEM_BYTES.get(str(tensor.dtype).replace("tapedeck.", ""), 4)
+
+
+def module_rows(*namespaces):
+    """The nn.Module trees the namespaces hold (a frame's locals and globals): one plain row
+    per module of each outermost model, with its own parameters (count, shapes, bytes), their
+    gradients' bytes and the optimizer state kept for them (optimizers found beside it).
+    Paths are relative to the model, as the tape's scopes are ("fc1", "layers.0.attn"); with
+    several models, each but the first is prefixed with its variable name."""
+    from ..nn import Module
+    from ..optim import Optimizer
+    models, optimizers, seen = [], [], set()
+    for names in namespaces:
+        for name, value in list(names.items()):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, Module):
+                models.append((name, value))
+            elif isinstance(value, Optimizer):
+                optimizers.append(value)
+    # Only outermost models: a module inside another one is listed through it.
+    inner = {id(child) for _, model in models for _, child in model.named_modules() if child is not model}
+    models = [(name, model) for name, model in models if id(model) not in inner]
+    state_bytes = {}
+    for optimizer in optimizers:
+        try:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            for index, entries in optimizer.state_dict().get("state", {}).items():
+                if 0 <= index < len(params):
+                    key = id(params[index])
+                    state_bytes[key] = state_bytes.get(key, 0) + sum(_bytes(v) for v in entries.values())
+        except Exception:  # an optimizer in a state it cannot report: no state bytes
+            continue
+    rows = []
+    for number, (variable, model) in enumerate(models):
+        prefix = "" if number == 0 else variable
+        for path, module in model.named_modules():
+            full = ".".join(part for part in (prefix, path) if part)
+            own = [(n, p) for n, p in module._parameters.items() if p is not None]
+            rows.append({
+                "path": full,
+                "type": type(module).__name__,
+                "parameters": sum(p.numel() for _, p in own),
+                "shapes": [f"{n} {list(p.shape)}" for n, p in own],
+                "parameter_bytes": sum(_bytes(p) for _, p in own),
+                "gradient_bytes": sum(_bytes(p.grad) for _, p in own if p.grad is not None),
+                "optimizer_bytes": sum(state_bytes.get(id(p), 0) for _, p in own),
+            })
+    return rows
 
 
 def _variables(frame):
