@@ -50,6 +50,44 @@ QColor rampColour(double t) {
 
 QRectF toQt(const layout::Rect& r) { return QRectF(r.x, r.y, r.width, r.height); }
 
+/// A node's fill: the highlight when current, else its colour encoding, else its kind.
+QColor nodeFill(const TapeGraphModel& model, int node) {
+  if (model.currentNode() == node) return kHighlight;
+  if (const double v = model.colourValue(node); v >= 0.0) return rampColour(v);
+  const TapeGraphModel::Node& n = model.node(node);
+  if (n.kind == TapeGraphModel::NodeKind::Op) return kOpFill;
+  return n.label == QLatin1String("input") ? kInputFill : kParameterFill;
+}
+
+/// Draws every node as a filled box (and, with `edges`, every edge as a straight line)
+/// into `image`, through `toImage` (scene to image): the overview and the minimap, one
+/// pass over the model instead of one paint call per item. The current node is not drawn
+/// specially (it moves often; callers mark it on top).
+void drawGraphImage(QImage& image, const TapeGraphModel& model, const QTransform& toImage, bool edges) {
+  image.fill(Qt::transparent);
+  QPainter p(&image);
+  if (edges) {
+    p.setPen(QPen(kEdge, 0));  // cosmetic: one pixel whatever the scale
+    QVector<QLineF> lines;
+    lines.reserve(model.edgeCount());
+    for (int e = 0; e < model.edgeCount(); ++e) {
+      const TapeGraphModel::Edge& edge = model.edge(e);
+      lines << QLineF(toImage.map(toQt(model.nodeBox(edge.from)).center()),
+                      toImage.map(toQt(model.nodeBox(edge.to)).center()));
+    }
+    p.drawLines(lines);
+  }
+  p.setPen(Qt::NoPen);
+  for (int n = 0; n < model.nodeCount(); ++n) {
+    QColor fill = model.nonFinite(n) ? kNanBorder : nodeFill(model, n);
+    if (model.currentNode() == n) fill = kOpFill;
+    // Boxes keep at least one pixel, so a node never vanishes at a small scale.
+    QRectF box = toImage.mapRect(toQt(model.nodeBox(n)));
+    box.setSize(box.size().expandedTo(QSizeF(1.0, 1.0)));
+    p.fillRect(box, fill.darker(fill == kOpFill || fill == kParameterFill || fill == kInputFill ? 130 : 100));
+  }
+}
+
 }  // namespace
 
 // --- items ------------------------------------------------------------------------------
@@ -72,16 +110,11 @@ class GraphNodeItem : public QGraphicsItem {
     if (m_model == nullptr || m_node >= m_model->nodeCount()) return;
     const TapeGraphModel::Node& node = m_model->node(m_node);
     const GraphEntry* entry = m_model->entryOf(m_node);
-    const bool current = m_model->currentNode() == m_node;
     const bool nan = m_model->nonFinite(m_node);
     const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
     painter->setOpacity(m_model->isStale(m_node) ? 0.45 : 1.0);
 
-    QColor fill = node.kind == TapeGraphModel::NodeKind::Leaf
-                      ? (node.label == QLatin1String("input") ? kInputFill : kParameterFill)
-                      : kOpFill;
-    if (const double v = m_model->colourValue(m_node); v >= 0.0) fill = rampColour(v);
-    if (current) fill = kHighlight;
+    const QColor fill = nodeFill(*m_model, m_node);
     QPen pen(kBorder, 1.0);
     if (entry != nullptr && entry->backwardRan && !m_model->isStale(m_node)) pen = QPen(kBackwardBorder, 2.0);
     if (nan) pen = QPen(kNanBorder, 3.0);
@@ -230,6 +263,11 @@ class GraphMiniMap : public QWidget {
     setCursor(Qt::PointingHandCursor);
     setToolTip(QObject::tr("The whole graph; click to go there"));
   }
+  /// The graph changed (nodes, colours): redrawn at the next paint, not at every scroll.
+  void invalidate() {
+    m_dirty = true;
+    update();
+  }
 
  protected:
   void paintEvent(QPaintEvent*) override {
@@ -241,11 +279,18 @@ class GraphMiniMap : public QWidget {
     if (model == nullptr || model->nodeCount() == 0) return;
     const QRectF scene = m_view->sceneRect();
     const QTransform t = mapping(scene);
-    p.setPen(Qt::NoPen);
-    for (int n = 0; n < model->nodeCount(); ++n) {
-      p.setBrush(model->currentNode() == n ? TapeGraphView::highlightColour()
-                                           : (model->nonFinite(n) ? kNanBorder : QColor(120, 144, 156)));
-      p.drawRect(t.mapRect(toQt(model->nodeBox(n))).adjusted(0, 0, 0.6, 0.6));
+    if (m_dirty || m_cachedScene != scene || m_cache.size() != size()) {
+      m_cache = QImage(size(), QImage::Format_ARGB32_Premultiplied);
+      drawGraphImage(m_cache, *model, t, false);
+      m_cachedScene = scene;
+      m_dirty = false;
+    }
+    p.drawImage(0, 0, m_cache);
+    if (const int current = model->currentNode(); current >= 0) {
+      const QPointF c = t.map(toQt(model->nodeBox(current)).center());
+      p.setPen(QPen(Qt::black, 1));
+      p.setBrush(TapeGraphView::highlightColour());
+      p.drawEllipse(c, 3.5, 3.5);
     }
     const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
     p.setPen(QPen(kSelection, 1.2));
@@ -270,6 +315,9 @@ class GraphMiniMap : public QWidget {
     if (invertible) m_view->centerOn(inverse.map(pos));
   }
   TapeGraphView* m_view;
+  QImage m_cache;
+  QRectF m_cachedScene;
+  bool m_dirty = true;
 };
 
 // --- the view -------------------------------------------------------------------------
@@ -293,7 +341,7 @@ TapeGraphView::TapeGraphView(QWidget* parent) : QGraphicsView(parent) {
   placeOverlays();
 }
 
-TapeGraphView::~TapeGraphView() = default;
+TapeGraphView::~TapeGraphView() { deleteItems(); }
 
 QColor TapeGraphView::highlightColour() { return kHighlight; }
 
@@ -312,8 +360,18 @@ void TapeGraphView::setModel(TapeGraphModel* model) {
   rebuild();
 }
 
-void TapeGraphView::rebuild() {
+void TapeGraphView::deleteItems() {
+  // Items out of the scene (the overview) are ours to delete; the scene deletes the rest.
+  if (m_overview) {
+    qDeleteAll(m_nodes);
+    qDeleteAll(m_edges);
+    qDeleteAll(m_groups);
+  }
   scene()->clear();
+}
+
+void TapeGraphView::rebuild() {
+  deleteItems();
   m_nodes.clear();
   m_edges.clear();
   m_groups.clear();
@@ -326,6 +384,7 @@ void TapeGraphView::rebuild() {
   }
   growScene();
   updateCard();
+  graphChanged();
 }
 
 void TapeGraphView::addGroups(int first, int count) {
@@ -334,7 +393,7 @@ void TapeGraphView::addGroups(int first, int count) {
     for (int p = m_model->group(g).parent; p >= 0; p = m_model->group(p).parent) ++depth;
     auto* item = new GraphGroupItem(m_model, g, depth);
     item->setOutlined(!m_selectedModule.isEmpty() && m_model->group(g).path == m_selectedModule);
-    scene()->addItem(item);
+    if (!m_overview) scene()->addItem(item);
     m_groups << item;
   }
 }
@@ -345,20 +404,21 @@ void TapeGraphView::addNodes(int first, int count) {
     const GraphEntry* e = m_model->entryOf(n);
     item->setToolTip(e != nullptr ? QStringLiteral("#%1 %2 %3").arg(e->id).arg(e->op, e->scope)
                                   : m_model->node(n).label + QLatin1Char(' ') + m_model->node(n).shape);
-    scene()->addItem(item);
+    if (!m_overview) scene()->addItem(item);
     m_nodes << item;
     m_edgesOfNode << QVector<int>{};
   }
   // A group's box grows with its nodes (placed nodes never move; the box only widens).
   for (GraphGroupItem* g : m_groups) g->refresh();
   growScene();
+  graphChanged();
   placeOverlays();
 }
 
 void TapeGraphView::addEdges(int first, int count) {
   for (int e = first; e < first + count; ++e) {
     auto* item = new GraphEdgeItem(m_model, e);
-    scene()->addItem(item);
+    if (!m_overview) scene()->addItem(item);
     m_edges << item;
     m_edgesOfNode[m_model->edge(e).to] << e;
   }
@@ -373,17 +433,68 @@ void TapeGraphView::refreshNodes(const QVector<int>& nodes) {
   if (std::find(nodes.begin(), nodes.end(), m_selected) != nodes.end() ||
       std::find(nodes.begin(), nodes.end(), m_model->currentNode()) != nodes.end())
     updateCard();
-  if (m_miniMap != nullptr) m_miniMap->update();
+  graphChanged();
 }
 
 void TapeGraphView::refreshAll() {
   for (GraphNodeItem* n : m_nodes) n->update();
   for (GraphEdgeItem* e : m_edges) e->refresh();
+  graphChanged();
   viewport()->update();
+}
+
+void TapeGraphView::graphChanged() {
+  m_overviewDirty = true;
+  if (m_overview) viewport()->update();
+  if (m_miniMap != nullptr) m_miniMap->invalidate();
+}
+
+void TapeGraphView::updateOverview() {
+  // Below this scale an op is a few pixels tall: drawing each item costs per item while
+  // showing nothing more than a box, so the graph is drawn from one cached image instead
+  // and the items are hidden (a pass over them only when the threshold is crossed).
+  // The items leave the scene meanwhile (kept, never re-created): hidden ones would still
+  // be found and sorted by the scene's index at every frame.
+  const bool overview = m_model != nullptr && zoom() < kOverviewZoom;
+  if (overview == m_overview) return;
+  m_overview = overview;
+  auto move = [&](QGraphicsItem* item) {
+    if (overview) scene()->removeItem(item);
+    else scene()->addItem(item);
+  };
+  for (GraphGroupItem* g : m_groups) move(g);
+  for (GraphEdgeItem* e : m_edges) move(e);
+  for (GraphNodeItem* n : m_nodes) move(n);
+  m_overviewDirty = true;
+  viewport()->update();
+}
+
+void TapeGraphView::drawBackground(QPainter* painter, const QRectF& rect) {
+  QGraphicsView::drawBackground(painter, rect);
+  if (!m_overview || m_model == nullptr || m_model->nodeCount() == 0) return;
+  const QRectF bounds = toQt(m_model->bounds());
+  if (m_overviewDirty || m_overviewBounds != bounds) {
+    // At most 2048 pixels a side: sharp at the zooms that use it, built in one pass.
+    const double s = std::min({1.0, 2048.0 / std::max(1.0, bounds.width()), 2048.0 / std::max(1.0, bounds.height())});
+    m_overviewImage = QImage(QSize(static_cast<int>(std::ceil(bounds.width() * s)) + 1,
+                                   static_cast<int>(std::ceil(bounds.height() * s)) + 1),
+                             QImage::Format_ARGB32_Premultiplied);
+    QTransform t;
+    t.scale(s, s);
+    t.translate(-bounds.x(), -bounds.y());
+    drawGraphImage(m_overviewImage, *m_model, t, true);
+    m_overviewBounds = bounds;
+    m_overviewScale = s;
+    m_overviewDirty = false;
+  }
+  painter->drawImage(QRectF(bounds.topLeft(), QSizeF(m_overviewImage.width() / m_overviewScale,
+                                                      m_overviewImage.height() / m_overviewScale)),
+                     m_overviewImage);
 }
 
 void TapeGraphView::onCurrentChanged(int oldNode, int newNode) {
   if (oldNode >= 0 && oldNode < m_nodes.size()) m_nodes[oldNode]->update();
+  if (m_overview) viewport()->update();
   if (newNode >= 0 && newNode < m_nodes.size()) {
     m_nodes[newNode]->update();
     for (int e : m_edgesOfNode[newNode]) m_edges[e]->refresh();
@@ -414,12 +525,14 @@ void TapeGraphView::fitAll() {
   fitInView(toQt(m_model->bounds()).adjusted(-20, -20, 20, 20), Qt::KeepAspectRatio);
   // Never blow a small graph up beyond 150%.
   if (zoom() > 1.5) zoomBy(1.5 / zoom());
+  updateOverview();
   emit zoomChanged(zoom());
   placeOverlays();
 }
 
 void TapeGraphView::resetZoom() {
   setTransform(QTransform());
+  updateOverview();
   emit zoomChanged(zoom());
   placeOverlays();
 }
@@ -430,6 +543,7 @@ void TapeGraphView::zoomBy(double factor) {
   const double next = std::clamp(zoom() * factor, 0.02, 8.0);
   const double applied = next / zoom();
   scale(applied, applied);
+  updateOverview();
   emit zoomChanged(zoom());
   placeOverlays();
 }
@@ -549,7 +663,21 @@ void TapeGraphView::scrollContentsBy(int dx, int dy) {
 }
 
 void TapeGraphView::drawForeground(QPainter* painter, const QRectF&) {
-  if (m_model == nullptr || m_model->colourBy() == TapeGraphModel::ColourBy::Kind) return;
+  if (m_model == nullptr) return;
+  if (m_overview) {
+    // Tiny boxes: the current and the selected node get a marker of a readable size.
+    painter->save();
+    painter->resetTransform();
+    for (int node : {m_selected, m_model->currentNode()}) {
+      if (node < 0 || node >= m_model->nodeCount()) continue;
+      const QPointF c = mapFromScene(toQt(m_model->nodeBox(node)).center());
+      painter->setPen(QPen(node == m_selected ? kSelection : Qt::black, 1.5));
+      painter->setBrush(node == m_selected ? Qt::NoBrush : QBrush(kHighlight));
+      painter->drawEllipse(c, 6.0, 6.0);
+    }
+    painter->restore();
+  }
+  if (m_model->colourBy() == TapeGraphModel::ColourBy::Kind) return;
   // The legend, in viewport coordinates: the ramp from the range's low to its high end.
   painter->save();
   painter->resetTransform();

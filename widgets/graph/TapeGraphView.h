@@ -8,6 +8,7 @@
 // Pan by dragging, zoom with the wheel (around the cursor), fit, 100%, a minimap in the
 // corner, a legend for the colour encoding and an optional card for the current node.
 #include <QGraphicsView>
+#include <QImage>
 #include <QPointer>
 #include <QVector>
 
@@ -67,6 +68,11 @@ class TapeGraphView : public QGraphicsView {
   void setMiniMapVisible(bool visible);
   bool miniMapShown() const;
 
+  /// Below this zoom the graph is drawn from one cached image (an op is a few pixels
+  /// tall) instead of item by item; the current and selected nodes get a marker.
+  static constexpr double kOverviewZoom = 0.1;
+  bool overviewShown() const { return m_overview; }
+
   /// The whole graph as an SVG or PNG file; false and `error` set on failure.
   bool exportSvg(const QString& path, QString* error = nullptr);
   bool exportPng(const QString& path, QString* error = nullptr);
@@ -84,9 +90,11 @@ class TapeGraphView : public QGraphicsView {
   void resizeEvent(QResizeEvent* event) override;
   void scrollContentsBy(int dx, int dy) override;
   void drawForeground(QPainter* painter, const QRectF& rect) override;
+  void drawBackground(QPainter* painter, const QRectF& rect) override;
 
  private:
   void rebuild();
+  void deleteItems();
   void addGroups(int first, int count);
   void addNodes(int first, int count);
   void addEdges(int first, int count);
@@ -95,6 +103,9 @@ class TapeGraphView : public QGraphicsView {
   void onCurrentChanged(int oldNode, int newNode);
   int nodeAt(const QPoint& viewPos) const;
   void updateCard();
+  /// Nodes were added or changed: the overview and the minimap redraw at their next paint.
+  void graphChanged();
+  void updateOverview();
   void placeOverlays();
   void growScene();
 
@@ -109,6 +120,11 @@ class TapeGraphView : public QGraphicsView {
   QLabel* m_card = nullptr;
   GraphMiniMap* m_miniMap = nullptr;
   bool m_miniMapWanted = true;
+  bool m_overview = false;
+  bool m_overviewDirty = true;
+  QImage m_overviewImage;
+  QRectF m_overviewBounds;
+  double m_overviewScale = 1.0;
 };
 
 }  // namespace td::widgets

@@ -337,6 +337,34 @@ void TapeGraphTest::viewItemsStayPutWhileAThousandEntriesArrive() {
   QVERIFY(view.miniMapShown());
   view.fitAll();
   QVERIFY(!view.miniMapShown());
+  // Fitted, 1,251 nodes are a few pixels each: drawn from one image, the items hidden,
+  // the current node marked in the highlight colour.
+  QVERIFY(view.zoom() < TapeGraphView::kOverviewZoom);
+  QVERIFY(view.overviewShown());
+  QVERIFY(view.nodeItem(0)->scene() == nullptr);  // out of the scene meanwhile, kept
+  QCoreApplication::processEvents();
+  const QImage fitted = view.viewport()->grab().toImage();
+  int drawn = 0, marked = 0;
+  for (int y = 0; y < fitted.height(); ++y)
+    for (int x = 0; x < fitted.width(); ++x) {
+      const QColor c = fitted.pixelColor(x, y);
+      drawn += c != QColor(Qt::white) ? 1 : 0;
+      marked += c == TapeGraphView::highlightColour() ? 1 : 0;
+    }
+  QVERIFY2(drawn > 500, qPrintable(QString::number(drawn)));
+  QVERIFY2(marked > 20, qPrintable(QString::number(marked)));
+  view.resetZoom();
+  QVERIFY(!view.overviewShown());
+  QCOMPARE(view.nodeItem(0)->scene(), view.scene());
+  QCOMPARE(view.nodeItem(0), items[0]);
+  QCOMPARE(view.nodeItem(0)->boundingRect(), bounds[0]);
+  // Growing while zoomed out: the new items join the scene when the view zooms back in.
+  view.fitAll();
+  model.update(7, longTape(1004).mid(1000));
+  QCOMPARE(view.nodeItemCount(), 1000 + 1 + 250 + 4 + 1);
+  QVERIFY(view.nodeItem(view.nodeItemCount() - 1)->scene() == nullptr);
+  view.resetZoom();
+  QCOMPARE(view.nodeItem(view.nodeItemCount() - 1)->scene(), view.scene());
 }
 
 void TapeGraphTest::theCurrentNodeIsDrawnInTheHighlightColour() {
