@@ -239,6 +239,9 @@ void MainWindow::createDocks() {
   m_curves = new widgets::CurvesView(this);
   m_curves->setObjectName("curves");
   auto* curvesDock = dock("curvesDock", tr("Curves"), m_curves, Qt::BottomDockWidgetArea);
+  // Per-parameter gradient norms with one click: tracked by the recorder while checked.
+  connect(m_curves, &widgets::CurvesView::gradientNormsToggled, this,
+          [this](bool on) { m_runner->setGradNormTracking(on); });
 
   // The tape as a graph with the time-travel bar under it, and the tensor inspector
   // (MainWindowViews.cpp).

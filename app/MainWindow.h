@@ -195,6 +195,7 @@ class MainWindow : public QMainWindow {
   Inspected m_inspected;
   bool m_refreshingViews = false;  ///< refreshTape is filling the views (not the user)
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
+  std::size_t m_gradNormPoints = 0;  ///< gradient norm points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;
   QLabel* m_stateLabel = nullptr;
   QLabel* m_iterationLabel = nullptr;

@@ -66,6 +66,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_timeline->model()->clear();
   m_curves->startRun(QFileInfo(path).fileName());
   m_lossPoints = 0;
+  m_gradNormPoints = 0;
   clearExecutionMarks();
   m_console->flush();
   m_console->append(tr("▶ %1 %2\n").arg(QFileInfo(path).fileName(), m_arguments.join(' ')), Stream::Info);
@@ -339,6 +340,12 @@ void MainWindow::refreshCurves() {
     series[s.name].second.push_back(s.value);
   }
   for (auto it = series.cbegin(); it != series.cend(); ++it) m_curves->append(it.key(), it->first, it->second);
+  // Per-parameter gradient norms (when the Curves dock's check box is on).
+  QMap<QString, QPair<QVector<double>, QVector<double>>> norms;
+  m_runner->gradNorms(m_gradNormPoints, &norms, &total);
+  m_gradNormPoints = total;
+  for (auto it = norms.cbegin(); it != norms.cend(); ++it)
+    m_curves->append(QStringLiteral("‖grad‖ ") + it.key(), it->first, it->second);
 }
 
 void MainWindow::drainOutput() {

@@ -214,6 +214,7 @@ void ScriptRunner::run(const RunRequest& request) {
         std::lock_guard lock(m_mutex);
         m_debugger = debugger;
         m_recorder = recorder;
+        recorder->setGradNormTracking(m_gradNorms);
         m_firstIteration = Tape::iteration();
         m_running = true;
         m_linesPending = false;

@@ -9,6 +9,7 @@
 // variables, an expression, a line step) becomes a job the paused thread serves itself;
 // line breakpoints changed while the script runs arrive as a Python pending call.
 // Results come back as queued signals carrying plain values (RunTypes.h).
+#include <QMap>
 #include <QObject>
 #include <QVector>
 #include <atomic>
@@ -112,6 +113,13 @@ class ScriptRunner : public QObject {
   /// The current run's loss curve from its `from`-th point on: (iteration since the run
   /// started, value) of each backward() from a one-element root; `total` gets the count.
   void losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const;
+  /// Per-parameter gradient norms after each backward(), for this run (from now) and the
+  /// next ones; off by default (a pass over every gradient per iteration).
+  void setGradNormTracking(bool on);
+  /// The gradient norm points from the `from`-th on, per parameter name: (iteration since
+  /// the run started, norm); `total` gets the count so far.
+  void gradNorms(std::size_t from, QMap<QString, QPair<QVector<double>, QVector<double>>>* series,
+                 std::size_t* total) const;
   OutputBuffer& output() { return m_output; }
 
  public slots:
@@ -159,6 +167,7 @@ class ScriptRunner : public QObject {
   debug::Debugger* m_debugger = nullptr;  ///< owned by the current run's Python session
   std::shared_ptr<debug::Recorder> m_recorder;
   quint64 m_firstIteration = 0;
+  bool m_gradNorms = false;  ///< per-parameter gradient norms tracked (m_mutex)
   bool m_running = false;
   QList<LineBreakpoint> m_lines;
   StopConditions m_conditions;

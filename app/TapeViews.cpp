@@ -172,6 +172,35 @@ QVector<widgets::TimelinePosition> ScriptRunner::timeline() const {
   return out;
 }
 
+void ScriptRunner::setGradNormTracking(bool on) {
+  std::shared_ptr<debug::Recorder> recorder;
+  {
+    std::lock_guard lock(m_mutex);
+    m_gradNorms = on;
+    recorder = m_recorder;
+  }
+  if (recorder) recorder->setGradNormTracking(on);
+}
+
+void ScriptRunner::gradNorms(std::size_t from, QMap<QString, QPair<QVector<double>, QVector<double>>>* series,
+                             std::size_t* total) const {
+  std::shared_ptr<debug::Recorder> recorder;
+  quint64 first = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    recorder = m_recorder;
+    first = m_firstIteration;
+  }
+  *total = 0;
+  if (!recorder) return;
+  for (const debug::GradNormPoint& p : recorder->gradNorms(from)) {
+    auto& s = (*series)[QString::fromStdString(p.name)];
+    s.first.push_back(static_cast<double>(p.iteration >= first ? p.iteration - first : 0));
+    s.second.push_back(p.norm);
+  }
+  *total = recorder->gradNormCount();
+}
+
 widgets::MemorySummary ScriptRunner::memorySummary() const {
   std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;

@@ -12,6 +12,8 @@
 
 #include "BreakpointStore.h"
 
+#include <QCheckBox>
+
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
@@ -217,6 +219,15 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(csv.readAll());
     QVERIFY2(text.startsWith("run,series,step,value\n") && text.contains(",accuracy,3,"), qPrintable(text));
+    // Per-parameter gradient norms with one click: one series per parameter, one point per
+    // backward().
+    w->curvesView()->gradientNormsBox()->setChecked(true);
+    w->currentEditor()->setPlainText(kTrainLines.join('\n') + '\n');
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount(QStringLiteral("‖grad‖ fc1.weight")), 3);
+    QCOMPARE(w->curvesView()->pointCount(QStringLiteral("‖grad‖ fc2.bias")), 3);
+    QVERIFY(w->curvesView()->shownValue(QStringLiteral("‖grad‖ fc1.weight"), 0) > 0.0);
+    w->curvesView()->gradientNormsBox()->setChecked(false);
   }
 
   void corruptSavedLayoutFallsBackToTheDefault() {

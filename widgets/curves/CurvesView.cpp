@@ -40,6 +40,7 @@ QString csvText(QString text) {
 
 CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent), m_plot(new QCustomPlot(this)), m_logBox(new QCheckBox(tr("Log scale"), this)),
+      m_gradBox(new QCheckBox(tr("Gradient norms"), this)),
       m_smoothingSlider(new QSlider(Qt::Horizontal, this)) {
   m_smoothingSlider->setRange(0, 99);
   m_smoothingSlider->setToolTip(tr("Smoothing (exponential moving average)"));
@@ -48,6 +49,7 @@ CurvesView::CurvesView(QWidget* parent)
   controls->addWidget(new QLabel(tr("Smoothing"), this));
   controls->addWidget(m_smoothingSlider, 1);
   controls->addWidget(m_logBox);
+  controls->addWidget(m_gradBox);
   controls->addWidget(clearButton);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -59,6 +61,8 @@ CurvesView::CurvesView(QWidget* parent)
   m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int value) { setSmoothing(value / 100.0); });
   connect(m_logBox, &QCheckBox::toggled, this, &CurvesView::setLogScale);
+  m_gradBox->setToolTip(tr("Per-parameter gradient norms after each backward(), one series per parameter"));
+  connect(m_gradBox, &QCheckBox::toggled, this, &CurvesView::gradientNormsToggled);
   connect(clearButton, &QPushButton::clicked, this, &CurvesView::clear);
   // Hover readout: the nearest point under the mouse, as a tooltip.
   connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {

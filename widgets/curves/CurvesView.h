@@ -53,6 +53,12 @@ class CurvesView : public QWidget {
   /// current-run graph ("loss (run): step 12, value 0.3471"); empty when there is none.
   QString readoutAt(const QPoint& position) const;
   QCustomPlot* plot() const { return m_plot; }
+  /// The "Gradient norms" check box: the app tracks per-parameter gradient norms while it
+  /// is on and appends them as series "‖grad‖ name".
+  QCheckBox* gradientNormsBox() const { return m_gradBox; }
+
+ signals:
+  void gradientNormsToggled(bool on);
 
  private:
   struct Series {
@@ -66,6 +72,7 @@ class CurvesView : public QWidget {
   void redraw(QCPGraph* graph);
   QCustomPlot* m_plot;
   QCheckBox* m_logBox;
+  QCheckBox* m_gradBox;
   QSlider* m_smoothingSlider;
   QHash<QString, QCPGraph*> m_current;  ///< this run's graph per series
   QHash<QCPGraph*, Series> m_raw;        ///< every graph's raw points

@@ -467,6 +467,10 @@ void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
   block(std::move(event));
 }
 
+void Debugger::onBackwardEnd() {
+  if (m_recorder) m_recorder->recordBackwardEnd();
+}
+
 void Debugger::onIterationEnd(uint64_t iteration) {
   bool pause = false;
   {

@@ -96,7 +96,11 @@ void Recorder::setPreviousIterations(int count) {
 
 void Recorder::clear() {
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
+  std::vector<Tensor> leaves;                  // likewise
   std::lock_guard lock(m_mutex);
+  leaves.swap(m_namedLeaves);
+  m_gradNorms.clear();
+  m_gradNormCount = 0;
   for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
   m_valueFront = 0;
@@ -359,6 +363,15 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     summary.nonFinite = summary.nonFinite || iteration.slots.back().stats.nonFinite();
   }
   record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
+  if (m_trackGradNorms.load(std::memory_order_relaxed)) {
+    for (std::size_t i = 0; i < tensors.numInputs; ++i) {
+      const Tensor& in = tensors.inputs[i];
+      if (!in.defined() || in.impl()->nameId == 0 || !in.requiresGrad() || !in.isLeaf()) continue;
+      const bool known = std::any_of(m_namedLeaves.begin(), m_namedLeaves.end(),
+                                     [&](const Tensor& t) { return t.id() == in.id(); });
+      if (!known) m_namedLeaves.push_back(in);
+    }
+  }
   if (entry.differentiable) {
     for (uint64_t saved : entry.savedIds) {
       auto bytesOf = [&](const Tensor* list, std::size_t n) -> int64_t {
@@ -427,6 +440,41 @@ void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
   point.backward = ++m_lossCount;
   m_losses.push_back(point);
   if (m_losses.size() > kMaxLossPoints) m_losses.pop_front();
+}
+
+void Recorder::setGradNormTracking(bool on) {
+  m_trackGradNorms.store(on, std::memory_order_relaxed);
+  if (!on) {
+    std::vector<Tensor> leaves;  // released after the lock: no references kept while off
+    std::lock_guard lock(m_mutex);
+    leaves.swap(m_namedLeaves);
+  }
+}
+
+void Recorder::recordBackwardEnd() {
+  if (!m_trackGradNorms.load(std::memory_order_relaxed)) return;
+  std::vector<Tensor> leaves;
+  uint64_t backward = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    leaves = m_namedLeaves;
+    backward = m_lossCount;
+  }
+  std::vector<GradNormPoint> points;
+  points.reserve(leaves.size());
+  for (const Tensor& leaf : leaves) {
+    const Tensor grad = leaf.grad();
+    if (!grad.defined() || !grad.device().isCpu()) continue;
+    const TensorStats stats = computeStats(grad);  // runs no op: nothing on the tape
+    points.push_back({Tape::iteration(), backward, leaf.name(), stats.finite > 0 ? stats.norm : NAN});
+  }
+  std::sort(points.begin(), points.end(), [](const GradNormPoint& a, const GradNormPoint& b) { return a.name < b.name; });
+  std::lock_guard lock(m_mutex);
+  for (GradNormPoint& p : points) {
+    m_gradNorms.push_back(std::move(p));
+    ++m_gradNormCount;
+    if (m_gradNorms.size() > kMaxLossPoints) m_gradNorms.pop_front();
+  }
 }
 
 }  // namespace td::debug

@@ -163,6 +163,19 @@ std::vector<LossPoint> Recorder::losses(std::size_t from) const {
   return out;
 }
 
+std::vector<GradNormPoint> Recorder::gradNorms(std::size_t from) const {
+  std::lock_guard lock(m_mutex);
+  const std::size_t first = m_gradNormCount - m_gradNorms.size();
+  std::vector<GradNormPoint> out;
+  for (std::size_t i = from > first ? from - first : 0; i < m_gradNorms.size(); ++i) out.push_back(m_gradNorms[i]);
+  return out;
+}
+
+std::size_t Recorder::gradNormCount() const {
+  std::lock_guard lock(m_mutex);
+  return m_gradNormCount;
+}
+
 std::size_t Recorder::lossCount() const {
   std::lock_guard lock(m_mutex);
   return m_lossCount;

@@ -62,3 +62,45 @@ TEST(LossCurve, ADebuggerForwardsTheRootsAndANanLossIsKept) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GradNorms, TrackedOnRequestPerNamedParameterAfterEachBackward) {
+  Recorder recorder;
+  td::Tape::step();
+  recorder.attach();
+  td::Tensor w = td::fromVector(std::vector<double>{3.0, 4.0}, {2}, td::DType::Float64);
+  w.setRequiresGrad().setName("fc.weight");
+  td::Tensor b = td::fromVector(std::vector<double>{1.0}, {1}, td::DType::Float64);
+  b.setRequiresGrad().setName("fc.bias");
+  td::Tensor unnamed = td::fromVector(std::vector<double>{1.0, 1.0}, {2}, td::DType::Float64);
+  unnamed.setRequiresGrad();
+  // Off by default: nothing.
+  td::sum(td::mul(w, w)).backward();
+  EXPECT_EQ(recorder.gradNormCount(), 0u);
+
+  recorder.setGradNormTracking(true);
+  for (int step = 0; step < 2; ++step) {
+    w.setGrad(td::Tensor());
+    b.setGrad(td::Tensor());
+    // d/dw sum(w*w) = 2w: norm 2*5 = 10; d/db sum(b*3) = 3.
+    td::Tensor loss = td::add(td::sum(td::mul(w, w)), td::sum(td::mul(b, 3.0)));
+    loss = td::add(loss, td::sum(td::mul(unnamed, 0.0)));
+    loss.backward();
+  }
+  recorder.detach();
+  const std::vector<td::debug::GradNormPoint> points = recorder.gradNorms();
+  ASSERT_EQ(points.size(), 4u);  // two parameters, two backward() calls; the unnamed leaf is not one
+  EXPECT_EQ(points[0].name, "fc.bias");
+  EXPECT_DOUBLE_EQ(points[0].norm, 3.0);
+  EXPECT_EQ(points[1].name, "fc.weight");
+  EXPECT_DOUBLE_EQ(points[1].norm, 10.0);
+  EXPECT_EQ(points[3].name, "fc.weight");
+  EXPECT_GT(points[2].backward, points[0].backward);
+  EXPECT_EQ(recorder.gradNorms(3).size(), 1u);
+  recorder.setGradNormTracking(false);
+  recorder.clear();
+  EXPECT_EQ(recorder.gradNormCount(), 0u);
+}
+
+}  // namespace

@@ -128,6 +128,7 @@ class Debugger : public TapeObserver {
   // TapeObserver
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override;
   void onBackwardBegin(const std::vector<Tensor>& roots) override;
+  void onBackwardEnd() override;
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override;
   void onIterationEnd(uint64_t iteration) override;
 

@@ -11,6 +11,7 @@
 // Statistics of a held value are computed when first asked for (a query, or before the
 // budget drops the value), since the held value never changes; those the debugger's checks
 // need at once, and those of values not held, are computed as the entry is recorded.
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -93,6 +94,14 @@ struct LossPoint {
   double value = 0.0;     ///< NaN when the root was NaN (or not a one-element float tensor)
 };
 
+/// The norm of one parameter's gradient after a backward() (tracked on request).
+struct GradNormPoint {
+  uint64_t iteration = 0;
+  uint64_t backward = 0;  ///< as LossPoint::backward
+  std::string name;       ///< the parameter's qualified name ("fc1.weight")
+  double norm = 0.0;      ///< L2 norm of its .grad (of the finite values; NaN when none is finite)
+};
+
 /// What the debugger's checks need from the entry just recorded (no second pass).
 struct RecordSummary {
   bool checked = false;          ///< computed (recordForward/Backward with `checks`); else empty
@@ -138,6 +147,14 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// How many roots were seen in all (those dropped for the cap included).
   std::size_t lossCount() const;
   static constexpr std::size_t kMaxLossPoints = 1'000'000;
+  /// Per-parameter gradient norms: when on, every named leaf that requires grad and is read
+  /// by a recorded op (a module's parameters) has its .grad's norm taken after each
+  /// backward(). Off by default: it costs a pass over every gradient per iteration.
+  void setGradNormTracking(bool on);
+  bool gradNormTracking() const { return m_trackGradNorms.load(std::memory_order_relaxed); }
+  /// The points from the `from`-th on (at most the last kMaxLossPoints kept), in order.
+  std::vector<GradNormPoint> gradNorms(std::size_t from = 0) const;
+  std::size_t gradNormCount() const;
   /// The chain of entries that led to entry `id`: the producers of its inputs, their
   /// producers, ... (breadth first, nearest first, at most `limit`, within the kept window).
   std::vector<uint64_t> ancestors(uint64_t id, std::size_t limit = 16) const;
@@ -152,6 +169,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
   void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) override { recordBackward(entry, step); }
   void onBackwardBegin(const std::vector<Tensor>& roots) override { recordBackwardBegin(roots); }
+  void onBackwardEnd() override { recordBackwardEnd(); }
+  /// With gradient norm tracking on, takes the tracked parameters' gradient norms.
+  void recordBackwardEnd();
   /// Keeps the first root's value as a loss point (one-element float roots only).
   void recordBackwardBegin(const std::vector<Tensor>& roots);
   // WriteWatcher
@@ -276,6 +296,10 @@ class Recorder : public TapeObserver, public WriteWatcher {
   bool m_attached = false;
   std::deque<LossPoint> m_losses;
   std::size_t m_lossCount = 0;  ///< all seen; m_losses holds the last ones
+  std::atomic<bool> m_trackGradNorms{false};
+  std::vector<Tensor> m_namedLeaves;  ///< parameters seen while tracking (references)
+  std::deque<GradNormPoint> m_gradNorms;
+  std::size_t m_gradNormCount = 0;
 };
 
 }  // namespace td::debug
