@@ -32,6 +32,7 @@
 #include "documents/RecentFiles.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
+#include "graph/TapeGraphView.h"
 #include "timeline/TimelineBar.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
@@ -337,6 +338,18 @@ void MainWindow::createActions() {
           [exportCurves] { exportCurves("png"); });
   connect(makeAction("exportCurvesSvg", tr("Export Curves as &SVG…"), {}), &QAction::triggered, this,
           [exportCurves] { exportCurves("svg"); });
+  // The tape graph as a picture.
+  auto exportGraph = [this](const QString& format) {
+    const QString path = m_prompter->saveFileName(this, QDir::home().filePath("tape-graph." + format));
+    if (path.isEmpty()) return;
+    QString error;
+    const bool ok = format == "svg" ? m_graph->view()->exportSvg(path, &error) : m_graph->view()->exportPng(path, &error);
+    if (!ok) m_prompter->warn(this, tr("Export failed"), error);
+  };
+  connect(makeAction("exportGraphPng", tr("Export &Graph as PNG…"), {}), &QAction::triggered, this,
+          [exportGraph] { exportGraph("png"); });
+  connect(makeAction("exportGraphSvg", tr("Export Graph as S&VG…"), {}), &QAction::triggered, this,
+          [exportGraph] { exportGraph("svg"); });
   connect(makeAction("arguments", tr("Script &Arguments…"), {}), &QAction::triggered, this, [this] {
     bool ok = false;
     const QString text = m_prompter->askText(this, tr("Script arguments"),
@@ -360,6 +373,8 @@ void MainWindow::createMenus() {
   file->addAction(m_actions["exportCurvesCsv"]);
   file->addAction(m_actions["exportCurvesPng"]);
   file->addAction(m_actions["exportCurvesSvg"]);
+  file->addAction(m_actions["exportGraphPng"]);
+  file->addAction(m_actions["exportGraphSvg"]);
   file->addSeparator();
   file->addAction(m_actions["quit"]);
   refreshRecentMenu();

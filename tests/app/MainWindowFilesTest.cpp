@@ -146,6 +146,11 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     w->moduleView()->treeView()->setCurrentIndex(modules->indexOfPath(QStringLiteral("fc2")));
     QCOMPARE(view->selectedModule(), QStringLiteral("fc2"));
 
+    // File > Export Graph as SVG writes the drawing where the user says.
+    m_prompter->savePath = m_dir.filePath("graph.svg");
+    w->action("exportGraphSvg")->trigger();
+    QVERIFY(QFileInfo(m_dir.filePath("graph.svg")).size() > 1000);
+
     // Clicking a node selects its entry in the Tape dock too.
     const int other = model->nodeOfEntry(model->node(current).entryId - 1) >= 0
                           ? model->nodeOfEntry(model->node(current).entryId - 1)
