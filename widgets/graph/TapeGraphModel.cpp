@@ -2,6 +2,8 @@
 
 #include <QStringList>
 
+#include "layout/LayeredLayout.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -80,6 +82,8 @@ void TapeGraphModel::clear() {
   m_firstNonFinite = -1;
   m_colourMin = m_colourMax = 0.0;
   m_hasIteration = false;
+  m_collapsed.clear();  // group indices of another graph
+  m_foldedDirty = true;
   ++m_generation;
   emit reset();
 }
@@ -127,6 +131,7 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
     for (const GraphTensor& t : e.outputs) bad = bad || t.nonFinite;
     if (bad && (m_firstNonFinite < 0 || e.id < m_entries[m_entryOfNode[m_firstNonFinite]].id)) m_firstNonFinite = n;
   }
+  if (nodeCount() != nodesBefore || generation != m_generation) m_foldedDirty = true;
   if (groupCount() > groupsBefore) emit groupsAdded(groupsBefore, groupCount() - groupsBefore);
   if (nodeCount() > nodesBefore) emit nodesAdded(nodesBefore, nodeCount() - nodesBefore);
   if (edgeCount() > edgesBefore) emit edgesAdded(edgesBefore, edgeCount() - edgesBefore);
@@ -231,7 +236,9 @@ int TapeGraphModel::leafFor(const GraphTensor& tensor, int readerGroup) {
   node.group = tensor.name.isEmpty() ? -1 : readerGroup;
   node.showsValues = tensor.numel() <= kValuesOnNode && !tensor.values.isEmpty();
   layout::Node laid;
-  laid.label = node.label.toStdString();
+  // The last part of the name ("weight"): the layers of a stack then have the same
+  // structure signature and fold into one ×N node.
+  laid.label = node.label.section(QLatin1Char('.'), -1).toStdString();
   laid.kind = layout::NodeKind::Leaf;
   laid.group = node.group;
   const int lines = node.showsValues ? valueLineCount(tensor.numel()) : 0;
@@ -289,6 +296,69 @@ void TapeGraphModel::appendEntry(const GraphEntry& entry, QVector<int>* changed)
   m_newestEntry = entry.id;
   if (m_rebound >= 0) m_newIteration << entry;
   *changed << index;
+}
+
+void TapeGraphModel::setGroupCollapsed(int group, bool collapsed) {
+  if (group < 0 || group >= groupCount() || collapsed == groupCollapsed(group)) return;
+  if (collapsed) m_collapsed.insert(group);
+  else m_collapsed.remove(group);
+  m_foldedDirty = true;
+  emit foldingChanged();
+}
+
+void TapeGraphModel::expandAll() {
+  if (m_collapsed.isEmpty()) return;
+  m_collapsed.clear();
+  m_foldedDirty = true;
+  emit foldingChanged();
+}
+
+void TapeGraphModel::setFoldRepeats(bool on) {
+  if (on == m_foldRepeats) return;
+  m_foldRepeats = on;
+  m_foldedDirty = true;
+  emit foldingChanged();
+}
+
+const TapeGraphModel::Folded& TapeGraphModel::folded() const {
+  if (!m_foldedDirty) return m_folded;
+  // Only placed nodes take part (a leaf still waiting for its reader is left out).
+  layout::Graph graph = m_layout->graph();
+  for (int g : m_collapsed)
+    if (static_cast<std::size_t>(g) < graph.groups.size()) graph.groups[static_cast<std::size_t>(g)].collapsed = true;
+  layout::FoldOptions options;
+  options.foldRepeats = m_foldRepeats;
+  m_folded.graph = layout::foldGroups(graph, options);
+  // Labels, and node sizes that fit them: a folded call is named by its module.
+  m_folded.labels.clear();
+  for (std::size_t n = 0; n < m_folded.graph.graph.nodes.size(); ++n) {
+    layout::Node& node = m_folded.graph.graph.nodes[n];
+    const int source = m_folded.graph.sourceGroup[n];
+    const int repeats = m_folded.graph.repeats[n];
+    QString label;
+    if (source >= 0) {
+      // "layers.* ×12" for a run of numbered calls, "▸ attn" for one collapsed call.
+      const QString path = m_groups[source].path;
+      bool numbered = false;
+      path.section(QLatin1Char('.'), -1).toInt(&numbered);
+      const QString run = numbered && path.contains(QLatin1Char('.')) ? path.section(QLatin1Char('.'), -2, -2) + QStringLiteral(".*")
+                                                                      : m_groups[source].name;
+      label = repeats > 1 ? QStringLiteral("%1 ×%2").arg(run).arg(repeats) : QStringLiteral("▸ ") + m_groups[source].name;
+      node.width = std::max(54.0, label.size() * kCharWidth + 18.0);
+    } else {
+      label = QString::fromStdString(node.label);
+    }
+    m_folded.labels << label;
+  }
+  for (std::size_t n = 0; n < m_folded.graph.nodeOf.size(); ++n) {
+    // A plain node keeps its model label (a parameter's full name, not the layout's part).
+    const int target = m_folded.graph.nodeOf[n];
+    if (target >= 0 && m_folded.graph.sourceGroup[static_cast<std::size_t>(target)] < 0)
+      m_folded.labels[target] = m_nodes[static_cast<int>(n)].label;
+  }
+  m_folded.layout = layout::layoutGraph(m_folded.graph.graph, m_layout->options());
+  m_foldedDirty = false;
+  return m_folded;
 }
 
 const GraphEntry* TapeGraphModel::entryOf(int node) const {

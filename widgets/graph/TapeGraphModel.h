@@ -8,11 +8,13 @@
 // rendering; TapeGraphView draws it. GUI thread.
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QVector>
 
 #include <memory>
 
+#include "layout/GroupFolding.h"
 #include "layout/IncrementalLayout.h"
 #include "graph/GraphRows.h"
 
@@ -89,6 +91,25 @@ class TapeGraphModel : public QObject {
   layout::Rect groupBox(int group) const;
   layout::Rect bounds() const { return layout().bounds; }
 
+  // --- folding: a compact drawing laid out in one shot --------------------------------
+  /// A collapsed module call is drawn as one node carrying its external edges; with
+  /// fold repeats, runs of identical sibling calls (the layers of a stack) are one node
+  /// marked ×N. Either makes the graph folded: drawn from foldedLayout(), laid out anew
+  /// when it changes (nodes may move then; the live layout is kept for unfolding).
+  void setGroupCollapsed(int group, bool collapsed);
+  bool groupCollapsed(int group) const { return m_collapsed.contains(group); }
+  void expandAll();
+  void setFoldRepeats(bool on);
+  bool foldRepeats() const { return m_foldRepeats; }
+  bool isFolded() const { return m_foldRepeats || !m_collapsed.isEmpty(); }
+  struct Folded {
+    layout::FoldedGraph graph;  ///< nodes, edges, groups after folding; nodeOf maps ours
+    layout::Layout layout;      ///< its one-shot layout
+    QStringList labels;         ///< per folded node: "matmul", "fc1.weight", "layers.* ×12", "▸ attn"
+  };
+  /// The folded graph and its layout (computed when first asked for after a change).
+  const Folded& folded() const;
+
   /// The entry the debugger stands on (0: none) and whether it is its backward step.
   void setCurrent(quint64 entryId, bool backward);
   int currentNode() const { return nodeOfEntry(m_currentEntry); }
@@ -129,6 +150,8 @@ class TapeGraphModel : public QObject {
   void nodesChanged(const QVector<int>& nodes);
   void currentChanged(int oldNode, int newNode);
   void coloursChanged();
+  /// What is folded changed (not emitted for growth: nodesAdded covers that).
+  void foldingChanged();
 
  private:
   void appendEntry(const GraphEntry& entry, QVector<int>* changed);
@@ -163,6 +186,10 @@ class TapeGraphModel : public QObject {
   bool m_currentBackward = false;
   int m_firstNonFinite = -1;
   ColourBy m_colourBy = ColourBy::Kind;
+  QSet<int> m_collapsed;
+  bool m_foldRepeats = false;
+  mutable Folded m_folded;
+  mutable bool m_foldedDirty = true;
   double m_colourMin = 0.0;
   double m_colourMax = 0.0;
 };

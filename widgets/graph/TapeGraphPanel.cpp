@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSignalBlocker>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -35,6 +36,12 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   auto* follow = new QCheckBox(tr("Follow"), this);
   follow->setToolTip(tr("Scroll to the entry the debugger stands on"));
   follow->setChecked(true);
+  auto* fold = new QCheckBox(tr("Fold ×N"), this);
+  fold->setObjectName(QStringLiteral("graphFoldRepeats"));
+  fold->setToolTip(tr("Fold runs of identical module calls (the layers of a stack) into one node ×N; "
+                      "double-click a module's box to collapse it, a folded node to open it"));
+  auto* expand = new QToolButton(this);
+  expand->setText(tr("Expand all"));
   auto* card = new QCheckBox(tr("Card"), this);
   card->setToolTip(tr("Explain the selected or current node: inputs, output, and in backward the formula with its numbers"));
   card->setChecked(true);
@@ -46,6 +53,8 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   tools->addWidget(m_colour);
   tools->addWidget(fit);
   tools->addWidget(actual);
+  tools->addWidget(fold);
+  tools->addWidget(expand);
   tools->addWidget(follow);
   tools->addWidget(card);
   auto* layout = new QVBoxLayout(this);
@@ -65,6 +74,15 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   connect(fit, &QToolButton::clicked, m_view, &TapeGraphView::fitAll);
   connect(actual, &QToolButton::clicked, m_view, &TapeGraphView::resetZoom);
   connect(follow, &QCheckBox::toggled, m_view, &TapeGraphView::setFollowCurrent);
+  connect(fold, &QCheckBox::toggled, m_model, &TapeGraphModel::setFoldRepeats);
+  connect(expand, &QToolButton::clicked, this, [this, fold] {
+    fold->setChecked(false);
+    m_model->expandAll();
+  });
+  connect(m_model, &TapeGraphModel::foldingChanged, this, [this, fold] {
+    const QSignalBlocker quiet(fold);
+    fold->setChecked(m_model->foldRepeats());
+  });
   connect(card, &QCheckBox::toggled, m_view, &TapeGraphView::setCardVisible);
   connect(m_view, &TapeGraphView::nodeSelected, this, &TapeGraphPanel::onNodeSelected);
   connect(m_view, &TapeGraphView::nodeActivated, this, [this](int node) {

@@ -254,6 +254,48 @@ class GraphGroupItem : public QGraphicsItem {
   bool m_outlined = false;
 };
 
+// --- the folded drawing: its own items, rebuilt when the folding or the graph changes ---
+
+class FoldedNodeItem : public QGraphicsItem {
+ public:
+  FoldedNodeItem(const TapeGraphModel* model, int folded, int modelNode, const QRectF& box, QString label, bool group)
+      : m_model(model), m_folded(folded), m_modelNode(modelNode), m_box(box), m_label(std::move(label)), m_group(group) {
+    setZValue(10);
+  }
+  int foldedIndex() const { return m_folded; }
+  int modelNode() const { return m_modelNode; }
+  QRectF boundingRect() const override { return m_box.adjusted(-3, -3, 3, 3); }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+    const TapeGraphModel::Folded& f = m_model->folded();
+    const int current = m_model->currentNode();
+    const bool isCurrent = current >= 0 && static_cast<std::size_t>(current) < f.graph.nodeOf.size() &&
+                           f.graph.nodeOf[static_cast<std::size_t>(current)] == m_folded;
+    QColor fill = m_modelNode >= 0 ? nodeFill(*m_model, m_modelNode) : QColor(207, 216, 220);
+    if (isCurrent) fill = kHighlight;
+    painter->setPen(QPen(m_group ? QColor(69, 90, 100) : kBorder, m_group ? 1.6 : 1.0));
+    painter->setBrush(fill);
+    painter->drawRoundedRect(m_box, 5, 5);
+    if (m_group) {  // a stack of cards: it stands for a module call (or N of them)
+      painter->setBrush(Qt::NoBrush);
+      painter->drawRoundedRect(m_box.adjusted(3, 3, 3, 3), 5, 5);
+    }
+    QFont font = painter->font();
+    font.setPointSizeF(8.5);
+    font.setBold(true);
+    painter->setFont(font);
+    painter->setPen(fill.lightnessF() < 0.45 ? Qt::white : Qt::black);
+    painter->drawText(m_box, Qt::AlignCenter, m_label);
+  }
+
+ private:
+  const TapeGraphModel* m_model;
+  int m_folded;
+  int m_modelNode;  // -1: it stands for a group
+  QRectF m_box;
+  QString m_label;
+  bool m_group;
+};
+
 // --- minimap --------------------------------------------------------------------------
 
 class GraphMiniMap : public QWidget {
@@ -356,18 +398,27 @@ void TapeGraphView::setModel(TapeGraphModel* model) {
     connect(model, &TapeGraphModel::nodesChanged, this, &TapeGraphView::refreshNodes);
     connect(model, &TapeGraphModel::coloursChanged, this, &TapeGraphView::refreshAll);
     connect(model, &TapeGraphModel::currentChanged, this, &TapeGraphView::onCurrentChanged);
+    connect(model, &TapeGraphModel::foldingChanged, this, [this] {
+      rebuildFolded();
+      updateOverview();
+    });
   }
   rebuild();
 }
 
 void TapeGraphView::deleteItems() {
-  // Items out of the scene (the overview) are ours to delete; the scene deletes the rest.
-  if (m_overview) {
+  // Items out of the scene (overview, folded) are ours to delete; the scene deletes the rest.
+  if (!m_liveInScene) {
     qDeleteAll(m_nodes);
     qDeleteAll(m_edges);
     qDeleteAll(m_groups);
   }
-  scene()->clear();
+  scene()->clear();  // the folded items are in it
+  m_foldedItems.clear();
+  m_foldedNodes.clear();
+  m_liveInScene = true;
+  m_overview = false;
+  m_foldedShown = false;
 }
 
 void TapeGraphView::rebuild() {
@@ -382,6 +433,8 @@ void TapeGraphView::rebuild() {
     addNodes(0, m_model->nodeCount());
     addEdges(0, m_model->edgeCount());
   }
+  rebuildFolded();
+  updateOverview();
   growScene();
   updateCard();
   graphChanged();
@@ -393,7 +446,7 @@ void TapeGraphView::addGroups(int first, int count) {
     for (int p = m_model->group(g).parent; p >= 0; p = m_model->group(p).parent) ++depth;
     auto* item = new GraphGroupItem(m_model, g, depth);
     item->setOutlined(!m_selectedModule.isEmpty() && m_model->group(g).path == m_selectedModule);
-    if (!m_overview) scene()->addItem(item);
+    if (m_liveInScene) scene()->addItem(item);
     m_groups << item;
   }
 }
@@ -404,13 +457,14 @@ void TapeGraphView::addNodes(int first, int count) {
     const GraphEntry* e = m_model->entryOf(n);
     item->setToolTip(e != nullptr ? QStringLiteral("#%1 %2 %3").arg(e->id).arg(e->op, e->scope)
                                   : m_model->node(n).label + QLatin1Char(' ') + m_model->node(n).shape);
-    if (!m_overview) scene()->addItem(item);
+    if (m_liveInScene) scene()->addItem(item);
     m_nodes << item;
     m_edgesOfNode << QVector<int>{};
   }
   // A group's box grows with its nodes (placed nodes never move; the box only widens).
   for (GraphGroupItem* g : m_groups) g->refresh();
-  growScene();
+  if (m_foldedShown) rebuildFolded();  // laid out anew: the folded drawing is one-shot
+  else growScene();
   graphChanged();
   placeOverlays();
 }
@@ -418,7 +472,7 @@ void TapeGraphView::addNodes(int first, int count) {
 void TapeGraphView::addEdges(int first, int count) {
   for (int e = first; e < first + count; ++e) {
     auto* item = new GraphEdgeItem(m_model, e);
-    if (!m_overview) scene()->addItem(item);
+    if (m_liveInScene) scene()->addItem(item);
     m_edges << item;
     m_edgesOfNode[m_model->edge(e).to] << e;
   }
@@ -449,22 +503,85 @@ void TapeGraphView::graphChanged() {
   if (m_miniMap != nullptr) m_miniMap->invalidate();
 }
 
+void TapeGraphView::syncScene() {
+  // The live items are in the scene unless the overview or the folded drawing shows.
+  const bool want = !m_overview && !m_foldedShown;
+  if (want == m_liveInScene) return;
+  m_liveInScene = want;
+  auto move = [&](QGraphicsItem* item) {
+    if (want) scene()->addItem(item);
+    else scene()->removeItem(item);
+  };
+  for (GraphGroupItem* g : m_groups) move(g);
+  for (GraphEdgeItem* e : m_edges) move(e);
+  for (GraphNodeItem* n : m_nodes) move(n);
+}
+
+void TapeGraphView::rebuildFolded() {
+  for (QGraphicsItem* item : m_foldedItems) {
+    scene()->removeItem(item);
+    delete item;
+  }
+  m_foldedItems.clear();
+  m_foldedNodes.clear();
+  m_foldedShown = m_model != nullptr && m_model->isFolded();
+  syncScene();
+  if (!m_foldedShown) {
+    growScene();
+    return;
+  }
+  const TapeGraphModel::Folded& f = m_model->folded();
+  // Model node behind each plain folded node.
+  QVector<int> single(static_cast<int>(f.graph.graph.nodes.size()), -1);
+  for (std::size_t n = 0; n < f.graph.nodeOf.size(); ++n) {
+    const int target = f.graph.nodeOf[n];
+    if (target >= 0 && f.graph.sourceGroup[static_cast<std::size_t>(target)] < 0) single[target] = static_cast<int>(n);
+  }
+  for (std::size_t g = 0; g < f.layout.groupBoxes.size(); ++g) {
+    if (f.layout.groupBoxes[g].empty()) continue;
+    auto* box = new QGraphicsRectItem(toQt(f.layout.groupBoxes[g]));
+    box->setPen(QPen(QColor(120, 144, 156), 1.0, Qt::DashLine));
+    box->setBrush(QColor(38, 50, 56, 14));
+    box->setZValue(1);
+    box->setToolTip(QString::fromStdString(f.graph.graph.groups[g].name));
+    scene()->addItem(box);
+    m_foldedItems << box;
+  }
+  for (std::size_t e = 0; e < f.graph.graph.edges.size(); ++e) {
+    const std::vector<layout::Point>& route = f.layout.routes[e];
+    if (route.size() < 2) continue;
+    QPainterPath path(QPointF(route.front().x, route.front().y));
+    for (std::size_t i = 1; i < route.size(); ++i) path.lineTo(route[i].x, route[i].y);
+    auto* edge = new QGraphicsPathItem(path);
+    edge->setPen(QPen(kEdge, 1.2));
+    edge->setZValue(5);
+    scene()->addItem(edge);
+    m_foldedItems << edge;
+  }
+  for (std::size_t n = 0; n < f.graph.graph.nodes.size(); ++n) {
+    const int source = f.graph.sourceGroup[n];
+    const QString label = f.labels.value(static_cast<int>(n));
+    auto* item = new FoldedNodeItem(m_model, static_cast<int>(n), single[static_cast<int>(n)],
+                                    toQt(f.layout.nodeBoxes[n]), label, source >= 0);
+    item->setToolTip(source >= 0 ? tr("%1 (double-click to expand)").arg(m_model->group(source).path) : label);
+    scene()->addItem(item);
+    m_foldedItems << item;
+    m_foldedNodes << item;
+  }
+  setSceneRect(toQt(f.layout.bounds).adjusted(-40, -40, 40, 40));
+  viewport()->update();
+}
+
 void TapeGraphView::updateOverview() {
   // Below this scale an op is a few pixels tall: drawing each item costs per item while
   // showing nothing more than a box, so the graph is drawn from one cached image instead
   // and the items are hidden (a pass over them only when the threshold is crossed).
   // The items leave the scene meanwhile (kept, never re-created): hidden ones would still
   // be found and sorted by the scene's index at every frame.
-  const bool overview = m_model != nullptr && zoom() < kOverviewZoom;
+  const bool overview = m_model != nullptr && !m_foldedShown && zoom() < kOverviewZoom;
   if (overview == m_overview) return;
   m_overview = overview;
-  auto move = [&](QGraphicsItem* item) {
-    if (overview) scene()->removeItem(item);
-    else scene()->addItem(item);
-  };
-  for (GraphGroupItem* g : m_groups) move(g);
-  for (GraphEdgeItem* e : m_edges) move(e);
-  for (GraphNodeItem* n : m_nodes) move(n);
+  syncScene();
   m_overviewDirty = true;
   viewport()->update();
 }
@@ -494,7 +611,7 @@ void TapeGraphView::drawBackground(QPainter* painter, const QRectF& rect) {
 
 void TapeGraphView::onCurrentChanged(int oldNode, int newNode) {
   if (oldNode >= 0 && oldNode < m_nodes.size()) m_nodes[oldNode]->update();
-  if (m_overview) viewport()->update();
+  if (m_overview || m_foldedShown) viewport()->update();
   if (newNode >= 0 && newNode < m_nodes.size()) {
     m_nodes[newNode]->update();
     for (int e : m_edgesOfNode[newNode]) m_edges[e]->refresh();
@@ -505,7 +622,7 @@ void TapeGraphView::onCurrentChanged(int oldNode, int newNode) {
 }
 
 void TapeGraphView::growScene() {
-  if (m_model == nullptr) return;
+  if (m_model == nullptr || m_foldedShown) return;
   const QRectF bounds = toQt(m_model->bounds()).adjusted(-40, -40, 40, 40);
   // The scene rect only grows during an iteration, so scrolling never jumps back.
   setSceneRect(m_model->nodeCount() == 0 ? QRectF(0, 0, 100, 100) : sceneRect().united(bounds));
@@ -522,7 +639,8 @@ QGraphicsItem* TapeGraphView::edgeItem(int edge) const {
 
 void TapeGraphView::fitAll() {
   if (m_model == nullptr || m_model->nodeCount() == 0) return;
-  fitInView(toQt(m_model->bounds()).adjusted(-20, -20, 20, 20), Qt::KeepAspectRatio);
+  const QRectF content = m_foldedShown ? toQt(m_model->folded().layout.bounds) : toQt(m_model->bounds());
+  fitInView(content.adjusted(-20, -20, 20, 20), Qt::KeepAspectRatio);
   // Never blow a small graph up beyond 150%.
   if (zoom() > 1.5) zoomBy(1.5 / zoom());
   updateOverview();
@@ -550,7 +668,13 @@ void TapeGraphView::zoomBy(double factor) {
 
 void TapeGraphView::reveal(int node) {
   if (node < 0 || node >= m_nodes.size()) return;
-  const QRectF box = m_nodes[node]->boundingRect();
+  QRectF box = m_nodes[node]->boundingRect();
+  if (m_foldedShown) {
+    const TapeGraphModel::Folded& f = m_model->folded();
+    const int folded = static_cast<std::size_t>(node) < f.graph.nodeOf.size() ? f.graph.nodeOf[static_cast<std::size_t>(node)] : -1;
+    if (folded < 0 || folded >= m_foldedNodes.size()) return;
+    box = m_foldedNodes[folded]->boundingRect();
+  }
   const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
   if (!visible.contains(box)) centerOn(box.center());
 }
@@ -613,7 +737,8 @@ void TapeGraphView::placeOverlays() {
     m_miniMap->move(area.width() - m_miniMap->width() - 8, area.height() - m_miniMap->height() - 8);
     // Shown when the view is big enough to spare the corner and the graph does not fit.
     const QRectF visible = mapToScene(area).boundingRect();
-    const bool fits = m_model == nullptr || visible.contains(toQt(m_model->bounds()));
+    // (The folded drawing is compact, and the minimap draws the live layout: not then.)
+    const bool fits = m_model == nullptr || m_foldedShown || visible.contains(toQt(m_model->bounds()));
     m_miniMap->setVisible(m_miniMapWanted && !fits && area.width() > 3 * m_miniMap->width() &&
                           area.height() > 2 * m_miniMap->height());
     m_miniMap->update();
@@ -621,6 +746,11 @@ void TapeGraphView::placeOverlays() {
 }
 
 int TapeGraphView::nodeAt(const QPoint& viewPos) const {
+  if (m_foldedShown) {
+    for (QGraphicsItem* item : items(viewPos))
+      if (auto* f = dynamic_cast<FoldedNodeItem*>(item)) return f->modelNode();
+    return -1;
+  }
   for (QGraphicsItem* item : items(viewPos)) {
     const qsizetype i = m_nodes.indexOf(static_cast<GraphNodeItem*>(item));
     if (i >= 0) return static_cast<int>(i);
@@ -647,8 +777,35 @@ void TapeGraphView::mousePressEvent(QMouseEvent* event) {
 }
 
 void TapeGraphView::mouseDoubleClickEvent(QMouseEvent* event) {
-  const int node = nodeAt(event->position().toPoint());
-  if (node >= 0) emit nodeActivated(node);
+  const QPoint at = event->position().toPoint();
+  if (m_foldedShown) {
+    // A folded module call opens again (a ×N run unfolds the repeats).
+    for (QGraphicsItem* item : items(at)) {
+      auto* f = dynamic_cast<FoldedNodeItem*>(item);
+      if (f == nullptr) continue;
+      const TapeGraphModel::Folded& folded = m_model->folded();
+      const int source = folded.graph.sourceGroup[static_cast<std::size_t>(f->foldedIndex())];
+      if (source >= 0) {
+        if (folded.graph.repeats[static_cast<std::size_t>(f->foldedIndex())] > 1) m_model->setFoldRepeats(false);
+        else m_model->setGroupCollapsed(source, false);
+        return;
+      }
+      break;
+    }
+  }
+  const int node = nodeAt(at);
+  if (node >= 0) {
+    emit nodeActivated(node);
+  } else if (!m_foldedShown && m_model != nullptr) {
+    // On a module call's box (not on a node): collapse it, the innermost one first.
+    for (QGraphicsItem* item : items(at)) {
+      const qsizetype g = m_groups.indexOf(static_cast<GraphGroupItem*>(item));
+      if (g >= 0) {
+        m_model->setGroupCollapsed(static_cast<int>(g), true);
+        return;
+      }
+    }
+  }
   QGraphicsView::mouseDoubleClickEvent(event);
 }
 

@@ -72,6 +72,10 @@ class TapeGraphView : public QGraphicsView {
   /// tall) instead of item by item; the current and selected nodes get a marker.
   static constexpr double kOverviewZoom = 0.1;
   bool overviewShown() const { return m_overview; }
+  /// Whether the folded drawing shows (the model is folded), and its node items.
+  bool foldedShown() const { return m_foldedShown; }
+  int foldedItemCount() const { return static_cast<int>(m_foldedNodes.size()); }
+  QGraphicsItem* foldedNodeItem(int index) const { return m_foldedNodes.value(index); }
 
   /// The whole graph as an SVG or PNG file; false and `error` set on failure.
   bool exportSvg(const QString& path, QString* error = nullptr);
@@ -106,6 +110,10 @@ class TapeGraphView : public QGraphicsView {
   /// Nodes were added or changed: the overview and the minimap redraw at their next paint.
   void graphChanged();
   void updateOverview();
+  /// The live items join or leave the scene (overview and folded drawing show without them).
+  void syncScene();
+  /// The folded drawing's items from the model's folded layout (none when not folded).
+  void rebuildFolded();
   void placeOverlays();
   void growScene();
 
@@ -121,6 +129,10 @@ class TapeGraphView : public QGraphicsView {
   GraphMiniMap* m_miniMap = nullptr;
   bool m_miniMapWanted = true;
   bool m_overview = false;
+  bool m_foldedShown = false;
+  bool m_liveInScene = true;
+  QVector<QGraphicsItem*> m_foldedItems;  // every item of the folded drawing
+  QVector<QGraphicsItem*> m_foldedNodes;  // its nodes, by folded index
   bool m_overviewDirty = true;
   QImage m_overviewImage;
   QRectF m_overviewBounds;

@@ -2,6 +2,7 @@
 // backward, NaN, colour, search, a new iteration taking over the nodes) and TapeGraphView
 // offscreen (items never move or get re-created while 1,000 entries arrive in batches, the
 // current node is drawn in the highlight colour, export).
+#include <QCheckBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QGraphicsItem>
@@ -98,6 +99,7 @@ class TapeGraphTest : public QObject {
   void theCurrentNodeIsDrawnInTheHighlightColour();
   void exportsSvgAndPngAndSaysWhyItCannot();
   void panelSearchSelectsAndReports();
+  void collapsedCallsAndRepeatedBlocksFold();
 };
 
 void TapeGraphTest::nodesLeavesEdgesAndModuleGroups() {
@@ -451,6 +453,60 @@ void TapeGraphTest::panelSearchSelectsAndReports() {
   QVERIFY(panel.selectEntry(3));
   QCOMPARE(panel.view()->selectedNode(), panel.model()->nodeOfEntry(3));
   QVERIFY(!panel.selectEntry(999));
+}
+
+void TapeGraphTest::collapsedCallsAndRepeatedBlocksFold() {
+  TapeGraphModel model;
+  TapeGraphView view;
+  view.resize(700, 500);
+  view.setModel(&model);
+  model.update(0, smallTape());
+  QVERIFY(!model.isFolded());
+  QSignalSpy folding(&model, &TapeGraphModel::foldingChanged);
+  // Collapsing model.fc: its matmul and its weight become one node.
+  model.setGroupCollapsed(1, true);
+  QCOMPARE(folding.count(), 1);
+  QVERIFY(model.isFolded());
+  const TapeGraphModel::Folded& f = model.folded();
+  QCOMPARE(static_cast<int>(f.graph.graph.nodes.size()), 4);  // input, the fc call, relu, sum
+  const int call = f.graph.nodeOf[static_cast<std::size_t>(model.nodeOfEntry(1))];
+  QCOMPARE(f.graph.nodeOf[static_cast<std::size_t>(model.nodeOfTensor(101))], call);
+  QCOMPARE(f.graph.sourceGroup[static_cast<std::size_t>(call)], 1);
+  QVERIFY(view.foldedShown());
+  QCOMPARE(view.foldedItemCount(), 4);
+  QVERIFY(view.nodeItem(0)->scene() == nullptr);  // the live items wait outside the scene
+  model.setGroupCollapsed(1, false);
+  QVERIFY(!view.foldedShown());
+  QCOMPARE(view.nodeItem(0)->scene(), view.scene());
+
+  // Sixteen identical blocks under net: folded into one node ×16 (the first block reads
+  // the input, the others the block before: one external input each).
+  TapeGraphPanel panel;
+  panel.model()->update(0, longTape(64));
+  panel.findChild<QCheckBox*>("graphFoldRepeats")->setChecked(true);
+  QVERIFY(panel.model()->foldRepeats());
+  QVERIFY(panel.view()->foldedShown());
+  const TapeGraphModel::Folded& blocks = panel.model()->folded();
+  int repeated = 0;
+  for (int r : blocks.graph.repeats) repeated = std::max(repeated, r);
+  QVERIFY2(repeated >= 15, qPrintable(QString::number(repeated)));
+  // The input, the run ×15, and the last block on its own (its output has no reader yet).
+  QCOMPARE(panel.view()->foldedItemCount(), 1 + 1 + 5);
+  // The entry the debugger stands on lights up the folded node holding it.
+  panel.model()->setCurrent(40, false);
+  const int holder = blocks.graph.nodeOf[static_cast<std::size_t>(panel.model()->nodeOfEntry(40))];
+  QVERIFY(holder >= 0);
+  panel.resize(700, 600);
+  panel.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&panel));
+  panel.view()->fitAll();
+  panel.grab().save(QDir(outputFolder()).filePath(QStringLiteral("tape-graph-folded.png")));
+  // Growing while folded lays out anew: still one node per run.
+  panel.model()->update(0, longTape(68));
+  QCOMPARE(panel.view()->foldedItemCount(), 1 + 1 + 5);
+  panel.model()->setFoldRepeats(false);
+  QVERIFY(!panel.findChild<QCheckBox*>("graphFoldRepeats")->isChecked());
+  QVERIFY(!panel.view()->foldedShown());
 }
 
 QTEST_MAIN(TapeGraphTest)
