@@ -50,6 +50,7 @@ widgets::GraphEntry graphEntry(const debug::EntryRecord& e) {
   for (const auto& t : e.gradInputs) g.gradInputs << graphTensor(t);
   g.backwardRan = e.backwardRan;
   g.savedBytes = e.savedBytes;
+  for (uint64_t id : e.entry.savedIds) g.savedIds << id;
   return g;
 }
 

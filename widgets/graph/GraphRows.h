@@ -43,6 +43,7 @@ struct GraphEntry {
   QVector<GraphTensor> gradInputs;   ///< gradients w.r.t. the inputs (id 0 where none)
   bool backwardRan = false;
   qint64 savedBytes = 0;  ///< saved for backward
+  QVector<quint64> savedIds;  ///< the tensors it saved for backward (inputs or outputs)
 };
 
 }  // namespace td::widgets

@@ -395,6 +395,11 @@ bool TapeGraphModel::gradientFlowed(int edge) const {
   return reader != nullptr && reader->backwardRan && !isStale(m_edges[edge].to);
 }
 
+bool TapeGraphModel::edgeSaved(int edge) const {
+  const GraphEntry* reader = entryOf(m_edges[edge].to);
+  return reader != nullptr && reader->savedIds.contains(m_edges[edge].tensorId);
+}
+
 bool TapeGraphModel::nonFinite(int node) const {
   if (const GraphEntry* e = entryOf(node)) {
     for (const GraphTensor& t : e->outputs)
@@ -540,6 +545,18 @@ QString TapeGraphModel::cardText(int node) const {
     for (const GraphTensor& t : e->inputs) in << (t.name.isEmpty() ? values(t) : t.name + QLatin1Char(' ') + values(t));
     lines << tr("inputs: %1").arg(in.join(QStringLiteral("; ")));
     if (!e->outputs.isEmpty()) lines << tr("output: %1").arg(values(e->outputs[0]));
+    if (!e->savedIds.isEmpty()) {
+      QStringList saved;
+      for (quint64 id : e->savedIds) {
+        QString what = tr("a tensor");
+        for (qsizetype i = 0; i < e->inputs.size(); ++i)
+          if (e->inputs[i].id == id) what = e->inputs[i].name.isEmpty() ? tr("input %1").arg(i) : e->inputs[i].name;
+        for (const GraphTensor& t : e->outputs)
+          if (t.id == id) what = tr("output");
+        saved << what;
+      }
+      lines << tr("saved for backward: %1 (%2 bytes)").arg(saved.join(QStringLiteral(", "))).arg(e->savedBytes);
+    }
     if (e->backwardRan) {
       lines << QString();
       lines << tr("backward: %1").arg(e->formula.isEmpty() ? tr("(no formula: a composite or custom op)") : e->formula);

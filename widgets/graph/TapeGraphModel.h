@@ -114,6 +114,8 @@ class TapeGraphModel : public QObject {
   void setCurrent(quint64 entryId, bool backward);
   int currentNode() const { return nodeOfEntry(m_currentEntry); }
   bool currentIsBackward() const { return m_currentBackward; }
+  /// Whether the edge's tensor is one its reader saved for backward.
+  bool edgeSaved(int edge) const;
   /// Whether a gradient has flowed back along the edge (its reader's backward ran).
   bool gradientFlowed(int edge) const;
   /// The op node whose entry first produced a NaN or Inf (forward outputs, lowest id),

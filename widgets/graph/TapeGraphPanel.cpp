@@ -42,6 +42,9 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
                       "double-click a module's box to collapse it, a folded node to open it"));
   auto* expand = new QToolButton(this);
   expand->setText(tr("Expand all"));
+  auto* saved = new QCheckBox(tr("Saved"), this);
+  saved->setObjectName(QStringLiteral("graphShowSaved"));
+  saved->setToolTip(tr("Mark the tensors each op saved for its backward (dashed purple edges)"));
   auto* card = new QCheckBox(tr("Card"), this);
   card->setToolTip(tr("Explain the selected or current node: inputs, output, and in backward the formula with its numbers"));
   card->setChecked(true);
@@ -55,6 +58,7 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   tools->addWidget(actual);
   tools->addWidget(fold);
   tools->addWidget(expand);
+  tools->addWidget(saved);
   tools->addWidget(follow);
   tools->addWidget(card);
   auto* layout = new QVBoxLayout(this);
@@ -75,6 +79,7 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   connect(actual, &QToolButton::clicked, m_view, &TapeGraphView::resetZoom);
   connect(follow, &QCheckBox::toggled, m_view, &TapeGraphView::setFollowCurrent);
   connect(fold, &QCheckBox::toggled, m_model, &TapeGraphModel::setFoldRepeats);
+  connect(saved, &QCheckBox::toggled, m_view, &TapeGraphView::setShowSaved);
   connect(expand, &QToolButton::clicked, this, [this, fold] {
     fold->setChecked(false);
     m_model->expandAll();

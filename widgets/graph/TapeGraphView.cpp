@@ -32,6 +32,7 @@ const QColor kNanBorder(211, 47, 47);
 const QColor kSelection(25, 118, 210);
 const QColor kEdge(144, 164, 174);
 const QColor kGradientEdge(230, 81, 0);
+const QColor kSavedEdge(123, 31, 162);  // saved for backward
 constexpr double kDetailLevel = 0.45;  // below this scale nodes are drawn without text
 
 /// The colour scale of the encodings: light yellow to dark purple (a viridis-like ramp).
@@ -191,11 +192,14 @@ class GraphEdgeItem : public QGraphicsPathItem {
     path.cubicTo(m_start + QPointF(0, dy), m_end - QPointF(0, dy), m_end);
     setPath(path);
     setToolTip(QStringLiteral("tensor %1").arg(e.shape));
-    refresh();
+    refresh(false);
   }
-  void refresh() {
+  void refresh(bool showSaved) {
     const bool flowed = m_model->gradientFlowed(m_edge);
-    setPen(QPen(flowed ? kGradientEdge : kEdge, flowed ? 2.0 : 1.2));
+    QPen pen(flowed ? kGradientEdge : kEdge, flowed ? 2.0 : 1.2);
+    // On demand: the tensors the reader keeps for its backward, dashed purple.
+    if (showSaved && m_model->edgeSaved(m_edge)) pen = QPen(kSavedEdge, 2.6, Qt::DashLine);
+    setPen(pen);
     update();
   }
   QRectF boundingRect() const override { return QGraphicsPathItem::boundingRect().adjusted(-6, -6, 6, 6); }
@@ -472,6 +476,7 @@ void TapeGraphView::addNodes(int first, int count) {
 void TapeGraphView::addEdges(int first, int count) {
   for (int e = first; e < first + count; ++e) {
     auto* item = new GraphEdgeItem(m_model, e);
+    if (m_showSaved) item->refresh(true);
     if (m_liveInScene) scene()->addItem(item);
     m_edges << item;
     m_edgesOfNode[m_model->edge(e).to] << e;
@@ -482,7 +487,7 @@ void TapeGraphView::refreshNodes(const QVector<int>& nodes) {
   for (int n : nodes) {
     if (n < 0 || n >= m_nodes.size()) continue;
     m_nodes[n]->update();
-    for (int e : m_edgesOfNode[n]) m_edges[e]->refresh();
+    for (int e : m_edgesOfNode[n]) m_edges[e]->refresh(m_showSaved);
   }
   if (std::find(nodes.begin(), nodes.end(), m_selected) != nodes.end() ||
       std::find(nodes.begin(), nodes.end(), m_model->currentNode()) != nodes.end())
@@ -492,7 +497,7 @@ void TapeGraphView::refreshNodes(const QVector<int>& nodes) {
 
 void TapeGraphView::refreshAll() {
   for (GraphNodeItem* n : m_nodes) n->update();
-  for (GraphEdgeItem* e : m_edges) e->refresh();
+  for (GraphEdgeItem* e : m_edges) e->refresh(m_showSaved);
   graphChanged();
   viewport()->update();
 }
@@ -614,7 +619,7 @@ void TapeGraphView::onCurrentChanged(int oldNode, int newNode) {
   if (m_overview || m_foldedShown) viewport()->update();
   if (newNode >= 0 && newNode < m_nodes.size()) {
     m_nodes[newNode]->update();
-    for (int e : m_edgesOfNode[newNode]) m_edges[e]->refresh();
+    for (int e : m_edgesOfNode[newNode]) m_edges[e]->refresh(m_showSaved);
     if (m_follow) reveal(newNode);
   }
   updateCard();
@@ -631,6 +636,10 @@ void TapeGraphView::growScene() {
 
 QGraphicsItem* TapeGraphView::nodeItem(int node) const {
   return node >= 0 && node < m_nodes.size() ? m_nodes[node] : nullptr;
+}
+
+QPen TapeGraphView::edgePen(int edge) const {
+  return edge >= 0 && edge < m_edges.size() ? m_edges[edge]->pen() : QPen();
 }
 
 QGraphicsItem* TapeGraphView::edgeItem(int edge) const {
@@ -684,6 +693,11 @@ void TapeGraphView::selectNode(int node) {
   m_selected = node >= 0 && node < m_nodes.size() ? node : -1;
   if (m_selected >= 0) m_nodes[m_selected]->setSelectedNode(true);
   updateCard();
+}
+
+void TapeGraphView::setShowSaved(bool show) {
+  m_showSaved = show;
+  for (GraphEdgeItem* e : m_edges) e->refresh(show);
 }
 
 int TapeGraphView::selectModule(const QString& path) {

@@ -57,6 +57,11 @@ class TapeGraphView : public QGraphicsView {
   /// last one; "" or an unknown path clears. Returns how many calls were found.
   int selectModule(const QString& path);
   QString selectedModule() const { return m_selectedModule; }
+  /// Draws the edges whose tensor the reader saved for backward (dashed purple).
+  void setShowSaved(bool show);
+  bool showsSaved() const { return m_showSaved; }
+  /// The pen an edge is drawn with now (for tests).
+  QPen edgePen(int edge) const;
   /// Scroll to the current entry whenever it changes (on by default).
   void setFollowCurrent(bool follow) { m_follow = follow; }
   bool followsCurrent() const { return m_follow; }
@@ -125,6 +130,7 @@ class TapeGraphView : public QGraphicsView {
   int m_selected = -1;
   QString m_selectedModule;
   bool m_follow = true;
+  bool m_showSaved = false;
   QLabel* m_card = nullptr;
   GraphMiniMap* m_miniMap = nullptr;
   bool m_miniMapWanted = true;

@@ -208,6 +208,17 @@ void TapeGraphTest::backwardFillsGradientsValuesAndTheCard() {
   QVERIFY2(card.contains(QStringLiteral("grad out → a: [-3]")), qPrintable(card));
   QVERIFY2(card.contains(QStringLiteral("grad out → b: [2]")), qPrintable(card));
   QVERIFY(model.cardText(a).contains(QStringLiteral("grad (sum over its readers): [-3]")));
+  // Saved for backward, on demand: mul keeps both inputs.
+  mul.savedIds = {1, 2};
+  mul.savedBytes = 16;
+  model.update(0, {mul});
+  QVERIFY(model.edgeSaved(0));
+  QVERIFY(model.cardText(node).contains(QStringLiteral("saved for backward: a, b (16 bytes)")));
+  TapeGraphView view;
+  view.setModel(&model);
+  QCOMPARE(view.edgePen(0).style(), Qt::SolidLine);
+  view.setShowSaved(true);
+  QCOMPARE(view.edgePen(0).style(), Qt::DashLine);
   // A tensor of more than 16 elements shows no values on its node.
   TapeGraphModel big;
   big.update(0, {entry(1, QStringLiteral("exp"), QString(), {tensor(1, {5, 5})}, tensor(2, {5, 5}))});
