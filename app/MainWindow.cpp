@@ -250,15 +250,17 @@ void MainWindow::createDocks() {
   QDockWidget* inspectorDock = dock("inspectorDock", tr("Inspector"), createInspectorView(), Qt::BottomDockWidgetArea);
   QDockWidget* modulesDock = dock("modulesDock", tr("Modules"), createModuleView(), Qt::RightDockWidgetArea);
 
-  splitDockWidget(variablesDock, stackDock, Qt::Vertical);
-  tabifyDockWidget(variablesDock, graphDock);
+  // The right column runs the window's full height (the bottom docks stop at it).
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+  // The right column: the graph (and the module tree) on top, taller; the paused frame's
+  // variables, the call stack and the breakpoints below. (Sized at the first show.)
+  splitDockWidget(graphDock, variablesDock, Qt::Vertical);
   tabifyDockWidget(graphDock, modulesDock);
   graphDock->raise();
+  tabifyDockWidget(variablesDock, stackDock);
   tabifyDockWidget(stackDock, breakpointsDock);
-  stackDock->raise();
-  // The graph needs room: the right column wide, its top part tall.
-  resizeDocks({variablesDock}, {560}, Qt::Horizontal);
-  resizeDocks({graphDock, stackDock}, {520, 160}, Qt::Vertical);
+  variablesDock->raise();
   tabifyDockWidget(consoleDock, tapeDock);
   tabifyDockWidget(tapeDock, plotsDock);
   tabifyDockWidget(plotsDock, curvesDock);
@@ -411,6 +413,23 @@ void MainWindow::restoreLayout() {
   const QByteArray state = settings.value("window/state").toByteArray();
   // A corrupt or outdated state is refused by restoreState: the default layout stays.
   if (!state.isEmpty() && !restoreState(state, kLayoutVersion)) resetLayout();
+  m_sizeDocksOnShow = state.isEmpty() || m_sizeDocksOnShow;
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (m_sizeDocksOnShow) applyDefaultSizes();
+}
+
+void MainWindow::applyDefaultSizes() {
+  m_sizeDocksOnShow = false;
+  // The default proportions, once the window has its size: a wide right column whose
+  // graph takes most of the height.
+  auto* graph = findChild<QDockWidget*>("graphDock");
+  auto* variables = findChild<QDockWidget*>("variablesDock");
+  resizeDocks({graph}, {width() * 9 / 20}, Qt::Horizontal);
+  resizeDocks({graph, variables}, {height() * 5 / 8, height() * 3 / 8}, Qt::Vertical);
+  resizeDocks({findChild<QDockWidget*>("consoleDock")}, {height() / 4}, Qt::Vertical);
 }
 
 void MainWindow::resetLayout() {
@@ -418,6 +437,9 @@ void MainWindow::resetLayout() {
   for (QDockWidget* dock : findChildren<QDockWidget*>()) dock->show();
   findChild<QDockWidget*>("consoleDock")->raise();
   findChild<QDockWidget*>("variablesDock")->raise();
+  findChild<QDockWidget*>("graphDock")->raise();
+  m_sizeDocksOnShow = true;
+  if (isVisible()) applyDefaultSizes();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

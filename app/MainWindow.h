@@ -119,10 +119,12 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
 
  private:
   // Construction (MainWindow.cpp).
   void createDocks();
+  void applyDefaultSizes();
   QWidget* createGraphView();      ///< the graph panel over the timeline bar
   QWidget* createInspectorView();  ///< the inspector under its note and tools
   /// The timeline's positions (when the run stands still) with the pause as live.
@@ -193,7 +195,8 @@ class MainWindow : public QMainWindow {
     int index = 0;
   };
   Inspected m_inspected;
-  bool m_refreshingViews = false;  ///< refreshTape is filling the views (not the user)
+  bool m_refreshingViews = false;
+  bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show  ///< refreshTape is filling the views (not the user)
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
   std::size_t m_gradNormPoints = 0;  ///< gradient norm points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;

@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalBlocker>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -23,11 +24,11 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   m_matches = new QLabel(this);
   m_colour = new QComboBox(this);
   m_colour->setObjectName(QStringLiteral("graphColourBy"));
-  m_colour->addItem(tr("Colour: kind"), static_cast<int>(TapeGraphModel::ColourBy::Kind));
-  m_colour->addItem(tr("Colour: forward order"), static_cast<int>(TapeGraphModel::ColourBy::ForwardTime));
-  m_colour->addItem(tr("Colour: output magnitude"), static_cast<int>(TapeGraphModel::ColourBy::OutputMagnitude));
-  m_colour->addItem(tr("Colour: gradient norm"), static_cast<int>(TapeGraphModel::ColourBy::GradientNorm));
-  m_colour->addItem(tr("Colour: saved for backward"), static_cast<int>(TapeGraphModel::ColourBy::SavedBytes));
+  m_colour->addItem(tr("kind"), static_cast<int>(TapeGraphModel::ColourBy::Kind));
+  m_colour->addItem(tr("forward order"), static_cast<int>(TapeGraphModel::ColourBy::ForwardTime));
+  m_colour->addItem(tr("output magnitude"), static_cast<int>(TapeGraphModel::ColourBy::OutputMagnitude));
+  m_colour->addItem(tr("gradient norm"), static_cast<int>(TapeGraphModel::ColourBy::GradientNorm));
+  m_colour->addItem(tr("saved for backward"), static_cast<int>(TapeGraphModel::ColourBy::SavedBytes));
   auto* fit = new QToolButton(this);
   fit->setText(tr("Fit"));
   fit->setToolTip(tr("Fit the whole graph in the view"));
@@ -49,13 +50,19 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   card->setToolTip(tr("Explain the selected or current node: inputs, output, and in backward the formula with its numbers"));
   card->setChecked(true);
 
-  auto* tools = new QHBoxLayout;
-  tools->setContentsMargins(4, 2, 4, 2);
-  tools->addWidget(m_search, 1);
+  // A tool bar: what does not fit a narrow dock goes behind its extension arrow.
+  m_search->setMinimumWidth(140);
+  m_colour->setToolTip(tr("What a node's colour encodes (the legend shows its range)"));
+  auto* tools = new QToolBar(this);
+  tools->setIconSize(QSize(16, 16));
+  tools->addWidget(m_search);
   tools->addWidget(m_matches);
+  tools->addSeparator();
+  tools->addWidget(new QLabel(tr(" Colour "), this));
   tools->addWidget(m_colour);
   tools->addWidget(fit);
   tools->addWidget(actual);
+  tools->addSeparator();
   tools->addWidget(fold);
   tools->addWidget(expand);
   tools->addWidget(saved);
@@ -64,7 +71,7 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
-  layout->addLayout(tools);
+  layout->addWidget(tools);
   layout->addWidget(m_view, 1);
 
   connect(m_search, &QLineEdit::returnPressed, this, [this] { search(m_search->text()); });
