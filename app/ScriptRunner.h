@@ -156,6 +156,8 @@ class ScriptRunner : public QObject {
   int pendingStop();
 
  private:
+  /// The current run's recorder (null before the first run) and its first iteration.
+  std::shared_ptr<debug::Recorder> currentRecorder(quint64* firstIteration = nullptr) const;
   /// Runs `job` on the paused thread (with the GIL); false when not paused.
   bool serve(std::function<void()> job);
   void applyConditions();  ///< to the current debugger, under m_mutex

@@ -229,13 +229,8 @@ void ScriptRunner::provideInput(const QString& line) {
 }
 
 void ScriptRunner::losses(std::size_t from, QVector<double>* steps, QVector<double>* values, std::size_t* total) const {
-  std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
   *total = 0;
   if (!recorder) return;
   for (const debug::LossPoint& p : recorder->losses(from)) {

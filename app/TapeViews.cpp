@@ -101,16 +101,17 @@ widgets::TensorSnapshot tensorSnapshot(const debug::TensorRecord& r, const debug
 
 }  // namespace
 
+std::shared_ptr<debug::Recorder> ScriptRunner::currentRecorder(quint64* firstIteration) const {
+  std::lock_guard lock(m_mutex);
+  if (firstIteration != nullptr) *firstIteration = m_firstIteration;
+  return m_recorder;
+}
+
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const { return tapeView(false, false, maxRows).rows; }
 
 ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, int maxRows, qint64 iteration) const {
-  std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
   TapeView view;
   if (!recorder) return view;
   const std::vector<uint64_t> iterations = recorder->iterations();
@@ -145,13 +146,8 @@ ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, in
 }
 
 QVector<widgets::TimelinePosition> ScriptRunner::timeline() const {
-  std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
   QVector<widgets::TimelinePosition> out;
   if (!recorder) return out;
   for (uint64_t iteration : recorder->iterations()) {
@@ -185,13 +181,8 @@ void ScriptRunner::setGradNormTracking(bool on) {
 
 void ScriptRunner::gradNorms(std::size_t from, QMap<QString, QPair<QVector<double>, QVector<double>>>* series,
                              std::size_t* total) const {
-  std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
   *total = 0;
   if (!recorder) return;
   for (const debug::GradNormPoint& p : recorder->gradNorms(from)) {
@@ -203,13 +194,8 @@ void ScriptRunner::gradNorms(std::size_t from, QMap<QString, QPair<QVector<doubl
 }
 
 widgets::MemorySummary ScriptRunner::memorySummary() const {
-  std::shared_ptr<debug::Recorder> recorder;
   quint64 first = 0;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-    first = m_firstIteration;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
   widgets::MemorySummary out;
   if (!recorder) return out;
   const std::vector<debug::IterationMemory> memory = recorder->memory();
@@ -224,11 +210,7 @@ widgets::MemorySummary ScriptRunner::memorySummary() const {
 }
 
 quint64 ScriptRunner::sameEntryEarlier(quint64 entryId) const {
-  std::shared_ptr<debug::Recorder> recorder;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder();
   if (!recorder) return 0;
   // The same place: the k-th entry of the same op under the same module path (so ops an
   // iteration ran before the loop, such as initialisation, do not shift the match).
@@ -254,11 +236,7 @@ quint64 ScriptRunner::sameEntryEarlier(quint64 entryId) const {
 }
 
 ScriptRunner::Inspected ScriptRunner::inspect(quint64 entryId, bool input, int index) const {
-  std::shared_ptr<debug::Recorder> recorder;
-  {
-    std::lock_guard lock(m_mutex);
-    recorder = m_recorder;
-  }
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder();
   Inspected out;
   const std::optional<debug::EntryRecord> e = recorder ? recorder->entry(entryId, true) : std::nullopt;
   if (!e) {
