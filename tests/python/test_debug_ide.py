@@ -175,3 +175,33 @@ def test_every_backward_root_is_a_loss_point(tmp_path):
     points = r.run.session.recorder.losses()
     assert [value for _, value in points] == [2.0, 4.0, 6.0]
     assert [value for _, value in r.run.session.recorder.losses(2)] == [6.0]
+
+
+def test_module_rows_parameters_gradients_and_optimizer_state():
+    import tapedeck.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(2, 4)
+            self.head = nn.Sequential(nn.ReLU(), nn.Linear(4, 1))
+
+        def forward(self, x):
+            return self.head(self.fc1(x))
+
+    model = Net()
+    optimizer = tapedeck.optim.Adam(model.parameters(), lr=0.01)
+    inner = model.fc1  # a module inside the model: listed through it, not on its own
+    rows = {r["path"]: r for r in ide.module_rows({"model": model, "optimizer": optimizer, "inner": inner})}
+    assert sorted(rows) == ["", "fc1", "head", "head.0", "head.1"]
+    assert rows[""]["type"] == "Net" and rows[""]["parameters"] == 0
+    assert rows["fc1"]["parameters"] == 12 and rows["fc1"]["parameter_bytes"] == 48
+    assert rows["fc1"]["shapes"] == ["weight [4, 2]", "bias [4]"]
+    assert rows["fc1"]["gradient_bytes"] == 0 and rows["fc1"]["optimizer_bytes"] == 0
+    model(tapedeck.randn(3, 2)).sum().backward()
+    optimizer.step()
+    rows = {r["path"]: r for r in ide.module_rows({"model": model, "optimizer": optimizer})}
+    assert rows["fc1"]["gradient_bytes"] == 48
+    # Adam keeps two moments per parameter (the engine's sizes, read without a copy).
+    assert rows["fc1"]["optimizer_bytes"] == 2 * 48
+    assert rows["head.1"]["optimizer_bytes"] == 2 * 4 * 5

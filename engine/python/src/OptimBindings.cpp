@@ -17,6 +17,7 @@ void bindOptim(py::module_& m) {
       .def_property("lr", &optim::Optimizer::lr, &optim::Optimizer::setLr)
       .def_property_readonly("type_name", &optim::Optimizer::typeName)
       .def("state_dict", &optim::Optimizer::stateDict, "[(name, tensor)]: param_groups.0.lr, state.3.exp_avg, ...")
+      .def("state_bytes", &optim::Optimizer::stateBytes, "Bytes of state kept per parameter, in order (no copy)")
       .def("load_state_dict", &optim::Optimizer::loadStateDict, py::arg("state"));
   optim.def("sgd", [](std::vector<Tensor> params, double lr, double momentum, double dampening, double weightDecay,
                       bool nesterov) -> std::unique_ptr<optim::Optimizer> {

@@ -113,6 +113,14 @@ StateDict Optimizer::stateDict() const {
   return out;
 }
 
+std::vector<int64_t> Optimizer::stateBytes() const {
+  std::vector<int64_t> out(m_parameters.size(), 0);
+  for (std::size_t i = 0; i < m_state.size() && i < out.size(); ++i)
+    for (const auto& [name, tensor] : m_state[i].buffers)
+      if (tensor.defined()) out[i] += tensor.numel() * static_cast<int64_t>(elementSize(tensor.dtype()));
+  return out;
+}
+
 void Optimizer::loadStateDict(const StateDict& state) {
   std::vector<std::string> unexpected, missing, mismatched;
   std::vector<std::string> known = bufferNames();

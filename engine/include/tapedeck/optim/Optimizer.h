@@ -39,6 +39,9 @@ class Optimizer {
 
   /// Hyperparameters and per-parameter state (copies, detached).
   StateDict stateDict() const;
+  /// Bytes of the state kept for each parameter (momentum, moments), in parameter order;
+  /// no copy (the IDE's memory view asks at every pause).
+  std::vector<int64_t> stateBytes() const;
   /// Restores what stateDict() saved, hyperparameters included. Strict: a td::Error lists
   /// unknown and missing keys and shape mismatches; nothing changes unless all match.
   void loadStateDict(const StateDict& state);

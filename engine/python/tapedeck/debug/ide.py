@@ -381,11 +381,14 @@ def module_rows(*namespaces):
     state_bytes = {}
     for optimizer in optimizers:
         try:
-            params = [p for group in optimizer.param_groups for p in group["params"]]
-            for index, entries in optimizer.state_dict().get("state", {}).items():
-                if 0 <= index < len(params):
-                    key = id(params[index])
-                    state_bytes[key] = state_bytes.get(key, 0) + sum(_bytes(v) for v in entries.values())
+            engines = getattr(optimizer, "_engines", None)
+            if engines is not None:  # the engine's optimizers: sizes without copying the state
+                for group, engine in zip(optimizer.param_groups, engines):
+                    for p, size in zip(group["params"], engine.state_bytes()):
+                        state_bytes[id(p)] = state_bytes.get(id(p), 0) + size
+                continue
+            for p, entries in optimizer.state.items():  # a Python optimizer's own state
+                state_bytes[id(p)] = state_bytes.get(id(p), 0) + sum(_bytes(v) for v in entries.values())
         except Exception:  # an optimizer in a state it cannot report: no state bytes
             continue
     rows = []
