@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QListWidget>
 #include <QTableView>
+#include <QGraphicsItem>
 #include <QLabel>
 #include <QToolButton>
 #include <QTreeView>
@@ -17,6 +18,7 @@
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
+#include "graph/TapeGraphView.h"
 #include "inspector/TensorInspector.h"
 #include "modules/ModuleTreeModel.h"
 #include "modules/ModuleView.h"
@@ -163,6 +165,35 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(w->tapeView()->currentIndex().data(td::widgets::TapeListModel::EntryIdRole).toULongLong(),
              model->node(other).entryId);
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+  }
+
+  void liveGraphGrowsWithoutMovingANode() {
+    // 2,000 entries in one iteration, arriving while the script runs unpaused (the Graph
+    // dock refreshes four times a second): every node item, once made, stays where it is.
+    MainWindow* w = open("grow.py", {"import time", "import torch", "w = torch.randn(8, 8, requires_grad=True)",
+                                     "h = torch.randn(4, 8)", "for i in range(1000):",
+                                     "    h = torch.tanh(h @ w)", "    if i % 100 == 0:",
+                                     "        time.sleep(0.25)"});
+    const td::widgets::TapeGraphModel* model = w->graphPanel()->model();
+    td::widgets::TapeGraphView* view = w->graphPanel()->view();
+    QVector<QGraphicsItem*> items;
+    QVector<QRectF> boxes;
+    int batches = 0, moved = 0;
+    QObject::connect(model, &td::widgets::TapeGraphModel::nodesAdded, w, [&](int first, int count) {
+      ++batches;
+      for (int n = 0; n < static_cast<int>(items.size()) && n < view->nodeItemCount(); ++n)
+        if (view->nodeItem(n) != items[n] || view->nodeItem(n)->boundingRect() != boxes[n]) ++moved;
+      for (int n = first; n < first + count; ++n) {
+        items << view->nodeItem(n);
+        boxes << view->nodeItem(n)->boundingRect();
+      }
+    });
+    QSignalSpy resets(model, &td::widgets::TapeGraphModel::reset);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(moved, 0);
+    QVERIFY2(batches >= 3, qPrintable(QString::number(batches)));  // it grew live, in several steps
+    QCOMPARE(model->nodeCount(), 2000 + 2);                        // every op, w and the input h
+    QCOMPARE(resets.count(), 1);                                   // the run's start only
   }
 
   void timeTravelAndTheInspector() {

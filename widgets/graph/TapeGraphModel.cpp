@@ -66,6 +66,11 @@ QString TapeGraphModel::shapeText(const QVector<qint64>& shape) {
 }
 
 void TapeGraphModel::clear() {
+  resetGraph();
+  emit reset();
+}
+
+void TapeGraphModel::resetGraph() {
   m_layout = std::make_unique<layout::IncrementalLayout>();
   m_nodes.clear();
   m_edges.clear();
@@ -85,7 +90,6 @@ void TapeGraphModel::clear() {
   m_collapsed.clear();  // group indices of another graph
   m_foldedDirty = true;
   ++m_generation;
-  emit reset();
 }
 
 void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entries) {
@@ -100,6 +104,8 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
       m_openGroups.clear();
       m_newestEntry = 0;
       m_firstNonFinite = -1;
+    } else if (m_nodes.isEmpty() && m_groups.isEmpty()) {
+      resetGraph();  // nothing drawn: no reset to announce
     } else {
       clear();
     }

@@ -156,6 +156,8 @@ class TapeGraphModel : public QObject {
   void foldingChanged();
 
  private:
+  /// clear() without the signal.
+  void resetGraph();
   void appendEntry(const GraphEntry& entry, QVector<int>* changed);
   /// Takes over the next node of the previous iteration for `entry`; when it does not
   /// match, starts the graph over with this iteration's entries and returns false.
