@@ -187,6 +187,7 @@ void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
   std::lock_guard lock(m_mutex);
   m_gradNormThreshold = threshold;
   m_checkBackward = m_breakOnNonFinite || m_gradNormThreshold.has_value();
+  m_checkNorms = m_gradNormThreshold.has_value();
 }
 
 // --- control ----------------------------------------------------------------------------
@@ -443,7 +444,8 @@ void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) 
   const Tensor* grads = step.gradInputs != nullptr ? step.gradInputs->data() : nullptr;
   const std::size_t n = step.gradInputs != nullptr ? step.gradInputs->size() : 0;
   if (m_recorder) {
-    const RecordSummary summary = m_recorder->recordBackward(entry, step, needsChecks(Direction::Backward));
+    const RecordSummary summary = m_recorder->recordBackward(entry, step, needsChecks(Direction::Backward),
+                                                             m_checkNorms.load(std::memory_order_relaxed));
     atEntry(entry, Direction::Backward, grads, n, &summary);
   } else {
     atEntry(entry, Direction::Backward, grads, n, nullptr);

@@ -35,6 +35,19 @@ Tensor Recorder::privateCopy(const Tensor& view) {
   return copy;
 }
 
+Tensor Recorder::constantTensor(const Slot& slot) {
+  Tensor t = detail::allocate(slot.shape, slot.dtype, kCPU, "recorder constant");
+  const double v = slot.stats.min;
+  const int64_t n = t.numel();
+  switch (slot.dtype) {
+    case DType::Float32: std::fill_n(t.data<float>(), n, static_cast<float>(v)); break;
+    case DType::Float64: std::fill_n(t.data<double>(), n, v); break;
+    case DType::Int64: std::fill_n(t.data<int64_t>(), n, static_cast<int64_t>(v)); break;
+    case DType::Bool: std::fill_n(static_cast<uint8_t*>(t.rawData()), n, static_cast<uint8_t>(v != 0.0)); break;
+  }
+  return t;
+}
+
 /// A view of a held value that does not own its storage (no reference counted): the
 /// engine's "is this memory shared" checks must not see a query's temporary. Valid while
 /// the value holds the storage (under the recorder's lock).
@@ -212,15 +225,21 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     if (computeNow && !earlier->computed) known->stats = computeStats(t);
     else if (earlier->computed && earlier != &known->stats) known->stats = *earlier;
     if (known->stats.computed) slot.stats = known->stats;
+    slot.constant = known->constant;
     // Held in an earlier iteration and dropped with it: hold it again for this one.
-    if (known->value == kNoValue || known->value < iteration.firstValue) {
+    if (!known->constant && (known->value == kNoValue || known->value < iteration.firstValue)) {
       known->value = hold(t);
       if (known->value != kNoValue && slot.stats.computed) m_values.back().stats = slot.stats;
     }
     slot.value = known->value;
     return;
   }
-  slot.value = hold(t);
+  // A fill's output (zero_, fill_, zeros) is its statistics: it is not held but rebuilt from
+  // them when asked for, so the write that usually follows (a gradient accumulated into
+  // zeroed memory) goes in place instead of into fresh memory.
+  slot.constant = knownStats != nullptr && knownStats->computed && knownStats->min == knownStats->max &&
+                  knownStats->finite == knownStats->numel;
+  slot.value = slot.constant ? kNoValue : hold(t);
   // Computed now when asked for, given (a fill), or when the value is not held (it cannot
   // be computed later); otherwise from the held value when first needed.
   if (knownStats != nullptr) slot.stats = *knownStats;
@@ -230,6 +249,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   known.version = version;
   known.value = slot.value;
   known.lastIteration = iteration.number;
+  known.constant = slot.constant;
   if (slot.stats.computed) known.stats = slot.stats;
   else known.stats.computed = false;  // (an older version's may be there)
 }
@@ -359,8 +379,8 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     if (entry.op == OpId::Fill && out.defined() && isFloating(out.dtype()))
       filled = fillStats(out, out.dtype() == DType::Float32 ? static_cast<double>(static_cast<float>(entry.attrs.scalar))
                                                              : entry.attrs.scalar);
-    addSlot(iteration, out, checks, filled ? &*filled : nullptr);
-    summary.nonFinite = summary.nonFinite || iteration.slots.back().stats.nonFinite();
+    addSlot(iteration, out, false, filled ? &*filled : nullptr);
+    if (checks) checkFinite(iteration.slots.back(), out, summary);
   }
   record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
   if (m_trackGradNorms.load(std::memory_order_relaxed)) {
@@ -391,7 +411,18 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   return summary;
 }
 
-RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks) {
+void Recorder::checkFinite(Slot& slot, const Tensor& t, RecordSummary& summary) {
+  // The check needs one bit: a cheap pass, and the full statistics only for a tensor that
+  // has a NaN or Inf (the pause shows them) or that is not held (they cannot come later).
+  if (!t.defined()) return;
+  if (!slot.stats.computed && (slot.value == kNoValue || anyNonFinite(t))) {
+    slot.stats = computeStats(t);
+    if (slot.value != kNoValue) valueAt(slot.value).stats = slot.stats;
+  }
+  summary.nonFinite = summary.nonFinite || (slot.stats.computed && slot.stats.nonFinite());
+}
+
+RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks, bool norms) {
   RecordSummary summary;
   summary.checked = checks;
   FreedAfterLock freed;  // before the lock: it frees after the lock is let go
@@ -407,9 +438,12 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
   if (step.gradOutputs != nullptr)
     gradOutputs = addSlots(iteration, step.gradOutputs->data(), step.gradOutputs->size(), false);
   if (step.gradInputs != nullptr) {
-    gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size(), checks);
+    // A norm threshold needs every gradient's statistics now; a NaN check only one bit.
+    gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size(), checks && norms);
     for (uint32_t i = 0; i < gradInputs.count; ++i) {
-      const TensorStats& stats = iteration.slots[gradInputs.begin + i].stats;
+      Slot& slot = iteration.slots[gradInputs.begin + i];
+      if (checks && !norms) checkFinite(slot, (*step.gradInputs)[i], summary);
+      const TensorStats& stats = slot.stats;
       summary.nonFinite = summary.nonFinite || stats.nonFinite();
       summary.squaredNorm += stats.norm * stats.norm;
     }

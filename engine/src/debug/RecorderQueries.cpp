@@ -39,6 +39,13 @@ TensorRecord Recorder::snapshot(const Slot& slot, int64_t valuesUpTo, bool withS
   out.shape.assign(slot.shape.begin(), slot.shape.end());
   out.dtype = slot.dtype;
   out.stats = withStats ? statsOf(slot) : slot.stats;
+  if (slot.constant) {
+    // A fill's output: every element is the statistics' min, rebuilt without an op.
+    out.state = ValueState::Held;
+    const int64_t n = numelOf(slot.shape);
+    if (valuesUpTo < 0 || (valuesUpTo > 0 && n <= valuesUpTo)) out.value = constantTensor(slot);
+    return out;
+  }
   if (slot.value == kNoValue || slot.value < m_valueBase) {
     out.state = slot.value == kNoValue ? ValueState::NotKept : ValueState::Dropped;
     return out;

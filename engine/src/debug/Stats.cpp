@@ -178,7 +178,70 @@ TensorStats finish(TensorStats stats, const Totals& totals, double pivot) {
   return stats;
 }
 
+/// Any NaN or Inf in `n` floats: x * 0 is 0 for a finite x and NaN otherwise, so the
+/// lanes' sum is NaN exactly when one is not finite (no branch in the loop).
+template <typename Floats>
+[[gnu::always_inline]] inline bool anyNonFiniteLanes(const float* data, int64_t n) {
+  constexpr int kLanes = sizeof(Floats) / sizeof(float);
+  const Floats zero = Floats{};
+  Floats a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+  int64_t i = 0;
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    Floats x0, x1, x2, x3;
+    std::memcpy(&x0, data + i, sizeof x0);
+    std::memcpy(&x1, data + i + kLanes, sizeof x1);
+    std::memcpy(&x2, data + i + 2 * kLanes, sizeof x2);
+    std::memcpy(&x3, data + i + 3 * kLanes, sizeof x3);
+    a0 += x0 * zero;
+    a1 += x1 * zero;
+    a2 += x2 * zero;
+    a3 += x3 * zero;
+  }
+  const Floats a = a0 + a1 + a2 + a3;
+  for (int l = 0; l < kLanes; ++l)
+    if (a[l] != a[l]) return true;
+  for (; i < n; ++i)
+    if (!std::isfinite(data[i])) return true;
+  return false;
+}
+
+using NonFiniteFn = bool (*)(const float*, int64_t);
+bool nonFiniteBaseline(const float* d, int64_t n) { return anyNonFiniteLanes<Floats4>(d, n); }
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) bool nonFiniteAvx2(const float* d, int64_t n) { return anyNonFiniteLanes<Floats8>(d, n); }
+__attribute__((target("avx512f"))) bool nonFiniteAvx512(const float* d, int64_t n) {
+  return anyNonFiniteLanes<Floats16>(d, n);
+}
+#endif
+
+NonFiniteFn nonFiniteFn() {
+  static const NonFiniteFn chosen = [] {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return &nonFiniteAvx512;
+    if (__builtin_cpu_supports("avx2")) return &nonFiniteAvx2;
+#endif
+    return &nonFiniteBaseline;
+  }();
+  return chosen;
+}
+
 }  // namespace
+
+bool anyNonFinite(const Tensor& t) {
+  if (!t.defined() || !t.device().isCpu() || !isFloating(t.dtype())) return false;
+  if (t.dtype() == DType::Float32 && t.isContiguous()) {
+    const float* d = t.data<float>();
+    const int64_t n = t.numel();
+    if (n <= 32) {
+      for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(d[i])) return true;
+      return false;
+    }
+    return nonFiniteFn()(d, n);
+  }
+  return computeStats(t).nonFinite();
+}
 
 TensorStats computeStats(const Tensor& input) {
   TensorStats stats;

@@ -122,6 +122,29 @@ TEST(TensorStats, IntegersBoolsViewsAndEmptyTensors) {
   EXPECT_EQ(empty.finite, 0);
 }
 
+TEST(TensorStats, AnyNonFiniteFindsEveryNanAndInfWhereverItIs) {
+  using td::debug::anyNonFinite;
+  // Every length around the vector blocks, a NaN or Inf at every position.
+  for (int64_t n : {0, 1, 7, 31, 32, 33, 63, 64, 65, 200}) {
+    std::vector<float> v(static_cast<std::size_t>(n), 1.5f);
+    td::Tensor t = td::fromVector(v, {n});
+    EXPECT_FALSE(anyNonFinite(t)) << n;
+    for (int64_t at = 0; at < n; at += std::max<int64_t>(1, n / 9)) {
+      for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity()}) {
+        std::vector<float> w = v;
+        w[static_cast<std::size_t>(at)] = bad;
+        EXPECT_TRUE(anyNonFinite(td::fromVector(w, {n}))) << n << " at " << at;
+      }
+    }
+  }
+  // Huge finite values are finite (x * 0 stays 0); float64, views, integers.
+  EXPECT_FALSE(anyNonFinite(td::fromVector(std::vector<float>(100, 3.0e38f), {100})));
+  EXPECT_TRUE(anyNonFinite(f64({1.0, kInf})));
+  EXPECT_TRUE(anyNonFinite(td::fromVector(std::vector<double>{1, 2, kNan, 4, 5, 6}, {2, 3}, td::DType::Float64).t()));
+  EXPECT_FALSE(anyNonFinite(td::fromVector(std::vector<int64_t>{1, 2})));
+}
+
 // --- the recorder ----------------------------------------------------------------------
 
 /// Attaches a recorder for a scope and starts a fresh iteration.
@@ -217,6 +240,28 @@ TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
   EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "the parameter as the forward saw it";
   EXPECT_EQ(mul->inputs[0].stats.max, 1.0);
   EXPECT_EQ(w.storage().watchCount(), 1) << "the optimizer's own entry (add_) references the new value";
+}
+
+TEST(Recorder, AFillIsKeptAsItsConstantSoTheWriteIntoItStaysInPlace) {
+  Recording r;
+  td::Tensor acc = f64({5.0, 5.0, 5.0, 5.0});
+  acc.fill_(0.0);  // as zero_grad() does
+  const std::size_t held = r.recorder.heldBytes();
+  const std::size_t copies = r.recorder.copyBytes();
+  const void* memory = acc.storage().data();
+  acc.add_(f64({1.0, 2.0, 3.0, 4.0}));  // accumulating into the zeros: no copy, no move
+  EXPECT_EQ(acc.storage().data(), memory);
+  EXPECT_EQ(r.recorder.copyBytes(), copies);
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  const EntryRecord* fillEntry = findOp(entries, td::OpId::Fill);
+  ASSERT_NE(fillEntry, nullptr);
+  const std::optional<EntryRecord> fill = r.recorder.entry(fillEntry->entry.id);
+  ASSERT_TRUE(fill);
+  ASSERT_EQ(fill->outputs.size(), 1u);
+  EXPECT_EQ(fill->outputs[0].state, ValueState::Held);  // rebuilt from its statistics
+  EXPECT_EQ(fill->outputs[0].value.toVector(), (std::vector<double>{0.0, 0.0, 0.0, 0.0}));
+  EXPECT_EQ(fill->outputs[0].value.dtype(), td::DType::Float64);
+  EXPECT_LE(held, r.recorder.heldBytes());
 }
 
 TEST(Recorder, CopiesBeforeReluInPlaceAndTheWriteStillGoesAhead) {

@@ -170,6 +170,7 @@ class Debugger : public TapeObserver {
   /// entry without the lock; set with the two above).
   std::atomic<bool> m_checkForward{false};
   std::atomic<bool> m_checkBackward{false};
+  std::atomic<bool> m_checkNorms{false};  ///< a gradient-norm threshold is set
   uint32_t m_previousScope = 0;
   bool m_attached = false;
   std::shared_ptr<Recorder> m_recorder;

@@ -163,7 +163,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// Records the entry. With `checks`, the statistics of its outputs (forward) or input
   /// gradients (backward) are computed now and summarised; else the summary is empty.
   RecordSummary recordForward(const TapeEntry& entry, const OpTensors& tensors, bool checks = false);
-  RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks = false);
+  /// Backward: with `norms` (a gradient-norm threshold), every input gradient's statistics
+  /// are computed now and summed into squaredNorm; without, the check is for NaN/Inf only
+  /// and squaredNorm is meaningless.
+  RecordSummary recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks = false,
+                               bool norms = true);
 
   // TapeObserver
   void onForward(const TapeEntry& entry, const OpTensors& tensors) override { recordForward(entry, tensors); }
@@ -207,6 +211,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   struct Slot {
     uint64_t tensorId = 0;
     uint32_t nameId = 0;  ///< the tensor's interned name (parameters), 0 for none
+    bool constant = false;  ///< a fill's output: not held, its value is its statistics' min
     IntList shape;
     DType dtype = DType::Float32;
     TensorStats stats;
@@ -240,6 +245,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint64_t value = kNoValue;
     uint64_t lastIteration = 0;
     TensorStats stats;
+    bool constant = false;  ///< a fill's output (see Slot::constant)
   };
 
   /// Value of `t` appended to `iteration`'s arena (reused when known), with its statistics
@@ -248,6 +254,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow);
   /// A slot's statistics: its own, else its value's (computed now if need be).
   const TensorStats& statsOf(const Slot& slot) const;
+  /// The debugger's NaN/Inf check of a slot just added for `t`, into `summary`.
+  void checkFinite(Slot& slot, const Tensor& t, RecordSummary& summary);
   /// Computes a held value's statistics if not yet done.
   const TensorStats& valueStats(const Value& value) const;
   StorageLink* findLink(const Storage* storage);
@@ -259,6 +267,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   uint64_t hold(const Tensor& t);
   static Tensor borrowedView(const Value& value);
   static Tensor privateCopy(const Tensor& view);
+  /// A constant slot's value (see Slot::constant), built without an op.
+  static Tensor constantTensor(const Slot& slot);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);

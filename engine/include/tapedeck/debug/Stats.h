@@ -28,5 +28,9 @@ struct TensorStats {
 /// One fused pass over `t` (contiguous float32 memory goes through vector lanes; other
 /// layouts and dtypes through a strided walk). Runs no op, so nothing shows on the tape.
 TensorStats computeStats(const Tensor& t);
+/// Whether a floating tensor holds a NaN or an Inf: the debugger's check, a cheaper pass
+/// than computeStats (contiguous float32 through vector lanes, nothing else computed).
+/// False for integers, bools and tensors not in CPU memory.
+bool anyNonFinite(const Tensor& t);
 
 }  // namespace td::debug
