@@ -24,7 +24,24 @@ std::atomic<bool> g_backwardReturned{false};
 std::mutex g_observerMutex;
 std::shared_ptr<const std::vector<TapeObserver*>> g_observers = std::make_shared<std::vector<TapeObserver*>>();
 
-std::shared_ptr<const std::vector<TapeObserver*>> observers() { return std::atomic_load(&g_observers); }
+// Bumped after every change of g_observers. Each thread keeps the list it last loaded and
+// reloads only when this moved: std::atomic_load of a shared_ptr takes a global lock,
+// which every recorded op paid for.
+std::atomic<uint64_t> g_observerGeneration{1};
+struct ObserverCache {
+  uint64_t generation = 0;
+  std::shared_ptr<const std::vector<TapeObserver*>> list;
+};
+thread_local ObserverCache t_observers;
+
+std::shared_ptr<const std::vector<TapeObserver*>> observers() {
+  const uint64_t generation = g_observerGeneration.load(std::memory_order_acquire);
+  if (t_observers.generation != generation) {
+    t_observers.list = std::atomic_load(&g_observers);
+    t_observers.generation = generation;
+  }
+  return t_observers.list;  // a copy: a callback that changes the observers cannot free it
+}
 
 struct Interner {
   std::mutex mutex;
@@ -66,6 +83,7 @@ void Tape::addObserver(TapeObserver* observer) {
   auto next = std::make_shared<std::vector<TapeObserver*>>(*g_observers);
   next->push_back(observer);
   std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
+  g_observerGeneration.fetch_add(1, std::memory_order_release);
   if (!s_hasObservers.exchange(true)) detail::g_slowPathUsers.fetch_add(1);
 }
 
@@ -75,6 +93,7 @@ void Tape::removeObserver(TapeObserver* observer) {
   std::erase(*next, observer);
   bool any = !next->empty();
   std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
+  g_observerGeneration.fetch_add(1, std::memory_order_release);
   if (!any && s_hasObservers.exchange(false)) detail::g_slowPathUsers.fetch_sub(1);
 }
 
