@@ -5,6 +5,7 @@
 #include "layout/LayeredLayout.h"
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 
 namespace td::widgets {
@@ -334,7 +335,14 @@ const TapeGraphModel::Folded& TapeGraphModel::folded() const {
     if (static_cast<std::size_t>(g) < graph.groups.size()) graph.groups[static_cast<std::size_t>(g)].collapsed = true;
   layout::FoldOptions options;
   options.foldRepeats = m_foldRepeats;
-  m_folded.graph = layout::foldGroups(graph, options);
+  m_foldedDirty = false;
+  try {
+    m_folded.graph = layout::foldGroups(graph, options);
+  } catch (const std::exception&) {
+    // A graph the folding cannot take (it never should): drawn unfolded instead.
+    m_folded = Folded{};
+    return m_folded;
+  }
   // Labels, and node sizes that fit them: a folded call is named by its module.
   m_folded.labels.clear();
   for (std::size_t n = 0; n < m_folded.graph.graph.nodes.size(); ++n) {
@@ -362,8 +370,11 @@ const TapeGraphModel::Folded& TapeGraphModel::folded() const {
     if (target >= 0 && m_folded.graph.sourceGroup[static_cast<std::size_t>(target)] < 0)
       m_folded.labels[target] = m_nodes[static_cast<int>(n)].label;
   }
-  m_folded.layout = layout::layoutGraph(m_folded.graph.graph, m_layout->options());
-  m_foldedDirty = false;
+  try {
+    m_folded.layout = layout::layoutGraph(m_folded.graph.graph, m_layout->options());
+  } catch (const std::exception&) {
+    m_folded = Folded{};
+  }
   return m_folded;
 }
 

@@ -529,7 +529,7 @@ void TapeGraphView::rebuildFolded() {
   }
   m_foldedItems.clear();
   m_foldedNodes.clear();
-  m_foldedShown = m_model != nullptr && m_model->isFolded();
+  m_foldedShown = m_model != nullptr && m_model->isFolded() && !m_model->folded().graph.graph.nodes.empty();
   syncScene();
   if (!m_foldedShown) {
     growScene();
