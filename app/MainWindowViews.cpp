@@ -3,6 +3,7 @@
 // selection in any of them (graph node, tape row, timeline position) shows everywhere.
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QSet>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -86,17 +87,24 @@ void MainWindow::showModules(QList<widgets::ModuleRow> rows) {
   // output produced inside its last call (its output), from the graph's iteration.
   QHash<QString, qint64> saved;
   QHash<QString, QString> output;
+  QSet<QString> paths;
+  for (const widgets::ModuleRow& row : rows)
+    if (!row.path.isEmpty()) paths.insert(row.path);
   const widgets::TapeGraphModel* graph = m_graph->model();
   for (int n = 0; n < graph->nodeCount(); ++n) {
     const widgets::GraphEntry* e = graph->entryOf(n);
-    if (e == nullptr || graph->isStale(n)) continue;
-    saved[e->scope] += e->savedBytes;
-    if (e->outputs.isEmpty() || e->scope.isEmpty()) continue;
+    if (e == nullptr || graph->isStale(n) || e->scope.isEmpty()) continue;
+    // Only scopes inside the model count (not "optimizer.step" and the like).
+    QString path = e->scope;
+    while (!path.isEmpty() && !paths.contains(path)) path = path.section(QLatin1Char('.'), 0, -2);
+    if (path.isEmpty()) continue;
+    if (path == e->scope) saved[path] += e->savedBytes;
+    if (e->outputs.isEmpty()) continue;
     QStringList shape;
     for (qint64 d : e->outputs[0].shape) shape << QString::number(d);
     const QString text = QLatin1Char('[') + shape.join(QStringLiteral(", ")) + QLatin1Char(']');
-    output[QString()] = text;  // the outermost model: the last output inside any call
-    for (QString path = e->scope;; path = path.section(QLatin1Char('.'), 0, -2)) {
+    output[QString()] = text;  // the outermost model: the last output inside any of its calls
+    for (;; path = path.section(QLatin1Char('.'), 0, -2)) {
       output[path] = text;
       if (!path.contains(QLatin1Char('.'))) break;
     }

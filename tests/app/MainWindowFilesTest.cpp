@@ -137,6 +137,7 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     const td::widgets::ModuleRow* root = modules->rowForPath(QString());
     QVERIFY(root != nullptr);
     QCOMPARE(root->type, QStringLiteral("SpiralNet"));
+    QCOMPARE(root->outputShape, QStringLiteral("[32, 3]"));  // the logits
     const td::widgets::ModuleRow* fc1 = modules->rowForPath(QStringLiteral("fc1"));
     QVERIFY(fc1 != nullptr);
     QCOMPARE(fc1->parameters, 2 * 64 + 64);
@@ -229,6 +230,13 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     w->findChild<QToolButton*>("compareWithPrevious")->click();
     QVERIFY2(w->inspector()->differenceText().contains(QStringLiteral("8 of 8 elements changed")),
              qPrintable(w->findChild<QLabel*>("inspectorNote")->text()));
+    // A picture of the inspector and the module view, for people to look at.
+    w->findChild<QDockWidget*>("inspectorDock")->raise();
+    w->findChild<QDockWidget*>("modulesDock")->raise();
+    QCoreApplication::processEvents();
+    const QString folder = qEnvironmentVariable("TAPEDECK_TEST_OUTPUT", QDir::tempPath());
+    QDir().mkpath(folder);
+    QVERIFY(w->grab().save(QDir(folder).filePath("ide_inspector_modules.png")));
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
