@@ -116,6 +116,7 @@ void Debugger::attach() {
     m_step.reset();
     m_pauseRequested = false;
     m_pause.reset();
+    refreshQuiet();
   }
   Tape::addObserver(this);
 }
@@ -164,6 +165,7 @@ int Debugger::addBreakpoint(Breakpoint breakpoint) {
                             : std::make_shared<std::vector<Breakpoint>>();
   list->push_back(std::move(breakpoint));
   m_breakpoints = std::move(list);
+  refreshQuiet();
   return m_breakpoints->back().id;
 }
 
@@ -173,6 +175,7 @@ void Debugger::removeBreakpoint(int id) {
   auto list = std::make_shared<std::vector<Breakpoint>>(*m_breakpoints);
   std::erase_if(*list, [id](const Breakpoint& b) { return b.id == id; });
   m_breakpoints = std::move(list);
+  refreshQuiet();
 }
 
 void Debugger::setBreakOnNonFinite(bool enabled) {
@@ -180,6 +183,7 @@ void Debugger::setBreakOnNonFinite(bool enabled) {
   m_breakOnNonFinite = enabled;
   m_checkForward = m_breakOnNonFinite;
   m_checkBackward = m_breakOnNonFinite || m_gradNormThreshold.has_value();
+  refreshQuiet();
 }
 
 void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
@@ -188,6 +192,7 @@ void Debugger::setBreakOnGradNorm(std::optional<double> threshold) {
   m_gradNormThreshold = threshold;
   m_checkBackward = m_breakOnNonFinite || m_gradNormThreshold.has_value();
   m_checkNorms = m_gradNormThreshold.has_value();
+  refreshQuiet();
 }
 
 // --- control ----------------------------------------------------------------------------
@@ -198,6 +203,7 @@ void Debugger::requestPause() {
   // running: the request holds for after it wakes.
   const bool waking = m_state == State::Paused && (m_command == Command::Resume || m_command == Command::Step);
   if (m_state == State::Running || m_state == State::Stepping || waking) m_pauseRequested = true;
+  refreshQuiet();
 }
 
 void Debugger::resume() {
@@ -209,6 +215,7 @@ void Debugger::resume() {
   } else if (m_state == State::Stepping) {
     m_state = State::Running;
   }
+  refreshQuiet();
 }
 
 void Debugger::step(StepKind kind) {
@@ -221,6 +228,7 @@ void Debugger::step(StepKind kind) {
   } else {
     m_state = State::Stepping;
   }
+  refreshQuiet();
 }
 
 void Debugger::stop() {
@@ -228,6 +236,7 @@ void Debugger::stop() {
   if (m_state == State::Finished || m_state == State::Failed) return;
   if (m_state == State::Paused) m_command = Command::Stop;
   m_state = State::Stopping;
+  refreshQuiet();
   m_changed.notify_all();
 }
 
@@ -261,6 +270,7 @@ bool Debugger::serve(std::function<void()> job) {
 void Debugger::finish(bool failed) {
   std::lock_guard lock(m_mutex);
   m_state = failed ? State::Failed : State::Finished;
+  refreshQuiet();
   m_pause.reset();
   m_changed.notify_all();
 }
@@ -313,6 +323,7 @@ void Debugger::block(PauseEvent event) {
     m_command = Command::None;
     m_pauseRequested = false;
     m_step.reset();
+    refreshQuiet();
     listener = m_listener;
     beforeBlock = m_beforeBlock;
     afterWake = m_afterWake;
@@ -342,6 +353,7 @@ void Debugger::block(PauseEvent event) {
     m_pause.reset();
     if (command == Command::Stop) m_state = State::Stopping;
     else m_state = command == Command::Step ? State::Stepping : State::Running;
+    refreshQuiet();
   }
   if (afterWake) afterWake();
   if (command == Command::Stop) throw Cancelled();
@@ -361,8 +373,20 @@ PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, Pause
   return event;
 }
 
+void Debugger::refreshQuiet() {
+  // (Under m_mutex.) Nothing for atEntry to do but follow the module scope: running, no
+  // request, no breakpoint and no data check. Then it takes no lock.
+  m_quiet.store(m_state == State::Running && !m_pauseRequested && !m_step && (!m_breakpoints || m_breakpoints->empty()) &&
+                    !m_breakOnNonFinite && !m_gradNormThreshold,
+                std::memory_order_release);
+}
+
 void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
                        const RecordSummary* summary) {
+  if (m_quiet.load(std::memory_order_acquire)) {
+    if (direction == Direction::Forward) m_previousScope = entry.scope;
+    return;
+  }
   std::shared_ptr<const std::vector<Breakpoint>> breakpoints;
   bool pauseRequested = false, nonFinite = false;
   std::optional<StepKind> step;

@@ -171,6 +171,9 @@ class Debugger : public TapeObserver {
   std::atomic<bool> m_checkForward{false};
   std::atomic<bool> m_checkBackward{false};
   std::atomic<bool> m_checkNorms{false};  ///< a gradient-norm threshold is set
+  /// Nothing to check at an entry (see refreshQuiet): atEntry takes no lock then.
+  std::atomic<bool> m_quiet{false};
+  void refreshQuiet();
   uint32_t m_previousScope = 0;
   bool m_attached = false;
   std::shared_ptr<Recorder> m_recorder;
