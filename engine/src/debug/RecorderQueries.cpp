@@ -161,21 +161,24 @@ std::vector<uint64_t> Recorder::ancestors(uint64_t id, std::size_t limit) const 
   return out;
 }
 
+namespace {
+/// Points from the `from`-th on, of `count` seen of which `kept` holds the last ones.
+template <typename Point>
+std::vector<Point> pointsFrom(const std::deque<Point>& kept, std::size_t count, std::size_t from) {
+  const std::size_t first = count - kept.size();
+  return std::vector<Point>(kept.begin() + static_cast<std::ptrdiff_t>(std::min(from > first ? from - first : 0, kept.size())),
+                            kept.end());
+}
+}  // namespace
+
 std::vector<LossPoint> Recorder::losses(std::size_t from) const {
   std::lock_guard lock(m_mutex);
-  // Points are numbered from 1 by `backward`; the kept ones are the last m_losses.size().
-  const std::size_t first = m_lossCount - m_losses.size();
-  std::vector<LossPoint> out;
-  for (std::size_t i = from > first ? from - first : 0; i < m_losses.size(); ++i) out.push_back(m_losses[i]);
-  return out;
+  return pointsFrom(m_losses, m_lossCount, from);
 }
 
 std::vector<GradNormPoint> Recorder::gradNorms(std::size_t from) const {
   std::lock_guard lock(m_mutex);
-  const std::size_t first = m_gradNormCount - m_gradNorms.size();
-  std::vector<GradNormPoint> out;
-  for (std::size_t i = from > first ? from - first : 0; i < m_gradNorms.size(); ++i) out.push_back(m_gradNorms[i]);
-  return out;
+  return pointsFrom(m_gradNorms, m_gradNormCount, from);
 }
 
 std::size_t Recorder::gradNormCount() const {
