@@ -104,6 +104,11 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
       if (model->node(n).kind == td::widgets::TapeGraphModel::NodeKind::Leaf) leaves << model->node(n).label;
     }
     QVERIFY2(linears >= 3, qPrintable(QString::number(linears)));
+    // Composites (F.cross_entropy, written from primitives) are groups like module calls.
+    QStringList groups;
+    for (int g = 0; g < model->groupCount(); ++g) groups << model->group(g).path;
+    QVERIFY2(groups.contains(QStringLiteral("cross_entropy")) && groups.contains(QStringLiteral("fc1")),
+             qPrintable(groups.join(", ")));
     QVERIFY2(leaves.contains(QStringLiteral("fc1.weight")) && leaves.contains(QStringLiteral("out.bias")),
              qPrintable(leaves.join(", ")));
     // The step the debugger stands on is the highlighted node; backward has reached it.
