@@ -752,7 +752,8 @@ void TapeGraphView::placeOverlays() {
     // Shown when the view is big enough to spare the corner and the graph does not fit.
     const QRectF visible = mapToScene(area).boundingRect();
     // (The folded drawing is compact, and the minimap draws the live layout: not then.)
-    const bool fits = m_model == nullptr || m_foldedShown || visible.contains(toQt(m_model->bounds()));
+    const bool fits = m_model == nullptr || m_model->nodeCount() == 0 || m_foldedShown ||
+                      visible.contains(toQt(m_model->bounds()));
     m_miniMap->setVisible(m_miniMapWanted && !fits && area.width() > 3 * m_miniMap->width() &&
                           area.height() > 2 * m_miniMap->height());
     m_miniMap->update();
@@ -835,6 +836,16 @@ void TapeGraphView::scrollContentsBy(int dx, int dy) {
 
 void TapeGraphView::drawForeground(QPainter* painter, const QRectF&) {
   if (m_model == nullptr) return;
+  if (m_model->nodeCount() == 0) {
+    // An empty graph says what will be here.
+    painter->save();
+    painter->resetTransform();
+    painter->setPen(QColor(120, 144, 156));
+    painter->drawText(viewport()->rect().adjusted(20, 20, -20, -20), Qt::AlignCenter | Qt::TextWordWrap,
+                      tr("Run or step a script: its tape is drawn here as it runs, op by op."));
+    painter->restore();
+    return;
+  }
   if (m_overview) {
     // Tiny boxes: the current and the selected node get a marker of a readable size.
     painter->save();
