@@ -225,6 +225,10 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   m_inputPending = false;
   m_console->setPrompt(QStringLiteral(">>>"));
   clearExecutionMarks();
+  // The run stands still now: the views list statistics and the timeline.
+  m_state = outcome.status == "finished"  ? RunState::Finished
+            : outcome.status == "stopped" ? RunState::Stopped
+                                          : RunState::Failed;
   refreshTape();
   refreshCurves();
   showModules(outcome.modules);
@@ -292,7 +296,11 @@ void MainWindow::refreshTape() {
   // computed only when the run stands still: paused or ended.
   const bool graphShown = m_graph->isVisible();
   const bool still = m_state != RunState::Running;
-  const ScriptRunner::TapeView tape = m_runner->tapeView(graphShown, still);
+  const bool ended = m_state == RunState::Finished || m_state == RunState::Stopped || m_state == RunState::Failed;
+  // Ended, the graph shows the last iteration that ran a backward (a training step), not
+  // the optimizer's last update or an evaluation that may follow it.
+  const ScriptRunner::TapeView tape =
+      m_runner->tapeView(graphShown, still, 5000, ended ? ScriptRunner::kLastTrainingIteration : -1);
   // A tape that only grew is appended to (the view keeps its scroll and selection).
   m_tapeModel->setRows(tape.rows);
   m_tapeModel->setCurrentEntry(m_state == RunState::Paused ? m_pause.entry : 0);

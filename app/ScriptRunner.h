@@ -83,7 +83,9 @@ class ScriptRunner : public QObject {
     QList<TapeRow> rows;
     QVector<widgets::GraphEntry> graph;
   };
-  /// `iteration`: counted from the run's start; -1 for the newest kept.
+  /// `iteration`: counted from the run's start; -1 for the newest kept;
+  /// kLastTrainingIteration for the newest kept that ran a backward (else the newest).
+  static constexpr qint64 kLastTrainingIteration = -2;
   TapeView tapeView(bool withGraph, bool withStats, int maxRows = 5000, qint64 iteration = -1) const;
   /// Every position the recorder keeps, in the order they ran: per kept iteration its
   /// forward entries, then the backward steps of those whose backward ran (newest entry

@@ -117,6 +117,15 @@ ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, in
   const std::vector<uint64_t> iterations = recorder->iterations();
   if (iterations.empty()) return view;
   view.iteration = iteration < 0 ? iterations.back() : first + static_cast<quint64>(iteration);
+  if (iteration == kLastTrainingIteration) {
+    for (auto it = iterations.rbegin(); it != iterations.rend(); ++it) {
+      const std::vector<debug::EntryRecord> entries = recorder->entries(*it, false);
+      if (std::any_of(entries.begin(), entries.end(), [](const debug::EntryRecord& e) { return e.backwardRan; })) {
+        view.iteration = *it;
+        break;
+      }
+    }
+  }
   if (std::find(iterations.begin(), iterations.end(), view.iteration) == iterations.end()) return view;
   view.any = true;
   debug::EntryQuery query;

@@ -159,10 +159,10 @@ class GraphNodeItem : public QGraphicsItem {
       }
     }
     if (nan) {
-      const QString badge = m_model->firstNonFiniteNode() == m_node ? QStringLiteral("first NaN") : QStringLiteral("NaN");
+      const QString badge = m_model->firstNonFiniteNode() == m_node ? QStringLiteral("first NaN/Inf") : QStringLiteral("NaN/Inf");
       font.setBold(true);
       painter->setFont(font);
-      const QRectF b(m_box.right() - 52, m_box.y() - 9, 56, 14);
+      const QRectF b(m_box.right() - 70, m_box.y() - 9, 74, 14);
       painter->setPen(Qt::NoPen);
       painter->setBrush(kNanBorder);
       painter->drawRoundedRect(b, 4, 4);
