@@ -247,6 +247,10 @@ void MainWindow::createDocks() {
   // The tape as a graph with the time-travel bar under it, and the tensor inspector
   // (MainWindowViews.cpp).
   QDockWidget* graphDock = dock("graphDock", tr("Graph"), createGraphView(), Qt::RightDockWidgetArea);
+  // A graph dock brought to the front while a script runs catches up at once.
+  connect(graphDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    if (visible && m_state == RunState::Running) refreshTape();
+  });
   QDockWidget* inspectorDock = dock("inspectorDock", tr("Inspector"), createInspectorView(), Qt::BottomDockWidgetArea);
   QDockWidget* modulesDock = dock("modulesDock", tr("Modules"), createModuleView(), Qt::RightDockWidgetArea);
 

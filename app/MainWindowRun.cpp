@@ -192,6 +192,7 @@ void MainWindow::updateActions() {
   for (const char* name : {"stepOut", "stepBackwardOp", "runToBackward"}) m_actions[name]->setEnabled(paused);
   // Time travel looks at what was recorded: whenever the run stands still.
   m_actions["stepOpBack"]->setEnabled(!running && m_state != RunState::Starting);
+  m_timeline->setEnabled(!running);
 }
 
 void MainWindow::onPaused(const PauseInfo& pause) {
@@ -294,8 +295,10 @@ void MainWindow::refreshTape() {
   const QScopedValueRollback<bool> filling(m_refreshingViews, true);
   // One listing feeds both views. Statistics (the graph's colours and NaN marks) are
   // computed only when the run stands still: paused or ended.
-  const bool graphShown = m_graph->isVisible();
   const bool still = m_state != RunState::Running;
+  // Running, a hidden graph is left alone; standing still it is filled anyway (the module
+  // view reads it, and a dock shown later has it).
+  const bool graphShown = m_graph->isVisible() || still;
   const bool ended = m_state == RunState::Finished || m_state == RunState::Stopped || m_state == RunState::Failed;
   // Ended, the graph shows the last iteration that ran a backward (a training step), not
   // the optimizer's last update or an evaluation that may follow it.

@@ -146,6 +146,8 @@ void MainWindow::refreshTimeline() {
       if (positions[i].entryId == m_pause.entry && positions[i].backward == m_pause.backward) live = i;
   }
   m_timeline->model()->setPositions(std::move(positions), live);
+  // A new stop: the views show where execution stands (a look back starts from there).
+  m_timeline->model()->goLive();
 }
 
 void MainWindow::onTimelineCursor(int index) {

@@ -114,6 +114,10 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
     m_hasIteration = true;
   }
   QVector<int> changed;
+  if (m_rebound == 0 && m_newIteration.isEmpty()) {
+    // Just started taking over: every node is drawn stale until its turn comes.
+    for (int n = 0; n < nodeCount(); ++n) changed << n;
+  }
   const int generation = m_generation;
   int nodesBefore = nodeCount();
   int edgesBefore = edgeCount();
@@ -123,6 +127,10 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
       GraphEntry& stored = m_entries[m_entryOfNode[known]];
       stored = entry;
       changed << known;
+      // (A replay after a failed takeover must see the newest copy too.)
+      if (m_rebound >= 0)
+        for (GraphEntry& e : m_newIteration)
+          if (e.id == entry.id) e = entry;
       continue;
     }
     if (entry.id < m_newestEntry) continue;
@@ -130,6 +138,10 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
     appendEntry(entry, &changed);
   }
   if (generation != m_generation) nodesBefore = edgesBefore = groupsBefore = 0;  // started over
+  for (qsizetype i = 0, n = changed.size(); i < n; ++i)
+    if (changed[i] < m_inputsFrom.size())
+      for (int source : m_inputsFrom[changed[i]])
+        if (m_nodes[source].kind == NodeKind::Leaf) changed << source;
   for (int i = 0; i < changed.size(); ++i) {
     const int n = changed[i];
     if (m_entryOfNode[n] < 0) continue;
@@ -169,20 +181,35 @@ bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
     clear();
     m_iteration = iteration;
     m_hasIteration = true;
-    for (const GraphEntry& e : replay) appendEntry(e, changed);
-    changed->clear();
+    for (const GraphEntry& e : replay) appendEntry(e, changed);  // (re-checked as added nodes)
     return false;
   };
   if (target < 0) {
-    // Every node of the previous iteration is taken: this one is longer, so it grows.
+    // Every node of the previous iteration is taken: this one is longer, so it grows. The
+    // module calls open at the last node taken stay open, and parameters keep their leaves.
     m_rebound = -1;
     m_newIteration.clear();
+    m_openGroups.clear();
+    for (int n = nodeCount() - 1; n >= 0; --n) {
+      if (m_nodes[n].kind != NodeKind::Op) continue;
+      for (int g = m_nodes[n].group; g >= 0; g = m_groups[g].parent) m_openGroups.prepend(g);
+      break;
+    }
+    for (int n = 0; n < nodeCount(); ++n)
+      if (m_nodes[n].kind == NodeKind::Leaf && !m_nodeOfTensor.contains(m_nodes[n].tensorId))
+        m_nodeOfTensor.insert(m_nodes[n].tensorId, n);
     return false;
   }
   const GraphEntry& old = m_entries[m_entryOfNode[target]];
   if (old.op != entry.op || old.scope != entry.scope || old.inputs.size() != entry.inputs.size() ||
       old.outputs.size() != entry.outputs.size())
     return giveUp();
+  // The same shapes too (a last, smaller batch is drawn anew: a node shows its shape, and
+  // a small tensor's values were given room when it was placed).
+  for (qsizetype i = 0; i < entry.outputs.size(); ++i)
+    if (old.outputs[i].shape != entry.outputs[i].shape) return giveUp();
+  for (qsizetype i = 0; i < entry.inputs.size(); ++i)
+    if (old.inputs[i].shape != entry.inputs[i].shape) return giveUp();
   // Each input must come from the same node as before: an op rebound earlier, or a leaf.
   const QVector<int>& from = m_inputsFrom[target];
   QVector<quint64> newLeaves;
@@ -403,8 +430,7 @@ void TapeGraphModel::setCurrent(quint64 entryId, bool backward) {
   m_currentEntry = entryId;
   m_currentBackward = backward;
   const int after = currentNode();
-  if (before != after || backward != m_currentBackward) emit currentChanged(before, after);
-  else if (after >= 0) emit currentChanged(before, after);
+  if (before != after || after >= 0) emit currentChanged(before, after);
 }
 
 bool TapeGraphModel::gradientFlowed(int edge) const {

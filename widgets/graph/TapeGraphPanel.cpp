@@ -110,8 +110,7 @@ void TapeGraphPanel::onNodeSelected(int node) {
 }
 
 bool TapeGraphPanel::selectEntry(quint64 entryId) {
-  int node = m_model->nodeOfEntry(entryId);
-  if (node < 0) node = m_model->nodeOfTensor(entryId);
+  const int node = m_model->nodeOfEntry(entryId);
   if (node < 0) return false;
   m_view->selectNode(node);
   m_view->reveal(node);
@@ -136,7 +135,7 @@ int TapeGraphPanel::search(const QString& text) {
   const int position = static_cast<int>(hits.indexOf(next)) + 1;
   m_matches->setText(tr("%1 of %2").arg(position).arg(hits.size()));
   m_view->selectNode(next);
-  m_view->centerOn(m_view->nodeItem(next));
+  m_view->reveal(next);
   onNodeSelected(next);
   return static_cast<int>(hits.size());
 }

@@ -26,8 +26,7 @@ class TapeGraphPanel : public QWidget {
   QLineEdit* searchField() const { return m_search; }
   QComboBox* colourField() const { return m_colour; }
 
-  /// Selects the node of entry `entryId` (or of tensor `tensorId` when no entry has that
-  /// id) without emitting; false when the graph has neither.
+  /// Selects the node of entry `entryId` without emitting; false when the graph has none.
   bool selectEntry(quint64 entryId);
   /// Runs the search and goes to the first match after the selection; returns the
   /// number of matches.

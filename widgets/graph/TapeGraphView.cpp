@@ -879,7 +879,24 @@ void TapeGraphView::drawForeground(QPainter* painter, const QRectF&) {
   painter->restore();
 }
 
+/// Zoomed out, the live items are out of the scene: an export puts them back meanwhile
+/// (the folded drawing's items are in the scene; it exports what it shows).
+TapeGraphView::LiveItemsForExport::LiveItemsForExport(TapeGraphView& view) : m_view(view), m_overview(view.m_overview) {
+  if (m_overview) {
+    m_view.m_overview = false;
+    m_view.syncScene();
+  }
+}
+
+TapeGraphView::LiveItemsForExport::~LiveItemsForExport() {
+  if (m_overview) {
+    m_view.m_overview = true;
+    m_view.syncScene();
+  }
+}
+
 bool TapeGraphView::exportSvg(const QString& path, QString* error) {
+  const LiveItemsForExport live(*this);
   const QRectF source = scene()->itemsBoundingRect().adjusted(-10, -10, 10, 10);
   QSvgGenerator svg;
   svg.setFileName(path);
@@ -902,6 +919,7 @@ bool TapeGraphView::exportSvg(const QString& path, QString* error) {
 }
 
 bool TapeGraphView::exportPng(const QString& path, QString* error) {
+  const LiveItemsForExport live(*this);
   const QRectF source = scene()->itemsBoundingRect().adjusted(-10, -10, 10, 10);
   // Capped at 16k pixels a side: a huge tape is scaled down rather than failing.
   const double scale = std::min({2.0, 16000.0 / std::max(1.0, source.width()), 16000.0 / std::max(1.0, source.height())});

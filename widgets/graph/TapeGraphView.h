@@ -104,6 +104,13 @@ class TapeGraphView : public QGraphicsView {
  private:
   void rebuild();
   void deleteItems();
+  struct LiveItemsForExport {
+    explicit LiveItemsForExport(TapeGraphView& view);
+    ~LiveItemsForExport();
+    TapeGraphView& m_view;
+    bool m_overview;
+  };
+  friend struct LiveItemsForExport;
   void addGroups(int first, int count);
   void addNodes(int first, int count);
   void addEdges(int first, int count);

@@ -21,7 +21,7 @@ void TimelineModel::setPositions(QVector<TimelinePosition> positions, int live) 
   }
   const int before = m_cursor;
   m_cursor = next;
-  m_following = following || m_cursor == m_live;
+  m_following = following || m_cursor == (m_live >= 0 ? m_live : count() - 1);
   emit positionsChanged();
   if (before != m_cursor || !hadCursor || (hadCursor && m_cursor >= 0 && !(m_positions[m_cursor] == old)))
     emit cursorChanged(m_cursor);

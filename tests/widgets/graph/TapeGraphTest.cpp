@@ -316,6 +316,13 @@ void TapeGraphTest::aNewIterationTakesOverTheNodesWhileItMatches() {
   model.update(4, longTape(20, 401));
   QCOMPARE(resets.count(), 2);
   QCOMPARE(model.nodeCount(), 20 + 1 + 5);
+  QCOMPARE(model.groupCount(), 1 + 1 + 5);  // net, net.layers, one per block: none twice
+  // A smaller last batch is drawn anew (a node shows its shape).
+  QVector<GraphEntry> smaller = longTape(20, 501);
+  smaller[3].outputs[0].shape = {4, 8};
+  model.update(5, smaller);
+  QCOMPARE(resets.count(), 3);
+  QCOMPARE(model.node(model.nodeOfEntry(504)).shape, QStringLiteral("[4, 8]"));
 }
 
 void TapeGraphTest::viewItemsStayPutWhileAThousandEntriesArrive() {
@@ -366,6 +373,12 @@ void TapeGraphTest::viewItemsStayPutWhileAThousandEntriesArrive() {
     }
   QVERIFY2(drawn > 500, qPrintable(QString::number(drawn)));
   QVERIFY2(marked > 20, qPrintable(QString::number(marked)));
+  // Exported while zoomed out: the whole graph, not the empty scene.
+  QTemporaryDir dir;
+  QVERIFY(view.exportPng(dir.filePath(QStringLiteral("fitted.png"))));
+  QVERIFY(QImage(dir.filePath(QStringLiteral("fitted.png"))).height() > 1000);
+  QVERIFY(view.overviewShown());
+  QVERIFY(view.nodeItem(0)->scene() == nullptr);
   view.resetZoom();
   QVERIFY(!view.overviewShown());
   QCOMPARE(view.nodeItem(0)->scene(), view.scene());
