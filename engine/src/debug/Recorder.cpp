@@ -109,7 +109,7 @@ void Recorder::setPreviousIterations(int count) {
 
 void Recorder::clear() {
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)
-  std::vector<Tensor> leaves;                  // likewise
+  std::vector<NamedLeaf> leaves;               // likewise
   std::lock_guard lock(m_mutex);
   leaves.swap(m_namedLeaves);
   m_gradNorms.clear();
@@ -387,9 +387,10 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     for (std::size_t i = 0; i < tensors.numInputs; ++i) {
       const Tensor& in = tensors.inputs[i];
       if (!in.defined() || in.impl()->nameId == 0 || !in.requiresGrad() || !in.isLeaf()) continue;
-      const bool known = std::any_of(m_namedLeaves.begin(), m_namedLeaves.end(),
-                                     [&](const Tensor& t) { return t.id() == in.id(); });
-      if (!known) m_namedLeaves.push_back(in);
+      auto known = std::find_if(m_namedLeaves.begin(), m_namedLeaves.end(),
+                                [&](const NamedLeaf& l) { return l.tensor.id() == in.id(); });
+      if (known != m_namedLeaves.end()) known->lastRead = m_gradNormEpoch;
+      else m_namedLeaves.push_back({in, m_gradNormEpoch});
     }
   }
   if (entry.differentiable) {
@@ -479,7 +480,7 @@ void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
 void Recorder::setGradNormTracking(bool on) {
   m_trackGradNorms.store(on, std::memory_order_relaxed);
   if (!on) {
-    std::vector<Tensor> leaves;  // released after the lock: no references kept while off
+    std::vector<NamedLeaf> leaves;  // released after the lock: no references kept while off
     std::lock_guard lock(m_mutex);
     leaves.swap(m_namedLeaves);
   }
@@ -488,10 +489,16 @@ void Recorder::setGradNormTracking(bool on) {
 void Recorder::recordBackwardEnd() {
   if (!m_trackGradNorms.load(std::memory_order_relaxed)) return;
   std::vector<Tensor> leaves;
+  std::vector<NamedLeaf> gone;  // released after the lock
   uint64_t backward = 0;
   {
     std::lock_guard lock(m_mutex);
-    leaves = m_namedLeaves;
+    for (NamedLeaf& l : m_namedLeaves) {
+      if (l.lastRead == m_gradNormEpoch) leaves.push_back(l.tensor);
+      else gone.push_back(std::move(l));
+    }
+    std::erase_if(m_namedLeaves, [](const NamedLeaf& l) { return !l.tensor.defined(); });
+    ++m_gradNormEpoch;  // read again by the next forward pass, or dropped at the next backward()
     backward = m_lossCount;
   }
   std::vector<GradNormPoint> points;

@@ -98,6 +98,19 @@ TEST(GradNorms, TrackedOnRequestPerNamedParameterAfterEachBackward) {
   EXPECT_EQ(points[3].name, "fc.weight");
   EXPECT_GT(points[2].backward, points[0].backward);
   EXPECT_EQ(recorder.gradNorms(3).size(), 1u);
+  // A parameter no longer read (a model let go of) is neither reported nor kept alive.
+  recorder.attach();
+  {
+    td::Tensor other = td::fromVector(std::vector<double>{2.0}, {1}, td::DType::Float64);
+    other.setRequiresGrad().setName("other.weight");
+    td::sum(td::mul(other, other)).backward();
+  }
+  td::sum(td::mul(b, 2.0)).backward();
+  recorder.detach();
+  const std::vector<td::debug::GradNormPoint> later = recorder.gradNorms(4);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].name, "other.weight");
+  EXPECT_EQ(later[1].name, "fc.bias");  // not fc.weight: not read by that forward pass
   recorder.setGradNormTracking(false);
   recorder.clear();
   EXPECT_EQ(recorder.gradNormCount(), 0u);

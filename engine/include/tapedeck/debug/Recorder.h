@@ -307,7 +307,15 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::deque<LossPoint> m_losses;
   std::size_t m_lossCount = 0;  ///< all seen; m_losses holds the last ones
   std::atomic<bool> m_trackGradNorms{false};
-  std::vector<Tensor> m_namedLeaves;  ///< parameters seen while tracking (references)
+  /// Parameters seen while tracking (references), with the backward() count when last
+  /// read: one not read since the previous backward() is dropped (a model let go of is
+  /// neither kept alive nor reported).
+  struct NamedLeaf {
+    Tensor tensor;
+    uint64_t lastRead = 0;
+  };
+  std::vector<NamedLeaf> m_namedLeaves;
+  uint64_t m_gradNormEpoch = 0;
   std::deque<GradNormPoint> m_gradNorms;
   std::size_t m_gradNormCount = 0;
 };
