@@ -94,17 +94,19 @@ void TapeGraphModel::resetGraph() {
 }
 
 void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entries) {
+  QVector<int> changed;
   if (!m_hasIteration || iteration != m_iteration) {
     if (m_hasIteration && iteration > m_iteration && !m_nodes.isEmpty()) {
       // A new iteration of (usually) the same program: its entries take over the nodes of
       // the previous one while they match, so a training loop's graph stays put.
       m_rebound = 0;
-      m_newIteration.clear();
       m_nodeOfEntry.clear();
       m_nodeOfTensor.clear();
       m_openGroups.clear();
       m_newestEntry = 0;
       m_firstNonFinite = -1;
+      // Every node is drawn stale until its turn comes.
+      for (int n = 0; n < nodeCount(); ++n) changed << n;
     } else if (m_nodes.isEmpty() && m_groups.isEmpty()) {
       resetGraph();  // nothing drawn: no reset to announce
     } else {
@@ -112,11 +114,6 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
     }
     m_iteration = iteration;
     m_hasIteration = true;
-  }
-  QVector<int> changed;
-  if (m_rebound == 0 && m_newIteration.isEmpty()) {
-    // Just started taking over: every node is drawn stale until its turn comes.
-    for (int n = 0; n < nodeCount(); ++n) changed << n;
   }
   const int generation = m_generation;
   int nodesBefore = nodeCount();
@@ -127,10 +124,6 @@ void TapeGraphModel::update(quint64 iteration, const QVector<GraphEntry>& entrie
       GraphEntry& stored = m_entries[m_entryOfNode[known]];
       stored = entry;
       changed << known;
-      // (A replay after a failed takeover must see the newest copy too.)
-      if (m_rebound >= 0)
-        for (GraphEntry& e : m_newIteration)
-          if (e.id == entry.id) e = entry;
       continue;
     }
     if (entry.id < m_newestEntry) continue;
@@ -175,8 +168,11 @@ bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
     }
   }
   auto giveUp = [&] {
-    // Different from here on: start over with this iteration's entries so far.
-    const QVector<GraphEntry> replay = m_newIteration;
+    // Different from here on: start over with this iteration's entries so far (those of
+    // the op nodes taken over, in order, as last updated).
+    QVector<GraphEntry> replay;
+    for (int n = 0; n < m_rebound; ++n)
+      if (m_entryOfNode[n] >= 0) replay << m_entries[m_entryOfNode[n]];
     const quint64 iteration = m_iteration;
     clear();
     m_iteration = iteration;
@@ -188,7 +184,6 @@ bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
     // Every node of the previous iteration is taken: this one is longer, so it grows. The
     // module calls open at the last node taken stay open, and parameters keep their leaves.
     m_rebound = -1;
-    m_newIteration.clear();
     m_openGroups.clear();
     for (int n = nodeCount() - 1; n >= 0; --n) {
       if (m_nodes[n].kind != NodeKind::Op) continue;
@@ -224,7 +219,6 @@ bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
     m_nodes[from[i]].tensorId = entry.inputs[i].id;
     *changed << from[i];
   }
-  m_newIteration << entry;
   m_entries[m_entryOfNode[target]] = entry;
   m_nodes[target].entryId = entry.id;
   m_nodes[target].tensorId = entry.outputs.isEmpty() ? 0 : entry.outputs[0].id;
@@ -328,7 +322,6 @@ void TapeGraphModel::appendEntry(const GraphEntry& entry, QVector<int>* changed)
     m_edges << Edge{from[i], index, entry.inputs[i].id, shapeText(entry.inputs[i].shape), static_cast<int>(i)};
   for (const GraphTensor& out : entry.outputs) m_nodeOfTensor.insert(out.id, index);
   m_newestEntry = entry.id;
-  if (m_rebound >= 0) m_newIteration << entry;
   *changed << index;
 }
 

@@ -180,7 +180,6 @@ class TapeGraphModel : public QObject {
   QVector<QVector<int>> m_inputsFrom; // per op node: the node each input came from
   int m_generation = 0;               // counts resets
   int m_rebound = -1;                 // >= 0: rebinding a new iteration; nodes before it are done
-  QVector<GraphEntry> m_newIteration; // the new iteration's entries so far, while rebinding
   QHash<int, GraphTensor> m_leafTensors;
   QHash<quint64, int> m_nodeOfEntry;
   QHash<quint64, int> m_nodeOfTensor;  // the newest producer (or the leaf) of each tensor

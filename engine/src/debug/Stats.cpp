@@ -110,17 +110,30 @@ __attribute__((target("avx512f"))) void floatBlockAvx512(const float* data, int6
 }
 #endif
 
-/// The widest lanes this CPU runs (chosen once).
-FloatBlockFn floatBlock() {
-  static const FloatBlockFn chosen = [] {
+/// The widest vector lanes this CPU runs (asked once): the statistics and the finiteness
+/// check each pick their kernel by it.
+enum class Lanes { Four, Eight, Sixteen };
+Lanes widestLanes() {
+  static const Lanes chosen = [] {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return &floatBlockAvx512;
-    if (__builtin_cpu_supports("avx2")) return &floatBlockAvx2;
+    if (__builtin_cpu_supports("avx512f")) return Lanes::Sixteen;
+    if (__builtin_cpu_supports("avx2")) return Lanes::Eight;
 #endif
-    return &floatBlockBaseline;
+    return Lanes::Four;
   }();
   return chosen;
+}
+
+FloatBlockFn floatBlock() {
+#if defined(__x86_64__)
+  switch (widestLanes()) {
+    case Lanes::Sixteen: return &floatBlockAvx512;
+    case Lanes::Eight: return &floatBlockAvx2;
+    case Lanes::Four: break;
+  }
+#endif
+  return &floatBlockBaseline;
 }
 
 template <typename T>
@@ -215,15 +228,14 @@ __attribute__((target("avx512f"))) bool nonFiniteAvx512(const float* d, int64_t 
 #endif
 
 NonFiniteFn nonFiniteFn() {
-  static const NonFiniteFn chosen = [] {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return &nonFiniteAvx512;
-    if (__builtin_cpu_supports("avx2")) return &nonFiniteAvx2;
+  switch (widestLanes()) {
+    case Lanes::Sixteen: return &nonFiniteAvx512;
+    case Lanes::Eight: return &nonFiniteAvx2;
+    case Lanes::Four: break;
+  }
 #endif
-    return &nonFiniteBaseline;
-  }();
-  return chosen;
+  return &nonFiniteBaseline;
 }
 
 }  // namespace
