@@ -73,7 +73,13 @@ def test_parameter_value_from_before_the_optimizer_step():
     assert model.weight.tolist() != before
     # The step is the first op after backward returned: it opens the next iteration.
     entries = [e for i in session.recorder.iterations() for e in session.recorder.entries(i)]
-    assert [e["scope"] for e in entries if e["op"] == "add"] == ["optimizer.step"] * 2
+    # One entry per parameter, named after the optimizer: its inner ops are not entries.
+    steps = [e for e in entries if e["scope"] == "optimizer.step"]
+    assert [e["op"] for e in steps] == ["SGD", "SGD"]
+    assert all(e["inplace"] and not e["differentiable"] for e in steps)
+    stepped = session.entry(steps[0]["entry"])
+    assert stepped["outputs"][0]["value"].tolist() == model.weight.tolist(), "the weight after the step"
+    assert stepped["inputs"][1]["value"].tolist() == model.weight.grad.tolist(), "the gradient it applied"
     linear = next(e for e in entries if e["op"] == "linear")
     weight = next(i for i in session.entry(linear["entry"])["inputs"] if i["shape"] == (1, 3))
     assert weight["state"] == "held"

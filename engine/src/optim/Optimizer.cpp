@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "autograd/Recording.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/autograd/Tape.h"
 #include "tapedeck/ops/Ops.h"
@@ -87,7 +88,23 @@ void Optimizer::step() {
     ParamState& state = m_state[i];
     state.initialized = true;
     ++state.step;
-    update(m_parameters[i], grad, state);
+    // One parameter's update is one tape entry, named after the optimizer, with the
+    // parameter written in place (its output) and its gradient read: a debugger steps
+    // and checks the optimizer a parameter at a time, and the dozen ops of an update
+    // (moments, bias correction) neither flood the tape nor cost an entry each. Their
+    // writes still reach the write watchers, so a recorder keeps the values they replace.
+    {
+      UnobservedScope quiet;
+      update(m_parameters[i], grad, state);
+    }
+    if (Tape::hasObservers()) {
+      if (m_nameId == 0) m_nameId = Tape::intern(m_typeName);
+      TapeEntry entry;
+      entry.inplace = true;
+      const Tensor inputs[2] = {m_parameters[i], grad};
+      Tensor outputs[1] = {m_parameters[i]};
+      detail::recordCustom(entry, m_nameId, inputs, 2, outputs, 1);
+    }
   }
 }
 

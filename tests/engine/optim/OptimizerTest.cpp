@@ -207,25 +207,36 @@ class ObserverRegistration {
   td::TapeObserver* m_observer;
 };
 
-TEST(Optimizer, StepIsNonDifferentiableInPlaceWorkInItsScope) {
+TEST(Optimizer, StepIsOneNonDifferentiableInPlaceEntryPerParameterInItsScope) {
   Tensor p = parameter();
-  td::optim::Sgd sgd({p}, {.lr = 0.1, .momentum = 0.9});
+  Tensor q = parameter();
+  Tensor r = parameter();  // no gradient: skipped, no entry
+  td::optim::Sgd sgd({p, q, r}, {.lr = 0.1, .momentum = 0.9});
   p.setGrad(td::ones({3}, td::DType::Float64));
-  sgd.step();  // creates the momentum buffer
+  q.setGrad(td::full({3}, 2.0, td::DType::Float64));
+  sgd.step();  // creates the momentum buffers
   tdtest::RecordingObserver observer(false);
   {
     ObserverRegistration registration(&observer);
     sgd.step();
   }
-  ASSERT_FALSE(observer.forward.empty());
-  bool wroteParameter = false;
-  for (const td::TapeEntry& e : observer.forward) {
-    EXPECT_FALSE(e.differentiable) << td::opName(e.op);
-    EXPECT_EQ(td::Tape::scopeName(e.scope), "optimizer.step") << td::opName(e.op);
-    if (e.inplace && std::find(e.outputIds.begin(), e.outputIds.end(), p.id()) != e.outputIds.end())
-      wroteParameter = true;
+  // The update's own ops (momentum, the scaled add) are not entries: one per parameter,
+  // named after the optimizer, writing the parameter in place and reading its gradient.
+  ASSERT_EQ(observer.forward.size(), 2u);
+  const Tensor* params[2] = {&p, &q};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const td::TapeEntry& e = observer.forward[i];
+    EXPECT_EQ(e.op, td::OpId::Custom);
+    EXPECT_EQ(td::Tape::internedString(e.customName), "SGD");
+    EXPECT_FALSE(e.differentiable);
+    EXPECT_TRUE(e.inplace);
+    EXPECT_EQ(td::Tape::scopeName(e.scope), "optimizer.step");
+    ASSERT_EQ(e.outputIds.size(), 1u);
+    EXPECT_EQ(e.outputIds[0], params[i]->id());
+    ASSERT_EQ(e.inputIds.size(), 2u);
+    EXPECT_EQ(e.inputIds[0], params[i]->id());
+    EXPECT_EQ(e.inputIds[1], params[i]->grad().id());
   }
-  EXPECT_TRUE(wroteParameter);
   EXPECT_TRUE(td::GradMode::enabled());
   EXPECT_TRUE(p.requiresGrad());
   EXPECT_TRUE(p.isLeaf());

@@ -71,6 +71,7 @@ class Optimizer {
 
  private:
   std::string m_typeName;
+  uint32_t m_nameId = 0;  ///< m_typeName interned: the name of its update entries
   std::vector<Tensor> m_parameters;
   std::vector<ParamState> m_state;
   double m_lr;
