@@ -30,6 +30,27 @@ def test_break_on_the_first_nan_names_op_and_line():
     assert session.result == "finished" and session.state == "finished"
 
 
+def test_an_optimizer_step_that_makes_a_parameter_inf_stops_at_its_entry():
+    model = td.nn.Linear(2, 1)
+    optimizer = td.optim.SGD(model.parameters(), lr=1e38)
+
+    def program():
+        model(td.full((4, 2), 1e3)).sum().backward()
+        optimizer.step()  # STEP LINE
+
+    session = td.debug.Session()
+    session.break_on(nan=True)
+    session.run(program)
+    pause = session.wait()
+    # The update is one entry per parameter, named after the optimizer, at the step's line.
+    assert pause is not None and pause["reason"] == "NaN or Inf" and pause["op"] == "SGD", pause
+    assert pause["scope"] == "optimizer.step" and pause["line"] == line_of("STEP LINE", program)
+    session._debugger.break_on_nan(False)
+    assert session.continue_() is None
+    session.join()
+    assert session.error is None and session.state == "finished"
+
+
 def test_step_backward_op_by_op_and_run_python_while_paused():
     def program():
         x = td.tensor([1.0, 2.0], requires_grad=True)

@@ -23,7 +23,7 @@ py::dict eventDict(const debug::PauseEvent& e) {
   d["reason"] = debug::reasonName(e.reason);
   d["description"] = e.description;
   d["entry"] = e.entryId;
-  d["op"] = std::string(opName(e.op));
+  d["op"] = e.entryId != 0 ? e.name : std::string(opName(e.op));
   d["direction"] = e.direction == Direction::Forward ? "forward" : "backward";
   d["iteration"] = e.iteration;
   d["scope"] = e.scope;
@@ -74,7 +74,7 @@ void bindDebug(py::module_& m) {
           py::gil_scoped_acquire gil;
           py::dict entry;
           entry["entry"] = e.id;
-          entry["op"] = std::string(opName(e.op));
+          entry["op"] = Tape::entryName(e);
           entry["scope"] = Tape::scopeName(e.scope);
           entry["iteration"] = e.iteration;
           entry["direction"] = e.direction == Direction::Forward ? "forward" : "backward";

@@ -103,6 +103,11 @@ void Tape::step() { endIteration(); }
 ScopeId Tape::currentScope() { return t_scope; }
 std::string Tape::scopeName(ScopeId id) { return internedString(id); }
 
+std::string Tape::entryName(const TapeEntry& entry) {
+  return entry.op == OpId::Custom && entry.customName != 0 ? internedString(entry.customName)
+                                                           : std::string(opName(entry.op));
+}
+
 uint32_t Tape::intern(const std::string& text) {
   if (text.empty()) return 0;
   Interner& in = interner();

@@ -366,6 +366,7 @@ PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, Pause
   event.description = std::move(description);
   event.entryId = entry.id;
   event.op = entry.op;
+  event.name = Tape::entryName(entry);
   event.direction = direction;
   event.iteration = entry.iteration;
   event.scope = Tape::scopeName(entry.scope);
@@ -404,10 +405,7 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
   const ScopeId previousScope = m_previousScope;
   if (!backward) m_previousScope = entry.scope;
   // Strings are built only when something pauses or a module breakpoint needs them.
-  auto name = [&] {
-    return entry.op == OpId::Custom && entry.customName != 0 ? Tape::internedString(entry.customName)
-                                                             : std::string(opName(entry.op));
-  };
+  auto name = [&] { return Tape::entryName(entry); };
   auto pause = [&](PauseReason reason, std::string description) {
     block(eventFor(entry, direction, reason, std::move(description)));
   };

@@ -64,9 +64,7 @@ EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record,
                                bool withStats) const {
   EntryRecord out;
   out.entry = record.entry;
-  out.name = record.entry.op == OpId::Custom && record.entry.customName != 0
-                 ? Tape::internedString(record.entry.customName)
-                 : std::string(opName(record.entry.op));
+  out.name = Tape::entryName(record.entry);
   out.scope = Tape::scopeName(record.entry.scope);
   out.loc = record.entry.loc.resolved();
   auto copy = [&](Range range, std::vector<TensorRecord>& into) {

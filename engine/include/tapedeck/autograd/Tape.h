@@ -97,6 +97,9 @@ class Tape {
   /// Interns a name (parameter names, file names); returns a stable id, 0 for "".
   static uint32_t intern(const std::string& text);
   static const std::string& internedString(uint32_t id);
+  /// An entry's display name: the op's ("matmul"), or for OpId::Custom the custom function's
+  /// or the optimizer's ("SGD").
+  static std::string entryName(const TapeEntry& entry);
 
   TD_SHARED_STATE static inline std::atomic<bool> s_hasObservers{false};
 };

@@ -46,6 +46,7 @@ struct PauseEvent {
   std::string description;  ///< "NaN or Inf in the output of log", "breakpoint on matmul (backward)", ...
   uint64_t entryId = 0;     ///< 0 when not at an entry (backward start, iteration end, a line)
   OpId op = OpId::Add;
+  std::string name;         ///< the entry's display name (Tape::entryName): "matmul", "SGD"
   Direction direction = Direction::Forward;
   uint64_t iteration = 0;
   std::string scope;  ///< module path of the entry
