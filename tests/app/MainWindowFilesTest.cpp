@@ -16,6 +16,7 @@
 #include <QCheckBox>
 
 #include "curves/CurvesView.h"
+#include <qcustomplot.h>
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
 #include "graph/TapeGraphView.h"
@@ -277,6 +278,50 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(w->curvesView()->pointCount(QStringLiteral("‖grad‖ fc2.bias")), 3);
     QVERIFY(w->curvesView()->shownValue(QStringLiteral("‖grad‖ fc1.weight"), 0) > 0.0);
     w->curvesView()->gradientNormsBox()->setChecked(false);
+  }
+
+  void curvesAfterAFewEpochsArePictured() {
+    // Forty epochs of the training lines (no logging code): the loss curve, drawn in the
+    // Curves dock, spans the plot from its first to its last point.
+    QStringList lines = kTrainLines;
+    lines[22] = QStringLiteral("for step in range(40):");
+    MainWindow* w = open("epochs.py", lines);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(w->curvesView()->pointCount("loss"), 40);
+    QVERIFY(w->curvesView()->shownValue("loss", 39) < w->curvesView()->shownValue("loss", 0));
+    w->findChild<QDockWidget*>("curvesDock")->raise();
+    QCoreApplication::processEvents();
+    QCustomPlot* plot = w->curvesView()->plot();
+    plot->replot();
+    const QImage image = plot->grab().toImage();
+    const QString folder = qEnvironmentVariable("TAPEDECK_TEST_OUTPUT", QDir::tempPath());
+    QDir().mkpath(folder);
+    QVERIFY(image.save(QDir(folder).filePath("ide_curves_after_training.png")));
+    // Columns of the axis rect that hold the loss graph's colour: from its left tenth to its
+    // right tenth (the curve is not a stub in one corner).
+    const QColor colour = plot->graph(plot->graphCount() - 1)->pen().color();
+    const QRect rect = plot->axisRect()->rect();
+    QVERIFY2(rect.width() > 100, qPrintable(QString::number(rect.width())));
+    const QRect legend = plot->legend->visible() ? plot->legend->outerRect() : QRect();  // its sample line
+    auto columnHasCurve = [&](int x) {
+      for (int y = rect.top(); y <= rect.bottom(); ++y) {
+        if (legend.contains(x, y)) continue;
+        const QColor c = image.pixelColor(x, y);
+        if (std::abs(c.red() - colour.red()) < 40 && std::abs(c.green() - colour.green()) < 40 &&
+            std::abs(c.blue() - colour.blue()) < 40)
+          return true;
+      }
+      return false;
+    };
+    int first = -1, last = -1;
+    for (int x = rect.left(); x <= rect.right(); ++x) {
+      if (!columnHasCurve(x)) continue;
+      if (first < 0) first = x;
+      last = x;
+    }
+    QVERIFY2(first >= 0 && first < rect.left() + rect.width() / 10 && last > rect.right() - rect.width() / 10,
+             qPrintable(QStringLiteral("curve from x=%1 to %2 in [%3, %4]")
+                            .arg(first).arg(last).arg(rect.left()).arg(rect.right())));
   }
 
   void corruptSavedLayoutFallsBackToTheDefault() {
