@@ -148,7 +148,10 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
       // Ops a formula runs carry the forward op's line (errors there name it).
       ApiScope api(node->entry.loc);
       context.loc = node->entry.loc;
-      if (observe) {
+      // Observers see a step's incoming gradients after it ran: a copy of the handles, but
+      // not for a leaf's accumulator (no step is reported for it), which adopts a gradient
+      // nobody else holds instead of cloning it.
+      if (observe && !isAccumulator) {
         std::vector<Tensor> gradsCopy = grads;
         gradInputs = node->apply(std::move(gradsCopy), createGraph);
       } else {
