@@ -1,10 +1,12 @@
 """python3 -m tapedeck.debug [options] script.py [args...]
 
-Runs a script under the debugger until the first data breakpoint (the first NaN or Inf
-made by any op, forward or backward; with --grad-norm, a gradient norm above a limit),
-then prints the entry, its source line, its inputs' statistics and the chain of ops that
-led to it, and stops the run. Exit status: 0 when the script finished with no stop, 1
-after a stop or when the script raised, 2 for a usage error.
+Runs a script (`import torch` giving tapedeck, as under `python3 -m tapedeck.run`) under
+the debugger until the first data breakpoint (the first NaN or Inf made by any op, forward
+or backward; with --grad-norm, a gradient norm above a limit), then prints the entry, its
+source line, its inputs' statistics and the chain of ops that led to it, and stops the
+run. The script runs on the main thread at nearly full speed (lines are not traced).
+Exit status: 0 when the script finished with no stop, 1 after a stop or when the script
+raised, 2 for a usage error.
 """
 import argparse
 import builtins
@@ -119,8 +121,7 @@ def main(argv=None):
 
     def run_script():
         """The script as the real __main__ module (so pickle finds its classes), with its own
-        argv and its folder first on sys.path. It runs on the debugger's worker thread, so
-        signal.signal is not available to it."""
+        argv and its folder first on sys.path."""
         sys.argv = [path] + list(options.args)
         sys.path.insert(0, os.path.dirname(path))
         main_module = types.ModuleType("__main__")
@@ -131,22 +132,36 @@ def main(argv=None):
 
     session = Session()
     session.break_on(nan=not options.no_nan, grad_norm=options.grad_norm)
-    session.run(run_script)
+    # The script runs on this thread, as under python3: on Python's main thread its lines are
+    # traced only where a step needs it (nothing here), so it runs at nearly full speed, and
+    # Ctrl-C interrupts it as usual. A helper thread waits for the first stop, reports it
+    # while the script stands paused, and stops the run.
+    reported = []
+    ended = threading.Event()
+
+    def report_first_stop():
+        while not ended.is_set():
+            pause = session.wait(timeout=0.05)
+            if pause is not None:
+                sys.stdout.flush()
+                report(session, pause, options.chain)
+                reported.append(pause)
+                session._debugger.stop()  # the paused script gets Cancelled
+                return
+
+    reporter = threading.Thread(target=report_first_stop, name="tapedeck-debug-report", daemon=True)
+    reporter.start()
     try:
-        pause = None
-        while pause is None and session._thread.is_alive():
-            pause = session.wait(timeout=0.5)
-    except KeyboardInterrupt:
-        print("tapedeck.debug: interrupted; stopping the script", file=sys.stderr)
-        session.stop()
+        session.run_here(run_script, lazy_trace=threading.current_thread() is threading.main_thread())
+    finally:
+        ended.set()
+        reporter.join()
+    if reported:
         return 1
-    if pause is not None:
-        sys.stdout.flush()
-        report(session, pause, options.chain)
-        session.stop()
-        return 1
-    session.join()
     error = session.error
+    if isinstance(error, KeyboardInterrupt):
+        print("tapedeck.debug: interrupted; the script stopped", file=sys.stderr)
+        return 1
     if isinstance(error, SystemExit):
         return error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
     if error is not None:
@@ -158,4 +173,8 @@ def main(argv=None):
 
 if __name__ == "__main__":
     threading.current_thread().name = "tapedeck-debug-main"
+    # As `python3 -m tapedeck.run` and `tapedeck debug`: `import torch` gives tapedeck (with
+    # PyTorch itself the debugger would see no op).
+    from ..run import alias_torch
+    alias_torch()
     sys.exit(main())
