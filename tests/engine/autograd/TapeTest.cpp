@@ -275,6 +275,29 @@ TEST(Tape, BackwardStepsInReverseOrderWithGradients) {
   EXPECT_THAT(x.grad().toVector(), ::testing::Pointwise(::testing::DoubleNear(1e-12), expected));
 }
 
+// Sees where each backward step's input gradients live, holding none of them.
+class GradientAddresses : public td::TapeObserver {
+ public:
+  void onBackwardStep(const td::TapeEntry&, const td::BackwardStep& step) override {
+    for (const td::Tensor& g : *step.gradInputs)
+      if (g.defined()) addresses.insert(g.rawData());
+  }
+  std::set<const void*> addresses;
+};
+
+TEST(Tape, AnObservedLeafAdoptsItsGradientWithoutACopy) {
+  // Nobody but the leaf keeps the gradient its reader's backward made: watched or not, the
+  // leaf's .grad is that memory, not a clone (an observer seeing the step holds nothing).
+  td::Tensor w = leaf({1, 2, 3});
+  td::Tensor x = constant({4, 5, 6});
+  GradientAddresses observer;
+  ObserverScope scope(&observer);
+  (w * x).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_THAT(w.grad().toVector(), ElementsAre(4, 5, 6));
+  EXPECT_EQ(observer.addresses.count(w.grad().rawData()), 1u);
+}
+
 TEST(Tape, BackwardWalksEntriesInDescendingIdOrder) {
   td::Tensor x = leaf({0.5, 1.5});
   td::Tensor c = constant({2, 3});
