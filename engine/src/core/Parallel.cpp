@@ -10,6 +10,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "tapedeck/core/Error.h"
 
@@ -17,6 +20,10 @@ extern "C" void openblas_set_num_threads(int);
 
 namespace td {
 namespace {
+
+#if defined(__x86_64__)
+__attribute__((target("avx"))) void zeroUpper() { _mm256_zeroupper(); }
+#endif
 
 thread_local bool t_inRegion = false;
 
@@ -89,6 +96,7 @@ class Pool {
   }
 
   void workerLoop() {
+    clearUpperVectorState();
     uint64_t seen = 0;
     for (;;) {
       {
@@ -158,4 +166,11 @@ void parallelFor(int64_t begin, int64_t end, int64_t grain, const std::function<
 }
 
 }  // namespace detail
+
+void clearUpperVectorState() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx")) zeroUpper();
+#endif
+}
+
 }  // namespace td

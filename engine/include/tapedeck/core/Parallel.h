@@ -12,6 +12,13 @@ namespace td {
 void setNumThreads(int threads);
 int getNumThreads();
 
+/// Clears the upper halves of this thread's AVX registers (no-op without AVX). A thread
+/// starts with its creator's vector registers; one created by a thread that left them in
+/// use (Qt's drawing code does) pays a transition penalty on every SSE instruction, most
+/// of Python's and the engine's scalar code, until they are cleared: call it first thing
+/// on a thread that runs models (the IDE's runner; the pool's workers do).
+void clearUpperVectorState();
+
 namespace detail {
 /// Runs fn(chunkBegin, chunkEnd) over [begin, end) in chunks of `grain` elements,
 /// in parallel when the range spans more than one chunk and threads are available.
