@@ -170,6 +170,19 @@ def test_command_line_clean_run_errors_and_usage(tmp_path):
     assert failing.returncode == 1 and "ValueError: bad input" in failing.stderr
     exiting, _ = run_cli(tmp_path, "import sys\nsys.exit(3)\n")
     assert exiting.returncode == 3
+    # The script runs on the main thread with its lines untraced (at nearly its own speed),
+    # and `import torch` gives tapedeck, as under `python3 -m tapedeck.run`.
+    untraced, _ = run_cli(tmp_path, """\
+        import sys, threading
+        import torch
+        print("trace", sys.gettrace(), "main", threading.current_thread() is threading.main_thread())
+        print("torch is", torch.__name__)
+        x = torch.tensor([1.0, 0.0], requires_grad=True)
+        (x.log() * 2).sum().backward()
+        """)
+    assert untraced.returncode == 1, untraced.stderr
+    assert "trace None main True" in untraced.stdout and "torch is tapedeck" in untraced.stdout
+    assert "NaN or Inf in the output of log" in untraced.stdout
     missing = subprocess.run([sys.executable, "-m", "tapedeck.debug", str(tmp_path / "nope.py")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "cannot read the script" in missing.stderr
