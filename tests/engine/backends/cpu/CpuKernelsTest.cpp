@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -215,6 +216,43 @@ TEST(CpuPoolKernels, MaxPoolFirstMaxWins) {
   const auto outs = runOp(OpId::MaxPool2d, {x}, {empty({1, 1, 1, 1}, DType::Float64), empty({1, 1, 1, 1}, DType::Int64)}, attrs);
   EXPECT_EQ(outs[0].toVector()[0], 5.0);
   EXPECT_EQ(outs[1].toVector()[0], 1.0);
+}
+
+TEST(CpuPoolKernels, Float32TwoByTwoPoolingKeepsTiesNansAndInfinities) {
+  // The 2×2, stride-2 float path works four windows at a time: ties (first max wins), NaNs
+  // (a later NaN wins), infinities, rows long enough for vector groups and a scalar tail,
+  // and an odd width and height (the last row and column are not pooled).
+  const int64_t planes = 3, H = 7, W = 21, oH = 3, oW = 10;
+  std::vector<double> xs(static_cast<std::size_t>(planes * H * W));
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const double pool[] = {1.0, 2.0, 2.0, -1.0, nan, inf, -inf, 0.0, 2.0};
+  std::mt19937 random(42);
+  for (double& v : xs) v = pool[random() % 9];
+  const Tensor x = fromVector(xs, {1, planes, H, W}, DType::Float64).to(DType::Float32);
+  OpAttrs attrs;
+  attrs.ints = {2, 2, 2, 2, 0, 0, 1, 1};
+  const auto outs = runOp(OpId::MaxPool2d, {x},
+                          {empty({1, planes, oH, oW}, DType::Float32), empty({1, planes, oH, oW}, DType::Int64)}, attrs);
+  const std::vector<double> values = outs[0].toVector(), indices = outs[1].toVector();
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t oy = 0; oy < oH; ++oy)
+      for (int64_t ox = 0; ox < oW; ++ox) {
+        const int64_t base = 2 * oy * W + 2 * ox;
+        const int64_t candidates[4] = {base, base + 1, base + W, base + W + 1};
+        double best = xs[p * H * W + base];
+        int64_t bestIndex = base;
+        for (int k = 1; k < 4; ++k) {
+          const double v = xs[p * H * W + candidates[k]];
+          if (v > best || std::isnan(v)) best = v, bestIndex = candidates[k];
+        }
+        const std::size_t o = static_cast<std::size_t>((p * oH + oy) * oW + ox);
+        SCOPED_TRACE("plane " + std::to_string(p) + " output " + std::to_string(oy) + "," + std::to_string(ox));
+        if (std::isnan(best))
+          EXPECT_TRUE(std::isnan(values[o]));
+        else
+          EXPECT_EQ(values[o], best);
+        EXPECT_EQ(indices[o], static_cast<double>(bestIndex));
+      }
 }
 
 /// Naive average pooling as a matrix: weights[out][in] (PyTorch's divisor rule).
