@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tapedeck executable's command line, headless: --version, --help, an unknown option,
 # no display, `tapedeck run` on two Python samples (output and a tape line per iteration),
-# a failing script's status and traceback, and `tapedeck debug` stopping at a NaN.
+# a failing script's status and traceback, `tapedeck debug` stopping at a NaN, and the
+# OpenBLAS kernels chosen for the CPU.
 # Usage: cli_test.sh <tapedeck> <samples/python folder> <scratch folder>
 set -u
 tapedeck=$1 samples=$2 scratch=$3
@@ -34,4 +35,12 @@ check run-args 1 "args \['one', 'two'\]" -- "$tapedeck" run "$scratch/fails.py" 
 check run-missing 2 'cannot read the script' -- "$tapedeck" run "$scratch/missing.py"
 printf 'import torch\nx = torch.tensor([1.0, -1.0])\ny = torch.log(x)\nprint("after")\n' > "$scratch/nan.py"
 check debug-nan 1 'log' -- "$tapedeck" debug "$scratch/nan.py"
+# Where OpenBLAS fell back to generic kernels, tapedeck starts again with the right ones
+# named; a core the user named is left alone.
+printf 'import os
+from tapedeck import _C
+print("core", _C.blas_core(), "better", _C.better_blas_core(), os.environ.get("OPENBLAS_CORETYPE"))
+' > "$scratch/core.py"
+check blas-core 0 'better None' -- "$tapedeck" run "$scratch/core.py"
+check blas-core-named 0 'core Haswell .* Haswell$' -- env OPENBLAS_CORETYPE=Haswell "$tapedeck" run "$scratch/core.py"
 exit $((failures > 0))

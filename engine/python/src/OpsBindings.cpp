@@ -7,6 +7,7 @@
 #include "Convert.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/core/Error.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace td::python {
 namespace {
@@ -137,6 +138,13 @@ void bindFactories(py::module_& m) {
     return randint(low, high, intList(args[args.size() - 1], "randint"), dtype.value_or(DType::Int64), here());
   }, py::kw_only(), py::arg("dtype") = py::none());
   m.def("manual_seed", [](uint64_t seed) { manualSeed(seed); }, py::arg("seed"));
+  // The OpenBLAS kernels in use, and better ones for this CPU when it fell back to generic
+  // ones (None otherwise): see tapedeck/core/Parallel.h.
+  m.def("blas_core", [] { return std::string(blasCore()); });
+  m.def("better_blas_core", []() -> std::optional<std::string> {
+    const char* core = betterBlasCore();
+    return core != nullptr ? std::optional<std::string>(core) : std::nullopt;
+  });
   m.def("randperm", [](int64_t n, std::optional<DType> dtype) {
     // A permutation from the global generator: the order of n uniform draws.
     TD_CHECK(n >= 0, "randperm", "n must be non-negative, got ", n);

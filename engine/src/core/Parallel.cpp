@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 #if defined(__x86_64__)
@@ -17,6 +18,7 @@
 #include "tapedeck/core/Error.h"
 
 extern "C" void openblas_set_num_threads(int);
+extern "C" char* openblas_get_corename(void);
 
 namespace td {
 namespace {
@@ -171,6 +173,21 @@ void clearUpperVectorState() {
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx")) zeroUpper();
 #endif
+}
+
+const char* blasCore() { return openblas_get_corename(); }
+
+const char* betterBlasCore() {
+#if defined(__x86_64__)
+  const std::string core = blasCore();
+  if (core != "Prescott" && core != "Core2" && core != "Nehalem" && core != "Penryn" && core != "Dunnington")
+    return nullptr;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return nullptr;
 }
 
 }  // namespace td

@@ -19,6 +19,15 @@ int getNumThreads();
 /// on a thread that runs models (the IDE's runner; the pool's workers do).
 void clearUpperVectorState();
 
+/// The OpenBLAS kernels in use ("SkylakeX", "Haswell", "Prescott", ...).
+const char* blasCore();
+/// The kernels OpenBLAS should use on this CPU when it picked generic ones instead
+/// ("SkylakeX" with AVX-512, "Haswell" with AVX2 and FMA), else null. Debian's OpenBLAS
+/// 0.3.21 does not know newer CPUs and falls back to Prescott's, several times slower.
+/// OpenBLAS chooses when it loads, from OPENBLAS_CORETYPE: a launcher sets it and starts
+/// again (the `tapedeck` executable does). Read from the CPU (valgrind's masks included).
+const char* betterBlasCore();
+
 namespace detail {
 /// Runs fn(chunkBegin, chunkEnd) over [begin, end) in chunks of `grain` elements,
 /// in parallel when the range spans more than one chunk and threads are available.
