@@ -105,9 +105,9 @@ void maxPool(const KernelContext& ctx) {
       for (int64_t oy = 0; oy < g.oH; ++oy) {
         int64_t ox = 0;
 #if defined(__SSE2__)
-        // Four windows read eight columns; planes of up to 2^31 elements (int32 indices).
+        // Four windows read eight columns; planes of under 2^30 elements (int32 indices).
         if constexpr (std::is_same_v<T, float>) {
-          if (g.H * g.W < (int64_t{1} << 31)) {
+          if (g.H * g.W < (int64_t{1} << 30)) {
             const float* top = plane + 2 * oy * g.W;
             for (; ox + 4 <= g.oW && 2 * ox + 8 <= g.W; ox += 4)
               maxPool2x2Four(top + 2 * ox, top + g.W + 2 * ox, static_cast<int32_t>(2 * oy * g.W + 2 * ox),
