@@ -116,6 +116,7 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
     }
   } finish{order, epoch, observe};
 
+  std::vector<Tensor> observedGrads;
   for (Node* node : order) {
     if (node->bufferEpoch != epoch) continue;  // no gradient reached it
     node->bufferEpoch = 0;
@@ -148,15 +149,11 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
       // Ops a formula runs carry the forward op's line (errors there name it).
       ApiScope api(node->entry.loc);
       context.loc = node->entry.loc;
-      // Observers see a step's incoming gradients after it ran: a copy of the handles, but
-      // not for a leaf's accumulator (no step is reported for it), which adopts a gradient
-      // nobody else holds instead of cloning it.
-      if (observe && !isAccumulator) {
-        std::vector<Tensor> gradsCopy = grads;
-        gradInputs = node->apply(std::move(gradsCopy), createGraph);
-      } else {
-        gradInputs = node->apply(std::move(grads), createGraph);
-      }
+      // Observers see a step's incoming gradients after it ran: a copy of the handles (in a
+      // vector reused from step to step), but not for a leaf's accumulator (no step is
+      // reported for it), which adopts a gradient nobody else holds instead of cloning it.
+      if (observe && !isAccumulator) observedGrads.assign(grads.begin(), grads.end());
+      gradInputs = node->apply(std::move(grads), createGraph);
     }
     if (isAccumulator) continue;
 
@@ -167,8 +164,9 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
                                      node->entry.loc.str(), ") produced NaN or Inf in its gradient (",
                                      detail::describe(g), ")"));
     if (observe) {
-      BackwardStep step{&grads, &gradInputs};
+      BackwardStep step{&observedGrads, &gradInputs};
       detail::notifyBackwardStep(node->entry, step);
+      observedGrads.clear();  // (keeps its capacity)
     }
     if (!retainGraph) node->releaseSaved();
     for (std::size_t i = 0; i < gradInputs.size() && i < node->nextEdges.size(); ++i)
