@@ -69,3 +69,21 @@ def test_run_launcher_aliases_torch(tmp_path):
                           text=True, env=env, cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["tapedeck", "[2.0,", "4.0]", "tapedeck.optim.engine_optimizers", "['--flag']"]
+
+
+def test_importing_tapedeck_first_names_the_blas_kernels_this_cpu_supports():
+    # OpenBLAS reads OPENBLAS_CORETYPE when it loads: imported first, tapedeck names the
+    # kernels the CPU supports, so none is left better than those in use; a core the user
+    # named is kept.
+    code = "import os, tapedeck; print(tapedeck._C.blas_core(), tapedeck._C.better_blas_core())"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.split()[1] == "None", chosen.stdout
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        if not any(line.startswith("flags") and " avx2 " in line + " " and " fma " in line for line in info):
+            return  # (Haswell's kernels need AVX2 and FMA)
+    env["OPENBLAS_CORETYPE"] = "Haswell"
+    named = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.split()[0] == "Haswell", named.stdout

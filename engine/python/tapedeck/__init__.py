@@ -9,7 +9,32 @@ Every op records the caller's line (the innermost frame outside this package) on
 """
 import os as _os
 
-from . import _C
+
+def _name_blas_kernels():
+    """Debian's OpenBLAS 0.3.21 falls back to slow generic kernels on CPUs newer than it
+    knows (several times slower matrix products). It reads OPENBLAS_CORETYPE once, when it
+    loads: unless the user named kernels, or OpenBLAS is already loaded in this process,
+    name those this CPU supports (what bench/run.sh and the tapedeck executable do). Not
+    under valgrind, which cannot run AVX-512 though the CPU's flags say it has it."""
+    if "OPENBLAS_CORETYPE" in _os.environ or "vgpreload" in _os.environ.get("LD_PRELOAD", ""):
+        return
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            if "libopenblas" in maps.read():
+                return
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            flags = next((set(line.split(":", 1)[1].split()) for line in info if line.startswith("flags")), set())
+    except OSError:
+        return
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        _os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    elif {"avx2", "fma"} <= flags:
+        _os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+
+
+_name_blas_kernels()
+
+from . import _C  # noqa: E402  (after the kernels are named)
 from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     Tensor, TapedeckError, device, dtype, GradFn,
     tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, full_like,
