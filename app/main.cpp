@@ -5,10 +5,7 @@
 //   tapedeck --version | --help
 #include <QApplication>
 #include <QFileInfo>
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "AppInfo.h"
@@ -42,12 +39,7 @@ int main(int argc, char** argv) {
   // ones on a CPU it does not know (Debian's 0.3.21 on newer Xeons: several times slower
   // matrix products), start again with the right ones named, as bench/run.sh does. A core
   // the user set is left alone; if the restart fails, this process goes on as it is.
-  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
-    if (const char* core = td::betterBlasCore()) {
-      setenv("OPENBLAS_CORETYPE", core, 1);
-      execv("/proc/self/exe", argv);
-    }
-  }
+  td::restartForBetterBlasCore(argv);
   if (argc >= 2) {
     const char* command = argv[1];
     if (std::strcmp(command, "--version") == 0) {

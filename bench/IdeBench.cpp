@@ -27,6 +27,7 @@
 #include "AppInfo.h"
 #include "MainWindow.h"
 #include "harness/ResultsWriter.h"
+#include "tapedeck/core/Parallel.h"
 
 namespace {
 
@@ -86,6 +87,9 @@ double ideSeconds(td::app::MainWindow& window) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the tapedeck executable: the IDE's side uses the BLAS kernels a user's IDE would
+  // (python3's side names them when it imports tapedeck).
+  td::restartForBetterBlasCore(argv);
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   const std::string out = td::bench::resultsPath(argc, argv);
   const QString script = QFileInfo(QString::fromStdString(argument(

@@ -2,6 +2,8 @@
 // One parallel region at a time; nested regions run inline on the worker.
 #include "tapedeck/core/Parallel.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -188,6 +190,14 @@ const char* betterBlasCore() {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
 #endif
   return nullptr;
+}
+
+void restartForBetterBlasCore(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // named by the user, or restarted already
+  const char* core = betterBlasCore();
+  if (core == nullptr) return;
+  setenv("OPENBLAS_CORETYPE", core, 1);
+  execv("/proc/self/exe", argv);
 }
 
 }  // namespace td

@@ -27,6 +27,10 @@ const char* blasCore();
 /// OpenBLAS chooses when it loads, from OPENBLAS_CORETYPE: a launcher sets it and starts
 /// again (the `tapedeck` executable does). Read from the CPU (valgrind's masks included).
 const char* betterBlasCore();
+/// For a program's main: when betterBlasCore() names kernels and OPENBLAS_CORETYPE is
+/// unset, sets it and starts this program again (execv of /proc/self/exe with `argv`);
+/// returns only when there is nothing to do or the restart failed.
+void restartForBetterBlasCore(char** argv);
 
 namespace detail {
 /// Runs fn(chunkBegin, chunkEnd) over [begin, end) in chunks of `grain` elements,
