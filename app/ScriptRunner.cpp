@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "AppInfo.h"
-#include "tapedeck/core/Parallel.h"
+#include "tapedeck/core/CpuSetup.h"
 
 namespace td::app {
 namespace {

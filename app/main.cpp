@@ -11,7 +11,7 @@
 #include "AppInfo.h"
 #include "Headless.h"
 #include "MainWindow.h"
-#include "tapedeck/core/Parallel.h"
+#include "tapedeck/core/CpuSetup.h"
 
 namespace {
 

@@ -27,7 +27,7 @@
 #include "AppInfo.h"
 #include "MainWindow.h"
 #include "harness/ResultsWriter.h"
-#include "tapedeck/core/Parallel.h"
+#include "tapedeck/core/CpuSetup.h"
 
 namespace {
 

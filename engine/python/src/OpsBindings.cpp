@@ -7,7 +7,7 @@
 #include "Convert.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/core/Error.h"
-#include "tapedeck/core/Parallel.h"
+#include "tapedeck/core/CpuSetup.h"
 
 namespace td::python {
 namespace {
@@ -139,7 +139,7 @@ void bindFactories(py::module_& m) {
   }, py::kw_only(), py::arg("dtype") = py::none());
   m.def("manual_seed", [](uint64_t seed) { manualSeed(seed); }, py::arg("seed"));
   // The OpenBLAS kernels in use, and better ones for this CPU when it fell back to generic
-  // ones (None otherwise): see tapedeck/core/Parallel.h.
+  // ones (None otherwise): see tapedeck/core/CpuSetup.h.
   m.def("blas_core", [] { return std::string(blasCore()); });
   m.def("better_blas_core", []() -> std::optional<std::string> {
     const char* core = betterBlasCore();
