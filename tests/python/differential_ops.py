@@ -43,10 +43,6 @@ KNOWN_MISMATCHES = {
         "gradient only to the returned index while Tapedeck splits it evenly among the tied entries "
         "(x = [[1, 3, 3]]: x.max(1).values.sum() gives x.grad [[0, 1, 0]] vs [[0, 0.5, 0.5]]). A tie, so the "
         "programs redraw it; the convention differs",
-    "nll_loss_all_ignored":
-        "nll_loss / cross_entropy with reduction='mean' when every target equals ignore_index: both give a NaN "
-        "loss, but PyTorch's input gradient is zeros while Tapedeck's has NaN in the ignored rows' target "
-        "column",
     "bce_saturated":
         "binary_cross_entropy with probabilities exactly 0 or 1: PyTorch clamps log to >= -100 and its gradient "
         "stays finite (about -+5e11); Tapedeck's gradient is NaN",

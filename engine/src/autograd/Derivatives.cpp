@@ -71,6 +71,20 @@ Grads maxMinGrad(const GradContext& c, bool isMax) {
   return {sumToShape(mul(g, aWins), c.inputShape(0)), sumToShape(mul(g, bWins), c.inputShape(1))};
 }
 
+/// d nll_loss / d logProbs: zeros, with -grad (scaled by 1 / counted targets for mean) at
+/// each counted target's class. No counted target under mean gives zeros (as PyTorch).
+Tensor nllLossGrad(const GradContext& c) {
+  const Tensor target = c.input(1);
+  const OpAttrs& a = c.attrs();
+  const Tensor g = c.grad();
+  const Tensor valid = ne(target, static_cast<double>(a.start));
+  Tensor weight = valid.to(g.dtype());
+  if (a.ints[0] == static_cast<int64_t>(Reduction::Mean)) weight = div(weight, clamp(sum(weight), 1.0, std::nullopt));
+  const Tensor source = neg(mul(weight, g)).unsqueeze(1);
+  const Tensor classes = where(valid, target, 0.0).unsqueeze(1);
+  return scatterAdd(zeros(c.inputShape(0), TensorOptions(g.dtype())), 1, classes, source);
+}
+
 #define F(...) [](const GradContext& c) -> Grads { __VA_ARGS__ }
 
 constexpr DerivativeRow kRows[] = {
@@ -162,6 +176,8 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Amin, "grad where x == min (split among ties)", kIn0, true, true, F(return extremumGrad(c);)},
     {OpId::Argmax, "not differentiable (an index)", kNone, false, false, nullptr},
     {OpId::Argmin, "not differentiable (an index)", kNone, false, false, nullptr},
+    {OpId::LogSoftmax, "grad - exp(result) * sum(grad, dim)", kNone, true, true,
+     F(Tensor g = c.grad(); return {sub(g, mul(exp(c.result()), sum(g, {c.attrs().dim}, true)))};)},
     {OpId::Matmul, "grad @ bᵀ, aᵀ @ grad", kIn0 | kIn1, false, true,
      F(return {c.needs(0) ? sumToShape(matmul(c.grad(), c.input(1).transpose(-1, -2)), c.inputShape(0)) : Tensor(),
                c.needs(1) ? sumToShape(matmul(c.input(0).transpose(-1, -2), c.grad()), c.inputShape(1)) : Tensor()};)},
@@ -234,6 +250,8 @@ constexpr DerivativeRow kRows[] = {
          out[2] = g;
        }
        return out;)},
+    {OpId::NllLoss, "-grad at each target's class (÷ the counted targets for mean), 0 elsewhere", kIn1, false, true,
+     F(return {nllLossGrad(c), Tensor()};)},
     {OpId::Custom, "the function's own backward", kNone, false, false, nullptr},
 };
 #undef F

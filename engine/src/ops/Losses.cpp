@@ -1,4 +1,5 @@
-// Loss functions, composites of primitives (they inherit their gradients).
+// Loss functions: composites of primitives (they inherit their gradients), except
+// nll_loss, a primitive that cross_entropy calls after the log_softmax primitive.
 #include "ops/OpUtils.h"
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/ops/Ops.h"
@@ -25,18 +26,10 @@ void checkSameShape(const Tensor& input, const Tensor& target, const char* op) {
            " does not match input of shape ", shapeString(input.shape()));
 }
 
-/// Moves the class dim (1) last and flattens: [N, C, d...] -> [N*d..., C].
-Tensor classesLast(const Tensor& x) {
-  if (x.dim() == 2) return x;
-  IntList perm{0};
-  for (int64_t d = 2; d < x.dim(); ++d) perm.push_back(d);
-  perm.push_back(1);
-  return x.permute(perm).reshape({-1, x.shape()[1]});
-}
-
-/// Per-element negative log-likelihood (0 where ignored) and the mask of counted targets.
-std::pair<Tensor, Tensor> nllTerms(const Tensor& logProbs, const Tensor& target, int64_t ignoreIndex,
-                                   const char* op) {
+/// The NllLoss primitive on log-probabilities [N, C, d...] and targets [N, d...], after the
+/// checks that name `op` (nll_loss, or the cross_entropy that calls it).
+Tensor nllPrimitive(const Tensor& logProbs, const Tensor& target, Reduction reduction, int64_t ignoreIndex,
+                    const char* op) {
   checkDefined(logProbs, op, "input");
   checkDefined(target, op, "target");
   checkFloating(logProbs, op);
@@ -47,28 +40,24 @@ std::pair<Tensor, Tensor> nllTerms(const Tensor& logProbs, const Tensor& target,
   TD_CHECK(target.shape() == expected, op, "target of shape ", shapeString(target.shape()),
            " does not match input of shape ", shapeString(logProbs.shape()), " (expected ", shapeString(expected),
            ")");
-  int64_t classes = logProbs.shape()[1];
-  Tensor flatTarget = target.reshape({-1});
-  Tensor valid = ne(flatTarget, static_cast<double>(ignoreIndex));
-  Tensor safeTarget = where(valid, flatTarget, 0.0);
-  if (safeTarget.numel() > 0) {
-    auto [loValue, hiValue] = valueRange(safeTarget);
-    int64_t lo = static_cast<int64_t>(loValue), hi = static_cast<int64_t>(hiValue);
-    TD_CHECK(lo >= 0 && hi < classes, op, "target class ", lo < 0 ? lo : hi, " is out of bounds for ", classes,
-             " classes");
+  TD_CHECK(target.device() == logProbs.device(), op, "target is on ", target.device().str(), " but input is on ",
+           logProbs.device().str());
+  const int64_t classes = logProbs.shape()[1];
+  if (target.device().isCpu()) {
+    // Read directly (no op on the tape), so the error names `op` and the bad class.
+    const Tensor dense = target.isContiguous() ? target : target.detach().contiguous();
+    const int64_t* t = dense.data<int64_t>();
+    for (int64_t i = 0, n = dense.numel(); i < n; ++i)
+      TD_CHECK(t[i] == ignoreIndex || (t[i] >= 0 && t[i] < classes), op, "target class ", t[i],
+               " is out of bounds for ", classes, " classes");
   }
-  Tensor picked = gather(classesLast(logProbs), 1, safeTarget.unsqueeze(1)).squeeze(1);
-  Tensor validF = valid.to(logProbs.dtype());
-  return {mul(neg(picked), validF), validF};
-}
-
-Tensor reduceMasked(const Tensor& perElement, const Tensor& validF, const Tensor& target, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::None: return perElement.view(target.shape());
-    case Reduction::Sum: return sum(perElement);
-    case Reduction::Mean: return div(sum(perElement), sum(validF));
-  }
-  return perElement;
+  OpAttrs attrs;
+  attrs.start = ignoreIndex;
+  attrs.ints = {static_cast<int64_t>(reduction)};
+  Tensor out = allocate(reduction == Reduction::None ? target.shape() : IntList{}, logProbs.dtype(),
+                        logProbs.device(), "nll_loss");
+  runAndRecord(OpId::NllLoss, {logProbs, target}, {logProbs, target}, &out, 1, attrs);
+  return out;
 }
 
 }  // namespace
@@ -76,9 +65,7 @@ Tensor reduceMasked(const Tensor& perElement, const Tensor& validF, const Tensor
 Tensor nllLoss(const Tensor& logProbs, const Tensor& target, Reduction reduction, int64_t ignoreIndex,
                SourceLoc loc) {
   ApiScope api(loc);
-  CompositeScope scope("nll_loss");
-  auto [perElement, validF] = nllTerms(logProbs, target, ignoreIndex, "nll_loss");
-  return reduceMasked(perElement, validF, target, reduction);
+  return nllPrimitive(logProbs, target, reduction, ignoreIndex, "nll_loss");
 }
 
 Tensor crossEntropy(const Tensor& logits, const Tensor& target, Reduction reduction, double labelSmoothing,
@@ -90,15 +77,21 @@ Tensor crossEntropy(const Tensor& logits, const Tensor& target, Reduction reduct
            labelSmoothing);
   TD_CHECK(logits.dim() >= 2, "cross_entropy", "input must be [N, C] or [N, C, d...], got ",
            shapeString(logits.shape()));
+  checkFloating(logits, "cross_entropy");
   Tensor logProbs = logSoftmax(logits, 1);
-  auto [perElement, validF] = nllTerms(logProbs, target, ignoreIndex, "cross_entropy");
-  if (labelSmoothing > 0.0) {
-    // (1 - ε) · nll + ε · (mean over classes of -log p), counted only where the target is.
-    double classes = static_cast<double>(logits.shape()[1]);
-    Tensor smooth = mul(neg(sum(classesLast(logProbs), {1})), validF);
-    perElement = add(mul(perElement, 1.0 - labelSmoothing), mul(smooth, labelSmoothing / classes));
+  if (labelSmoothing == 0.0) return nllPrimitive(logProbs, target, reduction, ignoreIndex, "cross_entropy");
+  // (1 - ε) · nll + ε · (mean over classes of -log p), counted only where the target is.
+  Tensor perElement = nllPrimitive(logProbs, target, Reduction::None, ignoreIndex, "cross_entropy");
+  Tensor validF = ne(target, static_cast<double>(ignoreIndex)).to(logits.dtype());
+  double classes = static_cast<double>(logits.shape()[1]);
+  Tensor smooth = mul(neg(sum(logProbs, {1})), validF);
+  perElement = add(mul(perElement, 1.0 - labelSmoothing), mul(smooth, labelSmoothing / classes));
+  switch (reduction) {
+    case Reduction::None: return perElement;
+    case Reduction::Sum: return sum(perElement);
+    case Reduction::Mean: return div(sum(perElement), sum(validF));
   }
-  return reduceMasked(perElement, validF, target, reduction);
+  return perElement;
 }
 
 Tensor mseLoss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {

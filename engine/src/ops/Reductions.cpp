@@ -155,11 +155,11 @@ Tensor softmax(const Tensor& x, int64_t dim, SourceLoc loc) {
 
 Tensor logSoftmax(const Tensor& x, int64_t dim, SourceLoc loc) {
   ApiScope api(loc);
-  CompositeScope scope("log_softmax");
   checkDefined(x, "log_softmax", "input");
   checkFloating(x, "log_softmax");
-  wrapDim(dim, x, "log_softmax");
-  return sub(x, logsumexp(x, {dim}, true));
+  OpAttrs attrs;
+  attrs.dim = wrapDim(dim, x, "log_softmax");
+  return runUnary(OpId::LogSoftmax, x, allocate(x.shape(), x.dtype(), x.device(), "log_softmax"), attrs);
 }
 
 }  // namespace td

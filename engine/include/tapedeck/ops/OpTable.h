@@ -69,6 +69,9 @@
   X(Amin, "amin", 1, true, "ReduceMin")                                                            \
   X(Argmax, "argmax", 1, false, "ArgMax")       /* ints = {dim}; out int64; first max wins */      \
   X(Argmin, "argmin", 1, false, "ArgMin")                                                          \
+  /* LogSoftmax: x - log(sum(exp(x))) along dim (a 0-d input: its one element is the row);     \
+     out has the input's shape. A primitive: the composite was 10 ops (benchmarked).          */  \
+  X(LogSoftmax, "log_softmax", 1, true, "LogSoftmax")                                              \
   /* Matmul: a [..., M, K], b [..., K, N], batch dims expanded alike; out [..., M, N]. */         \
   X(Matmul, "matmul", 2, true, "MatMul")                                                           \
   /* Linear: x [..., in] (last dim contiguous or not), w [out, in], optional bias [out];           \
@@ -97,6 +100,10 @@
   X(Gather, "gather", 2, true, "GatherElements")                                                   \
   /* ScatterAdd(self, index, src): out = self; out[index[i][j]][j] += src[i][j] along dim. */     \
   X(ScatterAdd, "scatter_add", 3, true, "ScatterElements")                                        \
+  /* NllLoss(logProbs [N,C,d...], target int64 [N,d...]): -logProbs[n, target, d...] per element, \
+     0 where target == start (the ignore index); ints = {reduction}: 0 none (out [N,d...]),     \
+     1 mean over the counted targets (NaN when none), 2 sum (out 0-d). Targets in [0, C).       */ \
+  X(NllLoss, "nll_loss", 2, true, "NegativeLogLikelihoodLoss")                                     \
   /* Custom: a user-defined function (tapedeck.autograd.Function, td::autograd::applyFunction): \
      no kernel, no formula; its node runs the user's backward and its entry carries the name. */  \
   X(Custom, "custom", -1, false, "")
