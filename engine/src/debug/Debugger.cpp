@@ -377,14 +377,22 @@ PauseEvent Debugger::eventFor(const TapeEntry& entry, Direction direction, Pause
 void Debugger::refreshQuiet() {
   // (Under m_mutex.) Nothing for atEntry to do but follow the module scope: running, no
   // request, no breakpoint and no data check. Then it takes no lock.
-  m_quiet.store(m_state == State::Running && !m_pauseRequested && !m_step && (!m_breakpoints || m_breakpoints->empty()) &&
-                    !m_breakOnNonFinite && !m_gradNormThreshold,
-                std::memory_order_release);
+  const bool onlyData =
+      m_state == State::Running && !m_pauseRequested && !m_step && (!m_breakpoints || m_breakpoints->empty());
+  m_onlyDataChecks.store(onlyData, std::memory_order_release);
+  m_quiet.store(onlyData && !m_breakOnNonFinite && !m_gradNormThreshold, std::memory_order_release);
 }
 
 void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
                        const RecordSummary* summary) {
   if (m_quiet.load(std::memory_order_acquire)) {
+    if (direction == Direction::Forward) m_previousScope = entry.scope;
+    return;
+  }
+  // The recorder's summary passed the checks (a NaN-free output, a gradient whose norm the
+  // recorder computed: the threshold is then compared below, under the lock).
+  if (summary != nullptr && summary->checked && !summary->nonFinite && m_onlyDataChecks.load(std::memory_order_acquire) &&
+      (direction == Direction::Forward || !m_checkNorms.load(std::memory_order_relaxed))) {
     if (direction == Direction::Forward) m_previousScope = entry.scope;
     return;
   }

@@ -174,6 +174,9 @@ class Debugger : public TapeObserver {
   std::atomic<bool> m_checkNorms{false};  ///< a gradient-norm threshold is set
   /// Nothing to check at an entry (see refreshQuiet): atEntry takes no lock then.
   std::atomic<bool> m_quiet{false};
+  /// Nothing but the data checks (NaN/Inf, gradient norm): an entry whose recorded summary
+  /// passes them needs no lock either.
+  std::atomic<bool> m_onlyDataChecks{false};
   void refreshQuiet();
   uint32_t m_previousScope = 0;
   bool m_attached = false;
