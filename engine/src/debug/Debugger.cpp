@@ -69,10 +69,16 @@ bool insideMatching(const std::string& glob, const std::string& path) {
 }
 
 /// Without a recorder: the same statistics pass, here.
-RecordSummary summarize(const Tensor* values, std::size_t n) {
+/// The checks without a recorder: a NaN/Inf pass, or, for a gradient-norm check (`norms`),
+/// the full statistics.
+RecordSummary summarize(const Tensor* values, std::size_t n, bool norms) {
   RecordSummary summary;
   for (std::size_t i = 0; i < n; ++i) {
     if (!values[i].defined() || !isFloating(values[i].dtype())) continue;
+    if (!norms) {
+      summary.nonFinite = summary.nonFinite || anyNonFinite(values[i]);
+      continue;
+    }
     const TensorStats stats = computeStats(values[i]);
     summary.nonFinite = summary.nonFinite || stats.nonFinite();
     summary.squaredNorm += stats.norm * stats.norm;
@@ -423,7 +429,7 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
   std::optional<RecordSummary> computed;
   auto checks = [&]() -> const RecordSummary& {
     if (summary != nullptr && summary->checked) return *summary;
-    if (!computed) computed = summarize(values, numValues);
+    if (!computed) computed = summarize(values, numValues, backward && gradNorm.has_value());
     return *computed;
   };
   if (nonFinite && checks().nonFinite)
