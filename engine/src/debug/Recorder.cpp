@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -26,6 +27,16 @@ const char* valueStateName(ValueState state) {
 
 namespace {
 int64_t viewBytes(const Tensor& t) { return t.numel() * static_cast<int64_t>(elementSize(t.dtype())); }
+
+/// Whether a view's elements lie one after another in row-major order.
+bool denseLayout(const IntList& shape, const IntList& strides) {
+  int64_t expected = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] != 1 && strides[d] != expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
 }  // namespace
 
 /// A private contiguous copy of `view`, made with the copy kernel (never on the tape).
@@ -194,6 +205,13 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
     if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
     if (moved) {
       value.storage = moved;  // the old memory moved out of the way: keep it, no copy
+    } else if (storage.device().isCpu() && denseLayout(value.shape, value.strides)) {
+      // One block (a bias of a few values, kept inside its Storage, cannot move): a memcpy.
+      auto copy = std::make_shared<Storage>(static_cast<std::size_t>(value.bytes), storage.device());
+      const char* from = static_cast<const char*>(storage.data()) + value.offset * elementSize(value.dtype);
+      if (value.bytes > 0) std::memcpy(copy->data(), from, static_cast<std::size_t>(value.bytes));
+      value.storage = std::move(copy);
+      value.offset = 0;
     } else {
       Tensor copy = privateCopy(borrowedView(value));
       value.storage = copy.impl()->storage;

@@ -282,6 +282,27 @@ TEST(Recorder, CopiesBeforeReluInPlaceAndTheWriteStillGoesAhead) {
   EXPECT_TRUE(plain.requiresGrad());
 }
 
+TEST(Recorder, AWriteToPartOfAStorageKeepsDenseAndStridedValuesAsTheyWere) {
+  Recording r;
+  td::Tensor base = td::fromVector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3}, td::DType::Float64);
+  td::Tensor dense = td::mul(base, 1.0);        // its output: a dense value (copied with memcpy)
+  td::Tensor strided = td::neg(dense.t());      // reads a transposed view: a strided value
+  td::Tensor tail = td::exp(dense.narrow(0, 1, 1));  // reads a dense view at an offset
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  const uint64_t mulId = findOp(entries, td::OpId::Mul)->entry.id;
+  const uint64_t negId = findOp(entries, td::OpId::Neg)->entry.id;
+  const uint64_t expId = findOp(entries, td::OpId::Exp)->entry.id;
+  td::Tensor row = dense.narrow(0, 1, 1);
+  row.add_(f64({10.0, 10.0, 10.0}));            // covers half the storage: no move, copies
+  EXPECT_EQ(dense.toVector(), (std::vector<double>{1, 2, 3, 14, 15, 16}));
+  EXPECT_EQ(r.recorder.entry(mulId)->outputs[0].value.toVector(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  const std::optional<EntryRecord> neg = r.recorder.entry(negId);
+  ASSERT_TRUE(neg);
+  EXPECT_EQ(neg->inputs[0].shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(neg->inputs[0].value.toVector(), (std::vector<double>{1, 4, 2, 5, 3, 6}));
+  EXPECT_EQ(r.recorder.entry(expId)->inputs[0].value.toVector(), (std::vector<double>{4, 5, 6}));
+}
+
 TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {
   Recording r;
   std::vector<double> values(1000);

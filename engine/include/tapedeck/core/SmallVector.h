@@ -29,10 +29,10 @@ class SmallVector {
   template <typename It, typename = decltype(*std::declval<It>())>
   SmallVector(It first, It last) { assign(first, last); }
   SmallVector(const std::vector<T>& values) { assign(values.begin(), values.end()); }
-  SmallVector(const SmallVector& other) { assign(other.begin(), other.end()); }
+  SmallVector(const SmallVector& other) { copyFrom(other); }
   SmallVector(SmallVector&& other) noexcept { moveFrom(other); }
   SmallVector& operator=(const SmallVector& other) {
-    if (this != &other) assign(other.begin(), other.end());
+    if (this != &other) copyFrom(other);
     return *this;
   }
   SmallVector& operator=(SmallVector&& other) noexcept {
@@ -106,6 +106,16 @@ class SmallVector {
 
  private:
   T* inlineData() { return reinterpret_cast<T*>(m_inline); }
+  /// Shapes and strides are copied all the time: up to N values go as one fixed-size copy
+  /// of N (both buffers hold at least N: the inline one, or a larger heap block).
+  void copyFrom(const SmallVector& other) {
+    if (other.m_size <= N) {
+      std::memcpy(m_data, other.m_data, N * sizeof(T));
+      m_size = other.m_size;
+    } else {
+      assign(other.begin(), other.end());
+    }
+  }
   void release() {
     if (m_data != inlineData()) ::operator delete(m_data);
     m_data = inlineData();
