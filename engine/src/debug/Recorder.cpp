@@ -46,9 +46,8 @@ Tensor Recorder::privateCopy(const Tensor& view) {
   return copy;
 }
 
-Tensor Recorder::constantTensor(const Slot& slot) {
+Tensor Recorder::constantTensor(const Slot& slot, double v) {
   Tensor t = detail::allocate(slot.shape, slot.dtype, kCPU, "recorder constant");
-  const double v = slot.stats.min;
   const int64_t n = t.numel();
   switch (slot.dtype) {
     case DType::Float32: std::fill_n(t.data<float>(), n, static_cast<float>(v)); break;
@@ -137,6 +136,7 @@ void Recorder::clear() {
   m_knownUsed = 0;
   m_spareRecords.clear();
   m_spareSlots.clear();
+  m_spareStats.clear();
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
   dead.swap(m_dead);
@@ -187,9 +187,21 @@ const TensorStats& Recorder::valueStats(const Value& value) const {
   return value.stats;
 }
 
-const TensorStats& Recorder::statsOf(const Slot& slot) const {
-  if (slot.stats.computed || slot.value == kNoValue || slot.value < m_valueBase) return slot.stats;
+const TensorStats& Recorder::statsOf(const Iteration& iteration, const Slot& slot) const {
+  static const TensorStats kNone;
+  const TensorStats* own = ownStats(iteration, slot);
+  if ((own != nullptr && own->computed) || slot.value == kNoValue || slot.value < m_valueBase)
+    return own != nullptr ? *own : kNone;
   return valueStats(valueAt(slot.value));
+}
+
+void Recorder::setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats) {
+  if (slot.stats != kNoStats) {
+    iteration.stats[slot.stats] = stats;
+    return;
+  }
+  slot.stats = static_cast<uint32_t>(iteration.stats.size());
+  iteration.stats.push_back(stats);
 }
 
 void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
@@ -242,12 +254,12 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     // (Statistics are copied only when computed: most are not yet, and they are large.)
     if (computeNow && !earlier->computed) known->stats = computeStats(t);
     else if (earlier->computed && earlier != &known->stats) known->stats = *earlier;
-    if (known->stats.computed) slot.stats = known->stats;
+    if (known->stats.computed) setOwnStats(iteration, slot, known->stats);
     slot.constant = known->constant;
     // Held in an earlier iteration and dropped with it: hold it again for this one.
     if (!known->constant && (known->value == kNoValue || known->value < iteration.firstValue)) {
       known->value = hold(t);
-      if (known->value != kNoValue && slot.stats.computed) m_values.back().stats = slot.stats;
+      if (known->value != kNoValue && known->stats.computed) m_values.back().stats = known->stats;
     }
     slot.value = known->value;
     return;
@@ -260,15 +272,19 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   slot.value = slot.constant ? kNoValue : hold(t);
   // Computed now when asked for, given (a fill), or when the value is not held (it cannot
   // be computed later); otherwise from the held value when first needed.
-  if (knownStats != nullptr) slot.stats = *knownStats;
-  else if (computeNow || slot.value == kNoValue) slot.stats = computeStats(t);
-  if (slot.value != kNoValue && slot.stats.computed) m_values.back().stats = slot.stats;
+  TensorStats stats;
+  if (knownStats != nullptr) stats = *knownStats;
+  else if (computeNow || slot.value == kNoValue) stats = computeStats(t);
+  if (stats.computed) {
+    setOwnStats(iteration, slot, stats);
+    if (slot.value != kNoValue) m_values.back().stats = stats;
+  }
   Known& known = insertKnown(slot.tensorId);
   known.version = version;
   known.value = slot.value;
   known.lastIteration = iteration.number;
   known.constant = slot.constant;
-  if (slot.stats.computed) known.stats = slot.stats;
+  if (stats.computed) known.stats = stats;
   else known.stats.computed = false;  // (an older version's may be there)
 }
 
@@ -292,6 +308,7 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     // The arenas of a dropped iteration, emptied, serve the next one.
     next.records.swap(m_spareRecords);
     next.slots.swap(m_spareSlots);
+    next.stats.swap(m_spareStats);
     next.records.reserve(records + records / 4);
     next.slots.reserve(slots + slots / 4);
     dropOldIterations();
@@ -319,9 +336,11 @@ void Recorder::dropOldIterations() {
     Iteration& dropped = m_iterations.front();
     dropped.records.clear();
     dropped.slots.clear();
+    dropped.stats.clear();
     if (dropped.slots.capacity() > m_spareSlots.capacity()) {
       m_spareRecords.swap(dropped.records);
       m_spareSlots.swap(dropped.slots);
+      m_spareStats.swap(dropped.stats);
     }
     m_iterations.pop_front();
   }
@@ -398,7 +417,7 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
       filled = fillStats(out, out.dtype() == DType::Float32 ? static_cast<double>(static_cast<float>(entry.attrs.scalar))
                                                              : entry.attrs.scalar);
     addSlot(iteration, out, false, filled ? &*filled : nullptr);
-    if (checks) checkFinite(iteration.slots.back(), out, summary);
+    if (checks) checkFinite(iteration, iteration.slots.back(), out, summary);
   }
   record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
   if (m_trackGradNorms.load(std::memory_order_relaxed)) {
@@ -430,15 +449,18 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   return summary;
 }
 
-void Recorder::checkFinite(Slot& slot, const Tensor& t, RecordSummary& summary) {
+void Recorder::checkFinite(Iteration& iteration, Slot& slot, const Tensor& t, RecordSummary& summary) {
   // The check needs one bit: a cheap pass, and the full statistics only for a tensor that
   // has a NaN or Inf (the pause shows them) or that is not held (they cannot come later).
   if (!t.defined()) return;
-  if (!slot.stats.computed && (slot.value == kNoValue || anyNonFinite(t))) {
-    slot.stats = computeStats(t);
-    if (slot.value != kNoValue) valueAt(slot.value).stats = slot.stats;
+  const TensorStats* own = ownStats(iteration, slot);
+  if ((own == nullptr || !own->computed) && (slot.value == kNoValue || anyNonFinite(t))) {
+    const TensorStats stats = computeStats(t);
+    setOwnStats(iteration, slot, stats);
+    if (slot.value != kNoValue) valueAt(slot.value).stats = stats;
+    own = ownStats(iteration, slot);
   }
-  summary.nonFinite = summary.nonFinite || (slot.stats.computed && slot.stats.nonFinite());
+  summary.nonFinite = summary.nonFinite || (own != nullptr && own->computed && own->nonFinite());
 }
 
 RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardStep& step, bool checks, bool norms) {
@@ -461,10 +483,11 @@ RecordSummary Recorder::recordBackward(const TapeEntry& entry, const BackwardSte
     gradInputs = addSlots(iteration, step.gradInputs->data(), step.gradInputs->size(), checks && norms);
     for (uint32_t i = 0; i < gradInputs.count; ++i) {
       Slot& slot = iteration.slots[gradInputs.begin + i];
-      if (checks && !norms) checkFinite(slot, (*step.gradInputs)[i], summary);
-      const TensorStats& stats = slot.stats;
-      summary.nonFinite = summary.nonFinite || stats.nonFinite();
-      summary.squaredNorm += stats.norm * stats.norm;
+      if (checks && !norms) checkFinite(iteration, slot, (*step.gradInputs)[i], summary);
+      const TensorStats* stats = ownStats(iteration, slot);
+      if (stats == nullptr) continue;
+      summary.nonFinite = summary.nonFinite || stats->nonFinite();
+      summary.squaredNorm += stats->norm * stats->norm;
     }
   }
   if (summary.nonFinite) summary.squaredNorm = std::numeric_limits<double>::infinity();

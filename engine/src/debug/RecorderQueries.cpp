@@ -32,18 +32,22 @@ const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) con
   return nullptr;
 }
 
-TensorRecord Recorder::snapshot(const Slot& slot, int64_t valuesUpTo, bool withStats) const {
+TensorRecord Recorder::snapshot(const Iteration& iteration, const Slot& slot, int64_t valuesUpTo,
+                                bool withStats) const {
   TensorRecord out;
   out.tensorId = slot.tensorId;
   if (slot.nameId != 0) out.name = Tape::internedString(slot.nameId);
   out.shape.assign(slot.shape.begin(), slot.shape.end());
   out.dtype = slot.dtype;
-  out.stats = withStats ? statsOf(slot) : slot.stats;
+  const TensorStats* own = ownStats(iteration, slot);
+  if (withStats) out.stats = statsOf(iteration, slot);
+  else if (own != nullptr) out.stats = *own;
   if (slot.constant) {
     // A fill's output: every element is the statistics' min, rebuilt without an op.
     out.state = ValueState::Held;
     const int64_t n = numelOf(slot.shape);
-    if (valuesUpTo < 0 || (valuesUpTo > 0 && n <= valuesUpTo)) out.value = constantTensor(slot);
+    if (valuesUpTo < 0 || (valuesUpTo > 0 && n <= valuesUpTo))
+      out.value = constantTensor(slot, own != nullptr ? own->min : 0.0);
     return out;
   }
   if (slot.value == kNoValue || slot.value < m_valueBase) {
@@ -70,7 +74,7 @@ EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record,
   auto copy = [&](Range range, std::vector<TensorRecord>& into) {
     into.reserve(range.count);
     for (uint32_t i = 0; i < range.count; ++i)
-      into.push_back(snapshot(iteration.slots[range.begin + i], valuesUpTo, withStats));
+      into.push_back(snapshot(iteration, iteration.slots[range.begin + i], valuesUpTo, withStats));
   };
   copy(record.inputs, out.inputs);
   copy(record.outputs, out.outputs);

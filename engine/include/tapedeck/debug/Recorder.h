@@ -208,14 +208,17 @@ class Recorder : public TapeObserver, public WriteWatcher {
   };
   /// A tensor of an entry: statistics (when computed; else those of its value) and the
   /// index of its value (kNoValue: not kept).
+  static constexpr uint32_t kNoStats = ~uint32_t{0};
   struct Slot {
     uint64_t tensorId = 0;
-    uint32_t nameId = 0;  ///< the tensor's interned name (parameters), 0 for none
-    bool constant = false;  ///< a fill's output: not held, its value is its statistics' min
-    IntList shape;
-    DType dtype = DType::Float32;
-    TensorStats stats;
     uint64_t value = kNoValue;
+    uint32_t nameId = 0;  ///< the tensor's interned name (parameters), 0 for none
+    /// Its own statistics (a fill's, a value not held, or computed as recorded): an index
+    /// into its iteration's `stats`; kNoStats: those of its value, when computed.
+    uint32_t stats = kNoStats;
+    bool constant = false;  ///< a fill's output: not held, its value is its statistics' min
+    DType dtype = DType::Float32;
+    IntList shape;
   };
   /// Slots of a record: [begin, begin + count) in its iteration's slot arena.
   struct Range {
@@ -234,6 +237,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint64_t number = 0;
     std::vector<Record> records;
     std::vector<Slot> slots;
+    std::vector<TensorStats> stats;  ///< the slots' own statistics (Slot::stats), few
     uint64_t firstValue = 0;  ///< index of its first value
     IterationMemory memory;
   };
@@ -252,10 +256,15 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// when `computeNow`, given, or not held.
   void addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats = nullptr);
   Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow);
+  /// A slot's own statistics (null: none).
+  static const TensorStats* ownStats(const Iteration& iteration, const Slot& slot) {
+    return slot.stats == kNoStats ? nullptr : &iteration.stats[slot.stats];
+  }
+  static void setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats);
   /// A slot's statistics: its own, else its value's (computed now if need be).
-  const TensorStats& statsOf(const Slot& slot) const;
+  const TensorStats& statsOf(const Iteration& iteration, const Slot& slot) const;
   /// The debugger's NaN/Inf check of a slot just added for `t`, into `summary`.
-  void checkFinite(Slot& slot, const Tensor& t, RecordSummary& summary);
+  void checkFinite(Iteration& iteration, Slot& slot, const Tensor& t, RecordSummary& summary);
   /// Computes a held value's statistics if not yet done.
   const TensorStats& valueStats(const Value& value) const;
   StorageLink* findLink(const Storage* storage);
@@ -267,8 +276,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   uint64_t hold(const Tensor& t);
   static Tensor borrowedView(const Value& value);
   static Tensor privateCopy(const Tensor& view);
-  /// A constant slot's value (see Slot::constant), built without an op.
-  static Tensor constantTensor(const Slot& slot);
+  /// A constant slot's value (see Slot::constant): every element `value`, built without an op.
+  static Tensor constantTensor(const Slot& slot, double value);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
@@ -276,7 +285,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void sampleMemory(Iteration& iteration);
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
   /// `valuesUpTo` < 0: every held value; else those of at most that many elements.
-  TensorRecord snapshot(const Slot& slot, int64_t valuesUpTo, bool withStats = true) const;
+  TensorRecord snapshot(const Iteration& iteration, const Slot& slot, int64_t valuesUpTo, bool withStats = true) const;
   EntryRecord snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo, bool withStats = true) const;
 
   mutable std::mutex m_mutex;
@@ -284,6 +293,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::deque<Iteration> m_iterations;
   std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
   std::vector<Slot> m_spareSlots;
+  std::vector<TensorStats> m_spareStats;
   /// In the order held: the value with global index g is m_values[m_valueFront + g - m_valueBase].
   /// Dropped iterations' values leave the front by moving m_valueFront (compacted now and
   /// then), not by shifting every later value down each iteration.
