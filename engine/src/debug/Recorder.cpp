@@ -133,6 +133,7 @@ void Recorder::clear() {
   m_linksUsed = 0;
   m_iterations.clear();
   m_known.clear();
+  m_knownStats.clear();
   m_knownUsed = 0;
   m_spareRecords.clear();
   m_spareSlots.clear();
@@ -247,19 +248,20 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   const uint64_t version = t.version();
   if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
     known->lastIteration = iteration.number;
-    const TensorStats* earlier =
-        known->stats.computed || known->value == kNoValue || known->value < m_valueBase
-            ? &known->stats
-            : &valueAt(known->value).stats;
-    // (Statistics are copied only when computed: most are not yet, and they are large.)
-    if (computeNow && !earlier->computed) known->stats = computeStats(t);
-    else if (earlier->computed && earlier != &known->stats) known->stats = *earlier;
-    if (known->stats.computed) setOwnStats(iteration, slot, known->stats);
+    // Its statistics: the known entry's, else its value's once computed.
+    const TensorStats* earlier = statsOfKnown(*known);
+    if (earlier == nullptr && known->value != kNoValue && known->value >= m_valueBase &&
+        valueAt(known->value).stats.computed)
+      earlier = &valueAt(known->value).stats;
+    if (earlier == nullptr && computeNow) setKnownStats(*known, computeStats(t));
+    else if (earlier != nullptr && earlier != statsOfKnown(*known)) setKnownStats(*known, *earlier);
+    const TensorStats* stats = statsOfKnown(*known);
+    if (stats != nullptr) setOwnStats(iteration, slot, *stats);
     slot.constant = known->constant;
     // Held in an earlier iteration and dropped with it: hold it again for this one.
     if (!known->constant && (known->value == kNoValue || known->value < iteration.firstValue)) {
       known->value = hold(t);
-      if (known->value != kNoValue && known->stats.computed) m_values.back().stats = known->stats;
+      if (known->value != kNoValue && stats != nullptr) m_values.back().stats = *stats;
     }
     slot.value = known->value;
     return;
@@ -284,8 +286,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   known.value = slot.value;
   known.lastIteration = iteration.number;
   known.constant = slot.constant;
-  if (stats.computed) known.stats = stats;
-  else known.stats.computed = false;  // (an older version's may be there)
+  setKnownStats(known, stats);  // (forgets an older version's when not computed)
 }
 
 Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow) {

@@ -74,8 +74,19 @@ Recorder::Known& Recorder::insertKnown(uint64_t tensorId) {
   }
 }
 
+void Recorder::setKnownStats(Known& known, const TensorStats& stats) {
+  if (known.stats != kNoStats) {
+    m_knownStats[known.stats] = stats;
+  } else if (stats.computed) {
+    known.stats = static_cast<uint32_t>(m_knownStats.size());
+    m_knownStats.push_back(stats);
+  }
+}
+
 void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
   std::vector<Known> old = std::move(m_known);
+  std::vector<TensorStats> oldStats = std::move(m_knownStats);
+  m_knownStats.clear();
   std::size_t kept = 0;
   for (const Known& k : old) kept += k.tensorId != 0 && k.lastIteration >= keepFrom;
   std::size_t capacity = 64;
@@ -83,8 +94,13 @@ void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
   while (capacity < std::max(minimumCapacity, 8 * kept + 8)) capacity *= 2;
   m_known.assign(capacity, Known{});
   m_knownUsed = 0;
-  for (const Known& k : old)
-    if (k.tensorId != 0 && k.lastIteration >= keepFrom) insertKnown(k.tensorId) = k;
+  for (const Known& k : old) {
+    if (k.tensorId == 0 || k.lastIteration < keepFrom) continue;
+    Known& kept = insertKnown(k.tensorId);
+    kept = k;
+    kept.stats = kNoStats;
+    if (k.stats != kNoStats) setKnownStats(kept, oldStats[k.stats]);
+  }
 }
 
 }  // namespace td::debug

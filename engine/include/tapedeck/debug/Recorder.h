@@ -248,7 +248,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint64_t version = 0;
     uint64_t value = kNoValue;
     uint64_t lastIteration = 0;
-    TensorStats stats;
+    /// Its statistics, when computed: an index into m_knownStats (kNoStats: none yet). An
+    /// entry keeps its index while in the table (so the list grows only with the table).
+    uint32_t stats = kNoStats;
     bool constant = false;  ///< a fill's output (see Slot::constant)
   };
 
@@ -271,6 +273,12 @@ class Recorder : public TapeObserver, public WriteWatcher {
   StorageLink& insertLink(const Storage* storage);
   void rebuildLinks(std::size_t minimumCapacity);
   Known* findKnown(uint64_t tensorId);
+  /// A known tensor's statistics when computed, else null.
+  const TensorStats* statsOfKnown(const Known& known) const {
+    return known.stats != kNoStats && m_knownStats[known.stats].computed ? &m_knownStats[known.stats] : nullptr;
+  }
+  /// Sets them (`stats.computed` false: forgets them).
+  void setKnownStats(Known& known, const TensorStats& stats);
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   uint64_t hold(const Tensor& t);
@@ -310,6 +318,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::vector<StorageLink> m_links;  ///< power-of-two open-addressing table
   std::size_t m_linksUsed = 0;
   std::vector<Known> m_known;   ///< power-of-two open-addressing table
+  std::vector<TensorStats> m_knownStats;  ///< Known::stats
   std::size_t m_knownUsed = 0;
   int64_t m_savedLive = 0;
   std::vector<std::shared_ptr<Storage>> m_dead;  ///< released under the lock, freed after it
