@@ -184,20 +184,21 @@ class Recorder : public TapeObserver, public WriteWatcher {
  private:
   static constexpr uint64_t kNoValue = ~uint64_t{0};
 
-  /// A value held: a reference to live memory (watched) or the recorder's own copy.
+  /// A value held: a reference to live memory (watched) or the recorder's own copy. What
+  /// dropping an iteration and beforeWrite read comes first (one cache line of a value).
   struct Value {
     std::shared_ptr<Storage> storage;
-    IntList shape;
-    IntList strides;
-    int64_t offset = 0;
-    DType dtype = DType::Float32;
-    int64_t bytes = 0;
-    bool copied = false;
-    bool dropped = false;
-    /// Its statistics once computed (then kept when the value is dropped).
-    mutable TensorStats stats;
     /// The next older value that referenced the same storage when held (kNoValue: none).
     uint64_t previous = kNoValue;
+    int64_t bytes = 0;
+    int64_t offset = 0;
+    DType dtype = DType::Float32;
+    bool copied = false;
+    bool dropped = false;
+    IntList shape;
+    IntList strides;
+    /// Its statistics once computed (then kept when the value is dropped).
+    mutable TensorStats stats;
   };
   /// The newest value holding a storage: beforeWrite walks from it through `previous`
   /// instead of searching every value. Open addressing on the address (null: empty);
