@@ -46,8 +46,8 @@ Tensor Recorder::privateCopy(const Tensor& view) {
   return copy;
 }
 
-Tensor Recorder::constantTensor(const Slot& slot, double v) {
-  Tensor t = detail::allocate(slot.shape, slot.dtype, kCPU, "recorder constant");
+Tensor Recorder::constantTensor(const Iteration& iteration, const Slot& slot, double v) {
+  Tensor t = detail::allocate(shapeOf(iteration, slot), slot.dtype, kCPU, "recorder constant");
   const int64_t n = t.numel();
   switch (slot.dtype) {
     case DType::Float32: std::fill_n(t.data<float>(), n, static_cast<float>(v)); break;
@@ -138,6 +138,7 @@ void Recorder::clear() {
   m_spareRecords.clear();
   m_spareSlots.clear();
   m_spareStats.clear();
+  m_spareDims.clear();
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
   dead.swap(m_dead);
@@ -243,7 +244,11 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   if (!t.defined()) return;
   slot.tensorId = t.id();
   slot.nameId = t.impl()->nameId;
-  slot.shape = t.shape();
+  const IntList& shape = t.shape();
+  TD_ASSERT(shape.size() <= 0xFFFF, "recorder: rank ", shape.size(), " too large");
+  slot.dims = static_cast<uint32_t>(iteration.dims.size());
+  slot.rank = static_cast<uint16_t>(shape.size());
+  iteration.dims.insert(iteration.dims.end(), shape.begin(), shape.end());
   slot.dtype = t.dtype();
   const uint64_t version = t.version();
   if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
@@ -310,6 +315,7 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     next.records.swap(m_spareRecords);
     next.slots.swap(m_spareSlots);
     next.stats.swap(m_spareStats);
+    next.dims.swap(m_spareDims);
     next.records.reserve(records + records / 4);
     next.slots.reserve(slots + slots / 4);
     dropOldIterations();
@@ -338,10 +344,12 @@ void Recorder::dropOldIterations() {
     dropped.records.clear();
     dropped.slots.clear();
     dropped.stats.clear();
+    dropped.dims.clear();
     if (dropped.slots.capacity() > m_spareSlots.capacity()) {
       m_spareRecords.swap(dropped.records);
       m_spareSlots.swap(dropped.slots);
       m_spareStats.swap(dropped.stats);
+      m_spareDims.swap(dropped.dims);
     }
     m_iterations.pop_front();
   }

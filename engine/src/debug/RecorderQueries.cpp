@@ -7,7 +7,7 @@
 namespace td::debug {
 
 namespace {
-int64_t numelOf(const IntList& shape) {
+int64_t numelOf(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
@@ -37,7 +37,8 @@ TensorRecord Recorder::snapshot(const Iteration& iteration, const Slot& slot, in
   TensorRecord out;
   out.tensorId = slot.tensorId;
   if (slot.nameId != 0) out.name = Tape::internedString(slot.nameId);
-  out.shape.assign(slot.shape.begin(), slot.shape.end());
+  const int64_t* dims = iteration.dims.data() + slot.dims;
+  out.shape.assign(dims, dims + slot.rank);
   out.dtype = slot.dtype;
   const TensorStats* own = ownStats(iteration, slot);
   if (withStats) out.stats = statsOf(iteration, slot);
@@ -45,9 +46,9 @@ TensorRecord Recorder::snapshot(const Iteration& iteration, const Slot& slot, in
   if (slot.constant) {
     // A fill's output: every element is the statistics' min, rebuilt without an op.
     out.state = ValueState::Held;
-    const int64_t n = numelOf(slot.shape);
+    const int64_t n = numelOf(out.shape);
     if (valuesUpTo < 0 || (valuesUpTo > 0 && n <= valuesUpTo))
-      out.value = constantTensor(slot, own != nullptr ? own->min : 0.0);
+      out.value = constantTensor(iteration, slot, own != nullptr ? own->min : 0.0);
     return out;
   }
   if (slot.value == kNoValue || slot.value < m_valueBase) {
@@ -57,7 +58,7 @@ TensorRecord Recorder::snapshot(const Iteration& iteration, const Slot& slot, in
   const Value& value = valueAt(slot.value);
   out.state = value.dropped ? ValueState::Dropped : ValueState::Held;
   const bool withValue =
-      valuesUpTo < 0 || (valuesUpTo > 0 && value.storage != nullptr && numelOf(slot.shape) <= valuesUpTo);
+      valuesUpTo < 0 || (valuesUpTo > 0 && value.storage != nullptr && numelOf(out.shape) <= valuesUpTo);
   if (withValue && !value.dropped) {
     out.value = privateCopy(borrowedView(value));
   }

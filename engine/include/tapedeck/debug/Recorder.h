@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
@@ -217,10 +218,12 @@ class Recorder : public TapeObserver, public WriteWatcher {
     /// Its own statistics (a fill's, a value not held, or computed as recorded): an index
     /// into its iteration's `stats`; kNoStats: those of its value, when computed.
     uint32_t stats = kNoStats;
+    uint32_t dims = 0;      ///< its shape: `rank` values from its iteration's `dims`
+    uint16_t rank = 0;
     bool constant = false;  ///< a fill's output: not held, its value is its statistics' min
     DType dtype = DType::Float32;
-    IntList shape;
   };
+  static_assert(std::is_trivially_destructible_v<Slot>, "dropping an iteration's slots touches none of them");
   /// Slots of a record: [begin, begin + count) in its iteration's slot arena.
   struct Range {
     uint32_t begin = 0;
@@ -239,6 +242,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     std::vector<Record> records;
     std::vector<Slot> slots;
     std::vector<TensorStats> stats;  ///< the slots' own statistics (Slot::stats), few
+    std::vector<int64_t> dims;       ///< the slots' shapes, one after another
     uint64_t firstValue = 0;  ///< index of its first value
     IterationMemory memory;
   };
@@ -264,6 +268,10 @@ class Recorder : public TapeObserver, public WriteWatcher {
     return slot.stats == kNoStats ? nullptr : &iteration.stats[slot.stats];
   }
   static void setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats);
+  static IntList shapeOf(const Iteration& iteration, const Slot& slot) {
+    const int64_t* first = iteration.dims.data() + slot.dims;
+    return IntList(first, first + slot.rank);
+  }
   /// A slot's statistics: its own, else its value's (computed now if need be).
   const TensorStats& statsOf(const Iteration& iteration, const Slot& slot) const;
   /// The debugger's NaN/Inf check of a slot just added for `t`, into `summary`.
@@ -286,7 +294,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   static Tensor borrowedView(const Value& value);
   static Tensor privateCopy(const Tensor& view);
   /// A constant slot's value (see Slot::constant): every element `value`, built without an op.
-  static Tensor constantTensor(const Slot& slot, double value);
+  static Tensor constantTensor(const Iteration& iteration, const Slot& slot, double value);
   void release(Value& value);
   void evictOverBudget();
   Iteration& currentIteration(uint64_t number);
@@ -303,6 +311,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
   std::vector<Slot> m_spareSlots;
   std::vector<TensorStats> m_spareStats;
+  std::vector<int64_t> m_spareDims;
   /// In the order held: the value with global index g is m_values[m_valueFront + g - m_valueBase].
   /// Dropped iterations' values leave the front by moving m_valueFront (compacted now and
   /// then), not by shifting every later value down each iteration.
