@@ -414,7 +414,7 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   std::vector<std::shared_ptr<Storage>>& dead = freed.list;
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
-  Record& record = iteration.records.emplace_back();
+  Record& record = iteration.records.append();
   record.entry = entry;
   // Outputs first: an in-place entry's input 0 is its output (after the write) and is
   // then known, not computed twice.

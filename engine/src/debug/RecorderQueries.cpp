@@ -18,7 +18,7 @@ int64_t numelOf(const std::vector<int64_t>& shape) {
 
 const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
   for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it) {
-    const std::vector<Record>& records = it->records;
+    const RecordList& records = it->records;
     if (records.empty() || records.front().entry.id > id) continue;
     if (owner != nullptr) *owner = &*it;
     auto at = std::lower_bound(records.begin(), records.end(), id,

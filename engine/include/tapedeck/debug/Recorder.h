@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -235,11 +236,45 @@ class Recorder : public TapeObserver, public WriteWatcher {
     bool backwardRan = false;
     int64_t savedBytes = 0;
   };
+  /// Records whose objects outlive clear(): a dropped iteration's records are overwritten
+  /// by a later iteration's (their entries' buffers reused), never destroyed and built anew.
+  class RecordList {
+   public:
+    std::size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+    const Record* begin() const { return m_items.data(); }
+    const Record* end() const { return m_items.data() + m_size; }
+    std::reverse_iterator<const Record*> rbegin() const { return std::reverse_iterator<const Record*>(end()); }
+    std::reverse_iterator<const Record*> rend() const { return std::reverse_iterator<const Record*>(begin()); }
+    const Record& front() const { return m_items.front(); }
+    const Record& operator[](std::size_t i) const { return m_items[i]; }
+    Record& operator[](std::size_t i) { return m_items[i]; }
+    std::size_t capacity() const { return m_items.capacity(); }
+    void reserve(std::size_t n) { m_items.reserve(n); }
+    void clear() { m_size = 0; }
+    void swap(RecordList& other) {
+      m_items.swap(other.m_items);
+      std::swap(m_size, other.m_size);
+    }
+    /// The next record, its entry left as it was (the caller assigns it), the rest reset.
+    Record& append() {
+      if (m_size == m_items.size()) m_items.emplace_back();
+      Record& r = m_items[m_size++];
+      r.inputs = r.outputs = r.gradOutputs = r.gradInputs = Range{};
+      r.backwardRan = false;
+      r.savedBytes = 0;
+      return r;
+    }
+
+   private:
+    std::vector<Record> m_items;
+    std::size_t m_size = 0;
+  };
   /// Records and their slots in two arenas, reserved from the previous iteration's sizes,
   /// so a training loop's steady state allocates nothing per entry.
   struct Iteration {
     uint64_t number = 0;
-    std::vector<Record> records;
+    RecordList records;
     std::vector<Slot> slots;
     std::vector<TensorStats> stats;  ///< the slots' own statistics (Slot::stats), few
     std::vector<int64_t> dims;       ///< the slots' shapes, one after another
@@ -308,7 +343,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
   std::deque<Iteration> m_iterations;
-  std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
+  RecordList m_spareRecords;  ///< emptied arenas of the last dropped iteration
   std::vector<Slot> m_spareSlots;
   std::vector<TensorStats> m_spareStats;
   std::vector<int64_t> m_spareDims;
