@@ -126,6 +126,7 @@ void Recorder::clear() {
   m_gradNormCount = 0;
   for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
+  m_valueStats.clear();
   m_valueFront = 0;
   m_losses.clear();
   m_lossCount = 0;
@@ -185,8 +186,20 @@ void Recorder::evictOverBudget() {
 }
 
 const TensorStats& Recorder::valueStats(const Value& value) const {
-  if (!value.stats.computed && !value.dropped) value.stats = computeStats(borrowedView(value));
-  return value.stats;
+  static const TensorStats kNone;
+  if (const TensorStats* computed = computedStats(value)) return *computed;
+  if (value.dropped) return kNone;
+  setValueStats(value, computeStats(borrowedView(value)));
+  return value.stats != kNoStats ? m_valueStats[value.stats] : kNone;
+}
+
+void Recorder::setValueStats(const Value& value, const TensorStats& stats) const {
+  if (value.stats != kNoStats) {
+    m_valueStats[value.stats] = stats;
+  } else if (stats.computed) {
+    value.stats = static_cast<uint32_t>(m_valueStats.size());
+    m_valueStats.push_back(stats);
+  }
 }
 
 const TensorStats& Recorder::statsOf(const Iteration& iteration, const Slot& slot) const {
@@ -255,9 +268,8 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     known->lastIteration = iteration.number;
     // Its statistics: the known entry's, else its value's once computed.
     const TensorStats* earlier = statsOfKnown(*known);
-    if (earlier == nullptr && known->value != kNoValue && known->value >= m_valueBase &&
-        valueAt(known->value).stats.computed)
-      earlier = &valueAt(known->value).stats;
+    if (earlier == nullptr && known->value != kNoValue && known->value >= m_valueBase)
+      earlier = computedStats(valueAt(known->value));
     if (earlier == nullptr && computeNow) setKnownStats(*known, computeStats(t));
     else if (earlier != nullptr && earlier != statsOfKnown(*known)) setKnownStats(*known, *earlier);
     const TensorStats* stats = statsOfKnown(*known);
@@ -266,7 +278,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     // Held in an earlier iteration and dropped with it: hold it again for this one.
     if (!known->constant && (known->value == kNoValue || known->value < iteration.firstValue)) {
       known->value = hold(t);
-      if (known->value != kNoValue && stats != nullptr) m_values.back().stats = *stats;
+      if (known->value != kNoValue && stats != nullptr) setValueStats(m_values.back(), *stats);
     }
     slot.value = known->value;
     return;
@@ -284,7 +296,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   else if (computeNow || slot.value == kNoValue) stats = computeStats(t);
   if (stats.computed) {
     setOwnStats(iteration, slot, stats);
-    if (slot.value != kNoValue) m_values.back().stats = stats;
+    if (slot.value != kNoValue) setValueStats(m_values.back(), stats);
   }
   Known& known = insertKnown(slot.tensorId);
   known.version = version;
@@ -339,6 +351,15 @@ void Recorder::dropOldIterations() {
     if (m_valueFront > 256 && m_valueFront * 2 > m_values.size()) {
       m_values.erase(m_values.begin(), m_values.begin() + static_cast<std::ptrdiff_t>(m_valueFront));
       m_valueFront = 0;
+      // The dropped values' statistics go with them.
+      std::vector<TensorStats> kept;
+      for (Value& v : m_values) {
+        if (v.stats == kNoStats) continue;
+        const TensorStats stats = m_valueStats[v.stats];
+        v.stats = static_cast<uint32_t>(kept.size());
+        kept.push_back(stats);
+      }
+      m_valueStats.swap(kept);
     }
     Iteration& dropped = m_iterations.front();
     dropped.records.clear();
@@ -466,7 +487,7 @@ void Recorder::checkFinite(Iteration& iteration, Slot& slot, const Tensor& t, Re
   if ((own == nullptr || !own->computed) && (slot.value == kNoValue || anyNonFinite(t))) {
     const TensorStats stats = computeStats(t);
     setOwnStats(iteration, slot, stats);
-    if (slot.value != kNoValue) valueAt(slot.value).stats = stats;
+    if (slot.value != kNoValue) setValueStats(valueAt(slot.value), stats);
     own = ownStats(iteration, slot);
   }
   summary.nonFinite = summary.nonFinite || (own != nullptr && own->computed && own->nonFinite());

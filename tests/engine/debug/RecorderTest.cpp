@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <thread>
 
 #include "tapedeck/Tapedeck.h"
@@ -373,6 +374,36 @@ TEST(Recorder, DropsTheOldestValuesOverBudgetAndKeepsTheirStatistics) {
   r.recorder.setBudget(0);
   EXPECT_EQ(r.recorder.heldBytes(), 0u);
   EXPECT_EQ(keep.back().storage().watchCount(), 0);
+}
+
+TEST(Recorder, StatisticsOfDroppedValuesSurviveManyIterations) {
+  // Hundreds of values come and go (the list of values is compacted now and then, and the
+  // statistics with it): after every iteration, those of the kept ones match their values.
+  Recording r(RecorderOptions{.budgetBytes = 10 * 8 * sizeof(double), .previousIterations = 1});
+  td::Tensor x = f64({1.0, -2.0, 3.0, 0.0, 5.0, -6.0, 7.0, 8.0});
+  std::map<uint64_t, double> factors;  // entry id -> the factor its output was multiplied by
+  int dropped = 0;
+  for (int iteration = 0; iteration < 60; ++iteration) {
+    td::Tape::step();
+    for (int k = 0; k < 10; ++k) {
+      const double factor = iteration * 10 + k;
+      td::Tensor y = td::mul(x, factor);
+      factors[newest(r.recorder).back().entry.id] = factor;
+    }
+    for (uint64_t kept : r.recorder.iterations()) {
+      for (const EntryRecord& e : r.recorder.entries(kept)) {
+        ASSERT_EQ(factors.count(e.entry.id), 1u);
+        const double factor = factors[e.entry.id];
+        ASSERT_EQ(e.outputs.size(), 1u);
+        ASSERT_EQ(e.outputs[0].stats.numel, 8);
+        ASSERT_DOUBLE_EQ(e.outputs[0].stats.max, factor * 8.0)
+            << "entry " << e.entry.id << ", iteration " << iteration;
+        ASSERT_EQ(e.outputs[0].stats.zeros, factor == 0.0 ? 8 : 1);
+        dropped += e.outputs[0].state == ValueState::Dropped;
+      }
+    }
+  }
+  EXPECT_GT(dropped, 0) << "some values went over the budget";
 }
 
 TEST(Recorder, KeepsTheCurrentAndPreviousIterationsOnly) {

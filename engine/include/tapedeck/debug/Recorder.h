@@ -197,10 +197,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
     DType dtype = DType::Float32;
     bool copied = false;
     bool dropped = false;
+    /// Its statistics once computed (then kept when the value is dropped): an index into
+    /// m_valueStats (kNoStats: not yet).
+    mutable uint32_t stats = kNoStats;
     IntList shape;
     IntList strides;
-    /// Its statistics once computed (then kept when the value is dropped).
-    mutable TensorStats stats;
   };
   /// The newest value holding a storage: beforeWrite walks from it through `previous`
   /// instead of searching every value. Open addressing on the address (null: empty);
@@ -313,6 +314,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void checkFinite(Iteration& iteration, Slot& slot, const Tensor& t, RecordSummary& summary);
   /// Computes a held value's statistics if not yet done.
   const TensorStats& valueStats(const Value& value) const;
+  /// A value's statistics when computed, else null.
+  const TensorStats* computedStats(const Value& value) const {
+    return value.stats != kNoStats && m_valueStats[value.stats].computed ? &m_valueStats[value.stats] : nullptr;
+  }
+  void setValueStats(const Value& value, const TensorStats& stats) const;
   StorageLink* findLink(const Storage* storage);
   StorageLink& insertLink(const Storage* storage);
   void rebuildLinks(std::size_t minimumCapacity);
@@ -352,6 +358,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// then), not by shifting every later value down each iteration.
   std::vector<Value> m_values;
   std::size_t m_valueFront = 0;
+  mutable std::vector<TensorStats> m_valueStats;  ///< Value::stats (compacted with m_values)
   Value& valueAt(uint64_t global) { return m_values[m_valueFront + (global - m_valueBase)]; }
   const Value& valueAt(uint64_t global) const { return m_values[m_valueFront + (global - m_valueBase)]; }
   /// Values held, from m_valueBase on.
