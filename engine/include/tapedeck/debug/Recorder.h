@@ -185,6 +185,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
 
  private:
   static constexpr uint64_t kNoValue = ~uint64_t{0};
+  static constexpr uint32_t kNoStats = ~uint32_t{0};  ///< no statistics in a side list
 
   /// A value held: a reference to live memory (watched) or the recorder's own copy. What
   /// dropping an iteration and beforeWrite read comes first (one cache line of a value).
@@ -212,7 +213,6 @@ class Recorder : public TapeObserver, public WriteWatcher {
   };
   /// A tensor of an entry: statistics (when computed; else those of its value) and the
   /// index of its value (kNoValue: not kept).
-  static constexpr uint32_t kNoStats = ~uint32_t{0};
   struct Slot {
     uint64_t tensorId = 0;
     uint64_t value = kNoValue;
