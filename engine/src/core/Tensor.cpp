@@ -89,10 +89,10 @@ int64_t Tensor::numel() const {
   return n;
 }
 
-bool Tensor::isContiguous() const {
+bool Tensor::isContiguous() const { return isContiguousLayout(shape(), strides()); }
+
+bool isContiguousLayout(const IntList& sh, const IntList& st) {
   int64_t expected = 1;
-  const IntList& sh = shape();
-  const IntList& st = strides();
   for (std::size_t i = sh.size(); i-- > 0;) {
     if (sh[i] == 1) continue;
     if (sh[i] == 0) return true;

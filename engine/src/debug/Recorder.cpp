@@ -1,5 +1,6 @@
-// The recorder (see Recorder.h): recording, held values and the write watcher. Queries
-// are in RecorderQueries.cpp, its lookup tables in RecorderTables.cpp. Everything runs
+// The recorder (see Recorder.h): settings and recording. Held values and the write
+// watcher are in RecorderValues.cpp, queries in RecorderQueries.cpp, its lookup tables in
+// RecorderTables.cpp. Everything runs
 // under one mutex: the executing thread records and keeps old values before writes, any
 // other thread queries; a query copies values out under the lock, so it never reads
 // memory that the running thread is writing.
@@ -23,48 +24,6 @@ const char* valueStateName(ValueState state) {
     case ValueState::NotKept: return "not kept";
   }
   return "?";
-}
-
-namespace {
-int64_t viewBytes(const Tensor& t) { return t.numel() * static_cast<int64_t>(elementSize(t.dtype())); }
-
-/// Whether a view's elements lie one after another in row-major order.
-bool denseLayout(const IntList& shape, const IntList& strides) {
-  int64_t expected = 1;
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    if (shape[d] != 1 && strides[d] != expected) return false;
-    expected *= shape[d];
-  }
-  return true;
-}
-}  // namespace
-
-/// A private contiguous copy of `view`, made with the copy kernel (never on the tape).
-Tensor Recorder::privateCopy(const Tensor& view) {
-  Tensor copy = detail::allocate(view.shape(), view.dtype(), view.device(), "recorder copy");
-  copyInto(copy, view);
-  return copy;
-}
-
-Tensor Recorder::constantTensor(const Iteration& iteration, const Slot& slot, double v) {
-  Tensor t = detail::allocate(shapeOf(iteration, slot), slot.dtype, kCPU, "recorder constant");
-  const int64_t n = t.numel();
-  switch (slot.dtype) {
-    case DType::Float32: std::fill_n(t.data<float>(), n, static_cast<float>(v)); break;
-    case DType::Float64: std::fill_n(t.data<double>(), n, v); break;
-    case DType::Int64: std::fill_n(t.data<int64_t>(), n, static_cast<int64_t>(v)); break;
-    case DType::Bool: std::fill_n(static_cast<uint8_t*>(t.rawData()), n, static_cast<uint8_t>(v != 0.0)); break;
-  }
-  return t;
-}
-
-/// A view of a held value that does not own its storage (no reference counted): the
-/// engine's "is this memory shared" checks must not see a query's temporary. Valid while
-/// the value holds the storage (under the recorder's lock).
-Tensor Recorder::borrowedView(const Value& value) {
-  std::shared_ptr<Storage> borrowed(std::shared_ptr<Storage>(), value.storage.get());
-  return Tensor(
-      std::make_shared<TensorImpl>(std::move(borrowed), value.shape, value.strides, value.offset, value.dtype));
 }
 
 Recorder::Recorder(RecorderOptions options) : m_options(options) { Storage::addWriteWatcher(this); }
@@ -143,113 +102,6 @@ void Recorder::clear() {
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
   dead.swap(m_dead);
-}
-
-// --- values -----------------------------------------------------------------------------
-
-uint64_t Recorder::hold(const Tensor& t) {
-  if (!m_options.keepValues || !t.device().isCpu()) return kNoValue;
-  Value& value = m_values.emplace_back();
-  value.storage = t.impl()->storage;
-  value.shape = t.shape();
-  value.strides = t.strides();
-  value.offset = t.offset();
-  value.dtype = t.dtype();
-  value.bytes = viewBytes(t);
-  value.storage->watch();
-  m_heldBytes += value.bytes;
-  StorageLink& link = insertLink(value.storage.get());
-  value.previous = link.newest;
-  link.newest = m_valueBase + valueCount() - 1;
-  return m_valueBase + valueCount() - 1;
-}
-
-void Recorder::release(Value& value) {
-  if (value.dropped) return;
-  if (value.copied) m_copyBytes -= value.bytes;
-  else value.storage->unwatch();
-  m_heldBytes -= value.bytes;
-  // The last reference to memory from NumPy takes the GIL to let go of the array: never
-  // under this lock (a thread holding the GIL may be waiting for it).
-  m_dead.push_back(std::move(value.storage));
-  value.dropped = true;
-}
-
-void Recorder::evictOverBudget() {
-  const uint64_t end = m_valueBase + valueCount();
-  m_evictCursor = std::max(m_evictCursor, m_valueBase);
-  while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end) {
-    Value& value = valueAt(m_evictCursor++);
-    if (!value.dropped) valueStats(value);  // its entry stays: the statistics outlive the value
-    release(value);
-  }
-}
-
-const TensorStats& Recorder::valueStats(const Value& value) const {
-  static const TensorStats kNone;
-  if (const TensorStats* computed = computedStats(value)) return *computed;
-  if (value.dropped) return kNone;
-  setValueStats(value, computeStats(borrowedView(value)));
-  return value.stats != kNoStats ? m_valueStats[value.stats] : kNone;
-}
-
-void Recorder::setValueStats(const Value& value, const TensorStats& stats) const {
-  if (value.stats != kNoStats) {
-    m_valueStats[value.stats] = stats;
-  } else if (stats.computed) {
-    value.stats = static_cast<uint32_t>(m_valueStats.size());
-    m_valueStats.push_back(stats);
-  }
-}
-
-const TensorStats& Recorder::statsOf(const Iteration& iteration, const Slot& slot) const {
-  static const TensorStats kNone;
-  const TensorStats* own = ownStats(iteration, slot);
-  if ((own != nullptr && own->computed) || slot.value == kNoValue || slot.value < m_valueBase)
-    return own != nullptr ? *own : kNone;
-  return valueStats(valueAt(slot.value));
-}
-
-void Recorder::setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats) {
-  if (slot.stats != kNoStats) {
-    iteration.stats[slot.stats] = stats;
-    return;
-  }
-  slot.stats = static_cast<uint32_t>(iteration.stats.size());
-  iteration.stats.push_back(stats);
-}
-
-void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
-  std::lock_guard lock(m_mutex);
-  // Newest first (a parameter's references are from the last steps), down to the eviction
-  // cursor (older values are dropped), stopping once no reference to it is left.
-  const uint64_t oldest = std::max(m_evictCursor, m_valueBase);
-  const StorageLink* link = findLink(&storage);
-  for (uint64_t i = link != nullptr ? link->newest : kNoValue;
-       i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {
-    Value& value = valueAt(i);
-    if (value.dropped || value.copied || value.storage.get() != &storage) continue;
-    if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
-    if (moved) {
-      value.storage = moved;  // the old memory moved out of the way: keep it, no copy
-    } else if (storage.device().isCpu() && denseLayout(value.shape, value.strides)) {
-      // One block (a bias of a few values, kept inside its Storage, cannot move): a memcpy.
-      auto copy = std::make_shared<Storage>(static_cast<std::size_t>(value.bytes), storage.device());
-      const char* from = static_cast<const char*>(storage.data()) + value.offset * elementSize(value.dtype);
-      if (value.bytes > 0) std::memcpy(copy->data(), from, static_cast<std::size_t>(value.bytes));
-      value.storage = std::move(copy);
-      value.offset = 0;
-    } else {
-      Tensor copy = privateCopy(borrowedView(value));
-      value.storage = copy.impl()->storage;
-      value.strides = copy.strides();
-      value.offset = 0;
-    }
-    storage.unwatch();  // after the copy or move succeeded: a throw leaves the count balanced
-    value.copied = true;
-    m_copyBytes += value.bytes;
-  }
-  if (!m_iterations.empty()) m_iterations.back().memory.copyBytes = m_copyBytes;
 }
 
 void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats) {

@@ -58,6 +58,8 @@ class TensorImpl {
 
 /// Strides of a contiguous (row-major) tensor of `shape`.
 IntList contiguousStrides(const IntList& shape);
+/// Whether a view of `shape` with `strides` is row-major contiguous (size-1 dims ignored).
+bool isContiguousLayout(const IntList& shape, const IntList& strides);
 /// Product of sizes; throws td::Error naming `what` on negative sizes or overflow.
 int64_t checkedNumel(const IntList& shape, const char* what);
 

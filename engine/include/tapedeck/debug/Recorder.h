@@ -331,6 +331,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void setKnownStats(Known& known, const TensorStats& stats);
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
+  static int64_t viewBytes(const Tensor& t);
   uint64_t hold(const Tensor& t);
   static Tensor borrowedView(const Value& value);
   static Tensor privateCopy(const Tensor& view);

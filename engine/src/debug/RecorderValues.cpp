@@ -1,0 +1,150 @@
+// The recorder's held values (see Recorder.h): holding and releasing them within the
+// budget, their statistics, and the write watcher that keeps an old value before an
+// in-place write. Called under the recorder's lock.
+#include <algorithm>
+#include <cstring>
+
+#include "ops/OpUtils.h"
+#include "tapedeck/backends/Backend.h"
+#include "tapedeck/debug/Recorder.h"
+
+namespace td::debug {
+
+int64_t Recorder::viewBytes(const Tensor& t) { return t.numel() * static_cast<int64_t>(elementSize(t.dtype())); }
+
+/// A private contiguous copy of `view`, made with the copy kernel (never on the tape).
+Tensor Recorder::privateCopy(const Tensor& view) {
+  Tensor copy = detail::allocate(view.shape(), view.dtype(), view.device(), "recorder copy");
+  copyInto(copy, view);
+  return copy;
+}
+
+Tensor Recorder::constantTensor(const Iteration& iteration, const Slot& slot, double v) {
+  Tensor t = detail::allocate(shapeOf(iteration, slot), slot.dtype, kCPU, "recorder constant");
+  const int64_t n = t.numel();
+  switch (slot.dtype) {
+    case DType::Float32: std::fill_n(t.data<float>(), n, static_cast<float>(v)); break;
+    case DType::Float64: std::fill_n(t.data<double>(), n, v); break;
+    case DType::Int64: std::fill_n(t.data<int64_t>(), n, static_cast<int64_t>(v)); break;
+    case DType::Bool: std::fill_n(static_cast<uint8_t*>(t.rawData()), n, static_cast<uint8_t>(v != 0.0)); break;
+  }
+  return t;
+}
+
+/// A view of a held value that does not own its storage (no reference counted): the
+/// engine's "is this memory shared" checks must not see a query's temporary. Valid while
+/// the value holds the storage (under the recorder's lock).
+Tensor Recorder::borrowedView(const Value& value) {
+  std::shared_ptr<Storage> borrowed(std::shared_ptr<Storage>(), value.storage.get());
+  return Tensor(
+      std::make_shared<TensorImpl>(std::move(borrowed), value.shape, value.strides, value.offset, value.dtype));
+}
+
+// --- values -----------------------------------------------------------------------------
+
+uint64_t Recorder::hold(const Tensor& t) {
+  if (!m_options.keepValues || !t.device().isCpu()) return kNoValue;
+  Value& value = m_values.emplace_back();
+  value.storage = t.impl()->storage;
+  value.shape = t.shape();
+  value.strides = t.strides();
+  value.offset = t.offset();
+  value.dtype = t.dtype();
+  value.bytes = viewBytes(t);
+  value.storage->watch();
+  m_heldBytes += value.bytes;
+  StorageLink& link = insertLink(value.storage.get());
+  value.previous = link.newest;
+  link.newest = m_valueBase + valueCount() - 1;
+  return m_valueBase + valueCount() - 1;
+}
+
+void Recorder::release(Value& value) {
+  if (value.dropped) return;
+  if (value.copied) m_copyBytes -= value.bytes;
+  else value.storage->unwatch();
+  m_heldBytes -= value.bytes;
+  // The last reference to memory from NumPy takes the GIL to let go of the array: never
+  // under this lock (a thread holding the GIL may be waiting for it).
+  m_dead.push_back(std::move(value.storage));
+  value.dropped = true;
+}
+
+void Recorder::evictOverBudget() {
+  const uint64_t end = m_valueBase + valueCount();
+  m_evictCursor = std::max(m_evictCursor, m_valueBase);
+  while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end) {
+    Value& value = valueAt(m_evictCursor++);
+    if (!value.dropped) valueStats(value);  // its entry stays: the statistics outlive the value
+    release(value);
+  }
+}
+
+const TensorStats& Recorder::valueStats(const Value& value) const {
+  static const TensorStats kNone;
+  if (const TensorStats* computed = computedStats(value)) return *computed;
+  if (value.dropped) return kNone;
+  setValueStats(value, computeStats(borrowedView(value)));
+  return value.stats != kNoStats ? m_valueStats[value.stats] : kNone;
+}
+
+void Recorder::setValueStats(const Value& value, const TensorStats& stats) const {
+  if (value.stats != kNoStats) {
+    m_valueStats[value.stats] = stats;
+  } else if (stats.computed) {
+    value.stats = static_cast<uint32_t>(m_valueStats.size());
+    m_valueStats.push_back(stats);
+  }
+}
+
+const TensorStats& Recorder::statsOf(const Iteration& iteration, const Slot& slot) const {
+  static const TensorStats kNone;
+  const TensorStats* own = ownStats(iteration, slot);
+  if ((own != nullptr && own->computed) || slot.value == kNoValue || slot.value < m_valueBase)
+    return own != nullptr ? *own : kNone;
+  return valueStats(valueAt(slot.value));
+}
+
+void Recorder::setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats) {
+  if (slot.stats != kNoStats) {
+    iteration.stats[slot.stats] = stats;
+    return;
+  }
+  slot.stats = static_cast<uint32_t>(iteration.stats.size());
+  iteration.stats.push_back(stats);
+}
+
+void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {
+  std::lock_guard lock(m_mutex);
+  // Newest first (a parameter's references are from the last steps), down to the eviction
+  // cursor (older values are dropped), stopping once no reference to it is left.
+  const uint64_t oldest = std::max(m_evictCursor, m_valueBase);
+  const StorageLink* link = findLink(&storage);
+  for (uint64_t i = link != nullptr ? link->newest : kNoValue;
+       i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {
+    Value& value = valueAt(i);
+    if (value.dropped || value.copied || value.storage.get() != &storage) continue;
+    if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
+    if (moved) {
+      value.storage = moved;  // the old memory moved out of the way: keep it, no copy
+    } else if (storage.device().isCpu() && isContiguousLayout(value.shape, value.strides)) {
+      // One block (a bias of a few values, kept inside its Storage, cannot move): a memcpy.
+      auto copy = std::make_shared<Storage>(static_cast<std::size_t>(value.bytes), storage.device());
+      const char* from = static_cast<const char*>(storage.data()) + value.offset * elementSize(value.dtype);
+      if (value.bytes > 0) std::memcpy(copy->data(), from, static_cast<std::size_t>(value.bytes));
+      value.storage = std::move(copy);
+      value.offset = 0;
+    } else {
+      Tensor copy = privateCopy(borrowedView(value));
+      value.storage = copy.impl()->storage;
+      value.strides = copy.strides();
+      value.offset = 0;
+    }
+    storage.unwatch();  // after the copy or move succeeded: a throw leaves the count balanced
+    value.copied = true;
+    m_copyBytes += value.bytes;
+  }
+  if (!m_iterations.empty()) m_iterations.back().memory.copyBytes = m_copyBytes;
+}
+
+}  // namespace td::debug
