@@ -25,7 +25,8 @@
 // `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*runProfile*'` or
 // `perf record`. ROW is tiny_op_grad, tiny_fwd_bwd, mlp_step,
 // cnn_step, mlp_step_observed (Tapedeck's mlp_step with the no-op observer attached),
-// small_step, or mlp_step_debugged / small_step_debugged (with debug_overhead's debugger).
+// small_step, small_step_observed, or mlp_step_debugged / small_step_debugged (with
+// debug_overhead's debugger).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -327,7 +328,7 @@ struct DebugSetup {
   if (side == "tapedeck") {
     NoOpObserver observer;
     DebugSetup debug;
-    if (row == "mlp_step_observed") td::Tape::addObserver(&observer);
+    if (row == "mlp_step_observed" || row == "small_step_observed") td::Tape::addObserver(&observer);
     if (row == "mlp_step_debugged" || row == "small_step_debugged") debug.debugger.attach();
     if (row == "tiny_op_grad" || row == "tiny_fwd_bwd") {
       const td::Tensor a = tdTensor(tinyA, true), b = tdTensor(tinyB, true);
@@ -342,14 +343,14 @@ struct DebugSetup {
     } else if (mlpRow || row == "cnn_step") {
       TdModel model(mlpRow ? mlpProblem() : cnnProblem());
       for (long i = 0; i < iterations; ++i) tdStep(model, mlpRow ? tdMlpLoss : tdCnnLoss);
-    } else if (row == "small_step" || row == "small_step_debugged") {
+    } else if (row == "small_step" || row == "small_step_observed" || row == "small_step_debugged") {
       TdModel model(smallMlpProblem());
       for (long i = 0; i < iterations; ++i) tdStep(model, tdMlpLoss);
     } else {
       std::cerr << "--profile: unknown row " << row << "\n";
       return 2;
     }
-    if (row == "mlp_step_observed") td::Tape::removeObserver(&observer);
+    if (row == "mlp_step_observed" || row == "small_step_observed") td::Tape::removeObserver(&observer);
     debug.debugger.detach();
     return 0;
   }

@@ -235,6 +235,8 @@ void fillEntry(TapeEntry& entry, OpId op, const RecordState& state, const Tensor
 void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* outputs, std::size_t numOutputs,
                   const OpAttrs& attrs, const Tensor* extraSaved, std::size_t numExtraSaved) {
   RecordState& state = recordState();
+  // A derivative formula's op outside create_graph: nothing to check, record or show.
+  if (state.inFormula && !GradMode::enabled()) return;
   if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(op, outputs, numOutputs);
   bool observe = Tape::hasObservers() && !state.inFormula && !state.unobserved;
   bool needGrad = GradMode::enabled() && opInfo(op).differentiable && anyRequiresGrad(inputs, numInputs) &&

@@ -14,7 +14,7 @@ namespace {
 Tensor recordView(OpId op, const Tensor& base, const IntList& shape, const IntList& strides, int64_t offset,
                   const OpAttrs& attrs) {
   Tensor out = makeView(base, shape, strides, offset);
-  if (base.impl()->autograd || Tape::hasObservers()) out.impl()->meta().isView = true;
+  if (base.impl()->autograd) out.impl()->meta().isView = true;
   recordOp(op, &base, 1, &out, 1, attrs);
   return out;
 }
@@ -323,7 +323,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t splitSize, int64_t dim, Sourc
     IntList shape = x.shape();
     shape[w] = length;
     out.push_back(makeView(x, shape, x.strides(), x.offset() + s * x.strides()[w]));
-    if (x.impl()->autograd || Tape::hasObservers()) out.back().impl()->meta().isView = true;
+    if (x.impl()->autograd) out.back().impl()->meta().isView = true;
     attrs.ints.push_back(length);
   }
   recordOp(OpId::Split, &x, 1, out.data(), out.size(), attrs);
