@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "autograd/Recording.h"
 
@@ -176,11 +177,13 @@ int Debugger::addBreakpoint(Breakpoint breakpoint) {
 }
 
 void Debugger::removeBreakpoint(int id) {
+  // The old list goes after the lock: a condition's Python callable takes the GIL to go.
+  std::shared_ptr<const std::vector<Breakpoint>> old;
   std::lock_guard lock(m_mutex);
   if (!m_breakpoints) return;
   auto list = std::make_shared<std::vector<Breakpoint>>(*m_breakpoints);
   std::erase_if(*list, [id](const Breakpoint& b) { return b.id == id; });
-  m_breakpoints = std::move(list);
+  old = std::exchange(m_breakpoints, std::move(list));
   refreshQuiet();
 }
 
@@ -281,15 +284,17 @@ void Debugger::finish(bool failed) {
   m_changed.notify_all();
 }
 
+// The hooks replaced go after the lock (swapped into the arguments, which outlive it): one
+// that holds a Python callable takes the GIL to let go of it.
 void Debugger::setBlockingHooks(std::function<void()> beforeBlock, std::function<void()> afterWake) {
   std::lock_guard lock(m_mutex);
-  m_beforeBlock = std::move(beforeBlock);
-  m_afterWake = std::move(afterWake);
+  m_beforeBlock.swap(beforeBlock);
+  m_afterWake.swap(afterWake);
 }
 
 void Debugger::setPauseListener(std::function<void(const PauseEvent&)> listener) {
   std::lock_guard lock(m_mutex);
-  m_listener = std::move(listener);
+  m_listener.swap(listener);
 }
 
 // --- the executing side -------------------------------------------------------------------
@@ -351,6 +356,7 @@ void Debugger::block(PauseEvent event) {
         job();
       } catch (...) {  // the job reports its own failures (serve's contract)
       }
+      job = nullptr;  // before the lock: letting go of a Python callable takes the GIL
       if (beforeBlock) beforeBlock();
       lock.lock();
     }

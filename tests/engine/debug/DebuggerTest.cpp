@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -405,6 +407,36 @@ TEST(Debugger, ServedJobsRunOnThePausedThreadInOrderBeforeTheNextCommand) {
   // Each job runs between the hooks (woken, then blocked again): 1 pause + 3 jobs.
   EXPECT_EQ(blocked.load(), 4);
   EXPECT_EQ(woken.load(), 4);
+}
+
+TEST(Debugger, AServedJobLetsGoOfWhatItHoldsBeforeTakingTheLockAgain) {
+  // A Python job holds a callable whose release takes the GIL, and a thread holding the GIL
+  // may be waiting for the debugger's lock (serve() called from Python): releasing the job
+  // under that lock deadlocked. Here the release asks for the lock from another thread.
+  Debugger debugger;
+  debugger.addOpBreakpoint(td::OpId::Exp);
+  DebuggedRun run(debugger, [&] { td::exp(leaf({1.0})); });
+  auto p = debugger.waitForPause(0, kWait);
+  ASSERT_TRUE(p.has_value());
+  std::thread asker;
+  std::promise<void> asked;
+  std::future<void> answered = asked.get_future();
+  std::atomic<bool> released{false}, lockFree{false};
+  auto held = std::shared_ptr<int>(new int(0), [&](int* v) {
+    delete v;
+    asker = std::thread([&] {
+      (void)debugger.currentPause();
+      asked.set_value();
+    });
+    lockFree = answered.wait_for(2s) == std::future_status::ready;
+    released = true;
+  });
+  ASSERT_TRUE(debugger.serve([held = std::move(held)] {}));
+  debugger.resume();  // (after the job: served jobs run before the next command)
+  run.join();
+  if (asker.joinable()) asker.join();
+  EXPECT_TRUE(released.load());
+  EXPECT_TRUE(lockFree.load()) << "the served job was let go of under the debugger's lock";
 }
 
 TEST(Debugger, ScopeGlobs) {
