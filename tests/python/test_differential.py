@@ -427,6 +427,16 @@ def test_fixed_nll_loss_all_ignored():
     _assert_same(build)
 
 
+def test_fixed_softmax_rows_with_infinities():
+    # A +inf in a row makes the whole row NaN (as PyTorch's max-shifted kernels); -inf
+    # entries get probability 0 (log-probability -inf), an all -inf row is NaN.
+    def build(M):
+        inf = float("inf")
+        x = M.tensor([[inf, 1.0, 2.0], [-inf, 0.0, 1.0], [-inf, -inf, -inf], [inf, inf, 0.0]], dtype=M.float64)
+        return x.softmax(1), x.log_softmax(1), x.t().softmax(0), x.t().log_softmax(0)
+    _assert_same(build)
+
+
 @known_mismatch("bce_saturated")
 def test_known_mismatch_bce_saturated():
     def build(M):

@@ -178,6 +178,8 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Argmin, "not differentiable (an index)", kNone, false, false, nullptr},
     {OpId::LogSoftmax, "grad - exp(result) * sum(grad, dim)", kNone, true, true,
      F(Tensor g = c.grad(); return {sub(g, mul(exp(c.result()), sum(g, {c.attrs().dim}, true)))};)},
+    {OpId::Softmax, "result * (grad - sum(grad * result, dim))", kNone, true, true,
+     F(Tensor y = c.result(), g = c.grad(); return {mul(y, sub(g, sum(mul(g, y), {c.attrs().dim}, true)))};)},
     {OpId::Matmul, "grad @ bᵀ, aᵀ @ grad", kIn0 | kIn1, false, true,
      F(return {c.needs(0) ? sumToShape(matmul(c.grad(), c.input(1).transpose(-1, -2)), c.inputShape(0)) : Tensor(),
                c.needs(1) ? sumToShape(matmul(c.input(0).transpose(-1, -2), c.grad()), c.inputShape(1)) : Tensor()};)},

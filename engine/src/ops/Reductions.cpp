@@ -144,13 +144,11 @@ Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc l
 
 Tensor softmax(const Tensor& x, int64_t dim, SourceLoc loc) {
   ApiScope api(loc);
-  CompositeScope scope("softmax");
   checkDefined(x, "softmax", "input");
   checkFloating(x, "softmax");
-  wrapDim(dim, x, "softmax");
-  Tensor shifted = sub(x, amax(x, {dim}, true).detach());
-  Tensor e = exp(shifted);
-  return div(e, sum(e, {dim}, true));
+  OpAttrs attrs;
+  attrs.dim = wrapDim(dim, x, "softmax");
+  return runUnary(OpId::Softmax, x, allocate(x.shape(), x.dtype(), x.device(), "softmax"), attrs);
 }
 
 Tensor logSoftmax(const Tensor& x, int64_t dim, SourceLoc loc) {

@@ -72,6 +72,9 @@
   /* LogSoftmax: x - log(sum(exp(x))) along dim (a 0-d input: its one element is the row);     \
      out has the input's shape. A primitive: the composite was 10 ops (benchmarked).          */  \
   X(LogSoftmax, "log_softmax", 1, true, "LogSoftmax")                                              \
+  /* Softmax: exp(x - max) / sum(exp(x - max)) along dim, as LogSoftmax. A primitive: the         \
+     composite was 5 entries (an attention layer's graph showed its parts, not a softmax).    */  \
+  X(Softmax, "softmax", 1, true, "Softmax")                                                        \
   /* Matmul: a [..., M, K], b [..., K, N], batch dims expanded alike; out [..., M, N]. */         \
   X(Matmul, "matmul", 2, true, "MatMul")                                                           \
   /* Linear: x [..., in] (last dim contiguous or not), w [out, in], optional bias [out];           \

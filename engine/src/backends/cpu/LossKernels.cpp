@@ -1,6 +1,6 @@
-// CPU kernels of the class losses' primitives: LogSoftmax along attrs.dim, and NllLoss
-// (the negative log-likelihood of class targets, reduced per attrs.ints[0]). Both read
-// inputs of any strides; sums run in double.
+// CPU kernels of the class losses' primitives: LogSoftmax and Softmax along attrs.dim, and
+// NllLoss (the negative log-likelihood of class targets, reduced per attrs.ints[0]). All
+// read inputs of any strides; sums run in double.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,11 +15,12 @@ using cpu::detail::dropDim;
 using cpu::detail::forEachElement;
 using cpu::detail::strided;
 
-/// One row of `size` values at `x` (stride xStep) into `out` (stride outStep). The shift
-/// is the row's max, or 0 when that is infinite (an all -inf row gives NaN, a +inf value
-/// NaN for itself and -inf for the others, as x - logsumexp(x)); a NaN makes the row NaN.
-template <typename T>
-void logSoftmaxRow(const T* x, int64_t xStep, T* out, int64_t outStep, int64_t size) {
+/// One row of `size` values at `x` (stride xStep) into `out` (stride outStep): its
+/// log_softmax (`Log`) or softmax, shifted by the row's max. As PyTorch: a NaN or a +inf
+/// makes the row NaN, -inf values get probability 0 (log-probability -inf), and an all
+/// -inf row is NaN (0 / 0).
+template <typename T, bool Log>
+void softmaxRow(const T* x, int64_t xStep, T* out, int64_t outStep, int64_t size) {
   double shift = -std::numeric_limits<double>::infinity();
   bool nan = false;
   for (int64_t k = 0; k < size; ++k) {
@@ -27,29 +28,35 @@ void logSoftmaxRow(const T* x, int64_t xStep, T* out, int64_t outStep, int64_t s
     if (std::isnan(v)) nan = true;
     else if (v > shift) shift = v;
   }
-  if (nan) {
+  if (nan || shift == std::numeric_limits<double>::infinity()) {
     for (int64_t k = 0; k < size; ++k) out[k * outStep] = std::numeric_limits<T>::quiet_NaN();
     return;
   }
-  if (std::isinf(shift)) shift = 0.0;
+  if (std::isinf(shift)) shift = 0.0;  // all -inf: exp gives 0s, and the row 0 / 0
   double total = 0.0;
   for (int64_t k = 0; k < size; ++k) total += std::exp(static_cast<double>(x[k * xStep]) - shift);
-  const double offset = shift + std::log(total);
-  for (int64_t k = 0; k < size; ++k) out[k * outStep] = static_cast<T>(static_cast<double>(x[k * xStep]) - offset);
+  if constexpr (Log) {
+    const double offset = shift + std::log(total);
+    for (int64_t k = 0; k < size; ++k) out[k * outStep] = static_cast<T>(static_cast<double>(x[k * xStep]) - offset);
+  } else {
+    for (int64_t k = 0; k < size; ++k)
+      out[k * outStep] = static_cast<T>(std::exp(static_cast<double>(x[k * xStep]) - shift) / total);
+  }
 }
 
-template <typename T>
-void logSoftmax(const KernelContext& ctx) {
+template <typename T, bool Log>
+void softmaxAlong(const KernelContext& ctx) {
+  const char* name = Log ? "log_softmax" : "softmax";
   const Tensor& x = ctx.in(0);
   const Tensor& out = ctx.out();
-  TD_ASSERT(out.shape() == x.shape(), "log_softmax: output shape ", shapeString(out.shape()), ", expected ",
+  TD_ASSERT(out.shape() == x.shape(), name, ": output shape ", shapeString(out.shape()), ", expected ",
             shapeString(x.shape()));
   if (x.dim() == 0) {
-    logSoftmaxRow(x.data<T>(), 1, out.data<T>(), 1, 1);
+    softmaxRow<T, Log>(x.data<T>(), 1, out.data<T>(), 1, 1);
     return;
   }
   const int64_t dim = ctx.attrs.dim;
-  TD_ASSERT(dim >= 0 && dim < x.dim(), "log_softmax: dim ", dim, " out of range");
+  TD_ASSERT(dim >= 0 && dim < x.dim(), name, ": dim ", dim, " out of range");
   const int64_t size = x.size(dim);
   const int64_t xStep = x.stride(dim), outStep = out.stride(dim);
   if (size == 0) return;
@@ -57,11 +64,11 @@ void logSoftmax(const KernelContext& ctx) {
     const int64_t rows = x.numel() / size;
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    for (int64_t r = 0; r < rows; ++r) logSoftmaxRow(in + r * size, 1, o + r * size, 1, size);
+    for (int64_t r = 0; r < rows; ++r) softmaxRow<T, Log>(in + r * size, 1, o + r * size, 1, size);
     return;
   }
   forEachElement(
-      dropDim(x.shape(), dim), [&](T& o, const T& in) { logSoftmaxRow(&in, xStep, &o, outStep, size); },
+      dropDim(x.shape(), dim), [&](T& o, const T& in) { softmaxRow<T, Log>(&in, xStep, &o, outStep, size); },
       strided(out.data<T>(), dropDim(out.strides(), dim)), strided(x.data<T>(), dropDim(x.strides(), dim)));
 }
 
@@ -111,7 +118,10 @@ void nllLoss(const KernelContext& ctx) {
 }
 
 void logSoftmaxKernel(const KernelContext& ctx) {
-  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "log_softmax", [&] { logSoftmax<scalar_t>(ctx); });
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "log_softmax", [&] { softmaxAlong<scalar_t, true>(ctx); });
+}
+void softmaxKernel(const KernelContext& ctx) {
+  TD_DISPATCH_FLOATING(ctx.in(0).dtype(), "softmax", [&] { softmaxAlong<scalar_t, false>(ctx); });
 }
 void nllLossKernel(const KernelContext& ctx) {
   TD_CHECK(ctx.in(1).dtype() == DType::Int64, "nll_loss", "target must be int64, got ", dtypeName(ctx.in(1).dtype()));
@@ -121,6 +131,7 @@ void nllLossKernel(const KernelContext& ctx) {
 }  // namespace
 
 TD_REGISTER_KERNEL(CPU, LogSoftmax, logSoftmaxKernel);
+TD_REGISTER_KERNEL(CPU, Softmax, softmaxKernel);
 TD_REGISTER_KERNEL(CPU, NllLoss, nllLossKernel);
 
 }  // namespace td
