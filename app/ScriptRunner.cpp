@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 #include "AppInfo.h"
 #include "tapedeck/core/CpuSetup.h"
@@ -202,6 +203,7 @@ void ScriptRunner::run(const RunRequest& request) {
   RunOutcome outcome;
   {
     py::gil_scoped_acquire gil;
+    std::shared_ptr<debug::Recorder> retired;  // the last run's recorder (see below)
     try {
       py::list argv;
       for (const QString& a : request.arguments) argv.append(a.toStdString());
@@ -218,7 +220,7 @@ void ScriptRunner::run(const RunRequest& request) {
       {
         std::lock_guard lock(m_mutex);
         m_debugger = debugger;
-        m_recorder = recorder;
+        retired = std::exchange(m_recorder, recorder);
         recorder->setGradNormTracking(m_gradNorms);
         m_firstIteration = Tape::iteration();
         m_running = true;
@@ -248,6 +250,13 @@ void ScriptRunner::run(const RunRequest& request) {
       }
       m_python->run = run;
       previous = py::none();  // the last run's session goes only now: the GUI no longer points at it
+      // Its recorder goes here, on this thread, which holds the GIL that letting go of its
+      // values' NumPy memory takes: never on the GUI thread, which may hold a copy for the
+      // moment a view's query takes (it needs no GIL; see currentRecorder) and must never
+      // wait for the GIL. (A copy Python still holds goes with Python's last reference.)
+      for (int i = 0; retired && m_recorderReaders.load() > 0 && i < 1000; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      retired.reset();
       applyPendingLines();
       {
         std::lock_guard lock(m_inputMutex);

@@ -170,6 +170,8 @@ class ScriptRunner : public QObject {
   QString m_startError;
   debug::Debugger* m_debugger = nullptr;  ///< owned by the current run's Python session
   std::shared_ptr<debug::Recorder> m_recorder;
+  /// Copies of a recorder handed out by currentRecorder and not yet let go of.
+  mutable std::atomic<int> m_recorderReaders{0};
   quint64 m_firstIteration = 0;
   bool m_gradNorms = false;  ///< per-parameter gradient norms tracked (m_mutex)
   bool m_running = false;

@@ -104,7 +104,16 @@ widgets::TensorSnapshot tensorSnapshot(const debug::TensorRecord& r, const debug
 std::shared_ptr<debug::Recorder> ScriptRunner::currentRecorder(quint64* firstIteration) const {
   std::lock_guard lock(m_mutex);
   if (firstIteration != nullptr) *firstIteration = m_firstIteration;
-  return m_recorder;
+  if (!m_recorder) return nullptr;
+  // A reader's copy, counted until it lets go of its reference: the runner waits for the
+  // readers before it lets go of a retired recorder, so its last reference is never here.
+  m_recorderReaders.fetch_add(1);
+  std::shared_ptr<debug::Recorder> held = m_recorder;
+  debug::Recorder* raw = held.get();
+  return std::shared_ptr<debug::Recorder>(raw, [this, held = std::move(held)](debug::Recorder*) mutable {
+    held.reset();
+    m_recorderReaders.fetch_sub(1);
+  });
 }
 
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const { return tapeView(false, false, maxRows).rows; }

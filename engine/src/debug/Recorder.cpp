@@ -272,7 +272,14 @@ namespace {
 struct FreedAfterLock {
   std::vector<std::shared_ptr<Storage>>& list;
   FreedAfterLock() : list(spare()) {}
-  ~FreedAfterLock() { list.clear(); }
+  ~FreedAfterLock() {
+    // Through a moved-out list: letting go of NumPy memory runs Python, which may run an
+    // op that records (a __del__) and so uses this thread's list again meanwhile.
+    std::vector<std::shared_ptr<Storage>> freeing;
+    freeing.swap(list);
+    freeing.clear();
+    if (list.empty()) list.swap(freeing);  // its capacity back for the next entry
+  }
   static std::vector<std::shared_ptr<Storage>>& spare() {
     thread_local std::vector<std::shared_ptr<Storage>> storages;
     return storages;

@@ -24,16 +24,19 @@ void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
 }
 
 void Recorder::setGradNormTracking(bool on) {
+  // Turned off, the parameters it references go at the next backward() (or clear()), on the
+  // training thread: letting go of a NumPy-backed or hooked one takes the GIL, which the
+  // GUI thread that turns tracking off must never wait for.
   m_trackGradNorms.store(on, std::memory_order_relaxed);
-  if (!on) {
-    std::vector<NamedLeaf> leaves;  // released after the lock: no references kept while off
-    std::lock_guard lock(m_mutex);
-    leaves.swap(m_namedLeaves);
-  }
 }
 
 void Recorder::recordBackwardEnd() {
-  if (!m_trackGradNorms.load(std::memory_order_relaxed)) return;
+  if (!m_trackGradNorms.load(std::memory_order_relaxed)) {
+    std::vector<NamedLeaf> leaves;  // released after the lock: no references kept while off
+    std::lock_guard lock(m_mutex);
+    leaves.swap(m_namedLeaves);
+    return;
+  }
   std::vector<Tensor> leaves;
   std::vector<NamedLeaf> gone;  // released after the lock
   uint64_t backward = 0;

@@ -116,4 +116,28 @@ TEST(GradNorms, TrackedOnRequestPerNamedParameterAfterEachBackward) {
   EXPECT_EQ(recorder.gradNormCount(), 0u);
 }
 
+TEST(GradNorms, TurnedOffTheParametersGoAtTheNextBackwardOnTheTrainingThread) {
+  // Letting go of a parameter may take the GIL (NumPy memory, a Python hook): turning the
+  // tracking off (the IDE's GUI thread) must not be where that happens.
+  Recorder recorder;
+  recorder.setGradNormTracking(true);
+  recorder.attach();
+  const int64_t baseline = td::TensorImpl::liveCount();
+  {
+    td::Tensor w = td::fromVector(std::vector<double>{1.0, 2.0}, {2}, td::DType::Float64);
+    w.setRequiresGrad().setName("fc.weight");
+    td::sum(td::mul(w, w)).backward();
+  }
+  EXPECT_GT(td::TensorImpl::liveCount(), baseline) << "tracked: the parameter is referenced";
+  recorder.setGradNormTracking(false);
+  EXPECT_GT(td::TensorImpl::liveCount(), baseline) << "not let go of on the thread that turned tracking off";
+  {
+    td::Tensor x = td::fromVector(std::vector<double>{3.0}, {1}, td::DType::Float64);
+    x.setRequiresGrad();
+    td::sum(td::mul(x, x)).backward();
+  }
+  EXPECT_EQ(td::TensorImpl::liveCount(), baseline) << "let go of by the next backward()";
+  recorder.detach();
+}
+
 }  // namespace
