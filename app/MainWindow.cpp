@@ -71,6 +71,7 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
 
   m_breakpoints = new BreakpointStore(this);
+  m_recorderSettings = savedRecorderSettings();
   m_autosave = std::make_unique<Autosave>();
   m_recent = std::make_unique<RecentFiles>();
 
@@ -327,6 +328,8 @@ void MainWindow::createActions() {
           [this] { m_actions["breakOnNan"]->setChecked(m_breakpoints->conditions().nonFinite); });
   connect(makeAction("addOpBreakpoint", tr("Add &Op Breakpoint…"), {}), &QAction::triggered, this,
           [this] { m_breakpointsPanel->addOp(); });
+  connect(makeAction("recorderSettings", tr("&Recorder Settings…"), {}), &QAction::triggered, this,
+          &MainWindow::editRecorderSettings);
   connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
   // The Curves dock's data and picture, where the user says.
   auto exportCurves = [this](const QString& format) {
@@ -396,6 +399,8 @@ void MainWindow::createMenus() {
   for (const char* name : {"stepOp", "stepBackwardOp", "runToBackward", "stepOpBack"}) debug->addAction(m_actions[name]);
   debug->addSeparator();
   for (const char* name : {"toggleBreakpoint", "addOpBreakpoint", "breakOnNan"}) debug->addAction(m_actions[name]);
+  debug->addSeparator();
+  debug->addAction(m_actions["recorderSettings"]);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());

@@ -44,6 +44,9 @@ class BreakpointsPanel;
 class RecentFiles;
 class ScriptRunner;
 
+/// What Debug → Recorder Settings… last kept (QSettings); the defaults where absent or out of range.
+RecorderSettings savedRecorderSettings();
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -91,6 +94,10 @@ class MainWindow : public QMainWindow {
   const RunOutcome& lastOutcome() const { return m_outcome; }
   /// Arguments for the next runs' sys.argv[1:].
   void setScriptArguments(const QStringList& arguments) { m_arguments = arguments; }
+  /// What the recorder keeps from the next run on (Debug → Recorder Settings…).
+  const RecorderSettings& recorderSettings() const { return m_recorderSettings; }
+  /// Asks for them (the prompter), keeps them in the settings and says so in the status bar.
+  void editRecorderSettings();
 
  signals:
   void runnerReady(const QString& error);
@@ -223,6 +230,7 @@ class MainWindow : public QMainWindow {
   RunOutcome m_outcome;
   QString m_runningPath;
   QStringList m_arguments;
+  RecorderSettings m_recorderSettings;
   bool m_restartPending = false;
   bool m_inputPending = false;
 };

@@ -7,10 +7,14 @@
 #include <QLabel>
 #include <QItemSelectionModel>
 #include <QListView>
+#include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeView>
+
+#include <algorithm>
 
 #include "BreakpointStore.h"
 #include <QScopedValueRollback>
@@ -55,6 +59,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   request.pauseAtStart = pauseAtStart;
   request.runToFile = runToFile;
   request.runToLine = runToLine;
+  request.recorder = m_recorderSettings;
   m_runningPath = path;
   m_outcome = RunOutcome{};
   m_pause = PauseInfo{};
@@ -365,6 +370,33 @@ void MainWindow::drainOutput() {
   if (dropped > 0) m_console->append(tr("… %1 bytes of output dropped\n").arg(dropped), Stream::Info);
   for (const OutputBuffer::Chunk& chunk : chunks)
     m_console->append(chunk.text, chunk.stream == OutputBuffer::Stream::Err ? Stream::Err : Stream::Out);
+}
+
+RecorderSettings savedRecorderSettings() {
+  // Out-of-range or unreadable values (an edited or old settings file) fall back to the defaults.
+  const QSettings settings;
+  RecorderSettings saved;
+  bool ok = false;
+  const qint64 budget = settings.value("recorder/budgetMiB", saved.budgetMiB).toLongLong(&ok);
+  if (ok && budget >= 0 && budget <= RecorderSettings::kMaxBudgetMiB) saved.budgetMiB = budget;
+  const int previous = settings.value("recorder/previousIterations", saved.previousIterations).toInt(&ok);
+  if (ok && previous >= 0 && previous <= RecorderSettings::kMaxPreviousIterations) saved.previousIterations = previous;
+  return saved;
+}
+
+void MainWindow::editRecorderSettings() {
+  RecorderSettings edited = m_recorderSettings;
+  if (!m_prompter->askRecorderSettings(this, &edited)) return;
+  edited.budgetMiB = std::clamp<qint64>(edited.budgetMiB, 0, RecorderSettings::kMaxBudgetMiB);
+  edited.previousIterations = std::clamp(edited.previousIterations, 0, RecorderSettings::kMaxPreviousIterations);
+  m_recorderSettings = edited;
+  QSettings settings;
+  settings.setValue("recorder/budgetMiB", edited.budgetMiB);
+  settings.setValue("recorder/previousIterations", edited.previousIterations);
+  statusBar()->showMessage(tr("The recorder keeps %1 MiB of values and %2 previous iterations from the next run on")
+                               .arg(edited.budgetMiB)
+                               .arg(edited.previousIterations),
+                           8000);
 }
 
 }  // namespace td::app

@@ -1,8 +1,15 @@
 #include "Prompter.h"
 
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFormLayout>
 #include <QInputDialog>
+#include <QLabel>
 #include <QMessageBox>
+#include <QSpinBox>
+
+#include "RunTypes.h"
 
 namespace td::app {
 
@@ -41,6 +48,37 @@ QString Prompter::askText(QWidget* parent, const QString& title, const QString& 
 
 void Prompter::warn(QWidget* parent, const QString& title, const QString& text) {
   QMessageBox::warning(parent, title, text);
+}
+
+bool Prompter::askRecorderSettings(QWidget* parent, RecorderSettings* settings) {
+  QDialog dialog(parent);
+  dialog.setWindowTitle(QObject::tr("Recorder settings"));
+  auto* form = new QFormLayout(&dialog);
+  auto* budget = new QSpinBox(&dialog);
+  budget->setObjectName("recorderBudget");
+  budget->setRange(0, static_cast<int>(RecorderSettings::kMaxBudgetMiB));
+  budget->setSuffix(QObject::tr(" MiB"));
+  budget->setValue(static_cast<int>(settings->budgetMiB));
+  auto* previous = new QSpinBox(&dialog);
+  previous->setObjectName("recorderPreviousIterations");
+  previous->setRange(0, RecorderSettings::kMaxPreviousIterations);
+  previous->setValue(settings->previousIterations);
+  auto* about = new QLabel(QObject::tr("What the recorder keeps for time travel, from the next run on: every "
+                                       "entry's statistics always, and values and gradients up to the budget "
+                                       "(the oldest go first)."),
+                           &dialog);
+  about->setWordWrap(true);
+  form->addRow(about);
+  form->addRow(QObject::tr("Values budget:"), budget);
+  form->addRow(QObject::tr("Previous iterations kept:"), previous);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  form->addRow(buttons);
+  if (dialog.exec() != QDialog::Accepted) return false;
+  settings->budgetMiB = budget->value();
+  settings->previousIterations = previous->value();
+  return true;
 }
 
 }  // namespace td::app

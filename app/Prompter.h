@@ -8,6 +8,8 @@ class QWidget;
 
 namespace td::app {
 
+struct RecorderSettings;
+
 class Prompter {
  public:
   enum class SaveChoice { Save, Discard, Cancel };
@@ -23,6 +25,8 @@ class Prompter {
   /// A line of text (an op name, a condition); `ok` false when cancelled.
   virtual QString askText(QWidget* parent, const QString& title, const QString& label, const QString& initial,
                           bool* ok);
+  /// What the recorder keeps: `settings` is shown and, when accepted (true), changed.
+  virtual bool askRecorderSettings(QWidget* parent, RecorderSettings* settings);
   /// A problem the user must read (a failed save).
   virtual void warn(QWidget* parent, const QString& title, const QString& text);
 };

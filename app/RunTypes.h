@@ -35,6 +35,16 @@ struct StopConditions {
   std::optional<double> gradNorm;
 };
 
+/// What the recorder keeps of a run (Debug → Recorder Settings…, kept in QSettings): the
+/// current iteration and `previousIterations` more, with values within `budgetMiB`.
+struct RecorderSettings {
+  qint64 budgetMiB = 256;      ///< values held (references and copies), in MiB
+  int previousIterations = 2;  ///< kept besides the current one
+  static constexpr qint64 kMaxBudgetMiB = qint64{1} << 20;  ///< 1 TiB
+  static constexpr int kMaxPreviousIterations = 1000;
+  bool operator==(const RecorderSettings&) const = default;
+};
+
 struct RunRequest {
   QString path;    ///< the script (absolute)
   QString source;  ///< the editor's text (may differ from the file on disk)
@@ -44,6 +54,7 @@ struct RunRequest {
   bool pauseAtStart = false;  ///< pause before the first line (a step from idle)
   QString runToFile;          ///< with runToLine: run to that line (Run to Cursor from idle)
   int runToLine = 0;
+  RecorderSettings recorder;
 };
 
 struct PauseInfo {

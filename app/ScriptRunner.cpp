@@ -212,8 +212,10 @@ void ScriptRunner::run(const RunRequest& request) {
       py::object runTo = request.runToLine > 0 && !request.runToFile.isEmpty()
                              ? py::object(py::make_tuple(request.runToFile.toStdString(), request.runToLine))
                              : py::object(py::none());
-      py::object run = m_python->ide.attr("ScriptRun")(request.path.toStdString(), argv, request.source.toStdString(),
-                                                       request.pauseAtStart, runTo);
+      py::object run = m_python->ide.attr("ScriptRun")(
+          request.path.toStdString(), argv, request.source.toStdString(), request.pauseAtStart, runTo,
+          py::arg("budget_bytes") = request.recorder.budgetMiB << 20,
+          py::arg("previous_iterations") = request.recorder.previousIterations);
       py::object session = run.attr("session");
       auto* debugger = session.attr("_debugger").cast<debug::Debugger*>();
       auto recorder = session.attr("recorder").cast<std::shared_ptr<debug::Recorder>>();

@@ -116,6 +116,15 @@ std::shared_ptr<debug::Recorder> ScriptRunner::currentRecorder(quint64* firstIte
   });
 }
 
+std::optional<RecorderSettings> ScriptRunner::recorderLimits() const {
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder();
+  if (!recorder) return std::nullopt;
+  RecorderSettings limits;
+  limits.budgetMiB = static_cast<qint64>(recorder->budget() >> 20);
+  limits.previousIterations = recorder->previousIterations();
+  return limits;
+}
+
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const { return tapeView(false, false, maxRows).rows; }
 
 ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, int maxRows, qint64 iteration) const {

@@ -41,10 +41,16 @@ class TestPrompter : public td::app::Prompter {
     return text;
   }
   void warn(QWidget*, const QString&, const QString& message) override { warnings << message; }
+  bool askRecorderSettings(QWidget*, td::app::RecorderSettings* settings) override {
+    if (!recorderSettings) return false;
+    *settings = *recorderSettings;
+    return true;
+  }
 
   bool recover = true;
   QString text;
   QString savePath;  ///< what Save As and exports are told (empty: cancelled)
+  std::optional<td::app::RecorderSettings> recorderSettings;  ///< nullopt: cancelled
   QStringList warnings;
 };
 

@@ -4,10 +4,14 @@
 // the variables, the tape, the console, the status bar).
 #include "MainWindowFixture.h"
 
+#include <QApplication>
+#include <QDialog>
 #include <QDockWidget>
 #include <QImage>
 #include <QSet>
+#include <QSpinBox>
 #include <QTableView>
+#include <QTimer>
 
 #include "BreakpointStore.h"
 #include "editor/CodeEditor.h"
@@ -240,6 +244,57 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     for (int y = 0; y < image.height(); y += 7)
       for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 20, "the window rendered blank");
+  }
+
+  void recorderSettingsApplyFromTheNextRunAndAreKept() {
+    using td::app::RecorderSettings;
+    MainWindow* w = open("kept.py", kTrainLines);
+    QVERIFY(w->recorderSettings() == RecorderSettings{});
+    m_prompter->recorderSettings.reset();  // the dialog cancelled: nothing changes
+    w->action("recorderSettings")->trigger();
+    QVERIFY(w->recorderSettings() == RecorderSettings{});
+    m_prompter->recorderSettings = RecorderSettings{3, 0};
+    w->action("recorderSettings")->trigger();
+    QVERIFY(w->recorderSettings() == (RecorderSettings{3, 0}));
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const std::optional<RecorderSettings> limits = w->runner()->recorderLimits();
+    QVERIFY(limits && *limits == (RecorderSettings{3, 0}));
+    // No previous iteration kept: the timeline holds the last iteration only (three ran).
+    QSet<quint64> iterations;
+    for (const auto& p : w->runner()->timeline()) iterations.insert(p.iteration);
+    QCOMPARE(iterations.size(), 1);
+    // Kept for the next session; values out of range or unreadable fall back to the defaults.
+    QVERIFY(td::app::savedRecorderSettings() == (RecorderSettings{3, 0}));
+    QSettings().setValue("recorder/previousIterations", -4);
+    QSettings().setValue("recorder/budgetMiB", "lots");
+    QVERIFY(td::app::savedRecorderSettings() == RecorderSettings{});
+    QSettings().remove("recorder");
+  }
+
+  void recorderSettingsDialogEditsThem() {
+    td::app::Prompter prompter;  // the real dialogs
+    td::app::RecorderSettings settings;
+    bool answered = false;
+    auto answer = [&](int budget, int previous, bool accept) {
+      QTimer::singleShot(0, [&, budget, previous, accept] {
+        auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+        if (dialog == nullptr) return;
+        auto* budgetBox = dialog->findChild<QSpinBox*>("recorderBudget");
+        auto* previousBox = dialog->findChild<QSpinBox*>("recorderPreviousIterations");
+        if (budgetBox == nullptr || previousBox == nullptr) return dialog->reject();
+        answered = budgetBox->value() == 256 && previousBox->value() == 2;  // shows the current ones
+        budgetBox->setValue(budget);
+        previousBox->setValue(previous);
+        accept ? dialog->accept() : dialog->reject();
+      });
+    };
+    answer(64, 5, false);
+    QVERIFY(!prompter.askRecorderSettings(nullptr, &settings));
+    QVERIFY(answered);
+    QVERIFY(settings == td::app::RecorderSettings{});
+    answer(64, 5, true);
+    QVERIFY(prompter.askRecorderSettings(nullptr, &settings));
+    QVERIFY(settings == (td::app::RecorderSettings{64, 5}));
   }
 };
 

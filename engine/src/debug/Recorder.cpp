@@ -67,6 +67,11 @@ std::size_t Recorder::budget() const {
   return m_options.budgetBytes;
 }
 
+int Recorder::previousIterations() const {
+  std::lock_guard lock(m_mutex);
+  return m_options.previousIterations;
+}
+
 void Recorder::setPreviousIterations(int count) {
   TD_CHECK(count >= 0, "recorder", "previous iterations must be >= 0, got ", count);
   std::vector<std::shared_ptr<Storage>> dead;  // released after the lock (see release)

@@ -126,6 +126,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void setBudget(std::size_t bytes);  ///< drops the oldest values at once when lowered
   std::size_t budget() const;
   void setPreviousIterations(int count);
+  int previousIterations() const;
   /// Drops everything recorded.
   void clear();
 
