@@ -1,12 +1,83 @@
-// Adam and AdamW: PyTorch's single-tensor update with bias correction, written with
-// in-place engine ops.
+// Adam and AdamW: PyTorch's single-tensor update with bias correction: one fused pass
+// over contiguous CPU memory, else written with in-place engine ops.
 #include "tapedeck/optim/Adam.h"
 
 #include <cmath>
 
+#include "ops/OpUtils.h"
 #include "tapedeck/ops/Ops.h"
 
 namespace td::optim {
+
+namespace {
+
+/// The numbers of one update (see Adam::update).
+struct AdamStep {
+  double beta1, beta2;
+  double weightDecay;    ///< added to the gradient (coupled), or 0
+  double keep;           ///< the parameter's factor before the step (decoupled weight decay), or 1
+  double epsScaled;      ///< eps · √bc2
+  double stepScale;      ///< -lr · √bc2 / bc1
+};
+
+/// The update in one pass over contiguous CPU memory: the op-by-op path's arithmetic, in
+/// its order and precision, without its passes and temporaries. `maxSq` for amsgrad.
+/// (Flags are template arguments and pointers restrict-qualified, so the loop vectorises.)
+template <typename T, bool Decay, bool Keep, bool AmsGrad>
+void fusedLoop(T* __restrict param, const T* __restrict grad, T* __restrict expAvg, T* __restrict expAvgSq,
+               T* __restrict maxSq, int64_t n, const AdamStep& s) {
+  const T beta1 = static_cast<T>(s.beta1), beta2 = static_cast<T>(s.beta2);
+  const T oneMinusBeta1 = static_cast<T>(1.0 - s.beta1), oneMinusBeta2 = static_cast<T>(1.0 - s.beta2);
+  const T weightDecay = static_cast<T>(s.weightDecay), keep = static_cast<T>(s.keep);
+  const T eps = static_cast<T>(s.epsScaled), scale = static_cast<T>(s.stepScale);
+  for (int64_t i = 0; i < n; ++i) {
+    T p = param[i];
+    if constexpr (Keep) p = p * keep;
+    T g = grad[i];
+    if constexpr (Decay) g = g + p * weightDecay;
+    const T m = expAvg[i] * beta1 + oneMinusBeta1 * g;
+    T v = expAvgSq[i] * beta2 + oneMinusBeta2 * (g * g);
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    if constexpr (AmsGrad) {
+      const T kept = maxSq[i];
+      v = v != v || v > kept ? v : kept;  // NaN wins, as maximum()
+      maxSq[i] = v;
+    }
+    param[i] = p + scale * (m / (std::sqrt(v) + eps));
+  }
+}
+
+template <typename T>
+void fusedUpdate(T* param, const T* grad, T* expAvg, T* expAvgSq, T* maxSq, int64_t n, const AdamStep& s) {
+  const bool decay = s.weightDecay != 0.0, keep = s.keep != 1.0, amsgrad = maxSq != nullptr;
+  if (decay) {
+    amsgrad ? fusedLoop<T, true, false, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
+            : fusedLoop<T, true, false, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+  } else if (keep) {
+    amsgrad ? fusedLoop<T, false, true, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
+            : fusedLoop<T, false, true, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+  } else {
+    amsgrad ? fusedLoop<T, false, false, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
+            : fusedLoop<T, false, false, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+  }
+}
+
+/// Whether the fused pass applies: CPU memory, one floating dtype, contiguous, and no
+/// tensor sharing memory with another (each is written or read once per element).
+bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<const Tensor*> buffers) {
+  if (!param.device().isCpu() || !isFloating(param.dtype()) || !param.isContiguous()) return false;
+  if (grad.dtype() != param.dtype() || !grad.device().isCpu() || !grad.isContiguous() ||
+      grad.shape() != param.shape() || grad.impl()->storage == param.impl()->storage)
+    return false;
+  for (const Tensor* b : buffers) {
+    if (b->dtype() != param.dtype() || !b->isContiguous() || b->shape() != param.shape()) return false;
+    if (b->impl()->storage == param.impl()->storage || b->impl()->storage == grad.impl()->storage) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Adam::Adam(std::vector<Tensor> parameters, AdamOptions options)
     : Adam("Adam", std::move(parameters), options, false) {}
@@ -27,6 +98,36 @@ Adam::Adam(std::string typeName, std::vector<Tensor> parameters, AdamOptions opt
 void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
   const AdamOptions& o = m_options;
   double lr = this->lr();
+  {
+    Tensor expAvg = zerosBuffer(state, "exp_avg", parameter);
+    Tensor expAvgSq = zerosBuffer(state, "exp_avg_sq", parameter);
+    Tensor maxSq = o.amsgrad ? zerosBuffer(state, "max_exp_avg_sq", parameter) : Tensor();
+    if (fusable(parameter, grad, {&expAvg, &expAvgSq}) && (!o.amsgrad || fusable(parameter, grad, {&maxSq}))) {
+      const double t = static_cast<double>(state.step);
+      const double biasCorrection1 = 1.0 - std::pow(o.beta1, t);
+      const double biasCorrection2Sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
+      const AdamStep step{o.beta1,
+                          o.beta2,
+                          m_decoupled ? 0.0 : o.weightDecay,
+                          m_decoupled && o.weightDecay != 0.0 ? 1.0 - lr * o.weightDecay : 1.0,
+                          o.eps * biasCorrection2Sqrt,
+                          -lr * biasCorrection2Sqrt / biasCorrection1};
+      // Written in place: the write watchers (a recorder) keep the old values first, by a
+      // copy (the pass reads the old values where it writes the new ones).
+      for (Tensor* written : {&parameter, &expAvg, &expAvgSq, &maxSq})
+        if (written->defined()) written->storage().aboutToWrite(false);
+      TD_DISPATCH_FLOATING(parameter.dtype(), "Adam", [&] {
+        fusedUpdate<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), expAvg.data<scalar_t>(),
+                              expAvgSq.data<scalar_t>(), o.amsgrad ? maxSq.data<scalar_t>() : nullptr,
+                              parameter.numel(), step);
+      });
+      const char* name = m_decoupled ? "AdamW" : "Adam";
+      for (Tensor* written : {&parameter, &expAvg, &expAvgSq, &maxSq})
+        if (written->defined()) written->storage().bumpVersion(name, currentSourceLoc());
+      return;
+    }
+  }
+  // Any other layout or device: op by op.
   Tensor g = grad;
   if (o.weightDecay != 0.0) {
     if (m_decoupled)

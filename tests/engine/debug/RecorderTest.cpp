@@ -14,6 +14,7 @@
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Debugger.h"
 #include "tapedeck/debug/Recorder.h"
+#include "tapedeck/optim/Adam.h"
 #include "tapedeck/optim/Sgd.h"
 
 namespace {
@@ -132,6 +133,25 @@ TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
   EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "the parameter as the forward saw it";
   EXPECT_EQ(mul->inputs[0].stats.max, 1.0);
   EXPECT_EQ(w.storage().watchCount(), 1) << "the optimizer's own entry (add_) references the new value";
+}
+
+TEST(Recorder, CopiesAParameterBeforeAdamsFusedPassWritesIt) {
+  Recording r;
+  td::Tensor w = f64({1.0, -1.0});
+  w.setRequiresGrad();
+  td::optim::Adam adam({w}, {.lr = 0.5});
+  const std::vector<double> before = w.toVector();
+  td::Tensor loss = td::sum(td::mul(w, w));
+  const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  loss.backward();
+  const uint64_t versionBefore = w.version();
+  adam.step();
+  ASSERT_NE(w.toVector(), before);
+  EXPECT_GT(w.version(), versionBefore) << "the write is counted (saved tensors compare it)";
+  const std::optional<EntryRecord> mul = r.recorder.entry(mulId);
+  ASSERT_TRUE(mul);
+  ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
+  EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "the parameter as the forward saw it";
 }
 
 TEST(Recorder, AFillIsKeptAsItsConstantSoTheWriteIntoItStaysInPlace) {

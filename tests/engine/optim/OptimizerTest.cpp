@@ -170,6 +170,28 @@ TEST(Optimizer, AdamAndAdamWMatchPyTorchFormulas) {
   }
 }
 
+TEST(Optimizer, AdamTakesTheSameStepsForAParameterThatIsNotContiguous) {
+  // Contiguous CPU parameters take one fused pass; any other layout the op-by-op path.
+  auto strided = [] {
+    Tensor base = td::fromVector(Vec{kStart[0], 0.0, kStart[1], 0.0, kStart[2], 0.0}, {6}, td::DType::Float64);
+    Tensor p = base.slice(0, 0, 6, 2);
+    EXPECT_FALSE(p.isContiguous());
+    p.setRequiresGrad();
+    return p;
+  };
+  {
+    Tensor p = strided();
+    td::optim::Adam adam({p},
+                         {.lr = 0.1, .beta1 = 0.8, .beta2 = 0.9, .eps = 1e-3, .weightDecay = 0.05, .amsgrad = true});
+    expectTrajectory(runSteps(adam, p), adamReference(0.1, 0.8, 0.9, 1e-3, 0.05, true, false));
+  }
+  {
+    Tensor p = strided();
+    td::optim::AdamW adamw({p}, {.lr = 0.1, .weightDecay = 0.2});
+    expectTrajectory(runSteps(adamw, p), adamReference(0.1, 0.9, 0.999, 1e-8, 0.2, false, true));
+  }
+}
+
 TEST(Optimizer, RmsPropMatchesPyTorchFormulas) {
   {
     Tensor p = parameter();
