@@ -124,7 +124,9 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
        i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {
     Value& value = valueAt(i);
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;
-    if (mayMove && !moved) moved = storage.takeMemory();  // under the lock: queries see before or after
+    // A small value is copied: cheaper than moving, which costs the write fresh memory and
+    // its inputs a view onto the old. (Under the lock: queries see before or after.)
+    if (mayMove && !moved && value.bytes > kCopyBelowBytes) moved = storage.takeMemory();
     if (moved) {
       value.storage = moved;  // the old memory moved out of the way: keep it, no copy
     } else if (storage.device().isCpu() && isContiguousLayout(value.shape, value.strides)) {

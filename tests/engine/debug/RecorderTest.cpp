@@ -215,6 +215,20 @@ TEST(Recorder, AWriteToPartOfAStorageKeepsDenseAndStridedValuesAsTheyWere) {
   EXPECT_EQ(r.recorder.entry(expId)->inputs[0].value.toVector(), (std::vector<double>{4, 5, 6}));
 }
 
+TEST(Recorder, CopiesASmallValueWhenAWriteCoversIt) {
+  // A move costs the write fresh memory and its inputs a view onto the old: a small value
+  // (up to Recorder::kCopyBelowBytes) is copied instead, and the write stays in place.
+  Recording r;
+  td::Tensor y = td::mul(f64({1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0}), 1.0);
+  const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+  const void* before = y.storage().data();
+  y.add_(y);
+  EXPECT_EQ(y.storage().data(), before) << "the write stayed in place";
+  EXPECT_EQ(y.toVector()[9], 20.0);
+  EXPECT_EQ(r.recorder.entry(mulId)->outputs[0].value.toVector()[9], 10.0);
+  EXPECT_EQ(r.recorder.copyBytes(), 10 * sizeof(double));
+}
+
 TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {
   Recording r;
   std::vector<double> values(1000);
@@ -254,16 +268,18 @@ TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
 
 TEST(Recorder, AWriteThatFailsAfterTheMemoryMovedLeavesTheTensorAsItWas) {
   Recording r;
-  td::Tensor flags = td::gt(td::fromVector(std::vector<double>(100, 1.0), {}, td::DType::Float64), 0.0);
+  // Larger than Recorder::kCopyBelowBytes, so the write moves the memory (smaller is copied).
+  constexpr std::size_t n = 8192;
+  td::Tensor flags = td::gt(td::fromVector(std::vector<double>(n, 1.0), {}, td::DType::Float64), 0.0);
   ASSERT_EQ(flags.dtype(), td::DType::Bool);
-  td::Tensor other = td::gt(td::fromVector(std::vector<double>(100, -1.0), {}, td::DType::Float64), 0.0);
+  td::Tensor other = td::gt(td::fromVector(std::vector<double>(n, -1.0), {}, td::DType::Float64), 0.0);
   try {
     flags.mul_(other);  // may be refused for bool; if so, flags must be untouched
   } catch (const td::Error&) {
   }
   const std::vector<double> after = flags.toVector();
-  const bool multiplied = after == std::vector<double>(100, 0.0);
-  EXPECT_TRUE(multiplied || after == std::vector<double>(100, 1.0)) << "neither the old nor the new value";
+  const bool multiplied = after == std::vector<double>(n, 0.0);
+  EXPECT_TRUE(multiplied || after == std::vector<double>(n, 1.0)) << "neither the old nor the new value";
 }
 
 TEST(Recorder, DropsTheOldestValuesOverBudgetAndKeepsTheirStatistics) {

@@ -4,8 +4,8 @@
 // (always), and their values within a memory budget: it holds references to the tensors'
 // memory and counts their bytes; before an in-place write to memory it holds (an
 // optimizer step, relu_) the engine tells it (WriteWatcher) and it keeps the old value
-// first: a copy, or, when the write covers the whole storage, the old memory itself while
-// the write goes to fresh memory. Over budget, the oldest values go first; a query for one
+// first: a copy, or, when the write covers the whole storage of more than kCopyBelowBytes,
+// the old memory itself while the write goes to fresh memory. Over budget, the oldest values go first; a query for one
 // says it was dropped.
 // Queries run from any thread and return snapshots: plain structs and private copies.
 // Statistics of a held value are computed when first asked for (a query, or before the
@@ -187,6 +187,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
  private:
   static constexpr uint64_t kNoValue = ~uint64_t{0};
   static constexpr uint32_t kNoStats = ~uint32_t{0};  ///< no statistics in a side list
+  /// Values up to this size are copied before a write, never moved (see beforeWrite).
+  static constexpr int64_t kCopyBelowBytes = 4096;
 
   /// A value held: a reference to live memory (watched) or the recorder's own copy. What
   /// dropping an iteration and beforeWrite read comes first (one cache line of a value).
