@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "ops/OpUtils.h"
+#include "optim/FusedUpdate.h"
 #include "tapedeck/ops/Ops.h"
 
 namespace td::optim {
@@ -63,20 +63,6 @@ void fusedUpdate(T* param, const T* grad, T* expAvg, T* expAvgSq, T* maxSq, int6
   }
 }
 
-/// Whether the fused pass applies: CPU memory, one floating dtype, contiguous, and no
-/// tensor sharing memory with another (each is written or read once per element).
-bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<const Tensor*> buffers) {
-  if (!param.device().isCpu() || !isFloating(param.dtype()) || !param.isContiguous()) return false;
-  if (grad.dtype() != param.dtype() || !grad.device().isCpu() || !grad.isContiguous() ||
-      grad.shape() != param.shape() || grad.impl()->storage == param.impl()->storage)
-    return false;
-  for (const Tensor* b : buffers) {
-    if (b->dtype() != param.dtype() || !b->isContiguous() || b->shape() != param.shape()) return false;
-    if (b->impl()->storage == param.impl()->storage || b->impl()->storage == grad.impl()->storage) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Adam::Adam(std::vector<Tensor> parameters, AdamOptions options)
@@ -102,7 +88,7 @@ void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
     Tensor expAvg = zerosBuffer(state, "exp_avg", parameter);
     Tensor expAvgSq = zerosBuffer(state, "exp_avg_sq", parameter);
     Tensor maxSq = o.amsgrad ? zerosBuffer(state, "max_exp_avg_sq", parameter) : Tensor();
-    if (fusable(parameter, grad, {&expAvg, &expAvgSq}) && (!o.amsgrad || fusable(parameter, grad, {&maxSq}))) {
+    if (detail::fusable(parameter, grad, {&expAvg, &expAvgSq, &maxSq})) {
       const double t = static_cast<double>(state.step);
       const double biasCorrection1 = 1.0 - std::pow(o.beta1, t);
       const double biasCorrection2Sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
@@ -112,18 +98,13 @@ void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
                           m_decoupled && o.weightDecay != 0.0 ? 1.0 - lr * o.weightDecay : 1.0,
                           o.eps * biasCorrection2Sqrt,
                           -lr * biasCorrection2Sqrt / biasCorrection1};
-      // Written in place: the write watchers (a recorder) keep the old values first, by a
-      // copy (the pass reads the old values where it writes the new ones).
-      for (Tensor* written : {&parameter, &expAvg, &expAvgSq, &maxSq})
-        if (written->defined()) written->storage().aboutToWrite(false);
+      detail::beforeFusedWrite({&parameter, &expAvg, &expAvgSq, &maxSq});
       TD_DISPATCH_FLOATING(parameter.dtype(), "Adam", [&] {
         fusedUpdate<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), expAvg.data<scalar_t>(),
                               expAvgSq.data<scalar_t>(), o.amsgrad ? maxSq.data<scalar_t>() : nullptr,
                               parameter.numel(), step);
       });
-      const char* name = m_decoupled ? "AdamW" : "Adam";
-      for (Tensor* written : {&parameter, &expAvg, &expAvgSq, &maxSq})
-        if (written->defined()) written->storage().bumpVersion(name, currentSourceLoc());
+      detail::afterFusedWrite({&parameter, &expAvg, &expAvgSq, &maxSq}, m_decoupled ? "AdamW" : "Adam");
       return;
     }
   }

@@ -170,7 +170,7 @@ TEST(Optimizer, AdamAndAdamWMatchPyTorchFormulas) {
   }
 }
 
-TEST(Optimizer, AdamTakesTheSameStepsForAParameterThatIsNotContiguous) {
+TEST(Optimizer, AdamAndSgdTakeTheSameStepsForAParameterThatIsNotContiguous) {
   // Contiguous CPU parameters take one fused pass; any other layout the op-by-op path.
   auto strided = [] {
     Tensor base = td::fromVector(Vec{kStart[0], 0.0, kStart[1], 0.0, kStart[2], 0.0}, {6}, td::DType::Float64);
@@ -189,6 +189,16 @@ TEST(Optimizer, AdamTakesTheSameStepsForAParameterThatIsNotContiguous) {
     Tensor p = strided();
     td::optim::AdamW adamw({p}, {.lr = 0.1, .weightDecay = 0.2});
     expectTrajectory(runSteps(adamw, p), adamReference(0.1, 0.9, 0.999, 1e-8, 0.2, false, true));
+  }
+  {
+    Tensor p = strided();
+    td::optim::Sgd sgd({p}, {.lr = 0.1, .momentum = 0.9, .dampening = 0.2, .weightDecay = 0.01});
+    expectTrajectory(runSteps(sgd, p), sgdReference(0.1, 0.9, 0.2, 0.01, false));
+  }
+  {
+    Tensor p = strided();
+    td::optim::Sgd sgd({p}, {.lr = 0.05, .momentum = 0.8, .weightDecay = 0.1, .nesterov = true});
+    expectTrajectory(runSteps(sgd, p), sgdReference(0.05, 0.8, 0, 0.1, true));
   }
 }
 
