@@ -1,10 +1,68 @@
-// RMSprop: PyTorch's single-tensor update (plain, centered, with momentum), written with
-// in-place engine ops.
+// RMSprop: PyTorch's single-tensor update (plain, centered, with momentum): one fused
+// pass over contiguous CPU memory, else written with in-place engine ops.
 #include "tapedeck/optim/RmsProp.h"
 
+#include <cmath>
+
+#include "optim/FusedUpdate.h"
 #include "tapedeck/ops/Ops.h"
 
 namespace td::optim {
+
+namespace {
+
+/// The numbers of one update (see RmsProp::update).
+struct RmsPropStep {
+  double alpha, weightDecay, eps, momentum, negativeLr;
+};
+
+/// The update in one pass: the op-by-op path's arithmetic, in its order and precision.
+/// `gradAvg` when centered, `momentumBuffer` with momentum, else null. (Flags are template
+/// arguments and pointers restrict-qualified, so the loop vectorises.)
+template <typename T, bool Centered, bool Momentum>
+void fusedRmsProp(T* __restrict param, const T* __restrict grad, T* __restrict squareAvg, T* __restrict gradAvg,
+                  T* __restrict momentumBuffer, int64_t n, const RmsPropStep& s) {
+  const T alpha = static_cast<T>(s.alpha), oneMinusAlpha = static_cast<T>(1.0 - s.alpha);
+  const T weightDecay = static_cast<T>(s.weightDecay), eps = static_cast<T>(s.eps);
+  const T momentum = static_cast<T>(s.momentum), negativeLr = static_cast<T>(s.negativeLr);
+  const bool decay = s.weightDecay != 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const T p = param[i];
+    T g = grad[i];
+    if (decay) g = g + p * weightDecay;
+    const T sq = squareAvg[i] * alpha + oneMinusAlpha * (g * g);
+    squareAvg[i] = sq;
+    T average;
+    if constexpr (Centered) {
+      const T ga = gradAvg[i] * alpha + oneMinusAlpha * g;
+      gradAvg[i] = ga;
+      average = std::sqrt(sq - ga * ga);
+    } else {
+      average = std::sqrt(sq);
+    }
+    average = average + eps;
+    T step = g / average;
+    if constexpr (Momentum) {
+      step = momentumBuffer[i] * momentum + step;
+      momentumBuffer[i] = step;
+    }
+    param[i] = p + negativeLr * step;
+  }
+}
+
+template <typename T>
+void fusedRmsPropAny(T* param, const T* grad, T* squareAvg, T* gradAvg, T* momentumBuffer, int64_t n,
+                     const RmsPropStep& s) {
+  if (gradAvg != nullptr) {
+    momentumBuffer != nullptr ? fusedRmsProp<T, true, true>(param, grad, squareAvg, gradAvg, momentumBuffer, n, s)
+                              : fusedRmsProp<T, true, false>(param, grad, squareAvg, gradAvg, momentumBuffer, n, s);
+  } else {
+    momentumBuffer != nullptr ? fusedRmsProp<T, false, true>(param, grad, squareAvg, gradAvg, momentumBuffer, n, s)
+                              : fusedRmsProp<T, false, false>(param, grad, squareAvg, gradAvg, momentumBuffer, n, s);
+  }
+}
+
+}  // namespace
 
 RmsProp::RmsProp(std::vector<Tensor> parameters, RmsPropOptions options)
     : Optimizer("RMSprop", std::move(parameters), options.lr), m_options(options) {
@@ -21,6 +79,23 @@ RmsProp::RmsProp(std::vector<Tensor> parameters, RmsPropOptions options)
 
 void RmsProp::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
   const RmsPropOptions& o = m_options;
+  {
+    Tensor squareAvg = zerosBuffer(state, "square_avg", parameter);
+    Tensor gradAvg = o.centered ? zerosBuffer(state, "grad_avg", parameter) : Tensor();
+    Tensor momentum = o.momentum > 0.0 ? zerosBuffer(state, "momentum_buffer", parameter) : Tensor();
+    if (detail::fusable(parameter, grad, {&squareAvg, &gradAvg, &momentum})) {
+      const RmsPropStep step{o.alpha, o.weightDecay, o.eps, o.momentum, -lr()};
+      detail::beforeFusedWrite({&parameter, &squareAvg, &gradAvg, &momentum});
+      TD_DISPATCH_FLOATING(parameter.dtype(), "RMSprop", [&] {
+        fusedRmsPropAny<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), squareAvg.data<scalar_t>(),
+                                  gradAvg.defined() ? gradAvg.data<scalar_t>() : nullptr,
+                                  momentum.defined() ? momentum.data<scalar_t>() : nullptr, parameter.numel(), step);
+      });
+      detail::afterFusedWrite({&parameter, &squareAvg, &gradAvg, &momentum}, "RMSprop");
+      return;
+    }
+  }
+  // Any other layout or device: op by op.
   Tensor g = grad;
   if (o.weightDecay != 0.0) g = add(g, mul(parameter, o.weightDecay));
   Tensor squareAvg = zerosBuffer(state, "square_avg", parameter);

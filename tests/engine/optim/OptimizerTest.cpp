@@ -170,7 +170,7 @@ TEST(Optimizer, AdamAndAdamWMatchPyTorchFormulas) {
   }
 }
 
-TEST(Optimizer, AdamAndSgdTakeTheSameStepsForAParameterThatIsNotContiguous) {
+TEST(Optimizer, AdamSgdAndRmsPropTakeTheSameStepsForAParameterThatIsNotContiguous) {
   // Contiguous CPU parameters take one fused pass; any other layout the op-by-op path.
   auto strided = [] {
     Tensor base = td::fromVector(Vec{kStart[0], 0.0, kStart[1], 0.0, kStart[2], 0.0}, {6}, td::DType::Float64);
@@ -199,6 +199,12 @@ TEST(Optimizer, AdamAndSgdTakeTheSameStepsForAParameterThatIsNotContiguous) {
     Tensor p = strided();
     td::optim::Sgd sgd({p}, {.lr = 0.05, .momentum = 0.8, .weightDecay = 0.1, .nesterov = true});
     expectTrajectory(runSteps(sgd, p), sgdReference(0.05, 0.8, 0, 0.1, true));
+  }
+  {
+    Tensor p = strided();
+    td::optim::RmsProp rmsprop({p}, {.lr = 0.02, .alpha = 0.9, .eps = 1e-4, .weightDecay = 0.1, .momentum = 0.5,
+                                     .centered = true});
+    expectTrajectory(runSteps(rmsprop, p), rmspropReference(0.02, 0.9, 1e-4, 0.1, 0.5, true));
   }
 }
 
