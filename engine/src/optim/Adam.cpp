@@ -83,30 +83,28 @@ Adam::Adam(std::string typeName, std::vector<Tensor> parameters, AdamOptions opt
 
 void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
   const AdamOptions& o = m_options;
-  double lr = this->lr();
-  {
-    Tensor expAvg = zerosBuffer(state, "exp_avg", parameter);
-    Tensor expAvgSq = zerosBuffer(state, "exp_avg_sq", parameter);
-    Tensor maxSq = o.amsgrad ? zerosBuffer(state, "max_exp_avg_sq", parameter) : Tensor();
-    if (detail::fusable(parameter, grad, {&expAvg, &expAvgSq, &maxSq})) {
-      const double t = static_cast<double>(state.step);
-      const double biasCorrection1 = 1.0 - std::pow(o.beta1, t);
-      const double biasCorrection2Sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
-      const AdamStep step{o.beta1,
-                          o.beta2,
-                          m_decoupled ? 0.0 : o.weightDecay,
-                          m_decoupled && o.weightDecay != 0.0 ? 1.0 - lr * o.weightDecay : 1.0,
-                          o.eps * biasCorrection2Sqrt,
-                          -lr * biasCorrection2Sqrt / biasCorrection1};
-      detail::beforeFusedWrite({&parameter, &expAvg, &expAvgSq, &maxSq});
+  const double lr = this->lr();
+  const double t = static_cast<double>(state.step);
+  const double biasCorrection1 = 1.0 - std::pow(o.beta1, t);
+  const double biasCorrection2Sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
+  Tensor expAvg = zerosBuffer(state, "exp_avg", parameter);
+  Tensor expAvgSq = zerosBuffer(state, "exp_avg_sq", parameter);
+  Tensor maxSq = o.amsgrad ? zerosBuffer(state, "max_exp_avg_sq", parameter) : Tensor();
+  if (detail::fusable(parameter, grad, {&expAvg, &expAvgSq, &maxSq})) {
+    const AdamStep step{o.beta1,
+                        o.beta2,
+                        m_decoupled ? 0.0 : o.weightDecay,
+                        m_decoupled && o.weightDecay != 0.0 ? 1.0 - lr * o.weightDecay : 1.0,
+                        o.eps * biasCorrection2Sqrt,
+                        -lr * biasCorrection2Sqrt / biasCorrection1};
+    detail::writeFused({&parameter, &expAvg, &expAvgSq, &maxSq}, m_decoupled ? "AdamW" : "Adam", [&] {
       TD_DISPATCH_FLOATING(parameter.dtype(), "Adam", [&] {
         fusedUpdate<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), expAvg.data<scalar_t>(),
                               expAvgSq.data<scalar_t>(), o.amsgrad ? maxSq.data<scalar_t>() : nullptr,
                               parameter.numel(), step);
       });
-      detail::afterFusedWrite({&parameter, &expAvg, &expAvgSq, &maxSq}, m_decoupled ? "AdamW" : "Adam");
-      return;
-    }
+    });
+    return;
   }
   // Any other layout or device: op by op.
   Tensor g = grad;
@@ -116,21 +114,15 @@ void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
     else
       g = add(g, mul(parameter, o.weightDecay));
   }
-  Tensor expAvg = zerosBuffer(state, "exp_avg", parameter);
-  Tensor expAvgSq = zerosBuffer(state, "exp_avg_sq", parameter);
   expAvg.mul_(o.beta1);
   expAvg.add_(g, 1.0 - o.beta1);
   expAvgSq.mul_(o.beta2);
   expAvgSq.add_(mul(g, g), 1.0 - o.beta2);
 
-  double t = static_cast<double>(state.step);
-  double biasCorrection1 = 1.0 - std::pow(o.beta1, t);
-  double biasCorrection2Sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
   Tensor second = expAvgSq;
   if (o.amsgrad) {
-    Tensor maxExpAvgSq = zerosBuffer(state, "max_exp_avg_sq", parameter);
-    maxExpAvgSq.copy_(maximum(maxExpAvgSq, expAvgSq));
-    second = maxExpAvgSq;
+    maxSq.copy_(maximum(maxSq, expAvgSq));
+    second = maxSq;
   }
   // lr/bc1 · m / (√v / √bc2 + eps), with √bc2 folded into the step: one pass fewer.
   Tensor denominator = sqrt(second);

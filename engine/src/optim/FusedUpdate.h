@@ -13,10 +13,18 @@ namespace td::optim::detail {
 /// (each is read or written once per element).
 bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<const Tensor*> buffers);
 
-/// Before the pass writes `written` in place: the write watchers (a recorder) keep the old
-/// values, by a copy (the pass reads the old values where it writes the new ones).
 void beforeFusedWrite(std::initializer_list<const Tensor*> written);
-/// After it: each write is counted (`name` is the writer that errors name).
 void afterFusedWrite(std::initializer_list<const Tensor*> written, const char* name);
+
+/// Runs `pass`, which writes the defined tensors of `written` in place: the write watchers
+/// (a recorder) keep the old values first, by a copy (the pass reads the old values where
+/// it writes the new ones), and each write is counted after (`name` is the writer that
+/// errors name).
+template <typename Pass>
+void writeFused(std::initializer_list<const Tensor*> written, const char* name, Pass&& pass) {
+  beforeFusedWrite(written);
+  pass();
+  afterFusedWrite(written, name);
+}
 
 }  // namespace td::optim::detail

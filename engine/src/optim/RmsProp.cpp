@@ -79,31 +79,27 @@ RmsProp::RmsProp(std::vector<Tensor> parameters, RmsPropOptions options)
 
 void RmsProp::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
   const RmsPropOptions& o = m_options;
-  {
-    Tensor squareAvg = zerosBuffer(state, "square_avg", parameter);
-    Tensor gradAvg = o.centered ? zerosBuffer(state, "grad_avg", parameter) : Tensor();
-    Tensor momentum = o.momentum > 0.0 ? zerosBuffer(state, "momentum_buffer", parameter) : Tensor();
-    if (detail::fusable(parameter, grad, {&squareAvg, &gradAvg, &momentum})) {
-      const RmsPropStep step{o.alpha, o.weightDecay, o.eps, o.momentum, -lr()};
-      detail::beforeFusedWrite({&parameter, &squareAvg, &gradAvg, &momentum});
+  Tensor squareAvg = zerosBuffer(state, "square_avg", parameter);
+  Tensor gradAvg = o.centered ? zerosBuffer(state, "grad_avg", parameter) : Tensor();
+  Tensor momentum = o.momentum > 0.0 ? zerosBuffer(state, "momentum_buffer", parameter) : Tensor();
+  if (detail::fusable(parameter, grad, {&squareAvg, &gradAvg, &momentum})) {
+    const RmsPropStep step{o.alpha, o.weightDecay, o.eps, o.momentum, -lr()};
+    detail::writeFused({&parameter, &squareAvg, &gradAvg, &momentum}, "RMSprop", [&] {
       TD_DISPATCH_FLOATING(parameter.dtype(), "RMSprop", [&] {
         fusedRmsPropAny<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), squareAvg.data<scalar_t>(),
                                   gradAvg.defined() ? gradAvg.data<scalar_t>() : nullptr,
                                   momentum.defined() ? momentum.data<scalar_t>() : nullptr, parameter.numel(), step);
       });
-      detail::afterFusedWrite({&parameter, &squareAvg, &gradAvg, &momentum}, "RMSprop");
-      return;
-    }
+    });
+    return;
   }
   // Any other layout or device: op by op.
   Tensor g = grad;
   if (o.weightDecay != 0.0) g = add(g, mul(parameter, o.weightDecay));
-  Tensor squareAvg = zerosBuffer(state, "square_avg", parameter);
   squareAvg.mul_(o.alpha);
   squareAvg.add_(mul(g, g), 1.0 - o.alpha);
   Tensor average;
   if (o.centered) {
-    Tensor gradAvg = zerosBuffer(state, "grad_avg", parameter);
     gradAvg.mul_(o.alpha);
     gradAvg.add_(g, 1.0 - o.alpha);
     average = sqrt(sub(squareAvg, mul(gradAvg, gradAvg)));
@@ -112,7 +108,6 @@ void RmsProp::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
   }
   average.add_(o.eps);
   if (o.momentum > 0.0) {
-    Tensor momentum = zerosBuffer(state, "momentum_buffer", parameter);
     momentum.mul_(o.momentum);
     momentum.add_(div(g, average));
     parameter.add_(momentum, -lr());

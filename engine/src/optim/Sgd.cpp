@@ -63,17 +63,17 @@ void Sgd::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
       if (firstStep) momentum = buffer(state, "momentum_buffer") = zerosLike(parameter.detach());
       const SgdStep step{m_options.weightDecay, m_options.momentum, 1.0 - m_options.dampening, -lr(), firstStep,
                          m_options.nesterov};
-      detail::beforeFusedWrite({&parameter, &momentum});
-      TD_DISPATCH_FLOATING(parameter.dtype(), "SGD", [&] {
-        if (withMomentum) {
-          fusedSgd<scalar_t, true>(parameter.data<scalar_t>(), grad.data<scalar_t>(), momentum.data<scalar_t>(),
-                                   parameter.numel(), step);
-        } else {
-          fusedSgd<scalar_t, false>(parameter.data<scalar_t>(), grad.data<scalar_t>(), nullptr, parameter.numel(),
-                                    step);
-        }
+      detail::writeFused({&parameter, &momentum}, "SGD", [&] {
+        TD_DISPATCH_FLOATING(parameter.dtype(), "SGD", [&] {
+          if (withMomentum) {
+            fusedSgd<scalar_t, true>(parameter.data<scalar_t>(), grad.data<scalar_t>(), momentum.data<scalar_t>(),
+                                     parameter.numel(), step);
+          } else {
+            fusedSgd<scalar_t, false>(parameter.data<scalar_t>(), grad.data<scalar_t>(), nullptr, parameter.numel(),
+                                      step);
+          }
+        });
       });
-      detail::afterFusedWrite({&parameter, &momentum}, "SGD");
       return;
     }
   }
