@@ -13,8 +13,8 @@
 //                       the row is the worse of the two (debug_overhead_mlp, _small)  <= 1.10
 //   torch_anomaly_mlp, torch_anomaly_small  libtorch's same steps under anomaly mode vs
 //                       without, for context (no budget)
-// Both libraries are written from raw tensors (no nn modules), start from the same values
-// (drawn once with std::mt19937) and are checked to compute the same loss and gradients
+// Both libraries are written from raw tensors (no nn modules; StepModels.h), start from
+// the same values (drawn once with std::mt19937) and are checked to compute the same loss and gradients
 // before anything is timed; a disagreement fails the binary. Built without libtorch
 // (TAPEDECK_BENCH_WITH_TORCH undefined), the libtorch rows are written as skipped with the
 // reason CMake gave, and tape_observer_cost (Tapedeck against itself) is still measured.
@@ -51,6 +51,7 @@
 #include "harness/PairRunner.h"
 #include "harness/ResultsWriter.h"
 #include "harness/SideBySide.h"
+#include "StepModels.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Debugger.h"
 
@@ -61,6 +62,7 @@
 namespace {
 
 using namespace td::bench;
+using namespace td::bench::steps;
 
 constexpr double kTinyBudget = 0.5;
 constexpr double kMlpBudget = 1.05;
@@ -68,180 +70,11 @@ constexpr double kCnnBudget = 1.5;
 constexpr double kObserverBudget = 1.03;
 constexpr double kDebugBudget = 1.10;
 constexpr double kLossTolerance = 1e-4;  // relative, first-step loss
-constexpr float kLearningRate = 0.01f;
 
 const char* const kTorchName = "libtorch 1.13";
 
-// --- shared data ---------------------------------------------------------------------
-
-/// Integer class labels.
-struct HostLabels {
-  std::vector<int64_t> shape;
-  std::vector<int64_t> values;
-};
-
-HostLabels labels(std::mt19937& rng, int64_t n, int64_t classes) {
-  std::uniform_int_distribution<int64_t> dist(0, classes - 1);
-  HostLabels t{{n}, std::vector<int64_t>(static_cast<std::size_t>(n))};
-  for (int64_t& v : t.values) v = dist(rng);
-  return t;
-}
-
-/// The operands of the tiny rows.
-HostTensor tinyOperandA() { return {{4}, {0.5f, -1.25f, 2.0f, 3.5f}}; }
-HostTensor tinyOperandB() { return {{4}, {1.5f, 0.75f, -2.5f, 0.25f}}; }
-
-/// A model's data: its input batch, targets and initial parameters (in call order).
-struct Problem {
-  HostTensor input;
-  HostLabels target;
-  std::vector<HostTensor> params;
-};
-
-// MLP: weights [out, in] as nn.Linear, biases [out].
-Problem mlpProblem() {
-  std::mt19937 rng(20240613);
-  Problem p;
-  p.input = uniform(rng, {64, 784}, 0.0f, 1.0f);
-  p.target = labels(rng, 64, 10);
-  p.params.push_back(layerInit(rng, {256, 784}, 784));
-  p.params.push_back(layerInit(rng, {256}, 784));
-  p.params.push_back(layerInit(rng, {10, 256}, 256));
-  p.params.push_back(layerInit(rng, {10}, 256));
-  return p;
-}
-
-// The small MLP of debug_overhead: 2 -> 32 -> 3, batch 32 (the spiral lesson's size), where
-// per-op costs dominate.
-Problem smallMlpProblem() {
-  std::mt19937 rng(20240615);
-  Problem p;
-  p.input = uniform(rng, {32, 2}, -1.0f, 1.0f);
-  p.target = labels(rng, 32, 3);
-  p.params.push_back(layerInit(rng, {32, 2}, 2));
-  p.params.push_back(layerInit(rng, {32}, 2));
-  p.params.push_back(layerInit(rng, {3, 32}, 32));
-  p.params.push_back(layerInit(rng, {3}, 32));
-  return p;
-}
-
-// CNN: conv weights [out, in, 3, 3] (fan-in in * 9), biases [out]; linear [10, 784].
-Problem cnnProblem() {
-  std::mt19937 rng(20240614);
-  Problem p;
-  p.input = uniform(rng, {32, 1, 28, 28}, 0.0f, 1.0f);
-  p.target = labels(rng, 32, 10);
-  p.params.push_back(layerInit(rng, {8, 1, 3, 3}, 9));
-  p.params.push_back(layerInit(rng, {8}, 9));
-  p.params.push_back(layerInit(rng, {16, 8, 3, 3}, 72));
-  p.params.push_back(layerInit(rng, {16}, 72));
-  p.params.push_back(layerInit(rng, {10, 784}, 784));
-  p.params.push_back(layerInit(rng, {10}, 784));
-  return p;
-}
-
-// --- Tapedeck side ---------------------------------------------------------------------
-
-td::Tensor tdLabels(const HostLabels& t) {
-  return td::fromVector(t.values, td::IntList(t.shape.begin(), t.shape.end()));
-}
-
-/// One model's tensors in Tapedeck: input, target, leaf parameters.
-struct TdModel {
-  td::Tensor input;
-  td::Tensor target;
-  std::vector<td::Tensor> params;
-  explicit TdModel(const Problem& p) : input(tdTensor(p.input)), target(tdLabels(p.target)) {
-    for (const HostTensor& h : p.params) params.push_back(tdTensor(h, true));
-  }
-};
-
-td::Tensor tdMlpLoss(const TdModel& m) {
-  const td::Tensor hidden = td::relu(td::linear(m.input, m.params[0], m.params[1]));
-  return td::crossEntropy(td::linear(hidden, m.params[2], m.params[3]), m.target);
-}
-
-td::Tensor tdCnnLoss(const TdModel& m) {
-  td::Tensor h = td::conv2d(m.input, m.params[0], m.params[1], {1, 1}, {1, 1});
-  h = td::maxPool2d(td::relu(h), {2, 2});
-  h = td::conv2d(h, m.params[2], m.params[3], {1, 1}, {1, 1});
-  h = td::maxPool2d(td::relu(h), {2, 2});
-  return td::crossEntropy(td::linear(h.flatten(1), m.params[4], m.params[5]), m.target);
-}
-
-/// SGD without momentum, as torch.optim.SGD: p += -lr * grad, then the grads are zeroed.
-void tdSgd(TdModel& m) {
-  td::NoGradGuard noGrad;
-  for (td::Tensor& p : m.params) {
-    td::Tensor grad = p.grad();
-    p.add_(grad, -kLearningRate);
-    grad.zero_();
-  }
-}
-
-using TdLossFn = td::Tensor (*)(const TdModel&);
-
-/// One training step; returns the loss tensor (kept alive by the caller or dropped).
-td::Tensor tdStep(TdModel& m, TdLossFn lossFn) {
-  td::Tensor loss = lossFn(m);
-  loss.backward();
-  tdSgd(m);
-  return loss;
-}
-
 /// Does nothing, so tape_observer_cost measures what attaching one costs the engine.
 class NoOpObserver final : public td::TapeObserver {};
-
-// --- libtorch side ---------------------------------------------------------------------
-
-#ifdef TAPEDECK_BENCH_WITH_TORCH
-
-torch::Tensor torchLabels(const HostLabels& t) {
-  return torch::from_blob(const_cast<int64_t*>(t.values.data()), t.shape, torch::dtype(torch::kInt64)).clone();
-}
-
-struct TorchModel {
-  torch::Tensor input;
-  torch::Tensor target;
-  std::vector<torch::Tensor> params;
-  explicit TorchModel(const Problem& p) : input(torchTensor(p.input)), target(torchLabels(p.target)) {
-    for (const HostTensor& h : p.params) params.push_back(torchTensor(h, true));
-  }
-};
-
-namespace F = torch::nn::functional;
-
-torch::Tensor torchMlpLoss(const TorchModel& m) {
-  const torch::Tensor hidden = torch::relu(F::linear(m.input, m.params[0], m.params[1]));
-  return F::cross_entropy(F::linear(hidden, m.params[2], m.params[3]), m.target);
-}
-
-torch::Tensor torchCnnLoss(const TorchModel& m) {
-  torch::Tensor h = torch::conv2d(m.input, m.params[0], m.params[1], /*stride=*/1, /*padding=*/1);
-  h = torch::max_pool2d(torch::relu(h), 2);
-  h = torch::conv2d(h, m.params[2], m.params[3], /*stride=*/1, /*padding=*/1);
-  h = torch::max_pool2d(torch::relu(h), 2);
-  return F::cross_entropy(F::linear(h.flatten(1), m.params[4], m.params[5]), m.target);
-}
-
-void torchSgd(TorchModel& m) {
-  torch::NoGradGuard noGrad;
-  for (torch::Tensor& p : m.params) {
-    p.add_(p.grad(), -kLearningRate);
-    p.grad().zero_();
-  }
-}
-
-using TorchLossFn = torch::Tensor (*)(const TorchModel&);
-
-torch::Tensor torchStep(TorchModel& m, TorchLossFn lossFn) {
-  torch::Tensor loss = lossFn(m);
-  loss.backward();
-  torchSgd(m);
-  return loss;
-}
-
-#endif  // TAPEDECK_BENCH_WITH_TORCH
 
 // --- checks ----------------------------------------------------------------------------
 
