@@ -74,15 +74,6 @@ Recorder::Known& Recorder::insertKnown(uint64_t tensorId) {
   }
 }
 
-void Recorder::setKnownStats(Known& known, const TensorStats& stats) {
-  if (known.stats != kNoStats) {
-    m_knownStats[known.stats] = stats;
-  } else if (stats.computed) {
-    known.stats = static_cast<uint32_t>(m_knownStats.size());
-    m_knownStats.push_back(stats);
-  }
-}
-
 void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
   std::vector<Known> old = std::move(m_known);
   std::vector<TensorStats> oldStats = std::move(m_knownStats);

@@ -88,30 +88,12 @@ const TensorStats& Recorder::valueStats(const Value& value) const {
   return value.stats != kNoStats ? m_valueStats[value.stats] : kNone;
 }
 
-void Recorder::setValueStats(const Value& value, const TensorStats& stats) const {
-  if (value.stats != kNoStats) {
-    m_valueStats[value.stats] = stats;
-  } else if (stats.computed) {
-    value.stats = static_cast<uint32_t>(m_valueStats.size());
-    m_valueStats.push_back(stats);
-  }
-}
-
 const TensorStats& Recorder::statsOf(const Iteration& iteration, const Slot& slot) const {
   static const TensorStats kNone;
   const TensorStats* own = ownStats(iteration, slot);
   if ((own != nullptr && own->computed) || slot.value == kNoValue || slot.value < m_valueBase)
     return own != nullptr ? *own : kNone;
   return valueStats(valueAt(slot.value));
-}
-
-void Recorder::setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats) {
-  if (slot.stats != kNoStats) {
-    iteration.stats[slot.stats] = stats;
-    return;
-  }
-  slot.stats = static_cast<uint32_t>(iteration.stats.size());
-  iteration.stats.push_back(stats);
 }
 
 void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Storage>& moved) {

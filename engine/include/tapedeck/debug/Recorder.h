@@ -306,7 +306,19 @@ class Recorder : public TapeObserver, public WriteWatcher {
   static const TensorStats* ownStats(const Iteration& iteration, const Slot& slot) {
     return slot.stats == kNoStats ? nullptr : &iteration.stats[slot.stats];
   }
-  static void setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats);
+  /// Statistics kept in a side list `list` at `index` (kNoStats: none yet): overwritten
+  /// there, else appended when computed. Slots, values and known tensors keep theirs so.
+  static void keepStats(std::vector<TensorStats>& list, uint32_t& index, const TensorStats& stats) {
+    if (index != kNoStats) {
+      list[index] = stats;
+    } else if (stats.computed) {
+      index = static_cast<uint32_t>(list.size());
+      list.push_back(stats);
+    }
+  }
+  static void setOwnStats(Iteration& iteration, Slot& slot, const TensorStats& stats) {
+    keepStats(iteration.stats, slot.stats, stats);
+  }
   static IntList shapeOf(const Iteration& iteration, const Slot& slot) {
     const int64_t* first = iteration.dims.data() + slot.dims;
     return IntList(first, first + slot.rank);
@@ -321,7 +333,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   const TensorStats* computedStats(const Value& value) const {
     return value.stats != kNoStats && m_valueStats[value.stats].computed ? &m_valueStats[value.stats] : nullptr;
   }
-  void setValueStats(const Value& value, const TensorStats& stats) const;
+  void setValueStats(const Value& value, const TensorStats& stats) const {
+    keepStats(m_valueStats, value.stats, stats);
+  }
   StorageLink* findLink(const Storage* storage);
   StorageLink& insertLink(const Storage* storage);
   void rebuildLinks(std::size_t minimumCapacity);
@@ -331,7 +345,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     return known.stats != kNoStats && m_knownStats[known.stats].computed ? &m_knownStats[known.stats] : nullptr;
   }
   /// Sets them (`stats.computed` false: forgets them).
-  void setKnownStats(Known& known, const TensorStats& stats);
+  void setKnownStats(Known& known, const TensorStats& stats) { keepStats(m_knownStats, known.stats, stats); }
   Known& insertKnown(uint64_t tensorId);
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   static int64_t viewBytes(const Tensor& t);
@@ -348,7 +362,8 @@ class Recorder : public TapeObserver, public WriteWatcher {
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
   /// `valuesUpTo` < 0: every held value; else those of at most that many elements.
   TensorRecord snapshot(const Iteration& iteration, const Slot& slot, int64_t valuesUpTo, bool withStats = true) const;
-  EntryRecord snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo, bool withStats = true) const;
+  EntryRecord snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo,
+                       bool withStats = true) const;
 
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
