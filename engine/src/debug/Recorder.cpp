@@ -91,6 +91,7 @@ void Recorder::clear() {
   for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
   m_valueStats.clear();
+  m_valueDims.clear();
   m_valueFront = 0;
   m_losses.clear();
   m_lossCount = 0;
@@ -104,6 +105,8 @@ void Recorder::clear() {
   m_spareSlots.clear();
   m_spareStats.clear();
   m_spareDims.clear();
+  m_spareAttrs.clear();
+  m_spareIds.clear();
   m_valueBase = m_evictCursor = 0;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
   dead.swap(m_dead);
@@ -185,6 +188,8 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     next.slots.swap(m_spareSlots);
     next.stats.swap(m_spareStats);
     next.dims.swap(m_spareDims);
+    next.attrs.swap(m_spareAttrs);
+    next.ids.swap(m_spareIds);
     next.records.reserve(records + records / 4);
     next.slots.reserve(slots + slots / 4);
     dropOldIterations();
@@ -208,26 +213,36 @@ void Recorder::dropOldIterations() {
     if (m_valueFront > 256 && m_valueFront * 2 > m_values.size()) {
       m_values.erase(m_values.begin(), m_values.begin() + static_cast<std::ptrdiff_t>(m_valueFront));
       m_valueFront = 0;
-      // The dropped values' statistics go with them.
+      // The dropped values' statistics and dimensions go with them.
       std::vector<TensorStats> kept;
+      std::vector<int64_t> keptDims;
+      keptDims.reserve(m_valueDims.size() / 2);
       for (Value& v : m_values) {
+        const auto dims = m_valueDims.begin() + v.dims;
+        v.dims = static_cast<uint32_t>(keptDims.size());
+        keptDims.insert(keptDims.end(), dims, dims + 2 * v.rank);
         if (v.stats == kNoStats) continue;
         const TensorStats stats = m_valueStats[v.stats];
         v.stats = static_cast<uint32_t>(kept.size());
         kept.push_back(stats);
       }
       m_valueStats.swap(kept);
+      m_valueDims.swap(keptDims);
     }
     Iteration& dropped = m_iterations.front();
     dropped.records.clear();
     dropped.slots.clear();
     dropped.stats.clear();
     dropped.dims.clear();
+    dropped.attrs.clear();
+    dropped.ids.clear();
     if (dropped.slots.capacity() > m_spareSlots.capacity()) {
       m_spareRecords.swap(dropped.records);
       m_spareSlots.swap(dropped.slots);
       m_spareStats.swap(dropped.stats);
       m_spareDims.swap(dropped.dims);
+      m_spareAttrs.swap(dropped.attrs);
+      m_spareIds.swap(dropped.ids);
     }
     m_iterations.pop_front();
   }
@@ -247,6 +262,59 @@ void Recorder::sampleMemory(Iteration& iteration) {
 }
 
 // --- recording ----------------------------------------------------------------------------
+
+namespace {
+/// Whether `attrs` are all defaults (most ops': matmul, relu, ...), so none need keeping.
+bool defaultAttrs(const OpAttrs& a) {
+  static_assert(sizeof(OpAttrs) == 208, "a field was added to OpAttrs: compare it here too");
+  return a.ints.empty() && a.ints2.empty() && a.dim == 0 && a.start == 0 && a.end == 0 && a.step == 1 &&
+         a.groups == 1 && a.scalar == 0.0 && a.scalar2 == 0.0 && a.dtype == DType::Float32 && !a.keepdim &&
+         !a.hasMin && !a.hasMax && !a.ceilMode && a.countIncludePad && !a.hasAlpha;
+}
+}  // namespace
+
+void Recorder::keepEntry(Iteration& iteration, Record& record, const TapeEntry& entry) {
+  record.id = entry.id;
+  record.createdBy = entry.createdBy;
+  record.iteration = entry.iteration;
+  record.inplaceTarget = entry.inplace && !entry.outputIds.empty() ? entry.outputIds[0] : 0;
+  record.loc = entry.loc;
+  record.scope = entry.scope;
+  record.customName = entry.customName;
+  record.op = entry.op;
+  record.direction = entry.direction;
+  record.differentiable = entry.differentiable;
+  record.inplace = entry.inplace;
+  if (!defaultAttrs(entry.attrs)) {
+    record.attrs = static_cast<uint32_t>(iteration.attrs.size());
+    iteration.attrs.push_back(entry.attrs);
+  }
+  record.saved = static_cast<uint32_t>(iteration.ids.size());
+  record.savedCount = static_cast<uint32_t>(entry.savedIds.size());
+  iteration.ids.insert(iteration.ids.end(), entry.savedIds.begin(), entry.savedIds.end());
+}
+
+TapeEntry Recorder::entryOf(const Iteration& iteration, const Record& record) {
+  TapeEntry entry;
+  entry.id = record.id;
+  entry.op = record.op;
+  entry.differentiable = record.differentiable;
+  entry.inplace = record.inplace;
+  entry.direction = record.direction;
+  entry.createdBy = record.createdBy;
+  entry.iteration = record.iteration;
+  entry.scope = record.scope;
+  entry.loc = record.loc;
+  entry.customName = record.customName;
+  for (uint32_t i = 0; i < record.inputs.count; ++i)
+    entry.inputIds.push_back(iteration.slots[record.inputs.begin + i].tensorId);
+  for (uint32_t i = 0; i < record.outputs.count; ++i)
+    entry.outputIds.push_back(iteration.slots[record.outputs.begin + i].tensorId);
+  if (record.inplace && !entry.outputIds.empty()) entry.outputIds[0] = record.inplaceTarget;
+  entry.savedIds.assign(iteration.ids.begin() + record.saved, iteration.ids.begin() + record.saved + record.savedCount);
+  if (record.attrs != kNoAttrs) entry.attrs = iteration.attrs[record.attrs];
+  return entry;
+}
 
 namespace {
 /// A fill's output needs no pass: every element is the fill value (as stored: float32
@@ -299,8 +367,8 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   std::vector<std::shared_ptr<Storage>>& dead = freed.list;
   std::lock_guard lock(m_mutex);
   Iteration& iteration = currentIteration(entry.iteration);
-  Record& record = iteration.records.append();
-  record.entry = entry;
+  Record& record = iteration.records.emplace_back();
+  keepEntry(iteration, record, entry);
   // Outputs first: an in-place entry's input 0 is its output (after the write) and is
   // then known, not computed twice.
   record.outputs = Range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(tensors.numOutputs)};

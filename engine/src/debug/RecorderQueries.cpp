@@ -18,15 +18,15 @@ int64_t numelOf(const std::vector<int64_t>& shape) {
 
 const Recorder::Record* Recorder::find(uint64_t id, const Iteration** owner) const {
   for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it) {
-    const RecordList& records = it->records;
-    if (records.empty() || records.front().entry.id > id) continue;
+    const std::vector<Record>& records = it->records;
+    if (records.empty() || records.front().id > id) continue;
     if (owner != nullptr) *owner = &*it;
     auto at = std::lower_bound(records.begin(), records.end(), id,
-                               [](const Record& r, uint64_t value) { return r.entry.id < value; });
-    if (at != records.end() && at->entry.id == id) return &*at;
+                               [](const Record& r, uint64_t value) { return r.id < value; });
+    if (at != records.end() && at->id == id) return &*at;
     // Entries from several threads may arrive slightly out of order.
     for (const Record& r : records)
-      if (r.entry.id == id) return &r;
+      if (r.id == id) return &r;
     return nullptr;
   }
   return nullptr;
@@ -68,10 +68,10 @@ TensorRecord Recorder::snapshot(const Iteration& iteration, const Slot& slot, in
 EntryRecord Recorder::snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo,
                                bool withStats) const {
   EntryRecord out;
-  out.entry = record.entry;
-  out.name = Tape::entryName(record.entry);
-  out.scope = Tape::scopeName(record.entry.scope);
-  out.loc = record.entry.loc.resolved();
+  out.entry = entryOf(iteration, record);
+  out.name = Tape::entryName(out.entry);
+  out.scope = Tape::scopeName(record.scope);
+  out.loc = record.loc.resolved();
   auto copy = [&](Range range, std::vector<TensorRecord>& into) {
     into.reserve(range.count);
     for (uint32_t i = 0; i < range.count; ++i)
@@ -140,23 +140,32 @@ std::size_t Recorder::copyBytes() const {
 std::vector<uint64_t> Recorder::ancestors(uint64_t id, std::size_t limit) const {
   std::lock_guard lock(m_mutex);
   std::vector<uint64_t> out;
-  std::vector<const Record*> queue;
-  if (const Record* start = find(id)) queue.push_back(start);
+  struct Found {
+    const Iteration* iteration;
+    const Record* record;
+  };
+  std::vector<Found> queue;
+  const Iteration* owner = nullptr;
+  if (const Record* start = find(id, &owner)) queue.push_back({owner, start});
   // The producer of tensor `tensorId` as input of an entry with id `before`: the latest
   // forward entry before it that output that tensor.
-  auto producer = [&](uint64_t tensorId, uint64_t before) -> const Record* {
+  auto producer = [&](uint64_t tensorId, uint64_t before) -> Found {
     for (auto it = m_iterations.rbegin(); it != m_iterations.rend(); ++it)
-      for (auto r = it->records.rbegin(); r != it->records.rend(); ++r)
-        if (r->entry.id < before &&
-            std::find(r->entry.outputIds.begin(), r->entry.outputIds.end(), tensorId) != r->entry.outputIds.end())
-          return &*r;
-    return nullptr;
+      for (auto r = it->records.rbegin(); r != it->records.rend(); ++r) {
+        if (r->id >= before) continue;
+        for (uint32_t i = 0; i < r->outputs.count; ++i) {
+          const uint64_t output = i == 0 && r->inplace ? r->inplaceTarget : it->slots[r->outputs.begin + i].tensorId;
+          if (output == tensorId) return {&*it, &*r};
+        }
+      }
+    return {nullptr, nullptr};
   };
   for (std::size_t head = 0; head < queue.size() && out.size() < limit; ++head) {
-    for (uint64_t input : queue[head]->entry.inputIds) {
-      const Record* from = producer(input, queue[head]->entry.id);
-      if (from == nullptr || std::find(out.begin(), out.end(), from->entry.id) != out.end()) continue;
-      out.push_back(from->entry.id);
+    const Found at = queue[head];
+    for (uint32_t i = 0; i < at.record->inputs.count; ++i) {
+      const Found from = producer(at.iteration->slots[at.record->inputs.begin + i].tensorId, at.record->id);
+      if (from.record == nullptr || std::find(out.begin(), out.end(), from.record->id) != out.end()) continue;
+      out.push_back(from.record->id);
       queue.push_back(from);
       if (out.size() >= limit) break;
     }

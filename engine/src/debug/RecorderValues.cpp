@@ -34,10 +34,10 @@ Tensor Recorder::constantTensor(const Iteration& iteration, const Slot& slot, do
 /// A view of a held value that does not own its storage (no reference counted): the
 /// engine's "is this memory shared" checks must not see a query's temporary. Valid while
 /// the value holds the storage (under the recorder's lock).
-Tensor Recorder::borrowedView(const Value& value) {
+Tensor Recorder::borrowedView(const Value& value) const {
   std::shared_ptr<Storage> borrowed(std::shared_ptr<Storage>(), value.storage.get());
-  return Tensor(
-      std::make_shared<TensorImpl>(std::move(borrowed), value.shape, value.strides, value.offset, value.dtype));
+  return Tensor(std::make_shared<TensorImpl>(std::move(borrowed), valueShape(value), valueStrides(value),
+                                             value.offset, value.dtype));
 }
 
 // --- values -----------------------------------------------------------------------------
@@ -46,8 +46,12 @@ uint64_t Recorder::hold(const Tensor& t) {
   if (!m_options.keepValues || !t.device().isCpu()) return kNoValue;
   Value& value = m_values.emplace_back();
   value.storage = t.impl()->storage;
-  value.shape = t.shape();
-  value.strides = t.strides();
+  const IntList& shape = t.shape();
+  const IntList& strides = t.strides();
+  value.dims = static_cast<uint32_t>(m_valueDims.size());
+  value.rank = static_cast<uint32_t>(shape.size());
+  m_valueDims.insert(m_valueDims.end(), shape.begin(), shape.end());
+  m_valueDims.insert(m_valueDims.end(), strides.begin(), strides.end());
   value.offset = t.offset();
   value.dtype = t.dtype();
   value.bytes = viewBytes(t);
@@ -111,7 +115,7 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
     if (mayMove && !moved && value.bytes > kCopyBelowBytes) moved = storage.takeMemory();
     if (moved) {
       value.storage = moved;  // the old memory moved out of the way: keep it, no copy
-    } else if (storage.device().isCpu() && isContiguousLayout(value.shape, value.strides)) {
+    } else if (storage.device().isCpu() && isContiguousLayout(valueShape(value), valueStrides(value))) {
       // One block (a bias of a few values, kept inside its Storage, cannot move): a memcpy.
       auto copy = std::make_shared<Storage>(static_cast<std::size_t>(value.bytes), storage.device());
       const char* from = static_cast<const char*>(storage.data()) + value.offset * elementSize(value.dtype);
@@ -121,7 +125,8 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
     } else {
       Tensor copy = privateCopy(borrowedView(value));
       value.storage = copy.impl()->storage;
-      value.strides = copy.strides();
+      const IntList& strides = copy.strides();
+      std::copy(strides.begin(), strides.end(), m_valueDims.begin() + value.dims + value.rank);
       value.offset = 0;
     }
     storage.unwatch();  // after the copy or move succeeded: a throw leaves the count balanced

@@ -204,9 +204,12 @@ class Recorder : public TapeObserver, public WriteWatcher {
     /// Its statistics once computed (then kept when the value is dropped): an index into
     /// m_valueStats (kNoStats: not yet).
     mutable uint32_t stats = kNoStats;
-    IntList shape;
-    IntList strides;
+    /// Its shape and then its strides, `rank` values each, from m_valueDims[dims] (kept
+    /// apart so that a value is one cache line and holding one copies no small vectors).
+    uint32_t dims = 0;
+    uint32_t rank = 0;
   };
+  static_assert(sizeof(Value) <= 64, "a value is one cache line");
   /// The newest value holding a storage: beforeWrite walks from it through `previous`
   /// instead of searching every value. Open addressing on the address (null: empty);
   /// stale links (their values dropped) go at the next rebuild.
@@ -234,54 +237,41 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint32_t begin = 0;
     uint32_t count = 0;
   };
+  static constexpr uint32_t kNoAttrs = ~uint32_t{0};
+  /// An entry as recorded: its TapeEntry less what its slots already say (the input and
+  /// output ids) and what most entries lack (attributes and saved ids, kept in its
+  /// iteration's `attrs` and `ids` when present). Two cache lines, copied field by field,
+  /// nothing to destroy; entryOf() rebuilds the TapeEntry for a query.
   struct Record {
-    TapeEntry entry;
-    Range inputs, outputs, gradOutputs, gradInputs;
+    uint64_t id = 0;
+    uint64_t createdBy = 0;
+    uint64_t iteration = 0;
+    uint64_t inplaceTarget = 0;  ///< an in-place entry's output id (its output slot is the op's result)
+    SourceLoc loc;
+    ScopeId scope = 0;
+    uint32_t customName = 0;
+    uint32_t attrs = kNoAttrs;  ///< its attributes: an index into its iteration's `attrs`, or the defaults
+    uint32_t saved = 0;         ///< its saved ids: `savedCount` values from its iteration's `ids`
+    uint32_t savedCount = 0;
+    OpId op = OpId::Add;
+    Direction direction = Direction::Forward;
+    bool differentiable = false;
+    bool inplace = false;
     bool backwardRan = false;
+    Range inputs, outputs, gradOutputs, gradInputs;
     int64_t savedBytes = 0;
   };
-  /// Records whose objects outlive clear(): a dropped iteration's records are overwritten
-  /// by a later iteration's (their entries' buffers reused), never destroyed and built anew.
-  class RecordList {
-   public:
-    std::size_t size() const { return m_size; }
-    bool empty() const { return m_size == 0; }
-    const Record* begin() const { return m_items.data(); }
-    const Record* end() const { return m_items.data() + m_size; }
-    std::reverse_iterator<const Record*> rbegin() const { return std::reverse_iterator<const Record*>(end()); }
-    std::reverse_iterator<const Record*> rend() const { return std::reverse_iterator<const Record*>(begin()); }
-    const Record& front() const { return m_items.front(); }
-    const Record& operator[](std::size_t i) const { return m_items[i]; }
-    Record& operator[](std::size_t i) { return m_items[i]; }
-    std::size_t capacity() const { return m_items.capacity(); }
-    void reserve(std::size_t n) { m_items.reserve(n); }
-    void clear() { m_size = 0; }
-    void swap(RecordList& other) {
-      m_items.swap(other.m_items);
-      std::swap(m_size, other.m_size);
-    }
-    /// The next record, its entry left as it was (the caller assigns it), the rest reset.
-    Record& append() {
-      if (m_size == m_items.size()) m_items.emplace_back();
-      Record& r = m_items[m_size++];
-      r.inputs = r.outputs = r.gradOutputs = r.gradInputs = Range{};
-      r.backwardRan = false;
-      r.savedBytes = 0;
-      return r;
-    }
-
-   private:
-    std::vector<Record> m_items;
-    std::size_t m_size = 0;
-  };
+  static_assert(std::is_trivially_destructible_v<Record>, "dropping an iteration's records touches none of them");
   /// Records and their slots in two arenas, reserved from the previous iteration's sizes,
   /// so a training loop's steady state allocates nothing per entry.
   struct Iteration {
     uint64_t number = 0;
-    RecordList records;
+    std::vector<Record> records;
     std::vector<Slot> slots;
     std::vector<TensorStats> stats;  ///< the slots' own statistics (Slot::stats), few
     std::vector<int64_t> dims;       ///< the slots' shapes, one after another
+    std::vector<OpAttrs> attrs;      ///< the records' attributes other than the defaults (Record::attrs)
+    std::vector<uint64_t> ids;       ///< the records' saved ids (Record::saved)
     uint64_t firstValue = 0;  ///< index of its first value
     IterationMemory memory;
   };
@@ -350,7 +340,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
   static int64_t viewBytes(const Tensor& t);
   uint64_t hold(const Tensor& t);
-  static Tensor borrowedView(const Value& value);
+  Tensor borrowedView(const Value& value) const;
   static Tensor privateCopy(const Tensor& view);
   /// A constant slot's value (see Slot::constant): every element `value`, built without an op.
   static Tensor constantTensor(const Iteration& iteration, const Slot& slot, double value);
@@ -360,6 +350,10 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void dropOldIterations();
   void sampleMemory(Iteration& iteration);
   const Record* find(uint64_t id, const Iteration** owner = nullptr) const;
+  /// The entry a record was made from.
+  static TapeEntry entryOf(const Iteration& iteration, const Record& record);
+  /// Fills `record` from `entry` (its slots are added apart).
+  static void keepEntry(Iteration& iteration, Record& record, const TapeEntry& entry);
   /// `valuesUpTo` < 0: every held value; else those of at most that many elements.
   TensorRecord snapshot(const Iteration& iteration, const Slot& slot, int64_t valuesUpTo, bool withStats = true) const;
   EntryRecord snapshot(const Iteration& iteration, const Record& record, int64_t valuesUpTo,
@@ -368,16 +362,27 @@ class Recorder : public TapeObserver, public WriteWatcher {
   mutable std::mutex m_mutex;
   RecorderOptions m_options;
   std::deque<Iteration> m_iterations;
-  RecordList m_spareRecords;  ///< emptied arenas of the last dropped iteration
+  std::vector<Record> m_spareRecords;  ///< emptied arenas of the last dropped iteration
   std::vector<Slot> m_spareSlots;
   std::vector<TensorStats> m_spareStats;
   std::vector<int64_t> m_spareDims;
+  std::vector<OpAttrs> m_spareAttrs;
+  std::vector<uint64_t> m_spareIds;
   /// In the order held: the value with global index g is m_values[m_valueFront + g - m_valueBase].
   /// Dropped iterations' values leave the front by moving m_valueFront (compacted now and
   /// then), not by shifting every later value down each iteration.
   std::vector<Value> m_values;
   std::size_t m_valueFront = 0;
   mutable std::vector<TensorStats> m_valueStats;  ///< Value::stats (compacted with m_values)
+  std::vector<int64_t> m_valueDims;               ///< Value::dims (compacted with m_values)
+  IntList valueShape(const Value& value) const {
+    const int64_t* first = m_valueDims.data() + value.dims;
+    return IntList(first, first + value.rank);
+  }
+  IntList valueStrides(const Value& value) const {
+    const int64_t* first = m_valueDims.data() + value.dims + value.rank;
+    return IntList(first, first + value.rank);
+  }
   Value& valueAt(uint64_t global) { return m_values[m_valueFront + (global - m_valueBase)]; }
   const Value& valueAt(uint64_t global) const { return m_values[m_valueFront + (global - m_valueBase)]; }
   /// Values held, from m_valueBase on.
