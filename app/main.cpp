@@ -5,8 +5,18 @@
 //   tapedeck --version | --help
 #include <QApplication>
 #include <QFileInfo>
+#include <cerrno>
+#include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "AppInfo.h"
 #include "Headless.h"
@@ -24,12 +34,103 @@ const char* kUsage =
     "                                       (options: --grad-norm L, --no-nan, --chain N)\n"
     "       tapedeck --version | --help\n";
 
-/// Whether a Qt GUI can start: a display, or a platform chosen explicitly (offscreen).
-bool hasDisplay(int argc, char** argv) {
+/// Whether something accepts connections on the local socket `path` (a filesystem path,
+/// or with a leading '@' an abstract one).
+bool socketAccepts(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) return false;
+  std::memcpy(address.sun_path, path.data(), path.size());
+  socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  if (path[0] == '@') address.sun_path[0] = '\0';
+  else length += 1;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) == 0;
+  ::close(fd);
+  return ok;
+}
+
+/// Whether something accepts a TCP connection on `host`:`port` within about a second.
+bool tcpAccepts(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
+  bool ok = false;
+  for (addrinfo* a = found; a != nullptr && !ok; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      ok = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int error = 0;
+      socklen_t size = sizeof(error);
+      ok = ::poll(&p, 1, 1000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0;
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return ok;
+}
+
+/// Whether an X server answers at `display` ("[host]:number[.screen]").
+bool xServerAnswers(const std::string& display) {
+  const std::size_t colon = display.rfind(':');
+  if (colon == std::string::npos) return false;
+  const std::string host = display.substr(0, colon);
+  std::string number = display.substr(colon + 1);
+  number = number.substr(0, number.find('.'));
+  if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (host.empty() || host == "unix") {
+    const std::string path = "/tmp/.X11-unix/X" + number;
+    return socketAccepts(path) || socketAccepts("@" + path);
+  }
+  return tcpAccepts(host, 6000 + std::stoi(number));
+}
+
+/// Whether a Wayland compositor answers at `display` (a socket name under
+/// XDG_RUNTIME_DIR, or an absolute path).
+bool waylandAnswers(const std::string& display) {
+  if (!display.empty() && display[0] == '/') return socketAccepts(display);
+  const QByteArray runtime = qgetenv("XDG_RUNTIME_DIR");
+  return !runtime.isEmpty() && socketAccepts(runtime.toStdString() + "/" + display);
+}
+
+/// Why a Qt GUI cannot start here; empty when it can (a display answers, or a platform
+/// was chosen explicitly, such as offscreen).
+std::string noDisplayReason(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "-platform") == 0 || std::strcmp(argv[i], "--platform") == 0) return true;
-  return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY") ||
-         qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+    if (std::strcmp(argv[i], "-platform") == 0 || std::strcmp(argv[i], "--platform") == 0) return {};
+  if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) return {};
+  const std::string x = qEnvironmentVariable("DISPLAY").toStdString();
+  const std::string wayland = qEnvironmentVariable("WAYLAND_DISPLAY").toStdString();
+  if (x.empty() && wayland.empty()) return "DISPLAY and WAYLAND_DISPLAY are unset";
+  if ((!x.empty() && xServerAnswers(x)) || (!wayland.empty() && waylandAnswers(wayland))) return {};
+  std::string reason;
+  if (!x.empty()) reason = "no X server answers at DISPLAY=" + x;
+  if (!wayland.empty()) reason += (reason.empty() ? "" : ", and ") + std::string("no Wayland compositor answers at WAYLAND_DISPLAY=") + wayland;
+  return reason;
+}
+
+void printNoDisplay(const std::string& reason) {
+  std::fprintf(stderr,
+               "tapedeck: no display to open the IDE on (%s).\n"
+               "Run a script without the IDE with `tapedeck run script.py`, or debug it with\n"
+               "`tapedeck debug script.py`; or set QT_QPA_PLATFORM=offscreen.\n",
+               reason.c_str());
+}
+
+/// While the GUI application starts: a fatal message from Qt (a platform plugin that
+/// cannot connect, or is missing) ends the process with the same advice and status 2
+/// instead of an abort.
+void fatalWhileStarting(QtMsgType type, const QMessageLogContext&, const QString& message) {
+  std::fprintf(stderr, "%s\n", message.toLocal8Bit().constData());
+  if (type != QtFatalMsg) return;
+  printNoDisplay("the platform plugin could not start");
+  std::fflush(stderr);
+  std::_Exit(2);
 }
 
 }  // namespace
@@ -57,14 +158,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!hasDisplay(argc, argv)) {
-    std::fputs("tapedeck: no display to open the IDE on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
-               "Run a script without the IDE with `tapedeck run script.py`, or debug it with\n"
-               "`tapedeck debug script.py`; or set QT_QPA_PLATFORM=offscreen.\n",
-               stderr);
+  if (const std::string reason = noDisplayReason(argc, argv); !reason.empty()) {
+    printNoDisplay(reason);
     return 2;
   }
+  const QtMessageHandler previous = qInstallMessageHandler(fatalWhileStarting);
   QApplication app(argc, argv);
+  qInstallMessageHandler(previous);
   QApplication::setApplicationName("Tapedeck");
   QApplication::setOrganizationName("Tapedeck");
   QApplication::setApplicationVersion(td::app::versionString());

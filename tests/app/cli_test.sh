@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tapedeck executable's command line, headless: --version, --help, an unknown option,
-# no display, `tapedeck run` on two Python samples (output and a tape line per iteration),
+# no display (unset, not answering, or a platform that cannot start), `tapedeck run` on two Python samples (output and a tape line per iteration),
 # a failing script's status and traceback, `tapedeck debug` stopping at a NaN, and the
 # OpenBLAS kernels chosen for the CPU.
 # Usage: cli_test.sh <tapedeck> <samples/python folder> <scratch folder>
@@ -26,6 +26,10 @@ check version 0 '^tapedeck [0-9]+\.[0-9]+' -- "$tapedeck" --version
 check help 0 'tapedeck run script.py' -- "$tapedeck" --help
 check unknown-option 2 "unknown option '--bogus'" -- "$tapedeck" --bogus
 check no-display 2 'no display.*|tapedeck run' -- env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$tapedeck"
+# A display that is set but where nothing answers (no X server at :197), and a platform
+# plugin that cannot start: the same advice and status, never an abort.
+check no-x-server 2 'no X server answers at DISPLAY=:197.*' -- env -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM DISPLAY=:197 "$tapedeck"
+check no-platform-plugin 2 'platform plugin could not start' -- env QT_QPA_PLATFORM=no-such-platform "$tapedeck"
 check run-usage 2 'usage: tapedeck run' -- "$tapedeck" run
 check run-xor 0 '\[tape\] iteration 0: [0-9]+ ops forward, [0-9]+ steps backward' -- "$tapedeck" run "$samples/xor_mlp.py"
 check run-linreg 0 '\[tape\] iteration [0-9]+: ' -- "$tapedeck" run "$samples/linreg.py"
