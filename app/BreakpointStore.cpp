@@ -103,7 +103,13 @@ void BreakpointStore::removeOp(int index) {
 
 void BreakpointStore::addModule(const QString& glob) {
   if (glob.trimmed().isEmpty()) return;
-  m_conditions.modules.push_back(glob.trimmed());
+  m_conditions.modules.push_back(ModuleBreakpoint{glob.trimmed(), true});
+  emit conditionsChanged();
+}
+
+void BreakpointStore::setModuleEnabled(int index, bool enabled) {
+  if (index < 0 || index >= m_conditions.modules.size()) return;
+  m_conditions.modules[index].enabled = enabled;
   emit conditionsChanged();
 }
 

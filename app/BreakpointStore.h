@@ -31,6 +31,7 @@ class BreakpointStore : public QObject {
   void setOpEnabled(int index, bool enabled);
   void removeOp(int index);
   void addModule(const QString& glob);
+  void setModuleEnabled(int index, bool enabled);
   void removeModule(int index);
   void setBreakOnNonFinite(bool enabled);
   void setGradNormThreshold(std::optional<double> threshold);

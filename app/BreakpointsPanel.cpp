@@ -114,7 +114,7 @@ void BreakpointsPanel::refresh() {
     item->setData(IndexRole, i);
   }
   for (int i = 0; i < c.modules.size(); ++i) {
-    auto* item = addRow(tr("module"), c.modules[i], true, QString(), false);
+    auto* item = addRow(tr("module"), c.modules[i].glob, c.modules[i].enabled, QString(), false);
     item->setData(KindRole, "module");
     item->setData(IndexRole, i);
   }
@@ -138,6 +138,8 @@ void BreakpointsPanel::onItemChanged(int row, int column) {
     if (column == Condition) m_store->setLineCondition(file, line, m_table->item(row, Condition)->text());
   } else if (kind == "op" && column == Enabled) {
     m_store->setOpEnabled(kindItem->data(IndexRole).toInt(), enabled);
+  } else if (kind == "module" && column == Enabled) {
+    m_store->setModuleEnabled(kindItem->data(IndexRole).toInt(), enabled);
   }
 }
 

@@ -155,6 +155,10 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   connect(m_tapeTimer, &QTimer::timeout, this, [this] {
     if (m_state == RunState::Running && (m_tape->isVisible() || m_graph->isVisible())) refreshTape();
     if (m_state == RunState::Running) refreshCurves();
+    // Running, the status bar follows the iteration (paused, it shows the pause's).
+    if (m_state == RunState::Running)
+      if (const std::optional<quint64> iteration = m_runner->runIteration())
+        m_iterationLabel->setText(tr("iteration %1").arg(*iteration));
   });
   m_tapeTimer->start();
 
@@ -470,5 +474,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 QString MainWindow::statusText() const { return m_stateLabel->text(); }
+QString MainWindow::iterationText() const { return m_iterationLabel->text(); }
 
 }  // namespace td::app

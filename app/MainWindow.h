@@ -89,6 +89,8 @@ class MainWindow : public QMainWindow {
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
   QString statusText() const;
+  /// The status bar's iteration ("iteration 3"; empty when idle).
+  QString iterationText() const;
   const PauseInfo& lastPause() const { return m_pause; }
   const PausedSnapshot& lastSnapshot() const { return m_snapshot; }
   const RunOutcome& lastOutcome() const { return m_outcome; }
@@ -174,6 +176,9 @@ class MainWindow : public QMainWindow {
   void inspectTensor(quint64 entryId, bool input, int index);
   /// The inspected tensor's change since the previous iteration (same entry position).
   void compareWithPreviousIteration();
+  /// Marks the inspected tensor; compareWithMarked shows the inspected one minus it.
+  void markForComparison();
+  void compareWithMarked();
   void refreshCurves();
   void drainOutput();
   void applyBreakpointMarks(const QString& file);
@@ -202,6 +207,7 @@ class MainWindow : public QMainWindow {
     int index = 0;
   };
   Inspected m_inspected;
+  Inspected m_marked;  ///< the tensor "Δ marked" compares against (entryId 0: none)
   bool m_refreshingViews = false;
   bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show  ///< refreshTape is filling the views (not the user)
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn

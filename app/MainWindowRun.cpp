@@ -219,6 +219,17 @@ void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
   if (const int row = m_callStackModel->selectedRow(); row >= 0)
     m_callStack->setCurrentIndex(m_callStackModel->index(row));
   m_variablesModel->setVariables(snapshot.variables);
+  // Paused at an op, onPaused marked the line that created it; the line running now (a
+  // loss.backward(), an optimizer.step(), or that same line in forward) is the paused
+  // frame's, and takes the current-line marker.
+  if (m_pause.entry != 0 && snapshot.selected >= 0 && snapshot.selected < snapshot.frames.size()) {
+    const FrameInfo& frame = snapshot.frames[snapshot.selected];
+    if (widgets::CodeEditor* editor = editorFor(frame.file); editor != nullptr && frame.line > 0) {
+      for (int i = 0; i < m_tabs->count(); ++i)
+        if (auto* other = qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i))) other->setExecutionLine(0);
+      editor->setExecutionLine(frame.line);
+    }
+  }
   // A frame that sees no model (a helper function's) leaves the module view as it was.
   if (!snapshot.modules.isEmpty()) showModules(snapshot.modules);
   for (int c = 0; c < 4; ++c) m_variables->resizeColumnToContents(c);

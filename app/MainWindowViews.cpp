@@ -56,16 +56,29 @@ QWidget* MainWindow::createInspectorView() {
   compare->setObjectName("compareWithPrevious");
   compare->setText(tr("Δ previous iteration"));
   compare->setToolTip(tr("Show how this tensor changed since the previous iteration (the same entry there)"));
+  // Any two tape positions: mark one, inspect the other, and take the difference.
+  auto* mark = new QToolButton(box);
+  mark->setObjectName("markForComparison");
+  mark->setText(tr("Mark"));
+  mark->setToolTip(tr("Mark this tensor as the one to compare against (any entry, any kept iteration)"));
+  auto* compareMarked = new QToolButton(box);
+  compareMarked->setObjectName("compareWithMarked");
+  compareMarked->setText(tr("Δ marked"));
+  compareMarked->setToolTip(tr("Show how the tensor shown differs from the marked one (this − marked)"));
   auto* tools = new QHBoxLayout;
   tools->setContentsMargins(4, 2, 4, 2);
   tools->addWidget(m_inspectorNote, 1);
   tools->addWidget(compare);
+  tools->addWidget(mark);
+  tools->addWidget(compareMarked);
   auto* layout = new QVBoxLayout(box);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addLayout(tools);
   layout->addWidget(m_inspector, 1);
   connect(compare, &QToolButton::clicked, this, &MainWindow::compareWithPreviousIteration);
+  connect(mark, &QToolButton::clicked, this, &MainWindow::markForComparison);
+  connect(compareMarked, &QToolButton::clicked, this, &MainWindow::compareWithMarked);
   connect(m_inspector, &widgets::TensorInspector::sourceRequested, this,
           [this](const QString& file, int line) { showLocation(file, line, false); });
   return box;
@@ -135,6 +148,35 @@ void MainWindow::compareWithPreviousIteration() {
   ScriptRunner::Inspected before = m_runner->inspect(earlier, m_inspected.input, m_inspected.index);
   ScriptRunner::Inspected after = m_runner->inspect(m_inspected.entryId, m_inspected.input, m_inspected.index);
   m_inspectorNote->setText(tr("change from entry #%1 (previous iteration) to #%2").arg(earlier).arg(m_inspected.entryId));
+  m_inspector->setDifference(std::move(before.value), std::move(after.value));
+}
+
+void MainWindow::markForComparison() {
+  if (m_inspected.entryId == 0) {
+    m_inspectorNote->setText(tr("nothing to mark: inspect a tensor first"));
+    return;
+  }
+  m_marked = m_inspected;
+  m_inspectorNote->setText(tr("marked: entry #%1, %2 %3 — inspect another position, then Δ marked")
+                               .arg(m_marked.entryId)
+                               .arg(m_marked.input ? tr("input") : tr("output"))
+                               .arg(m_marked.index));
+}
+
+void MainWindow::compareWithMarked() {
+  if (m_marked.entryId == 0 || m_inspected.entryId == 0) {
+    m_inspectorNote->setText(tr("mark a tensor first, then inspect the one to compare with it"));
+    return;
+  }
+  ScriptRunner::Inspected before = m_runner->inspect(m_marked.entryId, m_marked.input, m_marked.index);
+  ScriptRunner::Inspected after = m_runner->inspect(m_inspected.entryId, m_inspected.input, m_inspected.index);
+  if (!before.found) {
+    m_inspectorNote->setText(tr("the marked entry #%1 is no longer kept: %2")
+                                 .arg(m_marked.entryId)
+                                 .arg(before.value.missingReason));
+    return;
+  }
+  m_inspectorNote->setText(tr("change from entry #%1 (marked) to #%2").arg(m_marked.entryId).arg(m_inspected.entryId));
   m_inspector->setDifference(std::move(before.value), std::move(after.value));
 }
 

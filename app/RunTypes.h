@@ -27,10 +27,16 @@ struct OpBreakpoint {
   bool enabled = true;
 };
 
+/// A module breakpoint: entering the forward of a module whose qualified name matches.
+struct ModuleBreakpoint {
+  QString glob;  ///< a qualified name or a glob ("layers.*.attn")
+  bool enabled = true;
+};
+
 /// The data breakpoints and module breakpoints of a run.
 struct StopConditions {
   QList<OpBreakpoint> ops;
-  QStringList modules;  ///< scope globs ("layers.*.attn")
+  QList<ModuleBreakpoint> modules;
   bool nonFinite = false;
   std::optional<double> gradNorm;
 };

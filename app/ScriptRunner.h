@@ -91,6 +91,8 @@ class ScriptRunner : public QObject {
   /// forward entries, then the backward steps of those whose backward ran (newest entry
   /// first, the order backward visits a chain). Iterations count from the run's start.
   QVector<widgets::TimelinePosition> timeline() const;
+  /// The newest iteration recorded, counted from the run's start; nullopt before any.
+  std::optional<quint64> runIteration() const;
   /// What the current (or last) run's recorder keeps; nullopt before any run.
   std::optional<RecorderSettings> recorderLimits() const;
   /// A tensor of a recorded entry, for the inspector: output `index` (with the gradient

@@ -215,7 +215,8 @@ void ScriptRunner::applyConditions() {
     }
     if (!found) emit message(QStringLiteral("no op named '%1' (names as on the tape: matmul, relu, log, ...)").arg(b.op));
   }
-  for (const QString& glob : m_conditions.modules) m_conditionIds.push_back(m_debugger->addModuleBreakpoint(glob.toStdString()));
+  for (const ModuleBreakpoint& b : m_conditions.modules)
+    if (b.enabled) m_conditionIds.push_back(m_debugger->addModuleBreakpoint(b.glob.toStdString()));
   m_debugger->setBreakOnNonFinite(m_conditions.nonFinite);
   m_debugger->setBreakOnGradNorm(m_conditions.gradNorm);
 }

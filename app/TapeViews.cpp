@@ -127,6 +127,15 @@ std::optional<RecorderSettings> ScriptRunner::recorderLimits() const {
 
 QList<TapeRow> ScriptRunner::tapeRows(int maxRows) const { return tapeView(false, false, maxRows).rows; }
 
+std::optional<quint64> ScriptRunner::runIteration() const {
+  quint64 first = 0;
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);
+  if (!recorder) return std::nullopt;
+  const std::vector<uint64_t> iterations = recorder->iterations();
+  if (iterations.empty()) return std::nullopt;
+  return iterations.back() >= first ? iterations.back() - first : 0;
+}
+
 ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, int maxRows, qint64 iteration) const {
   quint64 first = 0;
   const std::shared_ptr<debug::Recorder> recorder = currentRecorder(&first);

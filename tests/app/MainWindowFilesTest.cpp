@@ -236,6 +236,22 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     w->findChild<QToolButton*>("compareWithPrevious")->click();
     QVERIFY2(w->inspector()->differenceText().contains(QStringLiteral("8 of 8 elements changed")),
              qPrintable(w->findChild<QLabel*>("inspectorNote")->text()));
+    // Any two positions: fc1.weight as the previous iteration read it, marked, against the
+    // same parameter now (one step apart); then against itself (nothing changed).
+    timeline->setCursor(0);
+    QCOMPARE(w->graphPanel()->search(QStringLiteral("fc1.weight")), 1);
+    w->findChild<QToolButton*>("markForComparison")->click();
+    QVERIFY(w->findChild<QLabel*>("inspectorNote")->text().startsWith("marked: entry #"));
+    timeline->goLive();
+    QCOMPARE(w->graphPanel()->search(QStringLiteral("fc1.weight")), 1);
+    w->findChild<QToolButton*>("compareWithMarked")->click();
+    QVERIFY2(w->inspector()->differenceText().contains(QStringLiteral("8 of 8 elements changed")),
+             qPrintable(w->findChild<QLabel*>("inspectorNote")->text()));
+    QVERIFY(w->findChild<QLabel*>("inspectorNote")->text().contains("(marked)"));
+    w->findChild<QToolButton*>("markForComparison")->click();
+    w->findChild<QToolButton*>("compareWithMarked")->click();
+    QVERIFY2(w->inspector()->differenceText().contains(QStringLiteral("0 of 8 elements changed")),
+             qPrintable(w->inspector()->differenceText()));
     // A picture of the inspector and the module view, for people to look at.
     w->findChild<QDockWidget*>("inspectorDock")->raise();
     w->findChild<QDockWidget*>("modulesDock")->raise();

@@ -11,9 +11,11 @@
 #include <QSet>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTimer>
 
 #include "BreakpointStore.h"
+#include "BreakpointsPanel.h"
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
@@ -109,10 +111,35 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QCOMPARE(pause.iteration, 0u);
     // Paused inside the first backward: the gradient is not there yet.
     QCOMPARE(pause.line, 8);  // h @ fc2.weight.T, the last matmul, is differentiated first
+    // The editor marks both: the line that made the op, and the line running its backward.
+    QCOMPARE(w->currentEditor()->originLine(), 8);
+    QCOMPARE(w->currentEditor()->executionLine(), 9);
     QCOMPARE(evaluate("fc1.weight.grad is None"), QStringLiteral("True"));
     w->breakpoints()->removeOp(0);
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QVERIFY(w->console()->text().contains("grad is None: False"));
+  }
+
+  void moduleBreakpointPausesUntilItsCheckboxIsCleared() {
+    MainWindow* w = open("modules.py", {"import torch", "import torch.nn as nn",
+                                        "model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))",
+                                        "for step in range(3):", "    model(torch.ones(4, 2)).sum().backward()",
+                                        "print('done')"});
+    w->breakpoints()->addModule("2");
+    QTableWidget* table = w->breakpointsPanel()->table();
+    int row = -1;
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (table->item(r, 1)->text() == "module" && table->item(r, 2)->text() == "2") row = r;
+    QVERIFY(row >= 0);
+    QCOMPARE(table->item(row, 0)->checkState(), Qt::Checked);
+    const PauseInfo pause = pauseAfter("run");
+    QCOMPARE(pause.reason, QStringLiteral("module breakpoint"));
+    QCOMPARE(pause.scope, QStringLiteral("2"));
+    // Cleared in the Breakpoints dock while paused: the next iterations run through.
+    table->item(row, 0)->setCheckState(Qt::Unchecked);
+    QVERIFY(!w->breakpoints()->conditions().modules.at(0).enabled);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QVERIFY(w->console()->text().contains("done"));
   }
 
   void nanBreakpointStopsAtTheOpThatMadeIt() {
@@ -146,6 +173,17 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     w->currentEditor()->setPlainText("print('next run')\n");
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QVERIFY(w->console()->text().contains("next run"));
+  }
+
+  void statusBarFollowsTheIterationWhileRunning() {
+    MainWindow* w = open("iterate.py", {"import torch", "w = torch.ones(2, requires_grad=True)", "print('iterating')",
+                                        "while True:", "    (w * 2).sum().backward()"});
+    w->action("run")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w->console()->text().contains("iterating"), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w->iterationText().startsWith("iteration ") && w->iterationText().mid(10).toInt() >= 2, kTimeout);
+    QCOMPARE(w->runState(), MainWindow::RunState::Running);
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
   void breakpointSetWhileRunningStopsTheLoop() {

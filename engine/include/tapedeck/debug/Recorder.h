@@ -240,7 +240,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   static constexpr uint32_t kNoAttrs = ~uint32_t{0};
   /// An entry as recorded: its TapeEntry less what its slots already say (the input and
   /// output ids) and what most entries lack (attributes and saved ids, kept in its
-  /// iteration's `attrs` and `ids` when present). Two cache lines, copied field by field,
+  /// iteration's `attrs` and `ids` when present). 136 bytes, copied field by field,
   /// nothing to destroy; entryOf() rebuilds the TapeEntry for a query.
   struct Record {
     uint64_t id = 0;
