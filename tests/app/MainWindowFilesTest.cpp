@@ -82,6 +82,23 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(w->console()->text().contains("shown"));
   }
 
+  void aScriptCannotTakeMatplotlibOffTheIdesBackend() {
+    if (!QFileInfo::exists("/usr/lib/python3/dist-packages/matplotlib")) {
+      if (qEnvironmentVariable("CI") == "true") QFAIL("python3-matplotlib is missing (scripts/install-deps.sh installs it)");
+      QSKIP("python3-matplotlib is not installed (scripts/install-deps.sh installs it)");
+    }
+    // An interactive backend would open windows beside the IDE and block plt.show().
+    MainWindow* w = open("tk_plot.py", {"import matplotlib", "matplotlib.use('TkAgg')", "import matplotlib.pyplot as plt",
+                                        "plt.switch_backend('QtAgg')", "plt.plot([1, 2, 3])", "plt.show()",
+                                        "print('backend', matplotlib.get_backend())"});
+    const RunOutcome outcome = finishAfter("run");
+    QVERIFY2(outcome.status == "finished", qPrintable(w->console()->text()));
+    QCOMPARE(w->plotsView()->count(), 1);
+    QVERIFY(w->console()->text().contains("'TkAgg' ignored in the IDE"));
+    QVERIFY(w->console()->text().contains("'QtAgg' ignored in the IDE"));
+    QVERIFY(w->console()->text().contains("backend module://tapedeck.debug.mpl_backend"));
+  }
+
   void graphOfTheSpiralPausedMidBackward() {
     MainWindow* w = makeWindow();
     QVERIFY(w->openFile(QStringLiteral(TAPEDECK_SAMPLES_DIR "/spiral.py")));

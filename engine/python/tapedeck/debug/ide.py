@@ -96,7 +96,9 @@ def install_console(host):
     from .. import logging as scalar_log
     scalar_log.add_log_listener(host.log_scalar)
     # matplotlib draws off screen and plt.show() sends the figures to the Plots dock.
-    os.environ["MPLBACKEND"] = "module://tapedeck.debug.mpl_backend"
+    from . import mpl_pin
+    os.environ["MPLBACKEND"] = mpl_pin.BACKEND
+    mpl_pin.install()  # and there it stays, whatever a script asks for
 
     def console_input(prompt=""):
         prompt = str(prompt)
