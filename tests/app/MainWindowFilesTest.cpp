@@ -42,7 +42,7 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     td::widgets::CodeEditor* editor = w->newBuffer();
     QTest::keyClicks(editor, "typed but never saved");
     QVERIFY(w->isModified(editor));
-    w->autosaveNow();
+    QTest::qWait(400);     // the autosave timer's work, not a call
     m_window.reset();  // killed: no close, no question, the autosave stays
 
     MainWindow* again = makeWindow();
@@ -65,6 +65,25 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QFile file(m_dir.filePath("keep.py"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('new')\n"));
+  }
+
+  void closingWithUnsavedChangesAsksFirst() {
+    MainWindow* w = open("edited.py", {"print('on disk')"});
+    w->currentEditor()->selectAll();
+    w->currentEditor()->insertPlainText("print('typed')\n");
+    // Cancel: the window stays open with the buffer as typed.
+    m_prompter->saveChoice = td::app::Prompter::SaveChoice::Cancel;
+    QVERIFY(!w->close());
+    QCOMPARE(m_prompter->saveAsked, QStringList{"edited.py"});
+    QVERIFY(w->isVisible());
+    QVERIFY(w->isModified(w->currentEditor()));
+    QCOMPARE(w->currentEditor()->toPlainText(), QStringLiteral("print('typed')\n"));
+    // Save: the file has what was typed, and the window closes.
+    m_prompter->saveChoice = td::app::Prompter::SaveChoice::Save;
+    QVERIFY(w->close());
+    QFile file(m_dir.filePath("edited.py"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('typed')\n"));
   }
 
   void plotShowLandsInThePlotsDock() {
@@ -368,6 +387,19 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     w->findChild<QDockWidget*>("variablesDock")->hide();
     w->resetLayout();  // View > Reset Layout
     QVERIFY(!w->findChild<QDockWidget*>("variablesDock")->isHidden());
+  }
+
+  void layoutIsRestoredAndAnOutdatedOneIsNot() {
+    MainWindow* w = makeWindow();
+    w->findChild<QDockWidget*>("plotsDock")->hide();
+    QVERIFY(w->close());  // saves the layout
+    MainWindow* again = makeWindow();
+    QVERIFY(again->findChild<QDockWidget*>("plotsDock")->isHidden());
+    // A layout saved by another version of the docks is not applied: the default is.
+    QSettings().setValue("window/state", again->saveState(/*version=*/987654));
+    m_window.reset();
+    MainWindow* third = makeWindow();
+    QVERIFY(!third->findChild<QDockWidget*>("plotsDock")->isHidden());
   }
 
   void scriptArgumentsReachSysArgv() {

@@ -32,7 +32,10 @@ constexpr int kTimeout = 60000;
 /// Answers every question without a dialog.
 class TestPrompter : public td::app::Prompter {
  public:
-  SaveChoice askSaveChanges(QWidget*, const QString&) override { return SaveChoice::Discard; }
+  SaveChoice askSaveChanges(QWidget*, const QString& name) override {
+    saveAsked << name;
+    return saveChoice;
+  }
   QString openFileName(QWidget*, const QString&) override { return {}; }
   QString saveFileName(QWidget*, const QString&) override { return savePath; }
   bool askRecover(QWidget*, const QStringList&) override { return recover; }
@@ -48,6 +51,8 @@ class TestPrompter : public td::app::Prompter {
   }
 
   bool recover = true;
+  SaveChoice saveChoice = SaveChoice::Discard;  ///< the answer to "save the changes?"
+  QStringList saveAsked;                         ///< the buffers it was asked about
   QString text;
   QString savePath;  ///< what Save As and exports are told (empty: cancelled)
   std::optional<td::app::RecorderSettings> recorderSettings;  ///< nullopt: cancelled
