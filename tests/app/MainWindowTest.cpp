@@ -175,6 +175,19 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QVERIFY(w->console()->text().contains("next run"));
   }
 
+  void aFloodOfOutputLeavesTheGuiResponsiveAndTheConsoleCapped() {
+    MainWindow* w = open("flood.py", {"for i in range(300000):", "    print('line', i)", "print('end of flood')"});
+    int ticks = 0;  // the GUI's event loop, while the flood runs
+    QTimer tick;
+    connect(&tick, &QTimer::timeout, [&ticks] { ++ticks; });
+    tick.start(10);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QTRY_VERIFY_WITH_TIMEOUT(w->console()->text().contains("end of flood"), kTimeout);
+    QVERIFY2(ticks >= 5, qPrintable(QString::number(ticks)));
+    const qsizetype lines = w->console()->text().count('\n');
+    QVERIFY2(lines <= w->console()->maximumLines() + 1, qPrintable(QString::number(lines)));
+  }
+
   void statusBarFollowsTheIterationWhileRunning() {
     MainWindow* w = open("iterate.py", {"import torch", "w = torch.ones(2, requires_grad=True)", "print('iterating')",
                                         "while True:", "    (w * 2).sum().backward()"});
