@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "graph/TapeGraphPanel.h"
+#include "models/TapeFixture.h"
 
 using td::widgets::GraphEntry;
 using td::widgets::GraphTensor;
@@ -46,17 +47,20 @@ GraphEntry entry(quint64 id, QString op, QString scope, QVector<GraphTensor> inp
   return e;
 }
 
-/// x (input) and fc.weight -> matmul (model.fc) -> relu (model) -> sum.
-QVector<GraphEntry> smallTape() {
-  const GraphTensor x = tensor(100, {4, 3});
-  const GraphTensor w = tensor(101, {3, 2}, QStringLiteral("fc.weight"));
-  const GraphTensor y = tensor(102, {4, 2});
-  const GraphTensor r = tensor(103, {4, 2});
-  const GraphTensor s = tensor(104, {}, {}, {2.5});
-  return {entry(1, QStringLiteral("matmul"), QStringLiteral("model.fc"), {x, w}, y),
-          entry(2, QStringLiteral("relu"), QStringLiteral("model"), {y}, r),
-          entry(3, QStringLiteral("sum"), QString(), {r}, s)};
+/// x (input) and fc.weight -> matmul (model.fc) -> relu (model) -> sum, in the tape's
+/// text form (widgets/models/TapeFixture.h).
+td::widgets::GraphFixture smallFixture() {
+  QString error;
+  td::widgets::GraphFixture f = td::widgets::parseGraphFixture(u"model.fc: y[4,2] = matmul(x[4,3], fc.weight[3,2])\n"
+                                                               u"model: r[4,2] = relu(y)\n"
+                                                               u"s[] = sum(r) {2.5}",
+                                                               &error);
+  if (!error.isEmpty()) qFatal("%s", qPrintable(error));
+  return f;
 }
+QVector<GraphEntry> smallTape() { return smallFixture().entries; }
+/// The id the small tape's tensor `name` has ("x", "fc.weight", "s").
+quint64 smallTensor(const char* name) { return smallFixture().tensorOf.value(QString::fromLatin1(name)); }
 
 /// A chain of `n` entries, each reading the previous output and a parameter of its block
 /// (blocks of 4 entries under "net.layers.K").
@@ -109,8 +113,8 @@ void TapeGraphTest::nodesLeavesEdgesAndModuleGroups() {
   QCOMPARE(model.nodeCount(), 5);
   QCOMPARE(model.edgeCount(), 4);
   const int matmul = model.nodeOfEntry(1);
-  const int x = model.nodeOfTensor(100);
-  const int w = model.nodeOfTensor(101);
+  const int x = model.nodeOfTensor(smallTensor("x"));
+  const int w = model.nodeOfTensor(smallTensor("fc.weight"));
   QVERIFY(matmul >= 0 && x >= 0 && w >= 0);
   QCOMPARE(model.node(x).kind, TapeGraphModel::NodeKind::Leaf);
   QCOMPARE(model.node(x).label, QStringLiteral("input"));
@@ -145,7 +149,7 @@ void TapeGraphTest::nodesLeavesEdgesAndModuleGroups() {
   // A second call of a module after another is another group.
   TapeGraphModel again;
   QVector<GraphEntry> calls = smallTape();
-  calls << entry(4, QStringLiteral("mul"), QStringLiteral("model.fc"), {tensor(104, {})}, tensor(105, {}));
+  calls << entry(4, QStringLiteral("mul"), QStringLiteral("model.fc"), {tensor(smallTensor("s"), {})}, tensor(999, {}));
   again.update(0, calls);
   QCOMPARE(again.groupCount(), 4);  // model, model.fc, then model and model.fc again
 }
@@ -256,7 +260,7 @@ void TapeGraphTest::colourEncodingsAndSearch() {
   QCOMPARE(colours.count(), 1);
   QCOMPARE(model.colourValue(first), 0.0);
   QCOMPARE(model.colourValue(last), 1.0);
-  QCOMPARE(model.colourValue(model.nodeOfTensor(100)), -1.0);  // a leaf has no forward time
+  QCOMPARE(model.colourValue(model.nodeOfTensor(smallTensor("x"))), -1.0);  // a leaf has no forward time
   model.setColourBy(TapeGraphModel::ColourBy::SavedBytes);
   QCOMPARE(model.colourMin(), 100.0);
   QCOMPARE(model.colourMax(), 300.0);
@@ -269,7 +273,7 @@ void TapeGraphTest::colourEncodingsAndSearch() {
   QVERIFY(model.colourTitle().contains(QStringLiteral("gradient")));
 
   QCOMPARE(model.find(QStringLiteral("RELU")), QVector<int>{model.nodeOfEntry(2)});
-  QCOMPARE(model.find(QStringLiteral("fc.weight")), QVector<int>{model.nodeOfTensor(101)});
+  QCOMPARE(model.find(QStringLiteral("fc.weight")), QVector<int>{model.nodeOfTensor(smallTensor("fc.weight"))});
   // By module: every node in model.fc's call (the parameter and the matmul).
   QCOMPARE(model.find(QStringLiteral("model.fc")).size(), 2);
   QVERIFY(model.find(QStringLiteral("  ")).isEmpty());
@@ -468,7 +472,7 @@ void TapeGraphTest::panelSearchSelectsAndReports() {
   QCOMPARE(entries.at(0).at(0).toULongLong(), 2ull);
   QCOMPARE(panel.view()->selectedNode(), panel.model()->nodeOfEntry(2));
   QCOMPARE(panel.search(QStringLiteral("weight")), 1);
-  QCOMPARE(tensors.at(0).at(0).toULongLong(), 101ull);
+  QCOMPARE(tensors.at(0).at(0).toULongLong(), smallTensor("fc.weight"));
   QCOMPARE(panel.search(QStringLiteral("nothing like it")), 0);
   // A module chosen elsewhere (the module view) is outlined in the graph.
   QCOMPARE(panel.view()->selectModule(QStringLiteral("model.fc")), 1);
@@ -494,7 +498,7 @@ void TapeGraphTest::collapsedCallsAndRepeatedBlocksFold() {
   const TapeGraphModel::Folded& f = model.folded();
   QCOMPARE(static_cast<int>(f.graph.graph.nodes.size()), 4);  // input, the fc call, relu, sum
   const int call = f.graph.nodeOf[static_cast<std::size_t>(model.nodeOfEntry(1))];
-  QCOMPARE(f.graph.nodeOf[static_cast<std::size_t>(model.nodeOfTensor(101))], call);
+  QCOMPARE(f.graph.nodeOf[static_cast<std::size_t>(model.nodeOfTensor(smallTensor("fc.weight")))], call);
   QCOMPARE(f.graph.sourceGroup[static_cast<std::size_t>(call)], 1);
   QVERIFY(view.foldedShown());
   QCOMPARE(view.foldedItemCount(), 4);

@@ -3,6 +3,9 @@
 
 #include <QTest>
 
+using td::widgets::GraphEntry;
+using td::widgets::GraphFixture;
+using td::widgets::parseGraphFixture;
 using td::widgets::parseTapeFixture;
 using td::widgets::TapeRow;
 
@@ -101,6 +104,15 @@ class TapeFixtureTest : public QObject {
     QTest::newRow("backward without a name")
         << QStringLiteral("backward")
         << QStringLiteral("statement 1 (backward): expected a name after 'backward'");
+    QTest::newRow("scope without a name")
+        << QStringLiteral("model.fc: = relu(x)")
+        << QStringLiteral("statement 1 (model.fc: = relu(x)): expected a name after the scope");
+    QTest::newRow("bad value")
+        << QStringLiteral("y = relu(x) {1, two}")
+        << QStringLiteral("statement 1 (y = relu(x) {1, two}): expected a number in the values");
+    QTest::newRow("unclosed values")
+        << QStringLiteral("y = relu(x) {1")
+        << QStringLiteral("statement 1 (y = relu(x) {1): expected '}' to end the values");
   }
 
   void invalid() {
@@ -110,6 +122,51 @@ class TapeFixtureTest : public QObject {
     QVERIFY(parseTapeFixture(text, &actual).isEmpty());
     QCOMPARE(actual, error);
     QVERIFY(parseTapeFixture(text).isEmpty());  // no error string asked for
+    QString graphError;
+    QVERIFY(parseGraphFixture(text, &graphError).entries.isEmpty());
+    QCOMPARE(graphError, error);
+  }
+
+  void scopesDottedNamesAndValues() {
+    const QList<TapeRow> rows = parseTapeFixture(u"model.fc: y[4,2] = matmul(x[4,3], fc.weight[3,2]); backward y");
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows.at(0).scope, QStringLiteral("model.fc"));
+    QCOMPARE(rows.at(1).scope, QStringLiteral("model.fc"));  // its backward entry too
+    QCOMPARE(rows.at(0).shapes, QStringLiteral("[4, 3] [3, 2] ") + kArrow + QStringLiteral(" [4, 2]"));
+  }
+
+  void graphEntriesTensorsAndLeaves() {
+    QString error = QStringLiteral("stale");
+    const GraphFixture f = parseGraphFixture(u"model.fc: y[4,2] = matmul(x[4,3], fc.weight[3,2])\n"
+                                             u"model: y = relu(y)\n"
+                                             u"s[] = sum(y) {2.5}\n"
+                                             u"t = mul(s, x)\n"
+                                             u"backward s",
+                                             &error);
+    QCOMPARE(error, QString());
+    QCOMPARE(f.entries.size(), 4);  // the forward entries; backward marks them
+    const GraphEntry& matmul = f.entries[0];
+    QCOMPARE(matmul.id, 1u);
+    QCOMPARE(matmul.op, QStringLiteral("matmul"));
+    QCOMPARE(matmul.scope, QStringLiteral("model.fc"));
+    QCOMPARE(matmul.file, QStringLiteral("fixture.py"));
+    QCOMPARE(matmul.line, 1);
+    // Leaves: x an input (no name), fc.weight a parameter named so; ids stay per name.
+    QCOMPARE(matmul.inputs.size(), 2);
+    QCOMPARE(matmul.inputs[0].name, QString());
+    QCOMPARE(matmul.inputs[0].shape, (QVector<qint64>{4, 3}));
+    QCOMPARE(matmul.inputs[1].name, QStringLiteral("fc.weight"));
+    QCOMPARE(matmul.inputs[1].id, f.tensorOf.value(QStringLiteral("fc.weight")));
+    QCOMPARE(f.entries[3].inputs[1].id, matmul.inputs[0].id);  // x again: the same leaf
+    // Reassigning y makes a new tensor; the relu reads the old one.
+    QCOMPARE(f.entries[1].inputs[0].id, matmul.outputs[0].id);
+    QVERIFY(f.entries[1].outputs[0].id != matmul.outputs[0].id);
+    QCOMPARE(f.tensorOf.value(QStringLiteral("y")), f.entries[1].outputs[0].id);
+    QCOMPARE(f.entries[1].outputs[0].shape, QVector<qint64>{});  // "[?]": no shape given
+    QCOMPARE(f.entries[2].outputs[0].values, QVector<double>{2.5});
+    // backward s reached matmul, relu and sum, not the mul after it.
+    QVERIFY(f.entries[0].backwardRan && f.entries[1].backwardRan && f.entries[2].backwardRan);
+    QVERIFY(!f.entries[3].backwardRan);
   }
 };
 
