@@ -8,6 +8,7 @@
 #include <QDialog>
 #include <QDockWidget>
 #include <QImage>
+#include <QRegularExpression>
 #include <QSet>
 #include <QSpinBox>
 #include <QTableView>
@@ -17,8 +18,12 @@
 #include "BreakpointStore.h"
 #include "BreakpointsPanel.h"
 #include "editor/CodeEditor.h"
+#include "graph/TapeGraphPanel.h"
+#include "graph/TapeGraphView.h"
+#include "inspector/TensorInspector.h"
 #include "models/CallStackModel.h"
 #include "models/TapeListModel.h"
+#include "timeline/TimelineBar.h"
 
 using namespace tdtest;
 
@@ -140,6 +145,70 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QVERIFY(!w->breakpoints()->conditions().modules.at(0).enabled);
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QVERIFY(w->console()->text().contains("done"));
+  }
+
+  void lineBreakpointsConditionalDisabledAndKeptPerFile() {
+    MainWindow* w = open("cond.py", {"total = 0", "for i in range(10):", "    total += i", "print('total', total)"});
+    const QString path = m_dir.filePath("cond.py");
+    w->breakpoints()->toggleLine(path, 3);
+    w->breakpoints()->setLineCondition(path, 3, "i == 7");
+    const PauseInfo pause = pauseAfter("run");
+    QCOMPARE(pause.line, 3);
+    QCOMPARE(variable("i"), QStringLiteral("7"));  // the condition held only there
+    // Disabled while paused: the rest of the loop runs through.
+    w->breakpoints()->setLineEnabled(path, 3, false);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QVERIFY(w->console()->text().contains("total 45"));
+    // Kept with the file: a new window opening it has the breakpoint as it was left.
+    MainWindow* again = makeWindow();
+    QVERIFY(again->openFile(path));
+    const QList<td::app::LineBreakpoint> lines = again->breakpoints()->lines();
+    QCOMPARE(lines.size(), 1);
+    QCOMPARE(lines[0].line, 3);
+    QCOMPARE(lines[0].condition, QStringLiteral("i == 7"));
+    QVERIFY(!lines[0].enabled);
+  }
+
+  void selectingATapeRowMovesTheEditorGraphAndInspector() {
+    MainWindow* w = open("select.py", kTrainLines);
+    w->breakpoints()->toggleLine(m_dir.filePath("select.py"), 27);  // opt.step(), after backward
+    QCOMPARE(pauseAfter("run").line, 27);
+    // The relu of forward() (line 11), chosen in the Tape dock as a user would.
+    int row = -1;
+    for (int r = 0; r < w->tapeModel()->rowCount(); ++r)
+      if (w->tapeModel()->row(r).op == "relu" && !w->tapeModel()->row(r).backward) row = r;
+    QVERIFY(row >= 0);
+    const td::widgets::TapeRow chosen = w->tapeModel()->row(row);
+    QCOMPARE(chosen.line, 11);
+    w->tapeView()->selectRow(row);
+    QCOMPARE(w->currentEditor()->cursorLineNumber(), 11);
+    QCOMPARE(w->inspector()->value().title, QStringLiteral("output of #%1 relu").arg(chosen.id));
+    const td::widgets::TapeGraphModel* graph = w->graphPanel()->model();
+    QCOMPARE(w->graphPanel()->view()->selectedNode(), graph->nodeOfEntry(chosen.id));
+    // Scrubbing the timeline moves the editor to each position's line.
+    td::widgets::TimelineModel* timeline = w->timelineBar()->model();
+    for (int i = 0; i < timeline->count(); i += 3) {
+      timeline->setCursor(i);
+      const td::widgets::TimelinePosition p = timeline->at(i);
+      if (p.line > 0) QCOMPARE(w->currentEditor()->cursorLineNumber(), p.line);
+    }
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+  }
+
+  void eachRunStartsFreshAndMultiprocessingStartsPython() {
+    // The same random numbers each run (the seed is reset), and a spawned child is a
+    // Python interpreter (sys.executable), not another IDE: it exits with the code asked.
+    MainWindow* w = open("fresh.py", {"import sys", "import multiprocessing as mp", "if __name__ == '__main__':",
+                                      "    import torch", "    print('draw', torch.rand(1).item())",
+                                      "    child = mp.get_context('spawn').Process(target=sys.exit, args=(3,))",
+                                      "    child.start()", "    child.join()", "    print('child exit', child.exitcode)"});
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const QString text = w->console()->text();
+    QCOMPARE(text.count("child exit 3"), 2);
+    const QStringList draws = text.split('\n').filter(QRegularExpression("^draw "));
+    QCOMPARE(draws.size(), 2);
+    QCOMPARE(draws[0], draws[1]);
   }
 
   void nanBreakpointStopsAtTheOpThatMadeIt() {
