@@ -391,6 +391,35 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QSettings().remove("recorder");
   }
 
+  void aValueTheBudgetDroppedShowsAsDroppedWithItsStatistics() {
+    using td::app::RecorderSettings;
+    // Each 512x512 float32 tensor is 1 MiB: with a 2 MiB budget the first product's value
+    // goes as later ones are held (oldest first); its statistics stay.
+    MainWindow* w = open("big.py", {"import torch", "x = torch.ones(512, 512)", "a = x * 2", "b = a + 1", "c = b * 3",
+                                    "print('done')"});
+    m_prompter->recorderSettings = RecorderSettings{2, 2};
+    w->action("recorderSettings")->trigger();
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QSettings().remove("recorder");  // the next tests start from the defaults
+    int row = -1;
+    for (int r = 0; r < w->tapeModel()->rowCount() && row < 0; ++r)
+      if (w->tapeModel()->row(r).op == "mul") row = r;
+    QVERIFY(row >= 0);
+    w->tapeView()->selectRow(row);
+    const td::widgets::TensorSnapshot& value = w->inspector()->value();
+    QVERIFY(!value.hasValues());
+    QVERIFY2(value.missingReason.contains("dropped"), qPrintable(value.missingReason));
+    QVERIFY(value.stats.computed);
+    QCOMPARE(value.stats.mean, 2.0);
+    QCOMPARE(value.stats.numel, qint64{512 * 512});
+    // The newest value is still held.
+    int last = -1;
+    for (int r = 0; r < w->tapeModel()->rowCount(); ++r)
+      if (w->tapeModel()->row(r).op == "mul") last = r;
+    w->tapeView()->selectRow(last);
+    QVERIFY2(w->inspector()->value().hasValues(), qPrintable(w->inspector()->value().missingReason));
+  }
+
   void recorderSettingsDialogEditsThem() {
     td::app::Prompter prompter;  // the real dialogs
     td::app::RecorderSettings settings;
