@@ -11,12 +11,10 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSlider>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace td::widgets {
 namespace {
@@ -28,18 +26,10 @@ QColor seriesColour(int index) {
   return colours[index % 6];
 }
 
-/// A number as CSV wants it: '.' as the decimal point, round-trip precision.
-QString csvNumber(double value) { return QString::number(value, 'g', 17); }
-
-QString csvText(QString text) {
-  if (text.contains(',') || text.contains('"') || text.contains('\n')) text = '"' + text.replace('"', "\"\"") + '"';
-  return text;
-}
-
 }  // namespace
 
 CurvesView::CurvesView(QWidget* parent)
-    : QWidget(parent), m_plot(new QCustomPlot(this)), m_logBox(new QCheckBox(tr("Log scale"), this)),
+    : QWidget(parent), m_model(new CurvesModel(this)), m_plot(new QCustomPlot(this)), m_logBox(new QCheckBox(tr("Log scale"), this)),
       m_gradBox(new QCheckBox(tr("Gradient norms"), this)),
       m_smoothingSlider(new QSlider(Qt::Horizontal, this)) {
   m_smoothingSlider->setRange(0, 99);
@@ -60,6 +50,16 @@ CurvesView::CurvesView(QWidget* parent)
   m_plot->legend->setVisible(true);
   m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int value) { setSmoothing(value / 100.0); });
+  connect(m_model, &CurvesModel::seriesAdded, this, &CurvesView::onSeriesAdded);
+  connect(m_model, &CurvesModel::pointsAppended, this, &CurvesView::onPointsAppended);
+  connect(m_model, &CurvesModel::runStarted, this, &CurvesView::onRunStarted);
+  connect(m_model, &CurvesModel::cleared, this, &CurvesView::onCleared);
+  connect(m_model, &CurvesModel::smoothingChanged, this, [this] {
+    const int position = qRound(m_model->smoothing() * 100);
+    if (m_smoothingSlider->value() != position) m_smoothingSlider->setValue(position);
+    for (int i = 0; i < m_graphs.size(); ++i) redraw(i);
+    m_plot->replot();
+  });
   connect(m_logBox, &QCheckBox::toggled, this, &CurvesView::setLogScale);
   m_gradBox->setToolTip(tr("Per-parameter gradient norms after each backward(), one series per parameter"));
   connect(m_gradBox, &QCheckBox::toggled, this, &CurvesView::gradientNormsToggled);
@@ -74,94 +74,63 @@ CurvesView::CurvesView(QWidget* parent)
   });
 }
 
-void CurvesView::startRun(const QString& label) {
-  for (QCPGraph* graph : std::as_const(m_current)) {
-    graph->setPen(QPen(QColor(170, 170, 170)));
-    graph->removeFromLegend();
+void CurvesView::startRun(const QString& label) { m_model->startRun(label); }
+
+void CurvesView::onRunStarted() {
+  for (int i = 0; i < m_graphs.size(); ++i) {
+    if (m_model->isCurrent(i)) continue;
+    m_graphs[i]->setPen(QPen(QColor(170, 170, 170)));
+    m_graphs[i]->removeFromLegend();
   }
-  m_current.clear();
-  m_run = label;
-  ++m_runs;
+  m_coloured = 0;
   m_plot->replot();
 }
 
-QCPGraph* CurvesView::graphFor(const QString& series) {
-  if (QCPGraph* graph = m_current.value(series)) return graph;
-  if (m_runs == 0) ++m_runs;
+void CurvesView::onSeriesAdded(int index) {
+  const CurvesModel::Series& series = m_model->series(index);
   QCPGraph* graph = m_plot->addGraph();
-  graph->setName(m_run.isEmpty() ? series : series + QStringLiteral(" (") + m_run + QStringLiteral(")"));
-  graph->setPen(QPen(seriesColour(static_cast<int>(m_current.size())), 1.5));
-  m_current.insert(series, graph);
-  m_raw.insert(graph, Series{m_run, series, {}, {}});
-  return graph;
+  graph->setName(series.runLabel.isEmpty() ? series.name
+                                           : series.name + QStringLiteral(" (") + series.runLabel + QStringLiteral(")"));
+  graph->setPen(QPen(seriesColour(m_coloured++), 1.5));
+  m_graphs.push_back(graph);
 }
 
-void CurvesView::redraw(QCPGraph* graph) {
-  const Series& raw = m_raw[graph];
-  QVector<double> order(raw.steps.size());
-  std::iota(order.begin(), order.end(), 0.0);
-  std::stable_sort(order.begin(), order.end(), [&](double a, double b) {
-    return raw.steps[static_cast<int>(a)] < raw.steps[static_cast<int>(b)];
-  });
-  QVector<double> steps, shown;
-  steps.reserve(order.size());
-  shown.reserve(order.size());
-  double average = 0.0, weight = 0.0;
-  for (double i : order) {
-    const double value = raw.values[static_cast<int>(i)];
-    steps.push_back(raw.steps[static_cast<int>(i)]);
-    if (m_smoothing <= 0.0 || !std::isfinite(value)) {
-      shown.push_back(value);
-      continue;
-    }
-    average = m_smoothing * average + (1.0 - m_smoothing) * value;
-    weight = m_smoothing * weight + (1.0 - m_smoothing);
-    shown.push_back(average / weight);  // debiased: the first points are not pulled to 0
-  }
-  graph->setData(steps, shown, /*alreadySorted=*/true);
+void CurvesView::redraw(int index) {
+  QVector<double> steps, values;
+  m_model->shown(index, &steps, &values);
+  m_graphs[index]->setData(steps, values, /*alreadySorted=*/true);
 }
 
-void CurvesView::append(const QString& series, const QVector<double>& steps, const QVector<double>& values) {
-  if (steps.isEmpty()) return;
-  QCPGraph* graph = graphFor(series);
-  Series& raw = m_raw[graph];
-  raw.steps += steps;
-  raw.values += values;
-  if (m_smoothing > 0.0)
-    redraw(graph);
-  else
-    graph->addData(steps, values);  // (a script may log steps out of order)
+void CurvesView::onPointsAppended(int index, int first) {
+  const CurvesModel::Series& series = m_model->series(index);
+  if (m_model->smoothing() > 0.0)
+    redraw(index);
+  else  // (a script may log steps out of order: the graph sorts what it adds)
+    m_graphs[index]->addData(series.steps.mid(first), series.values.mid(first));
   m_plot->rescaleAxes();
   m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void CurvesView::clear() {
+void CurvesView::append(const QString& series, const QVector<double>& steps, const QVector<double>& values) {
+  m_model->append(series, steps, values);
+}
+
+void CurvesView::clear() { m_model->clear(); }
+
+void CurvesView::onCleared() {
   m_plot->clearGraphs();
-  m_current.clear();
-  m_raw.clear();
-  m_runs = 0;
+  m_graphs.clear();
+  m_coloured = 0;
   m_plot->replot();
 }
 
-int CurvesView::pointCount(const QString& series) const {
-  const QCPGraph* graph = m_current.value(series);
-  return graph != nullptr ? graph->dataCount() : 0;
-}
+int CurvesView::pointCount(const QString& series) const { return m_model->pointCount(series); }
 
 int CurvesView::graphCount() const { return m_plot->graphCount(); }
 
-double CurvesView::shownValue(const QString& series, int index) const {
-  const QCPGraph* graph = m_current.value(series);
-  if (graph == nullptr || index < 0 || index >= graph->dataCount()) return NAN;
-  return graph->data()->at(index)->value;
-}
+double CurvesView::shownValue(const QString& series, int index) const { return m_model->shownValue(series, index); }
 
-void CurvesView::setSmoothing(double weight) {
-  m_smoothing = std::clamp(weight, 0.0, 0.99);
-  if (m_smoothingSlider->value() != qRound(m_smoothing * 100)) m_smoothingSlider->setValue(qRound(m_smoothing * 100));
-  for (auto it = m_raw.begin(); it != m_raw.end(); ++it) redraw(it.key());
-  m_plot->replot();
-}
+void CurvesView::setSmoothing(double weight) { m_model->setSmoothing(weight); }
 
 void CurvesView::setLogScale(bool on) {
   m_logBox->setChecked(on);
@@ -175,28 +144,6 @@ void CurvesView::setLogScale(bool on) {
 }
 
 bool CurvesView::logScale() const { return m_plot->yAxis->scaleType() == QCPAxis::stLogarithmic; }
-
-bool CurvesView::exportCsv(const QString& path, QString* error) const {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
-    if (error != nullptr) *error = tr("cannot write %1: %2").arg(path, file.errorString());
-    return false;
-  }
-  QByteArray out = "run,series,step,value\n";
-  for (int g = 0; g < m_plot->graphCount(); ++g) {
-    const Series& raw = m_raw.value(m_plot->graph(g));
-    for (int i = 0; i < raw.steps.size(); ++i)
-      out += (csvText(raw.run) + ',' + csvText(raw.name) + ',' + csvNumber(raw.steps[i]) + ',' +
-              csvNumber(raw.values[i]) + '\n')
-                 .toUtf8();
-  }
-  file.write(out);
-  if (!file.commit()) {
-    if (error != nullptr) *error = tr("cannot write %1: %2").arg(path, file.errorString());
-    return false;
-  }
-  return true;
-}
 
 bool CurvesView::exportSvg(const QString& path, QString* error) {
   QSvgGenerator svg;
@@ -222,7 +169,9 @@ QString CurvesView::readoutAt(const QPoint& position) const {
   const QCPGraph* best = nullptr;
   double bestDistance = 20.0;  // pixels
   int bestIndex = -1;
-  for (const QCPGraph* graph : m_current) {
+  for (int i = 0; i < m_graphs.size(); ++i) {
+    if (!m_model->isCurrent(i)) continue;
+    const QCPGraph* graph = m_graphs[i];
     if (graph->dataCount() == 0) continue;
     const double step = graph->keyAxis()->pixelToCoord(position.x());
     auto it = graph->data()->findBegin(step, false);

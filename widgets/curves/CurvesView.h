@@ -1,12 +1,13 @@
 #pragma once
-// Training curves on QCustomPlot: named series of (step, value) points, one graph per
-// series and run. A new run's graphs draw in colour; earlier runs stay, greyed, until
-// cleared (runs overlaid). Smoothing (an exponential moving average, as TensorBoard's)
-// and a logarithmic value axis are display settings: the raw points are kept, and the CSV
-// export writes them. Appending is cheap; the caller coalesces to the display rate.
-#include <QHash>
+// Training curves on QCustomPlot, drawn from a CurvesModel (the points, runs, smoothing and
+// CSV live there): one graph per series and run. A new run's graphs draw in colour;
+// earlier runs stay, greyed, until cleared (runs overlaid). Smoothing and a logarithmic
+// value axis are display settings. Appending is cheap; the caller coalesces to the
+// display rate.
 #include <QVector>
 #include <QWidget>
+
+#include "curves/CurvesModel.h"
 
 class QCPGraph;
 class QCheckBox;
@@ -34,17 +35,15 @@ class CurvesView : public QWidget {
   /// The value drawn for `series`'s point `index` in the current run (smoothed or not).
   double shownValue(const QString& series, int index) const;
 
-  /// Smoothing weight in [0, 0.99]: each shown value is weight × the previous shown value
-  /// + (1 − weight) × the point (debiased at the start). 0 shows the points as they are.
+  /// Smoothing weight in [0, 0.99] (see CurvesModel::setSmoothing).
   void setSmoothing(double weight);
-  double smoothing() const { return m_smoothing; }
+  double smoothing() const { return m_model->smoothing(); }
   /// A logarithmic value axis (points ≤ 0 are not drawn on it).
   void setLogScale(bool on);
   bool logScale() const;
 
-  /// Every run's raw points as CSV: `run,series,step,value`, numbers with a '.' whatever
-  /// the locale. False, with `error` naming the file and the reason, when it cannot write.
-  bool exportCsv(const QString& path, QString* error) const;
+  /// Every run's raw points as CSV (see CurvesModel::csv).
+  bool exportCsv(const QString& path, QString* error) const { return m_model->exportCsv(path, error); }
   /// The plot as a PNG of its current size.
   bool exportPng(const QString& path, QString* error);
   /// The plot as SVG (vector), through Qt SVG.
@@ -53,6 +52,7 @@ class CurvesView : public QWidget {
   /// current-run graph ("loss (run): step 12, value 0.3471"); empty when there is none.
   QString readoutAt(const QPoint& position) const;
   QCustomPlot* plot() const { return m_plot; }
+  CurvesModel* model() const { return m_model; }
   /// The "Gradient norms" check box: the app tracks per-parameter gradient norms while it
   /// is on and appends them as series "‖grad‖ name".
   QCheckBox* gradientNormsBox() const { return m_gradBox; }
@@ -61,24 +61,19 @@ class CurvesView : public QWidget {
   void gradientNormsToggled(bool on);
 
  private:
-  struct Series {
-    QString run;
-    QString name;
-    QVector<double> steps;
-    QVector<double> values;
-  };
-  QCPGraph* graphFor(const QString& series);
-  /// Redraws `graph` from its raw points with the current smoothing.
-  void redraw(QCPGraph* graph);
+  void onSeriesAdded(int index);
+  void onPointsAppended(int index, int first);
+  void onRunStarted();
+  void onCleared();
+  /// Redraws series `index`'s graph from the model's shown points.
+  void redraw(int index);
+  CurvesModel* m_model;
   QCustomPlot* m_plot;
   QCheckBox* m_logBox;
   QCheckBox* m_gradBox;
   QSlider* m_smoothingSlider;
-  QHash<QString, QCPGraph*> m_current;  ///< this run's graph per series
-  QHash<QCPGraph*, Series> m_raw;        ///< every graph's raw points
-  QString m_run;
-  int m_runs = 0;
-  double m_smoothing = 0.0;
+  QVector<QCPGraph*> m_graphs;  ///< per series of the model
+  int m_coloured = 0;           ///< graphs of the current run so far (each its own colour)
 };
 
 }  // namespace td::widgets
