@@ -12,6 +12,7 @@
 #include <QTreeView>
 
 #include "BreakpointStore.h"
+#include "tapedeck/autograd/Autograd.h"
 
 #include <QCheckBox>
 
@@ -154,6 +155,16 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(model->node(current).entryId, pause.entry);
     QVERIFY(model->currentIsBackward());
     QVERIFY(model->entryOf(current)->backwardRan);
+    // Its card: the engine's derivative formula for the op, and the gradients that flowed
+    // in and out of this step in the real run (norms: these tensors are not tiny).
+    const QString card = model->cardText(current);
+    QVERIFY2(pause.op == "linear" || pause.op == "relu", qPrintable(pause.op));
+    const td::OpId op = pause.op == "linear" ? td::OpId::Linear : td::OpId::Relu;
+    QVERIFY2(card.contains(QStringLiteral("backward: ") + QString::fromUtf8(td::derivativeFormula(op))),
+             qPrintable(card));
+    QVERIFY2(card.contains(QStringLiteral("grad in (w.r.t. output): ")) && card.contains(QStringLiteral("norm ")),
+             qPrintable(card));
+    QVERIFY2(card.contains(QStringLiteral("grad out → ")), qPrintable(card));
     auto* view = graph->view();
     view->setMiniMapVisible(false);
     view->setCardVisible(false);

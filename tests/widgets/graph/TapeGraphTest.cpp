@@ -101,6 +101,7 @@ class TapeGraphTest : public QObject {
   void aNewIterationTakesOverTheNodesWhileItMatches();
   void viewItemsStayPutWhileAThousandEntriesArrive();
   void theCurrentNodeIsDrawnInTheHighlightColour();
+  void aColourEncodingShowsItsLegend();
   void exportsSvgAndPngAndSaysWhyItCannot();
   void panelSearchSelectsAndReports();
   void collapsedCallsAndRepeatedBlocksFold();
@@ -437,6 +438,36 @@ void TapeGraphTest::theCurrentNodeIsDrawnInTheHighlightColour() {
   // The gradient flowed back along relu's input edge (drawn, as a model fact).
   QVERIFY(model.gradientFlowed(2));
   QVERIFY(view.cardText().contains(QStringLiteral("matmul")));
+}
+
+void TapeGraphTest::aColourEncodingShowsItsLegend() {
+  TapeGraphModel model;
+  TapeGraphView view;
+  view.resize(600, 400);
+  view.setModel(&model);
+  view.setMiniMapVisible(false);
+  view.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  model.update(0, smallTape());
+  // The legend's colour ramp sits in the top right corner of the viewport.
+  auto ends = [&view] {
+    QCoreApplication::processEvents();
+    const QImage shot = view.viewport()->grab().toImage();
+    const int right = view.viewport()->width();
+    return std::pair<QColor, QColor>{shot.pixelColor(right - 185, 15), shot.pixelColor(right - 45, 15)};
+  };
+  const auto plain = ends();  // by kind: no ramp, no legend
+  QCOMPARE(plain.first, plain.second);
+  model.setColourBy(TapeGraphModel::ColourBy::ForwardTime);
+  view.viewport()->update();
+  const auto ramp = ends();
+  QVERIFY2(ramp.first != ramp.second, qPrintable(ramp.first.name() + " " + ramp.second.name()));
+  QVERIFY(ramp.first != plain.first);
+  // Back to kind: the legend goes.
+  model.setColourBy(TapeGraphModel::ColourBy::Kind);
+  view.viewport()->update();
+  const auto again = ends();
+  QCOMPARE(again.first, again.second);
 }
 
 void TapeGraphTest::exportsSvgAndPngAndSaysWhyItCannot() {
