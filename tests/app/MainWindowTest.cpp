@@ -17,6 +17,7 @@
 
 #include "BreakpointStore.h"
 #include "BreakpointsPanel.h"
+#include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
 #include "graph/TapeGraphView.h"
@@ -265,6 +266,19 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QTRY_VERIFY_WITH_TIMEOUT(
         w->iterationText().startsWith("iteration ") && w->iterationText().mid(10).toInt() >= 2, kTimeout);
     QCOMPARE(w->runState(), MainWindow::RunState::Running);
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+  }
+
+  void theLossCurveGrowsWhileTheScriptRuns() {
+    MainWindow* w = open("live_loss.py", {"import time", "import torch", "w = torch.ones(2, requires_grad=True)",
+                                          "for step in range(1000):", "    (w * w).sum().backward()",
+                                          "    time.sleep(0.01)"});
+    w->action("run")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w->curvesView()->pointCount("loss") >= 3, kTimeout);
+    QCOMPARE(w->runState(), MainWindow::RunState::Running);
+    const int seen = w->curvesView()->pointCount("loss");
+    QTRY_VERIFY_WITH_TIMEOUT(w->curvesView()->pointCount("loss") > seen, kTimeout);  // and it keeps growing
+    QCOMPARE(w->curvesView()->shownValue("loss", 0), 2.0);  // sum(w * w) with w = [1, 1]
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 

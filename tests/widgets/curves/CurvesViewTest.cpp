@@ -6,6 +6,7 @@
 #include <QImage>
 #include <QLocale>
 #include <QTemporaryDir>
+#include <QWheelEvent>
 #include <QTest>
 #include <clocale>
 #include <cmath>
@@ -97,6 +98,42 @@ class CurvesViewTest : public QObject {
     const QPoint onPoint(qRound(graph->keyAxis()->coordToPixel(2.0)), qRound(graph->valueAxis()->coordToPixel(2.0)));
     QCOMPARE(view.readoutAt(onPoint), QStringLiteral("loss: step 2, value 2"));
     QVERIFY(view.readoutAt(QPoint(1, 1)).isEmpty());  // far from every point
+  }
+
+  void wheelZoomsAndDragPans() {
+    CurvesView view;
+    view.resize(500, 350);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVector<double> steps, values;
+    for (int i = 0; i <= 100; ++i) {
+      steps << i;
+      values << 1.0 / (1 + i);
+    }
+    view.append("loss", steps, values);
+    view.plot()->replot();
+    QCPAxis* x = view.plot()->xAxis;
+    const QCPRange before = x->range();
+    QCOMPARE(before.lower, 0.0);
+    QCOMPARE(before.upper, 100.0);
+    // The wheel over the middle of the plot zooms in around it.
+    const QPointF middle = view.plot()->axisRect()->center();
+    QWheelEvent wheel(middle, view.plot()->mapToGlobal(middle), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(view.plot(), &wheel);
+    const QCPRange zoomed = x->range();
+    QVERIFY2(zoomed.size() < before.size() * 0.9, qPrintable(QString::number(zoomed.size())));
+    QVERIFY(zoomed.lower > before.lower && zoomed.upper < before.upper);
+    // Dragging to the left pans towards later steps, keeping the width.
+    const QPoint from = middle.toPoint(), to = from - QPoint(100, 0);
+    QTest::mousePress(view.plot(), Qt::LeftButton, {}, from);
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), view.plot()->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(view.plot(), &move);
+    QTest::mouseRelease(view.plot(), Qt::LeftButton, {}, to);
+    const QCPRange panned = x->range();
+    QVERIFY2(panned.lower > zoomed.lower, qPrintable(QStringLiteral("%1 -> %2").arg(zoomed.lower).arg(panned.lower)));
+    QVERIFY(std::abs(panned.size() - zoomed.size()) < 1e-9 * zoomed.size() + 1e-9);
   }
 
   void rendersTheCurveAcrossThePlot() {
