@@ -95,6 +95,13 @@ void BreakpointStore::setOpEnabled(int index, bool enabled) {
   emit conditionsChanged();
 }
 
+void BreakpointStore::setOpDirections(int index, bool forward, bool backward) {
+  if (index < 0 || index >= m_conditions.ops.size() || (!forward && !backward)) return;
+  m_conditions.ops[index].forward = forward;
+  m_conditions.ops[index].backward = backward;
+  emit conditionsChanged();
+}
+
 void BreakpointStore::removeOp(int index) {
   if (index < 0 || index >= m_conditions.ops.size()) return;
   m_conditions.ops.removeAt(index);

@@ -29,6 +29,8 @@ class BreakpointStore : public QObject {
 
   void addOp(const OpBreakpoint& op);
   void setOpEnabled(int index, bool enabled);
+  /// Which directions op breakpoint `index` stops in (at least one).
+  void setOpDirections(int index, bool forward, bool backward);
   void removeOp(int index);
   void addModule(const QString& glob);
   void setModuleEnabled(int index, bool enabled);

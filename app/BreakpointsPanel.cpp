@@ -109,7 +109,7 @@ void BreakpointsPanel::refresh() {
     const QString direction = op.forward && op.backward ? tr("forward and backward")
                               : op.forward             ? tr("forward")
                                                        : tr("backward");
-    auto* item = addRow(tr("op"), op.op, op.enabled, direction, false);
+    auto* item = addRow(tr("op"), op.op, op.enabled, direction, true);  // its direction is edited there
     item->setData(KindRole, "op");
     item->setData(IndexRole, i);
   }
@@ -138,6 +138,19 @@ void BreakpointsPanel::onItemChanged(int row, int column) {
     if (column == Condition) m_store->setLineCondition(file, line, m_table->item(row, Condition)->text());
   } else if (kind == "op" && column == Enabled) {
     m_store->setOpEnabled(kindItem->data(IndexRole).toInt(), enabled);
+  } else if (kind == "op" && column == Condition) {
+    // "forward", "backward", or both ("forward and backward", "both"); anything else is
+    // refused and the row shows the direction as it was.
+    const QString text = m_table->item(row, Condition)->text().trimmed().toLower();
+    const bool forward = text.contains(QLatin1String("forward")) || text == QLatin1String("both");
+    const bool backward = text.contains(QLatin1String("backward")) || text == QLatin1String("both");
+    if (forward || backward) {
+      m_store->setOpDirections(kindItem->data(IndexRole).toInt(), forward, backward);
+    } else {
+      m_prompter->warn(this, tr("Op breakpoint"),
+                       tr("'%1' is not a direction: write forward, backward, or both").arg(text));
+      QMetaObject::invokeMethod(this, &BreakpointsPanel::refresh, Qt::QueuedConnection);
+    }
   } else if (kind == "module" && column == Enabled) {
     m_store->setModuleEnabled(kindItem->data(IndexRole).toInt(), enabled);
   }

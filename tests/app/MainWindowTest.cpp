@@ -212,6 +212,32 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QCOMPARE(draws[0], draws[1]);
   }
 
+  void opBreakpointDirectionIsEditedInTheDock() {
+    MainWindow* w = makeWindow();
+    w->breakpoints()->addOp(td::app::OpBreakpoint{"relu", true, true, true});
+    QTableWidget* table = w->breakpointsPanel()->table();
+    auto opRow = [table] {
+      for (int r = 0; r < table->rowCount(); ++r)
+        if (table->item(r, 1)->text() == "op") return r;
+      return -1;
+    };
+    QVERIFY(opRow() >= 0);
+    QCOMPARE(table->item(opRow(), 3)->text(), QStringLiteral("forward and backward"));
+    QVERIFY(table->item(opRow(), 3)->flags() & Qt::ItemIsEditable);
+    table->item(opRow(), 3)->setText("backward");
+    QVERIFY(!w->breakpoints()->conditions().ops.at(0).forward);
+    QVERIFY(w->breakpoints()->conditions().ops.at(0).backward);
+    QCOMPARE(table->item(opRow(), 3)->text(), QStringLiteral("backward"));
+    // Not a direction: refused with a reason, the breakpoint and its row as they were.
+    table->item(opRow(), 3)->setText("sideways");
+    QCOMPARE(m_prompter->warnings.size(), 1);
+    QVERIFY(m_prompter->warnings[0].contains("sideways"));
+    QVERIFY(w->breakpoints()->conditions().ops.at(0).backward && !w->breakpoints()->conditions().ops.at(0).forward);
+    QTRY_COMPARE(table->item(opRow(), 3)->text(), QStringLiteral("backward"));
+    table->item(opRow(), 3)->setText("both");
+    QVERIFY(w->breakpoints()->conditions().ops.at(0).forward && w->breakpoints()->conditions().ops.at(0).backward);
+  }
+
   void nanBreakpointStopsAtTheOpThatMadeIt() {
     MainWindow* w = open("nan.py", {"import torch", "x = torch.tensor([1.0, -1.0])", "y = torch.log(x)",
                                     "print('after')"});
