@@ -141,9 +141,11 @@ void BreakpointsPanel::onItemChanged(int row, int column) {
   } else if (kind == "op" && column == Condition) {
     // "forward", "backward", or both ("forward and backward", "both"); anything else is
     // refused and the row shows the direction as it was.
-    const QString text = m_table->item(row, Condition)->text().trimmed().toLower();
-    const bool forward = text.contains(QLatin1String("forward")) || text == QLatin1String("both");
-    const bool backward = text.contains(QLatin1String("backward")) || text == QLatin1String("both");
+    const QString text = m_table->item(row, Condition)->text().simplified().toLower();
+    const bool both = text == QLatin1String("both") || text == QLatin1String("forward and backward") ||
+                      text == tr("forward and backward").toLower();
+    const bool forward = both || text == QLatin1String("forward") || text == tr("forward").toLower();
+    const bool backward = both || text == QLatin1String("backward") || text == tr("backward").toLower();
     if (forward || backward) {
       m_store->setOpDirections(kindItem->data(IndexRole).toInt(), forward, backward);
     } else {

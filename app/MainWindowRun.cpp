@@ -204,6 +204,7 @@ void MainWindow::onPaused(const PauseInfo& pause) {
   if (!m_runner->isRunning()) return;  // a stale pause of a run that ended since
   drainOutput();
   m_pause = pause;
+  m_markRunningLine = pause.entry != 0;
   setState(RunState::Paused);
   showLocation(pause.file, pause.line, true);
   m_runner->requestSnapshot(-1);
@@ -221,8 +222,10 @@ void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
   m_variablesModel->setVariables(snapshot.variables);
   // Paused at an op, onPaused marked the line that created it; the line running now (a
   // loss.backward(), an optimizer.step(), or that same line in forward) is the paused
-  // frame's, and takes the current-line marker.
-  if (m_pause.entry != 0 && snapshot.selected >= 0 && snapshot.selected < snapshot.frames.size()) {
+  // frame's, and takes the current-line marker: from the pause's first snapshot only (a
+  // frame chosen in the Call Stack later must not move it).
+  if (m_markRunningLine && snapshot.selected >= 0 && snapshot.selected < snapshot.frames.size()) {
+    m_markRunningLine = false;
     const FrameInfo& frame = snapshot.frames[snapshot.selected];
     if (widgets::CodeEditor* editor = editorFor(frame.file); editor != nullptr && frame.line > 0) {
       for (int i = 0; i < m_tabs->count(); ++i)

@@ -170,12 +170,16 @@ void MainWindow::compareWithMarked() {
   }
   ScriptRunner::Inspected before = m_runner->inspect(m_marked.entryId, m_marked.input, m_marked.index);
   ScriptRunner::Inspected after = m_runner->inspect(m_inspected.entryId, m_inspected.input, m_inspected.index);
-  if (!before.found) {
-    m_inspectorNote->setText(tr("the marked entry #%1 is no longer kept: %2")
-                                 .arg(m_marked.entryId)
-                                 .arg(before.value.missingReason));
-    return;
-  }
+  auto gone = [this](const ScriptRunner::Inspected& t, const QString& which, quint64 id) {
+    if (t.found) return false;
+    const QString reason = t.value.missingReason;
+    m_inspectorNote->setText(tr("the %1 entry #%2 is no longer kept%3")
+                                 .arg(which)
+                                 .arg(id)
+                                 .arg(reason.isEmpty() ? QString() : QStringLiteral(": ") + reason));
+    return true;
+  };
+  if (gone(before, tr("marked"), m_marked.entryId) || gone(after, tr("inspected"), m_inspected.entryId)) return;
   m_inspectorNote->setText(tr("change from entry #%1 (marked) to #%2").arg(m_marked.entryId).arg(m_inspected.entryId));
   m_inspector->setDifference(std::move(before.value), std::move(after.value));
 }

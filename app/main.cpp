@@ -82,12 +82,16 @@ bool xServerAnswers(const std::string& display) {
   const std::string host = display.substr(0, colon);
   std::string number = display.substr(colon + 1);
   number = number.substr(0, number.find('.'));
-  if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int port = 6000 + std::atoi(number.c_str());
+  if (port > 65535) return false;
   if (host.empty() || host == "unix") {
     const std::string path = "/tmp/.X11-unix/X" + number;
-    return socketAccepts(path) || socketAccepts("@" + path);
+    if (socketAccepts(path) || socketAccepts("@" + path)) return true;
+    // As libxcb does when the local socket fails (an X server listening on TCP only).
+    return host.empty() && tcpAccepts("localhost", port);
   }
-  return tcpAccepts(host, 6000 + std::stoi(number));
+  return tcpAccepts(host, port);
 }
 
 /// Whether a Wayland compositor answers at `display` (a socket name under

@@ -117,6 +117,16 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(w->console()->text().contains("'TkAgg' ignored in the IDE"));
     QVERIFY(w->console()->text().contains("'QtAgg' ignored in the IDE"));
     QVERIFY(w->console()->text().contains("backend module://tapedeck.debug.mpl_backend"));
+    // With keyword arguments: the same (tests/python/test_mpl_pin.py covers rcParams in a
+    // fresh interpreter).
+    w->currentEditor()->setPlainText(
+        "import matplotlib\nimport matplotlib.pyplot as plt\nplt.switch_backend(newbackend='QtAgg')\n"
+        "matplotlib.use(backend='TkAgg')\nplt.figure()\nplt.plot([3, 2, 1])\nplt.show()\n"
+        "print('second', matplotlib.get_backend())\n");
+    const RunOutcome again = finishAfter("run");
+    QVERIFY2(again.status == "finished", qPrintable(w->console()->text()));
+    QCOMPARE(w->plotsView()->count(), 2);
+    QVERIFY(w->console()->text().contains("second module://tapedeck.debug.mpl_backend"));
   }
 
   void graphOfTheSpiralPausedMidBackward() {

@@ -40,8 +40,14 @@ class Scanner {
     while (m_position < m_text.size()) {
       const QChar c = m_text[m_position];
       const bool letter = (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || c == u'_';
-      const bool digitOrDot = (c >= u'0' && c <= u'9') || c == u'.';
-      if (!letter && !(digitOrDot && m_position > start)) break;
+      const bool digit = c >= u'0' && c <= u'9';
+      // A dot only between parts: "x." and "a..b" stop before it (then fail as text left over).
+      auto partChar = [](QChar d) {
+        return (d >= u'a' && d <= u'z') || (d >= u'A' && d <= u'Z') || d == u'_' || (d >= u'0' && d <= u'9');
+      };
+      const bool dot = c == u'.' && m_position > start && m_position + 1 < m_text.size() &&
+                       partChar(m_text[m_position + 1]);
+      if (!letter && !(digit && m_position > start) && !dot) break;
       ++m_position;
     }
     return m_text.sliced(start, m_position - start).toString();

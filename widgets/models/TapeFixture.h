@@ -19,7 +19,7 @@
 // statements not counted); file is "fixture.py"; iteration is 0.
 // In the graph, every assignment makes a new tensor; an argument never assigned is a
 // leaf, made on first use: a parameter named so when its name has a dot (fc.weight), an
-// input otherwise (x).
+// input otherwise (x). A tensor whose shape was never given has an empty shape there.
 #include <QList>
 #include <QString>
 #include <QStringView>

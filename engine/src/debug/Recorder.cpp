@@ -268,7 +268,8 @@ namespace {
 bool defaultAttrs(const OpAttrs& a) {
   static_assert(sizeof(OpAttrs) == 208, "a field was added to OpAttrs: compare it here too");
   return a.ints.empty() && a.ints2.empty() && a.dim == 0 && a.start == 0 && a.end == 0 && a.step == 1 &&
-         a.groups == 1 && a.scalar == 0.0 && a.scalar2 == 0.0 && a.dtype == DType::Float32 && !a.keepdim &&
+         a.groups == 1 && a.scalar == 0.0 && !std::signbit(a.scalar) && a.scalar2 == 0.0 &&
+         !std::signbit(a.scalar2) && a.dtype == DType::Float32 && !a.keepdim &&
          !a.hasMin && !a.hasMax && !a.ceilMode && a.countIncludePad && !a.hasAlpha;
 }
 }  // namespace

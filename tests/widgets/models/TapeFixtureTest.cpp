@@ -110,6 +110,9 @@ class TapeFixtureTest : public QObject {
     QTest::newRow("bad value")
         << QStringLiteral("y = relu(x) {1, two}")
         << QStringLiteral("statement 1 (y = relu(x) {1, two}): expected a number in the values");
+    QTest::newRow("name ending in a dot")
+        << QStringLiteral("y = relu(x.)")
+        << QStringLiteral("statement 1 (y = relu(x.)): expected ',' or ')' after an argument");
     QTest::newRow("unclosed values")
         << QStringLiteral("y = relu(x) {1")
         << QStringLiteral("statement 1 (y = relu(x) {1): expected '}' to end the values");

@@ -1,6 +1,7 @@
 """Keeps matplotlib on the IDE's backend (tapedeck.debug.mpl_backend: Agg, plt.show() sends
 the figures to the Plots dock). A script's matplotlib.use(...) or plt.switch_backend(...)
-naming another backend is noted on stderr and ignored: an interactive one would open
+naming another backend (or rcParams["backend"] set to one before the first figure) is
+noted on stderr and answered with the IDE's backend: an interactive one would open
 windows of its own beside the IDE and block plt.show() in the runner.
 
 install() pins matplotlib now if it is imported, else as soon as it is; it imports nothing."""
@@ -11,19 +12,32 @@ BACKEND = "module://tapedeck.debug.mpl_backend"
 _PINNED = "_tapedeck_pinned_backend"
 
 
+def _requested(args, kwargs):
+    """The backend a use() or switch_backend() call names, however it was passed."""
+    if args:
+        return args[0]
+    for key in ("backend", "newbackend"):
+        if key in kwargs:
+            return kwargs[key]
+    return None
+
+
 def _wrap(module, name):
     original = getattr(module, name, None)
     if original is None or getattr(original, _PINNED, False):
         return
 
-    def pinned(backend, *args, **kwargs):
-        chosen = str(backend)
+    def pinned(*args, **kwargs):
+        chosen = _requested(args, kwargs)
         if chosen == BACKEND:
-            return original(backend, *args, **kwargs)
-        if chosen.lower() != "agg":  # Agg is what the IDE's backend draws with: nothing to say
+            return original(*args, **kwargs)
+        # Anything else is answered with the IDE's backend, so matplotlib's state stays
+        # whole (pyplot picks its backend through switch_backend on the first figure, with
+        # whatever rcParams["backend"] says, even matplotlib's "choose for me" marker).
+        if isinstance(chosen, str) and chosen.lower() != "agg":  # Agg is what the IDE draws with
             sys.stderr.write(f"tapedeck: matplotlib backend {chosen!r} ignored in the IDE; "
                              "plt.show() puts figures in the Plots dock\n")
-        return None
+        return original(BACKEND)
 
     setattr(pinned, _PINNED, True)
     pinned.__wrapped__ = original
