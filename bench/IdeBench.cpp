@@ -11,8 +11,9 @@
 //                 imports excluded on both sides); the row is the ratio of the medians, its
 //                 spread the min and max of the per-pair ratios.            ratio <= 1.10
 //
-// Usage: ide_bench [--out results.json] [--script samples/python/spiral.py] [--pairs 21]
-// (21 by default: with 7, single runs of the row ranged from 0.78 to 1.55 on one build.)
+// Usage: ide_bench [--out results.json] [--script samples/python/spiral.py] [--pairs 61]
+// (61 by default: with 21, single runs of the row ranged from 0.97 to 1.40 on one build;
+// with 61, five runs gave 1.11 to 1.26. Each pair is about a fifth of a second.)
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   const QString script = QFileInfo(QString::fromStdString(argument(
                                        argc, argv, "--script", td::app::defaultSample().toStdString())))
                              .absoluteFilePath();
-  const int pairs = std::max(5, std::stoi(argument(argc, argv, "--pairs", "21")));
+  const int pairs = std::max(5, std::stoi(argument(argc, argv, "--pairs", "61")));
   QApplication app(argc, argv);
   QStandardPaths::setTestModeEnabled(true);  // never the user's settings or autosaves
   QApplication::setApplicationName("TapedeckBench");
