@@ -24,10 +24,54 @@ def test_break_on_the_first_nan_names_op_and_line():
     assert pause is not None and pause["reason"] == "NaN or Inf" and pause["op"] == "log"
     assert pause["file"].endswith("test_debug.py") and pause["line"] == line_of("NAN LINE", nan_program)
     assert session.state == "paused"
-    session._debugger.break_on_nan(False)
+    # Still on: the ops after log only pass its NaN on (y + z, the sum, their backward); the
+    # run goes to its end without stopping again.
     assert session.continue_() is None
     session.join()
     assert session.result == "finished" and session.state == "finished"
+
+
+def test_nan_breakpoint_off_removing_breakpoints_and_what_a_condition_sees():
+    seen = []
+
+    def program():
+        x = td.tensor([1.0, -1.0])
+        y = td.log(x)  # LOG LINE
+        return (y * 2).sum().item()
+
+    session = td.debug.Session()
+    session.break_on(nan=True)
+    session.break_on(nan=False)  # turned off again: no stop
+    [relu] = session.break_on(op="log")
+    session.remove_break(relu)
+    session.break_on(when=lambda e: seen.append((e["op"], e["file"], e["line"])) or False)
+    session.run(program)
+    assert session.wait() is None
+    session.join()
+    assert session.state == "finished"
+    assert ("log", __file__, line_of("LOG LINE", program)) in [(op, f, line) for op, f, line in seen]
+
+
+def test_run_to_the_end_of_the_iteration():
+    w = td.ones(2, requires_grad=True)
+
+    def program():
+        for _ in range(3):
+            (w * w).sum().backward()
+        return "done"
+
+    session = td.debug.Session(pause_at_start=True)
+    session.run(program)
+    assert session.wait() is not None  # at the start
+    pause = session.run_to_iteration_end()
+    assert pause is not None and pause["reason"] == "iteration end", pause
+    first = pause["iteration"]
+    pause = session.run_to_iteration_end()
+    assert pause is not None and pause["iteration"] == first + 1
+    # An iteration ends when the next one's first op runs: the last one's end is the run's.
+    assert session.run_to_iteration_end() is None
+    session.join()
+    assert session.result == "done"
 
 
 def test_an_optimizer_step_that_makes_a_parameter_inf_stops_at_its_entry():

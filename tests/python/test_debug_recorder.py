@@ -152,7 +152,13 @@ def test_command_line_stops_at_the_first_nan_and_shows_where_it_came_from(tmp_pa
     assert "NaN or Inf in the output of sqrt" in out
     assert f"{script}:6" in out and "y = (h - 1).sqrt()" in out
     assert "inputs:" in out and "min -4" in out
+    assert "(of the 1 finite) min 1.41421" in out, out  # sqrt([2, -4]): statistics of what is finite, said so
     assert "ops that led to it" in out and "sub" in out and "mul" in out
+    # Every op of the chain at the script's lines: the tensor made from data too, not the
+    # binding's C++ source.
+    chain = out[out.index("ops that led to it"):]
+    assert ".cpp" not in chain, chain
+    assert f"{script}:4" in chain
 
 
 def test_command_line_clean_run_errors_and_usage(tmp_path):

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "PySourceLoc.h"
 #include "tapedeck/core/Error.h"
 #include "tapedeck/ops/Ops.h"
 
@@ -114,8 +115,10 @@ Tensor fromBuffer(const py::buffer& buffer, std::optional<DType> dtype, const ch
       index[d] = 0;
     }
   }
-  Tensor out = fromVector(values, shape.empty() ? IntList{1} : shape, DType::Float64).to(dtype.value_or(natural));
-  return shape.empty() ? out.reshape({}) : out;  // a 0-d array makes a 0-d tensor
+  // Recorded at the script's line that made the tensor, not here.
+  const SourceLoc loc = callerLoc();
+  Tensor out = fromVector(values, shape.empty() ? IntList{1} : shape, DType::Float64).to(dtype.value_or(natural), loc);
+  return shape.empty() ? out.reshape({}, loc) : out;  // a 0-d array makes a 0-d tensor
 }
 
 }  // namespace
@@ -166,7 +169,8 @@ IntList dimsOrAll(py::handle dim, const char* what) { return dim.is_none() ? Int
 Tensor tensorFromData(py::handle data, std::optional<DType> dtype, const char* what) {
   if (py::isinstance<Tensor>(data)) {
     const Tensor& t = py::cast<const Tensor&>(data);
-    return dtype ? t.detach().to(*dtype).clone() : t.detach().clone();
+    const SourceLoc loc = callerLoc();  // the script's line, not this one
+    return dtype ? t.detach().to(*dtype, loc).clone(loc) : t.detach().clone(loc);
   }
   if (!isSequence(data) && PyObject_CheckBuffer(data.ptr()))
     return fromBuffer(py::reinterpret_borrow<py::buffer>(data), dtype, what);
@@ -177,8 +181,9 @@ Tensor tensorFromData(py::handle data, std::optional<DType> dtype, const char* w
   if (values.empty() && kind == Kind::Bool) kind = Kind::Float;  // tensor([]) is float32
   const DType inferred = kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : DType::Float32;
   const DType target = dtype.value_or(inferred);
-  Tensor out = fromVector(values, shape.empty() ? IntList{1} : shape, DType::Float64).to(target);
-  return shape.empty() ? out.reshape({}) : out;  // a Python scalar makes a 0-d tensor
+  const SourceLoc loc = callerLoc();  // recorded at the script's line that made the tensor, not here
+  Tensor out = fromVector(values, shape.empty() ? IntList{1} : shape, DType::Float64).to(target, loc);
+  return shape.empty() ? out.reshape({}, loc) : out;  // a Python scalar makes a 0-d tensor
 }
 
 py::object itemObject(const Tensor& t) {

@@ -78,6 +78,9 @@ void bindDebug(py::module_& m) {
           entry["scope"] = Tape::scopeName(e.scope);
           entry["iteration"] = e.iteration;
           entry["direction"] = e.direction == Direction::Forward ? "forward" : "backward";
+          const SourceLoc loc = e.loc.resolved();
+          entry["file"] = loc.file != nullptr ? std::string(loc.file) : std::string();
+          entry["line"] = loc.line;
           return py::cast<bool>((*callable)(entry));
         }, description);
       }, py::arg("condition"), py::arg("description") = "condition")

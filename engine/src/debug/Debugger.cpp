@@ -83,6 +83,7 @@ void Debugger::attach() {
     m_step.reset();
     m_pauseRequested = false;
     m_pause.reset();
+    m_nonFiniteTensors.clear();  // a new run: any NaN is a first again
     refreshQuiet();
   }
   Tape::addObserver(this);

@@ -16,14 +16,15 @@ using ::td::detail::concat;
 
 namespace {
 
-/// Whether `path` lies inside a module matching `glob` (the path or one of its prefixes
-/// ending at a component boundary matches).
-bool insideMatching(const std::string& glob, const std::string& path) {
-  for (std::size_t end = 0; end <= path.size(); ++end) {
+/// The module call `path` lies inside that matches `glob`: the shortest non-empty prefix of
+/// `path` ending at a component boundary that matches; empty when none does (the root, the
+/// empty path, is no module).
+std::string matchingModule(const std::string& glob, const std::string& path) {
+  for (std::size_t end = 1; end <= path.size(); ++end) {
     if (end != path.size() && path[end] != '.') continue;
-    if (scopeMatches(glob, path.substr(0, end))) return true;
+    if (scopeMatches(glob, path.substr(0, end))) return path.substr(0, end);
   }
-  return false;
+  return {};
 }
 
 /// The checks without a recorder: a NaN/Inf pass, or, for a gradient-norm check (`norms`),
@@ -46,8 +47,20 @@ RecordSummary summarize(const Tensor* values, std::size_t n, bool norms) {
 
 }  // namespace
 
+bool Debugger::producesNonFinite(const Tensor* sources, std::size_t numSources, const Tensor* values,
+                                 std::size_t numValues) {
+  std::lock_guard lock(m_mutex);
+  bool inherited = false;
+  for (std::size_t i = 0; i < numSources && !inherited; ++i)
+    inherited = sources[i].defined() && m_nonFiniteTensors.count(sources[i].id()) > 0;
+  if (m_nonFiniteTensors.size() > kMaxNonFiniteTensors) m_nonFiniteTensors.clear();  // a long run gone NaN
+  for (std::size_t i = 0; i < numValues; ++i)
+    if (values[i].defined() && anyNonFinite(values[i])) m_nonFiniteTensors.insert(values[i].id());
+  return !inherited;
+}
+
 void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
-                       const RecordSummary* summary) {
+                       const Tensor* sources, std::size_t numSources, const RecordSummary* summary) {
   if (m_quiet.load(std::memory_order_acquire)) {
     if (direction == Direction::Forward) m_previousScope = entry.scope;
     return;
@@ -89,7 +102,9 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
     if (!computed) computed = summarize(values, numValues, backward && gradNorm.has_value());
     return *computed;
   };
-  if (nonFinite && checks().nonFinite)
+  // The op that produced a NaN or Inf first: one whose non-finite values came in through
+  // an input already seen non-finite (or, backward, an incoming gradient) passes them on.
+  if (nonFinite && checks().nonFinite && producesNonFinite(sources, numSources, values, numValues))
     return pause(PauseReason::NonFinite, concat("NaN or Inf in the ", backward ? "gradient from the backward of " :
                                                 "output of ", name()));
   if (backward && gradNorm) {
@@ -106,11 +121,15 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
           return pause(PauseReason::OpBreakpoint, concat(b.description, backward ? " (backward)" : " (forward)"));
         break;
       case Breakpoint::Kind::Module: {
-        // Entering: this entry's module matches and the previous forward entry's did not.
+        // Entering: this entry is inside a module call matching the glob, and the previous
+        // forward entry was not inside that same one (outside it, or in a sibling that
+        // matches too: layers.0, then layers.1). Back-to-back calls of one module with no op
+        // between them look like one call here.
         if (backward || entry.scope == 0 || entry.scope == previousScope) break;
         const std::string scope = Tape::scopeName(entry.scope);
-        if (insideMatching(b.glob, scope) && !insideMatching(b.glob, Tape::scopeName(previousScope)))
-          return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", scope, ")"));
+        const std::string module = matchingModule(b.glob, scope);
+        if (!module.empty() && module != matchingModule(b.glob, Tape::scopeName(previousScope)))
+          return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", module, ")"));
         break;
       }
       case Breakpoint::Kind::Condition:
@@ -127,21 +146,23 @@ bool Debugger::needsChecks(Direction direction) const {
 void Debugger::onForward(const TapeEntry& entry, const OpTensors& tensors) {
   if (m_recorder) {
     const RecordSummary summary = m_recorder->recordForward(entry, tensors, needsChecks(Direction::Forward));
-    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, &summary);
+    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, tensors.inputs, tensors.numInputs, &summary);
   } else {
-    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, nullptr);
+    atEntry(entry, Direction::Forward, tensors.outputs, tensors.numOutputs, tensors.inputs, tensors.numInputs, nullptr);
   }
 }
 
 void Debugger::onBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
   const Tensor* grads = step.gradInputs != nullptr ? step.gradInputs->data() : nullptr;
   const std::size_t n = step.gradInputs != nullptr ? step.gradInputs->size() : 0;
+  const Tensor* incoming = step.gradOutputs != nullptr ? step.gradOutputs->data() : nullptr;
+  const std::size_t m = step.gradOutputs != nullptr ? step.gradOutputs->size() : 0;
   if (m_recorder) {
     const RecordSummary summary = m_recorder->recordBackward(entry, step, needsChecks(Direction::Backward),
                                                              m_checkNorms.load(std::memory_order_relaxed));
-    atEntry(entry, Direction::Backward, grads, n, &summary);
+    atEntry(entry, Direction::Backward, grads, n, incoming, m, &summary);
   } else {
-    atEntry(entry, Direction::Backward, grads, n, nullptr);
+    atEntry(entry, Direction::Backward, grads, n, incoming, m, nullptr);
   }
 }
 

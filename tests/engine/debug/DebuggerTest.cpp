@@ -156,8 +156,11 @@ TEST(Debugger, FirstNonFiniteForwardAndBackward) {
   EXPECT_EQ(p->reason, PauseReason::NonFinite);
   EXPECT_EQ(p->op, td::OpId::Log);
   EXPECT_NE(p->description.find("output of log"), std::string::npos);
-  forward.setBreakOnNonFinite(false);
+  // Still on: the add that reads log's NaN passes it on, and does not stop.
   forward.resume();
+  const auto again = forward.waitForPause(p->sequence, std::chrono::milliseconds(500));
+  if (again) forward.resume();
+  EXPECT_FALSE(again.has_value()) << "stopped again at " << td::opName(again->op);
   run.join();
 
   Debugger backward;
@@ -208,6 +211,33 @@ TEST(Debugger, GradNormModuleAndConditionBreakpoints) {
   module.resume();
   EXPECT_FALSE(module.waitForPause(m->sequence, 200ms).has_value());
   run2.join();
+
+  // Siblings that match one glob each stop, and "*" matches every top-level call but never
+  // the root (no module) around them.
+  for (const char* glob : {"layers.*", "*"}) {
+    Debugger siblings;
+    siblings.addModuleBreakpoint(glob);
+    DebuggedRun run4(siblings, [&] {
+      td::Tensor x = td::exp(leaf({1.0}));  // the root: no module
+      td::ScopeGuard layers("layers");
+      for (const char* name : {"0", "1"}) {
+        td::ScopeGuard layer(name);
+        x = td::exp(td::exp(x));  // the first of the two enters
+      }
+    });
+    std::vector<std::string> stops;
+    uint64_t after = 0;
+    while (auto s = siblings.waitForPause(after, 500ms)) {
+      stops.push_back(s->scope);
+      after = s->sequence;
+      siblings.resume();
+    }
+    run4.join();
+    if (std::string(glob) == "*")
+      EXPECT_EQ(stops, (std::vector<std::string>{"layers.0"})) << glob;  // inside "layers" throughout
+    else
+      EXPECT_EQ(stops, (std::vector<std::string>{"layers.0", "layers.1"})) << glob;
+  }
 
   Debugger condition;
   condition.addCondition([](const td::TapeEntry& e) { return e.op == td::OpId::Exp && e.inputIds.size() == 1; },

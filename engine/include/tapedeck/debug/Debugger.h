@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
@@ -139,9 +140,13 @@ class Debugger : public TapeObserver {
 
   /// Checks stop and step requests and the conditions for an entry; pauses when one holds.
   /// `values` (outputs forward, input gradients backward) are checked for NaN and the
-  /// gradient norm, from `summary` when the recorder made one.
+  /// gradient norm, from `summary` when the recorder made one; `sources` (inputs forward,
+  /// the gradients coming in backward) tell whether a NaN was produced or passed on.
   void atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
-               const RecordSummary* summary);
+               const Tensor* sources, std::size_t numSources, const RecordSummary* summary);
+  /// Entries whose `values` hold a NaN or Inf: whether none came in through `sources` (the
+  /// entry produced it); the non-finite values are remembered either way.
+  bool producesNonFinite(const Tensor* sources, std::size_t numSources, const Tensor* values, std::size_t numValues);
   PauseEvent eventFor(const TapeEntry& entry, Direction direction, PauseReason reason, std::string description) const;
   /// Blocks until a command arrives; applies it. Throws Cancelled on stop.
   void block(PauseEvent event);
@@ -179,6 +184,9 @@ class Debugger : public TapeObserver {
   std::atomic<bool> m_onlyDataChecks{false};
   void refreshQuiet();
   uint32_t m_previousScope = 0;
+  /// Tensors seen holding a NaN or Inf (ids), under m_mutex: an op reading one passes it on.
+  std::unordered_set<uint64_t> m_nonFiniteTensors;
+  static constexpr std::size_t kMaxNonFiniteTensors = 1u << 20;
   bool m_attached = false;
   std::shared_ptr<Recorder> m_recorder;
   std::function<void()> m_beforeBlock;

@@ -110,21 +110,27 @@ class Session:
             raise RuntimeError("this session records nothing (Session(record=False))")
         return self.recorder.entry(int(entry_id), values)
 
-    def break_on(self, op=None, module=None, nan=False, grad_norm=None, when=None, forward=True, backward=True):
-        """Adds stop conditions: an op ('matmul'), a module path glob ('layers.*.attn'), the first
-        NaN/Inf, a gradient-norm threshold, or a callable on the entry (a dict); returns breakpoint ids."""
+    def break_on(self, op=None, module=None, nan=None, grad_norm=None, when=None, forward=True, backward=True):
+        """Adds stop conditions: an op ('matmul'), a module path glob ('layers.*.attn'), the op that
+        first produces a NaN/Inf (nan=True; nan=False turns it off), a gradient-norm threshold, or a
+        callable on the entry (a dict: entry, op, scope, iteration, direction, file, line); returns
+        the ids of those that remove_break() takes."""
         ids = []
         if op is not None:
             ids.append(self._debugger.break_on_op(op, forward, backward))
         if module is not None:
             ids.append(self._debugger.break_on_module(module))
-        if nan:
-            self._debugger.break_on_nan(True)
+        if nan is not None:
+            self._debugger.break_on_nan(bool(nan))
         if grad_norm is not None:
             self._debugger.break_on_grad_norm(float(grad_norm))
         if when is not None:
             ids.append(self._debugger.break_when(when, getattr(when, "__name__", "condition")))
         return ids
+
+    def remove_break(self, breakpoint_id):
+        """Removes an op, module or condition breakpoint (an id break_on returned)."""
+        self._debugger.remove_breakpoint(int(breakpoint_id))
 
     def break_at(self, file, line, condition=None):
         """A line breakpoint: pauses before `line` of `file` (a path, matched by its real path) runs;
@@ -368,6 +374,13 @@ class Session:
         """Runs to the start of the next backward()."""
         self._step = None
         self._debugger.step("backward")
+        return self.wait(timeout)
+
+    def run_to_iteration_end(self, timeout=10.0):
+        """Runs to the end of the current iteration (its backward() returned; the next op
+        starts the next iteration, an optimizer's update included)."""
+        self._step = None
+        self._debugger.step("iteration")
         return self.wait(timeout)
 
     # Line steps, from any pause (a line, an op, a request). Any other pause on the way

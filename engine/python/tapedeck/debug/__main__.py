@@ -41,6 +41,8 @@ def _stats_text(stats):
     if stats is None:
         return "statistics not computed"
     parts = [f"{key} {stats[key]:.6g}" for key in _STAT_KEYS] if stats["finite"] else ["no finite values"]
+    if stats["finite"] and stats["nans"] + stats["infs"]:
+        parts[0] = f"(of the {stats['finite']} finite) " + parts[0]
     parts += [f"nan {stats['nans']}", f"inf {stats['infs']}", f"zeros {stats['zeros']}"]
     return "  ".join(parts)
 
