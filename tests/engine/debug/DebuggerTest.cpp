@@ -407,6 +407,57 @@ TEST(Debugger, StateMachineAndBlockingHooks) {
   EXPECT_FALSE(debugger.waitForPause(q->sequence, 10ms).has_value());
 }
 
+TEST(Debugger, SteppingStoppingAndFailedStates) {
+  // Stepping: from a pause until the next one, seen while the thread runs no op.
+  {
+    Debugger debugger;
+    debugger.addOpBreakpoint(td::OpId::Exp);
+    std::promise<void> gate;
+    std::shared_future<void> open = gate.get_future().share();
+    DebuggedRun run(debugger, [&] {
+      td::exp(leaf({1.0}));
+      open.wait();
+    });
+    auto p = debugger.waitForPause(0, kWait);
+    ASSERT_TRUE(p.has_value());
+    debugger.step(StepKind::ToBackward);
+    // The paused thread takes the command as it wakes; then it runs no op, still stepping.
+    const auto until = std::chrono::steady_clock::now() + kWait;
+    while (debugger.state() != State::Stepping && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(debugger.state(), State::Stepping);
+    gate.set_value();
+    run.join();
+    EXPECT_EQ(debugger.state(), State::Finished);  // no backward came: the run ended
+  }
+  // Stopping: asked while the thread runs no op; it ends at its next op, cancelled.
+  {
+    Debugger debugger;
+    std::promise<void> gate, started;
+    std::shared_future<void> open = gate.get_future().share();
+    DebuggedRun run(debugger, [&] {
+      started.set_value();
+      open.wait();
+      td::exp(leaf({1.0}));
+    });
+    started.get_future().wait();
+    debugger.stop();
+    EXPECT_EQ(debugger.state(), State::Stopping);
+    gate.set_value();
+    run.join();
+    EXPECT_TRUE(run.cancelled);
+    EXPECT_EQ(debugger.state(), State::Finished);
+  }
+  // Failed: the run raised.
+  {
+    Debugger debugger;
+    DebuggedRun run(debugger, [&] { throw std::runtime_error("the script failed"); });
+    run.join();
+    EXPECT_EQ(debugger.state(), State::Failed);
+    EXPECT_STREQ(stateName(debugger.state()), "failed");
+  }
+}
+
 TEST(Debugger, ServedJobsRunOnThePausedThreadInOrderBeforeTheNextCommand) {
   Debugger debugger;
   std::atomic<int> blocked{0}, woken{0};
