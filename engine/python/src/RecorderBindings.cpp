@@ -75,6 +75,7 @@ py::dict memoryDict(const debug::IterationMemory& m) {
   d["recorder_bytes"] = m.recorderBytes;
   d["recorder_bytes_peak"] = m.recorderBytesPeak;
   d["copy_bytes"] = m.copyBytes;
+  d["copy_bytes_peak"] = m.copyBytesPeak;
   return d;
 }
 

@@ -259,6 +259,7 @@ void Recorder::sampleMemory(Iteration& iteration) {
   memory.recorderBytes = m_heldBytes;
   memory.recorderBytesPeak = std::max(memory.recorderBytesPeak, m_heldBytes);
   memory.copyBytes = m_copyBytes;
+  memory.copyBytesPeak = std::max(memory.copyBytesPeak, m_copyBytes);
 }
 
 // --- recording ----------------------------------------------------------------------------

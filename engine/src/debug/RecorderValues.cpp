@@ -133,7 +133,11 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
     value.copied = true;
     m_copyBytes += value.bytes;
   }
-  if (!m_iterations.empty()) m_iterations.back().memory.copyBytes = m_copyBytes;
+  if (!m_iterations.empty()) {
+    IterationMemory& memory = m_iterations.back().memory;
+    memory.copyBytes = m_copyBytes;
+    memory.copyBytesPeak = std::max(memory.copyBytesPeak, m_copyBytes);
+  }
 }
 
 }  // namespace td::debug

@@ -217,6 +217,10 @@ TEST(Recorder, CopiesASmallValueWhenAWriteCoversIt) {
   EXPECT_EQ(y.toVector()[9], 20.0);
   EXPECT_EQ(r.recorder.entry(mulId)->outputs[0].value.toVector()[9], 10.0);
   EXPECT_EQ(r.recorder.copyBytes(), 10 * sizeof(double));
+  // The iteration's memory counts the copy, now and at its peak.
+  const td::debug::IterationMemory memory = r.recorder.memory().back();
+  EXPECT_EQ(memory.copyBytes, static_cast<int64_t>(10 * sizeof(double)));
+  EXPECT_EQ(memory.copyBytesPeak, static_cast<int64_t>(10 * sizeof(double)));
 }
 
 TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {

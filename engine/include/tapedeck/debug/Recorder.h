@@ -86,6 +86,7 @@ struct IterationMemory {
   int64_t recorderBytes = 0;     ///< values the recorder holds (references and copies)
   int64_t recorderBytesPeak = 0;
   int64_t copyBytes = 0;         ///< of which its own copies (taken before in-place writes)
+  int64_t copyBytesPeak = 0;
 };
 
 /// One backward() root's value: the loss curve a training script draws without a line
