@@ -206,8 +206,12 @@ void checkAnomaly(OpId op, const Tensor* outputs, std::size_t numOutputs) {
   }
 }
 
-void advanceIteration() {
-  if (g_backwardReturned.load(std::memory_order_relaxed) ||
+/// An iteration ends at the first op after backward() returned that is not an in-place
+/// write: the optimizer's update (its entries write the parameters in place) and zeroing
+/// the gradients belong to the iteration whose backward they follow; the next batch, an
+/// evaluation or the next forward pass start a new one.
+void advanceIteration(bool inPlace) {
+  if ((!inPlace && g_backwardReturned.load(std::memory_order_relaxed)) ||
       g_entriesThisIteration.fetch_add(1, std::memory_order_relaxed) >= Tape::kMaxEntriesPerIteration)
     endIteration();
 }
@@ -242,7 +246,7 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
   bool needGrad = GradMode::enabled() && opInfo(op).differentiable && anyRequiresGrad(inputs, numInputs) &&
                   isFloating(outputs[0].dtype());
   if (!needGrad && !observe) return;
-  if (!state.inFormula && !state.unobserved) advanceIteration();
+  if (!state.inFormula && !state.unobserved) advanceIteration(state.inplacePending && state.inplaceOp == op);
 
   TapeEntry local;
   std::shared_ptr<OpNode> node;
@@ -299,7 +303,7 @@ void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::si
   if (AnomalyMode::enabled() && !state.inFormula) checkAnomaly(OpId::Custom, outputs, numOutputs);
   const bool observe = Tape::hasObservers() && !state.inFormula && !state.unobserved;
   if (!entry.differentiable && !observe) return;
-  if (!state.inFormula && !state.unobserved) advanceIteration();
+  if (!state.inFormula && !state.unobserved) advanceIteration(entry.inplace);
   fillEntry(entry, OpId::Custom, state, inputs, numInputs, outputs, numOutputs);
   entry.customName = name;
   if (observe) {

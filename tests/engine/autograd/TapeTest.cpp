@@ -365,7 +365,7 @@ TEST(Tape, CreateGraphEntriesAreMadeByTheirForwardEntry) {
 
 // --- iterations -----------------------------------------------------------------------
 
-TEST(Tape, IterationsEndAtTheFirstOpAfterBackwardAndAtStep) {
+TEST(Tape, IterationsEndAtTheFirstOpAfterBackwardThatIsNotAnInPlaceWriteAndAtStep) {
   td::Tape::step();  // start from a fresh iteration, far from the 10,000-entry limit
   td::Tensor x = leaf({1, 2});
   RecordingObserver observer;
@@ -379,6 +379,18 @@ TEST(Tape, IterationsEndAtTheFirstOpAfterBackwardAndAtStep) {
   loss.backward();
   for (const tdtest::RecordedStep& step : observer.steps) EXPECT_EQ(step.entry.iteration, first);
   EXPECT_EQ(td::Tape::iteration(), first) << "the iteration ends at the next op, not at backward";
+  // The update that follows backward writes in place (an optimizer's step, zeroing a
+  // gradient): it stays in the iteration whose backward it follows.
+  {
+    td::NoGradGuard noGrad;
+    x.add_(x.grad(), -0.1);
+    x.grad().zero_();
+  }
+  ASSERT_GE(observer.forward.size(), 2u);
+  EXPECT_EQ(observer.forward.back().iteration, first);
+  EXPECT_TRUE(observer.forward.back().inplace);
+  EXPECT_EQ(td::Tape::iteration(), first);
+  EXPECT_TRUE(observer.iterationEnds.empty());
 
   observer.clear();
   td::Tensor b = x * x;

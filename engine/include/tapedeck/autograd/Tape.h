@@ -73,7 +73,8 @@ class TapeObserver {
   virtual void onBackwardBegin(const std::vector<Tensor>& roots) { (void)roots; }
   virtual void onBackwardStep(const TapeEntry& entry, const BackwardStep& step) { (void)entry; (void)step; }
   virtual void onBackwardEnd() {}
-  /// An iteration ended (backward returned and a new op began, tapedeck step(), or 10,000 entries).
+  /// An iteration ended (backward returned and a new op other than an in-place write began, as an optimizer's
+  /// update stays with its backward; tapedeck step(); or 10,000 entries).
   virtual void onIterationEnd(uint64_t iteration) { (void)iteration; }
 };
 

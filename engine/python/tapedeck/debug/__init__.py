@@ -284,6 +284,7 @@ class Session:
         def body():
             self._run_body(function, args, kwargs)
 
+        _C._debug.new_iteration()  # a fresh iteration: the last run's backward does not end this one's first
         self._debugger.attach()
         if self._pause_at_start:
             self._debugger.request_pause()
@@ -377,8 +378,9 @@ class Session:
         return self.wait(timeout)
 
     def run_to_iteration_end(self, timeout=10.0):
-        """Runs to the end of the current iteration (its backward() returned; the next op
-        starts the next iteration, an optimizer's update included)."""
+        """Runs to the end of the current iteration: after its backward() and the in-place
+        writes that follow it (an optimizer's update, zeroing gradients), as the next op
+        that is not one begins (the next batch, an evaluation, the next forward pass)."""
         self._step = None
         self._debugger.step("iteration")
         return self.wait(timeout)
