@@ -13,7 +13,9 @@
 //
 // Usage: ide_bench [--out results.json] [--script samples/python/spiral.py] [--pairs 61]
 // (61 by default: with 21, single runs of the row ranged from 0.97 to 1.40 on one build;
-// with 61, five runs gave 1.11 to 1.26. Each pair is about a fifth of a second.)
+// with 61, 18 runs gave 0.97 to 1.27, median 1.16. Each pair is about a fifth of a second.
+// The plain side is a fresh process per run, the IDE's a warm interpreter: their times
+// vary differently, which the pairing does not cancel.)
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
