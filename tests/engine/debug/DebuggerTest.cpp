@@ -1,7 +1,7 @@
 // The debugger core: each stop condition, the step requests, pause/continue/stop from a
-// second thread (the run in a worker thread), the state machine, and no deadlock when
-// pausing inside backward (also under create_graph). Timeouts are generous; latency is
-// a bench figure, not a test.
+// second thread (the run in a worker thread), and no deadlock when pausing inside backward
+// (also under create_graph). The state machine and served jobs: DebuggerProtocolTest.cpp.
+// Timeouts are generous; latency is a bench figure, not a test.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,11 +14,14 @@
 #include <thread>
 #include <vector>
 
+#include "../support/DebuggedRun.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Debugger.h"
 
 namespace {
 
+using tdtest::DebuggedRun;
+using tdtest::leaf;
 using namespace std::chrono_literals;
 using td::debug::Debugger;
 using td::debug::PauseReason;
@@ -27,48 +30,6 @@ using td::debug::StepKind;
 
 constexpr auto kWait = 10s;
 
-/// Runs `body` on a worker thread with the debugger attached; records a Cancelled and
-/// tells the debugger when the run ends.
-class DebuggedRun {
- public:
-  DebuggedRun(Debugger& debugger, std::function<void()> body) : m_debugger(debugger) {
-    m_debugger.attach();
-    m_thread = std::thread([this, body = std::move(body)] {
-      try {
-        body();
-        m_debugger.finish(false);
-      } catch (const td::debug::Cancelled&) {
-        cancelled = true;
-        m_debugger.finish(false);
-      } catch (...) {
-        m_debugger.finish(true);
-      }
-      done = true;
-    });
-  }
-  ~DebuggedRun() {
-    if (m_thread.joinable()) m_thread.join();
-    m_debugger.detach();
-  }
-  /// Waits for the run and detaches (a debugger observes, and pauses, until detached).
-  void join() {
-    m_thread.join();
-    m_debugger.detach();
-  }
-
-  std::atomic<bool> cancelled{false};
-  std::atomic<bool> done{false};
-
- private:
-  Debugger& m_debugger;
-  std::thread m_thread;
-};
-
-td::Tensor leaf(std::vector<double> values) {
-  td::Tensor x = td::fromVector(values, {}, td::DType::Float64);
-  x.setRequiresGrad();
-  return x;
-}
 
 TEST(Debugger, OpBreakpointPausesAtTheOpWithItsLineAndResumes) {
   Debugger debugger;
@@ -381,143 +342,6 @@ TEST(Debugger, NoDeadlockPausingInsideBackwardWithCreateGraph) {
   debugger.resume();
   run.join();
   EXPECT_EQ(second, (std::vector<double>{12.0}));
-}
-
-TEST(Debugger, StateMachineAndBlockingHooks) {
-  Debugger debugger;
-  std::atomic<int> blocked{0}, woken{0};
-  debugger.setBlockingHooks([&] { ++blocked; }, [&] { ++woken; });
-  EXPECT_EQ(debugger.state(), State::Running);
-  debugger.resume();  // not paused: nothing happens
-  EXPECT_EQ(debugger.state(), State::Running);
-  debugger.addOpBreakpoint(td::OpId::Exp);
-  DebuggedRun run(debugger, [&] { td::exp(td::exp(leaf({1.0}))); });
-  auto p = debugger.waitForPause(0, kWait);
-  ASSERT_TRUE(p.has_value());
-  EXPECT_EQ(debugger.state(), State::Paused);  // (the hook runs just after the pause is published)
-  debugger.step(StepKind::NextOp);
-  auto q = debugger.waitForPause(p->sequence, kWait);
-  ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(q->sequence, p->sequence + 1);
-  debugger.resume();
-  run.join();
-  EXPECT_EQ(debugger.state(), State::Finished);
-  EXPECT_EQ(blocked.load(), 2);
-  EXPECT_EQ(woken.load(), 2);
-  EXPECT_FALSE(debugger.waitForPause(q->sequence, 10ms).has_value());
-}
-
-TEST(Debugger, SteppingStoppingAndFailedStates) {
-  // Stepping: from a pause until the next one, seen while the thread runs no op.
-  {
-    Debugger debugger;
-    debugger.addOpBreakpoint(td::OpId::Exp);
-    std::promise<void> gate;
-    std::shared_future<void> open = gate.get_future().share();
-    DebuggedRun run(debugger, [&] {
-      td::exp(leaf({1.0}));
-      open.wait();
-    });
-    auto p = debugger.waitForPause(0, kWait);
-    ASSERT_TRUE(p.has_value());
-    debugger.step(StepKind::ToBackward);
-    // The paused thread takes the command as it wakes; then it runs no op, still stepping.
-    const auto until = std::chrono::steady_clock::now() + kWait;
-    while (debugger.state() != State::Stepping && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(1ms);
-    EXPECT_EQ(debugger.state(), State::Stepping);
-    gate.set_value();
-    run.join();
-    EXPECT_EQ(debugger.state(), State::Finished);  // no backward came: the run ended
-  }
-  // Stopping: asked while the thread runs no op; it ends at its next op, cancelled.
-  {
-    Debugger debugger;
-    std::promise<void> gate, started;
-    std::shared_future<void> open = gate.get_future().share();
-    DebuggedRun run(debugger, [&] {
-      started.set_value();
-      open.wait();
-      td::exp(leaf({1.0}));
-    });
-    started.get_future().wait();
-    debugger.stop();
-    EXPECT_EQ(debugger.state(), State::Stopping);
-    gate.set_value();
-    run.join();
-    EXPECT_TRUE(run.cancelled);
-    EXPECT_EQ(debugger.state(), State::Finished);
-  }
-  // Failed: the run raised.
-  {
-    Debugger debugger;
-    DebuggedRun run(debugger, [&] { throw std::runtime_error("the script failed"); });
-    run.join();
-    EXPECT_EQ(debugger.state(), State::Failed);
-    EXPECT_STREQ(stateName(debugger.state()), "failed");
-  }
-}
-
-TEST(Debugger, ServedJobsRunOnThePausedThreadInOrderBeforeTheNextCommand) {
-  Debugger debugger;
-  std::atomic<int> blocked{0}, woken{0};
-  debugger.setBlockingHooks([&] { ++blocked; }, [&] { ++woken; });
-  EXPECT_FALSE(debugger.serve([] {}));  // not paused: refused
-  debugger.addOpBreakpoint(td::OpId::Exp);
-  std::thread::id worker;
-  std::vector<std::thread::id> ranOn;
-  std::vector<int> order;
-  DebuggedRun run(debugger, [&] {
-    worker = std::this_thread::get_id();
-    td::exp(leaf({1.0}));
-    order.push_back(99);  // after the resume
-  });
-  auto p = debugger.waitForPause(0, kWait);
-  ASSERT_TRUE(p.has_value());
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(debugger.serve([&, i] {
-      ranOn.push_back(std::this_thread::get_id());
-      order.push_back(i);
-      if (i == 1) throw std::runtime_error("a failing job does not end the pause");
-    }));
-  debugger.resume();
-  run.join();
-  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 99}));
-  ASSERT_EQ(ranOn.size(), 3u);
-  for (auto id : ranOn) EXPECT_EQ(id, worker);
-  // Each job runs between the hooks (woken, then blocked again): 1 pause + 3 jobs.
-  EXPECT_EQ(blocked.load(), 4);
-  EXPECT_EQ(woken.load(), 4);
-}
-
-TEST(Debugger, AServedJobLetsGoOfWhatItHoldsBeforeTakingTheLockAgain) {
-  // A Python job holds a callable whose release takes the GIL, and a thread holding the GIL
-  // may be waiting for the debugger's lock (serve() called from Python): releasing the job
-  // under that lock deadlocked. Here the release asks for the lock from another thread.
-  Debugger debugger;
-  debugger.addOpBreakpoint(td::OpId::Exp);
-  DebuggedRun run(debugger, [&] { td::exp(leaf({1.0})); });
-  auto p = debugger.waitForPause(0, kWait);
-  ASSERT_TRUE(p.has_value());
-  std::thread asker;
-  std::promise<void> asked;
-  std::future<void> answered = asked.get_future();
-  std::atomic<bool> released{false}, lockFree{false};
-  auto held = std::shared_ptr<int>(new int(0), [&](int* v) {
-    delete v;
-    asker = std::thread([&] {
-      (void)debugger.currentPause();
-      asked.set_value();
-    });
-    lockFree = answered.wait_for(2s) == std::future_status::ready;
-    released = true;
-  });
-  ASSERT_TRUE(debugger.serve([held = std::move(held)] {}));
-  debugger.resume();  // (after the job: served jobs run before the next command)
-  run.join();
-  if (asker.joinable()) asker.join();
-  EXPECT_TRUE(released.load());
-  EXPECT_TRUE(lockFree.load()) << "the served job was let go of under the debugger's lock";
 }
 
 TEST(Debugger, ScopeGlobs) {
