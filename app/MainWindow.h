@@ -167,7 +167,8 @@ class MainWindow : public QMainWindow {
   void onFinished(const RunOutcome& outcome);
   void onConsoleLine(const QString& line);
   void showLocation(const QString& file, int line, bool execution);
-  void clearExecutionMarks();
+  /// Clears the current-line marker in every editor, and the op's origin marker unless kept.
+  void clearExecutionMarks(bool keepOrigin = false);
   void refreshTape();
   /// Selects entry `entryId` in every view (tape list, graph, inspector) and shows its
   /// source line.

@@ -228,8 +228,7 @@ void MainWindow::onSnapshot(const PausedSnapshot& snapshot) {
     m_markRunningLine = false;
     const FrameInfo& frame = snapshot.frames[snapshot.selected];
     if (widgets::CodeEditor* editor = editorFor(frame.file); editor != nullptr && frame.line > 0) {
-      for (int i = 0; i < m_tabs->count(); ++i)
-        if (auto* other = qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i))) other->setExecutionLine(0);
+      clearExecutionMarks(/*keepOrigin=*/true);
       editor->setExecutionLine(frame.line);
     }
   }
@@ -302,11 +301,11 @@ void MainWindow::showLocation(const QString& file, int line, bool execution) {
   }
 }
 
-void MainWindow::clearExecutionMarks() {
+void MainWindow::clearExecutionMarks(bool keepOrigin) {
   for (int i = 0; i < m_tabs->count(); ++i) {
     auto* editor = qobject_cast<widgets::CodeEditor*>(m_tabs->widget(i));
     editor->setExecutionLine(0);
-    editor->setOriginLine(0);
+    if (!keepOrigin) editor->setOriginLine(0);
   }
 }
 
