@@ -137,6 +137,36 @@ def test_stop_a_paused_run_and_a_busy_one():
     assert busy.cancelled and time.monotonic() - started < 1.0
 
 
+def test_a_module_breakpoint_stops_at_every_call_of_the_module():
+    # A cell applied once per time step: three calls back to back, with no op of another
+    # scope between them (its entries all say "cell"); each is a new call.
+    class Unrolled(td.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = td.nn.Linear(2, 2)
+
+        def forward(self, h):
+            for _ in range(3):
+                h = self.cell(h)
+            return h
+
+    model = Unrolled()
+
+    def program():
+        model(td.ones(1, 2)).sum().backward()
+
+    session = td.debug.Session()
+    session.break_on(module="cell")
+    session.run(program)
+    stops = []
+    pause = session.wait()
+    while pause is not None:
+        stops.append((pause["scope"], pause["op"], pause["direction"]))
+        pause = session.continue_()
+    session.join()
+    assert stops == [("cell", "linear", "forward")] * 3
+
+
 def test_module_and_condition_breakpoints_and_errors():
     model = td.nn.Sequential(td.nn.Linear(2, 3), td.nn.ReLU(), td.nn.Linear(3, 1))
 

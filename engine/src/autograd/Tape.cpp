@@ -56,6 +56,15 @@ Interner& interner() {
 
 thread_local ScopeId t_scope = 0;
 
+// Scope calls (Tape::scopeCallOf): the process-wide count, and this thread's active calls
+// as (path, number), innermost last.
+std::atomic<uint64_t> g_scopeCalls{0};
+struct ScopeCall {
+  ScopeId scope;
+  uint64_t call;
+};
+thread_local std::vector<ScopeCall> t_scopeCalls;
+
 void endIteration() {
   uint64_t ended = g_iteration.fetch_add(1);
   g_entriesThisIteration.store(0);
@@ -132,9 +141,37 @@ static ScopeId childScope(ScopeId parent, const std::string& name) {
   return Tape::intern(parent == 0 ? name : Tape::internedString(parent) + "." + name);
 }
 
-ScopeGuard::ScopeGuard(const std::string& name) : m_previous(t_scope) { t_scope = childScope(t_scope, name); }
-ScopeGuard::ScopeGuard(ScopeId absolutePath, bool) : m_previous(t_scope) { t_scope = absolutePath; }
-ScopeGuard::~ScopeGuard() { t_scope = m_previous; }
+uint64_t Tape::scopeCallCount() { return g_scopeCalls.load(std::memory_order_relaxed); }
+
+uint64_t Tape::scopeCallOf(ScopeId scope) {
+  for (auto it = t_scopeCalls.rbegin(); it != t_scopeCalls.rend(); ++it)
+    if (it->scope == scope) return it->call;
+  return 0;
+}
+
+ScopeGuard::ScopeGuard(const std::string& name) : m_previous(t_scope) {
+  t_scope = childScope(t_scope, name);
+  beginCall();
+}
+ScopeGuard::ScopeGuard(ScopeId absolutePath, bool) : m_previous(t_scope) {
+  t_scope = absolutePath;
+  beginCall();
+}
+void ScopeGuard::beginCall() {
+  m_call = g_scopeCalls.fetch_add(1, std::memory_order_relaxed) + 1;
+  t_scopeCalls.push_back({t_scope, m_call});
+}
+ScopeGuard::~ScopeGuard() {
+  t_scope = m_previous;
+  // Innermost last; searched from the end so that guards ended out of order (Python
+  // generators interleaving `with` blocks) still remove their own call.
+  for (auto it = t_scopeCalls.rbegin(); it != t_scopeCalls.rend(); ++it) {
+    if (it->call == m_call) {
+      t_scopeCalls.erase(std::next(it).base());
+      break;
+    }
+  }
+}
 
 namespace detail {
 

@@ -61,17 +61,19 @@ bool Debugger::producesNonFinite(const Tensor* sources, std::size_t numSources, 
 
 void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor* values, std::size_t numValues,
                        const Tensor* sources, std::size_t numSources, const RecordSummary* summary) {
-  if (m_quiet.load(std::memory_order_acquire)) {
-    if (direction == Direction::Forward) m_previousScope = entry.scope;
-    return;
+  // What the previous forward entry saw (module breakpoints compare with it).
+  const ScopeId previousScope = m_previousScope;
+  const uint64_t callsAtPrevious = m_callsAtPrevious;
+  if (direction == Direction::Forward) {
+    m_previousScope = entry.scope;
+    m_callsAtPrevious = Tape::scopeCallCount();
   }
+  if (m_quiet.load(std::memory_order_acquire)) return;
   // The recorder's summary passed the checks (a NaN-free output, a gradient whose norm the
   // recorder computed: the threshold is then compared below, under the lock).
   if (summary != nullptr && summary->checked && !summary->nonFinite && m_onlyDataChecks.load(std::memory_order_acquire) &&
-      (direction == Direction::Forward || !m_checkNorms.load(std::memory_order_relaxed))) {
-    if (direction == Direction::Forward) m_previousScope = entry.scope;
+      (direction == Direction::Forward || !m_checkNorms.load(std::memory_order_relaxed)))
     return;
-  }
   std::shared_ptr<const std::vector<Breakpoint>> breakpoints;
   bool pauseRequested = false, nonFinite = false;
   std::optional<StepKind> step;
@@ -86,8 +88,6 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
     gradNorm = m_gradNormThreshold;
   }
   const bool backward = direction == Direction::Backward;
-  const ScopeId previousScope = m_previousScope;
-  if (!backward) m_previousScope = entry.scope;
   // Strings are built only when something pauses or a module breakpoint needs them.
   auto name = [&] { return Tape::entryName(entry); };
   auto pause = [&](PauseReason reason, std::string description) {
@@ -122,14 +122,20 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
         break;
       case Breakpoint::Kind::Module: {
         // Entering: this entry is inside a module call matching the glob, and the previous
-        // forward entry was not inside that same one (outside it, or in a sibling that
-        // matches too: layers.0, then layers.1). Back-to-back calls of one module with no op
-        // between them look like one call here.
-        if (backward || entry.scope == 0 || entry.scope == previousScope) break;
-        const std::string scope = Tape::scopeName(entry.scope);
-        const std::string module = matchingModule(b.glob, scope);
-        if (!module.empty() && module != matchingModule(b.glob, Tape::scopeName(previousScope)))
-          return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", module, ")"));
+        // forward entry was not inside that same call: outside it, in a sibling that matches
+        // too (layers.0, then layers.1), or in an earlier call of the same module (a cell
+        // called once per time step). The call is told by its number (Tape::scopeCallOf):
+        // one that began after the previous entry is new. A scope pushed by no call (a
+        // composite's) is compared by path.
+        if (backward || entry.scope == 0) break;
+        const bool callsBegan = m_callsAtPrevious > callsAtPrevious;  // (set above to the count now)
+        if (entry.scope == previousScope && !callsBegan) break;
+        const std::string module = matchingModule(b.glob, Tape::scopeName(entry.scope));
+        if (module.empty()) break;
+        const uint64_t call = Tape::scopeCallOf(Tape::intern(module));
+        const bool entered = call != 0 ? call > callsAtPrevious
+                                       : module != matchingModule(b.glob, Tape::scopeName(previousScope));
+        if (entered) return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", module, ")"));
         break;
       }
       case Breakpoint::Kind::Condition:

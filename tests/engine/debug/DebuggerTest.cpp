@@ -200,6 +200,34 @@ TEST(Debugger, GradNormModuleAndConditionBreakpoints) {
       EXPECT_EQ(stops, (std::vector<std::string>{"layers.0", "layers.1"})) << glob;
   }
 
+  // One module called again right away (a cell once per time step): each call is entered
+  // anew, though no op of another scope runs between them; a nested module's ops, and
+  // the outer call's ops after it, belong to the call around them.
+  Debugger cells;
+  cells.addModuleBreakpoint("cell");
+  DebuggedRun run5(cells, [&] {
+    td::Tensor h = leaf({1.0});
+    for (int step = 0; step < 3; ++step) {
+      td::ScopeGuard cell("cell");
+      h = td::exp(h);  // enters this step's call
+      {
+        td::ScopeGuard inner("gate");
+        h = td::tanh(h);  // cell.gate: inside the same call of cell
+      }
+      h = td::exp(h);  // back in the same call: no stop
+    }
+  });
+  std::vector<td::OpId> cellStops;
+  uint64_t seen = 0;
+  while (auto s = cells.waitForPause(seen, 500ms)) {
+    EXPECT_EQ(s->scope, "cell");
+    cellStops.push_back(s->op);
+    seen = s->sequence;
+    cells.resume();
+  }
+  run5.join();
+  EXPECT_EQ(cellStops, (std::vector<td::OpId>(3, td::OpId::Exp)));
+
   Debugger condition;
   condition.addCondition([](const td::TapeEntry& e) { return e.op == td::OpId::Exp && e.inputIds.size() == 1; },
                          "an exp");

@@ -94,6 +94,13 @@ class Tape {
 
   /// Scope paths.
   static ScopeId currentScope();
+  /// Scope calls: every ScopeGuard (a module's forward, an optimizer's step) is one call,
+  /// numbered from 1 in the process in the order they begin. How many have begun so far:
+  static uint64_t scopeCallCount();
+  /// The number of the innermost call active on this thread whose path is `scope`; 0 when
+  /// none is (a composite's scope, or the outermost module, which pushes none). Two calls of
+  /// one module back to back have one path and two numbers.
+  static uint64_t scopeCallOf(ScopeId scope);
   static std::string scopeName(ScopeId id);
   /// Interns a name (parameter names, file names); returns a stable id, 0 for "".
   static uint32_t intern(const std::string& text);
@@ -120,7 +127,8 @@ class UnobservedScope {
 };
 
 /// RAII: pushes `name` onto this thread's scope path for its lifetime
-/// (modules and composites; "encoder" then "fc" gives "encoder.fc").
+/// (modules and composites; "encoder" then "fc" gives "encoder.fc"), as one scope call
+/// (Tape::scopeCallOf).
 class ScopeGuard {
  public:
   explicit ScopeGuard(const std::string& name);
@@ -130,7 +138,9 @@ class ScopeGuard {
   ScopeGuard& operator=(const ScopeGuard&) = delete;
 
  private:
+  void beginCall();
   ScopeId m_previous;
+  uint64_t m_call = 0;
 };
 
 }  // namespace td

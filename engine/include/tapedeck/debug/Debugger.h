@@ -184,6 +184,9 @@ class Debugger : public TapeObserver {
   std::atomic<bool> m_onlyDataChecks{false};
   void refreshQuiet();
   uint32_t m_previousScope = 0;
+  /// Tape::scopeCallCount() at the previous forward entry: a scope call numbered above it
+  /// began after that entry (a module breakpoint's module entered anew).
+  uint64_t m_callsAtPrevious = 0;
   /// Tensors seen holding a NaN or Inf (ids), under m_mutex: an op reading one passes it on.
   std::unordered_set<uint64_t> m_nonFiniteTensors;
   static constexpr std::size_t kMaxNonFiniteTensors = 1u << 20;
