@@ -38,6 +38,7 @@ widgets::GraphEntry graphEntry(const debug::EntryRecord& e) {
   g.id = e.entry.id;
   g.op = QString::fromStdString(e.name);
   g.scope = QString::fromStdString(e.scope);
+  if (e.entry.enteredScope != 0) g.entered = QString::fromStdString(Tape::scopeName(e.entry.enteredScope));
   g.file = e.loc.file != nullptr ? QString::fromUtf8(e.loc.file) : QString();
   g.line = static_cast<int>(e.loc.line);
   if (e.entry.op != OpId::Custom) {

@@ -34,6 +34,10 @@ struct GraphEntry {
   quint64 id = 0;     ///< the tape entry id (unique, growing)
   QString op;         ///< display name ("matmul")
   QString scope;      ///< the module path that recorded it ("model.fc1"), may be empty
+  /// The outermost module call that began just before this entry (its path, "model" or
+  /// "model.fc1"); empty when none did. Two calls of one module back to back are two
+  /// groups: their entries have one scope, and the second call's first entry says so here.
+  QString entered;
   QString file;
   int line = 0;
   QString formula;    ///< the op's derivative formula ("grad * result"), may be empty

@@ -196,7 +196,8 @@ bool TapeGraphModel::rebind(const GraphEntry& entry, QVector<int>* changed) {
     return false;
   }
   const GraphEntry& old = m_entries[m_entryOfNode[target]];
-  if (old.op != entry.op || old.scope != entry.scope || old.inputs.size() != entry.inputs.size() ||
+  if (old.op != entry.op || old.scope != entry.scope || old.entered != entry.entered ||
+      old.inputs.size() != entry.inputs.size() ||
       old.outputs.size() != entry.outputs.size())
     return giveUp();
   // The same shapes too (a last, smaller batch is drawn anew: a node shows its shape, and
@@ -235,10 +236,11 @@ bool TapeGraphModel::isStale(int node) const {
   return m_nodes[node].kind == NodeKind::Op ? true : !m_nodeOfTensor.contains(m_nodes[node].tensorId);
 }
 
-int TapeGraphModel::groupFor(const QString& scope) {
+int TapeGraphModel::groupFor(const QString& scope, const QString& entered) {
   const QStringList prefixes = scopePrefixes(scope);
   qsizetype keep = 0;
-  while (keep < m_openGroups.size() && keep < prefixes.size() && m_groups[m_openGroups[keep]].path == prefixes[keep])
+  while (keep < m_openGroups.size() && keep < prefixes.size() && m_groups[m_openGroups[keep]].path == prefixes[keep] &&
+         prefixes[keep] != entered)  // a new call of an open module: a new group beside the old
     ++keep;
   m_openGroups.resize(keep);
   for (qsizetype i = keep; i < prefixes.size(); ++i) {
@@ -285,7 +287,7 @@ int TapeGraphModel::leafFor(const GraphTensor& tensor, int readerGroup) {
 }
 
 void TapeGraphModel::appendEntry(const GraphEntry& entry, QVector<int>* changed) {
-  const int group = groupFor(entry.scope);
+  const int group = groupFor(entry.scope, entry.entered);
   std::vector<int> inputs;
   QVector<int> from;
   for (const GraphTensor& t : entry.inputs) {

@@ -164,7 +164,9 @@ class TapeGraphModel : public QObject {
   bool rebind(const GraphEntry& entry, QVector<int>* changed);
   int leafFor(const GraphTensor& tensor, int readerGroup);
   QVector<double> leafGradient(int node, bool* known) const;
-  int groupFor(const QString& scope);
+  /// The innermost group for an entry with `scope`; `entered`, a call that began before it
+  /// (GraphEntry::entered), closes the open group with that path and opens a new one.
+  int groupFor(const QString& scope, const QString& entered = {});
   double rawColour(int node) const;
   void recomputeColourRange();
   static QString shapeText(const QVector<qint64>& shape);

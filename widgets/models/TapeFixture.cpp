@@ -87,16 +87,20 @@ class FixtureParser {
   // Parses one statement, numbered from 1; false with error() set when malformed.
   bool parseStatement(QStringView statement, int number) {
     Scanner scanner(statement);
+    const bool newCall = scanner.accept(u'+');  // "+cell: h = ...": a new call of cell begins
     QString first = scanner.name();
     if (first.isEmpty()) return fail(QStringLiteral("expected a name"));
-    if (first == QLatin1String("backward") && !scanner.peek(u'=') && !scanner.peek(u'['))
+    if (!newCall && first == QLatin1String("backward") && !scanner.peek(u'=') && !scanner.peek(u'['))
       return parseBackward(scanner);
     QString scope;
     if (scanner.accept(u':')) {  // "model.fc: y = ..."
       scope = first;
       first = scanner.name();
       if (first.isEmpty()) return fail(QStringLiteral("expected a name after the scope"));
+    } else if (newCall) {
+      return fail(QStringLiteral("expected a scope and ':' after '+'"));
     }
+    m_entered = newCall ? scope : QString();
     return parseForward(scanner, first, scope, number);
   }
 
@@ -205,6 +209,7 @@ class FixtureParser {
     entry.id = quint64(m_rows.size()) + 1;
     entry.op = op;
     entry.scope = scope;
+    entry.entered = m_entered;
     entry.file = kTapeFixtureFile;
     entry.line = number;
     entry.outputs = {output};
@@ -259,6 +264,7 @@ class FixtureParser {
   QHash<QString, QVector<qint64>> m_sizesOf;  // the same, as dimensions
   QVector<GraphEntry> m_entries;           // the forward entries, for the graph
   QHash<QString, quint64> m_tensorOf;      // name -> its latest tensor id
+  QString m_entered;                       // the statement being parsed began a call of this scope ("+scope:")
   quint64 m_lastTensor = 0;
   QString m_error;
 };

@@ -9,7 +9,9 @@
 //    a shape in brackets (`[3,2]`, `[]` for a scalar). An argument without one takes the
 //    shape last given to that name, "[?]" if none; a result without one is "[?]". The
 //    row's shapes read "[3, 2] [2] → [3, 2]" (just "→ [3]" without arguments).
-//  - A `scope:` before the name is the module path that recorded the entry ("model.fc").
+//  - A `scope:` before the name is the module path that recorded the entry ("model.fc");
+//    `+scope:` also says a new call of that module begins with this entry (a module called
+//    again right after itself: `+cell: h = tanh(h); +cell: h = tanh(h)` is two calls).
 //  - `{v, ...}` after the ')' gives the result's values (row-major), for the graph.
 //  - `backward name` records, newest first, a backward entry for every forward entry that
 //    the latest value of `name` depends on (its own entry included), with that entry's

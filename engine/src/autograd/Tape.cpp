@@ -64,6 +64,19 @@ struct ScopeCall {
   uint64_t call;
 };
 thread_local std::vector<ScopeCall> t_scopeCalls;
+thread_local uint64_t t_callsAtEntry = 0;  // g_scopeCalls at this thread's previous entry
+
+/// The outermost scope call active on this thread that began after its previous entry (its
+/// path; 0: none), and the entry now counts as that previous one.
+ScopeId enteredSinceLastEntry() {
+  const uint64_t now = g_scopeCalls.load(std::memory_order_relaxed);
+  if (now == t_callsAtEntry) return 0;
+  const uint64_t before = t_callsAtEntry;
+  t_callsAtEntry = now;
+  for (const ScopeCall& c : t_scopeCalls)  // outermost first
+    if (c.call > before) return c.scope;
+  return 0;  // the calls that began have ended already
+}
 
 void endIteration() {
   uint64_t ended = g_iteration.fetch_add(1);
@@ -80,7 +93,7 @@ TapeEntry::~TapeEntry() { g_liveEntries.fetch_sub(1, std::memory_order_relaxed);
 TapeEntry::TapeEntry(const TapeEntry& other)
     : id(other.id), op(other.op), differentiable(other.differentiable), inplace(other.inplace),
       direction(other.direction), createdBy(other.createdBy), iteration(other.iteration), scope(other.scope),
-      loc(other.loc), customName(other.customName), inputIds(other.inputIds), outputIds(other.outputIds), savedIds(other.savedIds),
+      enteredScope(other.enteredScope), loc(other.loc), customName(other.customName), inputIds(other.inputIds), outputIds(other.outputIds), savedIds(other.savedIds),
       attrs(other.attrs) {
   g_liveEntries.fetch_add(1, std::memory_order_relaxed);
 }
@@ -266,6 +279,7 @@ void fillEntry(TapeEntry& entry, OpId op, const RecordState& state, const Tensor
   entry.createdBy = state.inFormula ? state.formulaOwner : 0;
   entry.iteration = g_iteration.load(std::memory_order_relaxed);
   entry.scope = t_scope;
+  if (!state.inFormula && !state.unobserved) entry.enteredScope = enteredSinceLastEntry();
   entry.loc = currentSourceLoc();
   for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
   for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());

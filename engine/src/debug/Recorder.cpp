@@ -282,6 +282,7 @@ void Recorder::keepEntry(Iteration& iteration, Record& record, const TapeEntry& 
   record.inplaceTarget = entry.inplace && !entry.outputIds.empty() ? entry.outputIds[0] : 0;
   record.loc = entry.loc;
   record.scope = entry.scope;
+  record.enteredScope = entry.enteredScope;
   record.customName = entry.customName;
   record.op = entry.op;
   record.direction = entry.direction;
@@ -306,6 +307,7 @@ TapeEntry Recorder::entryOf(const Iteration& iteration, const Record& record) {
   entry.createdBy = record.createdBy;
   entry.iteration = record.iteration;
   entry.scope = record.scope;
+  entry.enteredScope = record.enteredScope;
   entry.loc = record.loc;
   entry.customName = record.customName;
   for (uint32_t i = 0; i < record.inputs.count; ++i)

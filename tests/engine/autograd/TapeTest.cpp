@@ -228,6 +228,44 @@ TEST(Tape, ScopeGuardsNest) {
   }
 }
 
+TEST(Tape, ScopeCallsTellBackToBackCallsOfOneModuleApart) {
+  td::Tensor h = leaf({1, 2});
+  RecordingObserver observer;
+  ObserverScope scope(&observer);
+  const td::ScopeId encoder = td::Tape::intern("encoder");
+  const td::ScopeId cell = td::Tape::intern("encoder.cell");
+  const uint64_t before = td::Tape::scopeCallCount();
+  std::vector<uint64_t> calls;
+  {
+    td::ScopeGuard outer("encoder");
+    EXPECT_EQ(td::Tape::scopeCallOf(encoder), before + 1);
+    for (int step = 0; step < 3; ++step) {
+      td::ScopeGuard guard("cell");
+      calls.push_back(td::Tape::scopeCallOf(cell));
+      h = td::tanh(h);  // the first entry of each call says it began
+      h = td::exp(h);   // the same call: says nothing
+    }
+    EXPECT_EQ(td::Tape::scopeCallOf(cell), 0u) << "no call of the cell is active";
+  }
+  EXPECT_EQ(td::Tape::scopeCallOf(encoder), 0u);
+  EXPECT_EQ(calls, (std::vector<uint64_t>{before + 2, before + 3, before + 4}));
+  EXPECT_EQ(td::Tape::scopeCallCount(), before + 4);
+
+  ASSERT_EQ(observer.forward.size(), 6u);
+  // The first entry: the encoder's call (the outermost that began since the entry before).
+  EXPECT_EQ(observer.forward[0].enteredScope, encoder);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(observer.forward[i].scope, cell);
+    if (i > 0) {
+      EXPECT_EQ(observer.forward[i].enteredScope, i % 2 == 0 ? cell : 0u) << i;
+    }
+  }
+  // A call that began and ended with no entry inside leaves nothing for the next one.
+  { td::ScopeGuard empty("encoder"); }
+  td::Tensor after = td::exp(h);
+  EXPECT_EQ(observer.forward.back().enteredScope, 0u);
+}
+
 TEST(Tape, InternedStrings) {
   EXPECT_EQ(td::Tape::intern(""), 0u);
   uint32_t id = td::Tape::intern("layer1.weight");

@@ -112,6 +112,19 @@ TEST(Recorder, ListingsNameParametersAndCopyOnlySmallValuesFromAnIndex) {
   EXPECT_TRUE(r.recorder.entries(iteration, query).empty());
   // A plain listing copies no value at all.
   EXPECT_FALSE(r.recorder.entries(iteration)[0].outputs[0].value.defined());
+
+  // Each entry keeps the module call that began before it (a graph draws two back-to-back
+  // calls of one module as two groups).
+  for (int call = 0; call < 2; ++call) {
+    td::ScopeGuard cell("cell");
+    y = td::mul(y, 2.0);
+  }
+  const std::vector<EntryRecord> cells = r.recorder.entries(r.recorder.iterations().back());
+  ASSERT_GE(cells.size(), 2u);
+  const td::ScopeId cell = td::Tape::intern("cell");
+  EXPECT_EQ(cells[cells.size() - 2].entry.enteredScope, cell);
+  EXPECT_EQ(cells.back().entry.enteredScope, cell);
+  EXPECT_EQ(r.recorder.entry(cells.back().entry.id)->entry.enteredScope, cell);
 }
 
 TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {

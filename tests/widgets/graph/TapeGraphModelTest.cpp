@@ -83,6 +83,33 @@ void TapeGraphModelTest::nodesLeavesEdgesAndModuleGroups() {
   calls << entry(4, QStringLiteral("mul"), QStringLiteral("model.fc"), {tensor(smallTensor("s"), {})}, tensor(999, {}));
   again.update(0, calls);
   QCOMPARE(again.groupCount(), 4);  // model, model.fc, then model and model.fc again
+  // One module called again right after itself (a cell once per time step): its entries
+  // have one scope, and each call's first entry says a call began. Three groups, side by
+  // side under net; an op of the outer call after them stays in net's one group.
+  const td::widgets::GraphFixture unrolled = td::widgets::parseGraphFixture(
+      u"net: h0[2] = exp(x[2]); +net.cell: h1[2] = tanh(h0); +net.cell: h2[2] = tanh(h1); "
+      u"+net.cell: h3[2] = tanh(h2); net: y[2] = exp(h3)");
+  QCOMPARE(unrolled.entries.size(), 5);
+  QCOMPARE(unrolled.entries[1].entered, QStringLiteral("net.cell"));
+  QVERIFY(unrolled.entries[4].entered.isEmpty());
+  TapeGraphModel cells;
+  cells.update(0, unrolled.entries);
+  QCOMPARE(cells.groupCount(), 4);  // net, and three calls of net.cell in it
+  for (int g = 1; g < 4; ++g) {
+    QCOMPARE(cells.group(g).path, QStringLiteral("net.cell"));
+    QCOMPARE(cells.group(g).parent, 0);
+    QCOMPARE(cells.node(cells.nodeOfEntry(quint64(g) + 1)).group, g);
+  }
+  QCOMPARE(cells.node(cells.nodeOfEntry(5)).group, 0);
+  // A call of an outer module begun anew closes its open children with it.
+  QVector<GraphEntry> blocks = unrolled.entries;
+  blocks[2].entered = QStringLiteral("net");
+  TapeGraphModel outer;
+  outer.update(0, blocks);
+  QCOMPARE(outer.groupCount(), 5);  // net, net.cell; net, net.cell; net.cell
+  QCOMPARE(outer.group(2).path, QStringLiteral("net"));
+  QCOMPARE(outer.group(3).parent, 2);
+  QCOMPARE(outer.node(outer.nodeOfEntry(5)).group, 2);
 }
 
 void TapeGraphModelTest::growingAddsNodesAndNeverMovesOnes() {

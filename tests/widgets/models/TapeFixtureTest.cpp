@@ -116,6 +116,9 @@ class TapeFixtureTest : public QObject {
     QTest::newRow("unclosed values")
         << QStringLiteral("y = relu(x) {1")
         << QStringLiteral("statement 1 (y = relu(x) {1): expected '}' to end the values");
+    QTest::newRow("new call without a scope")
+        << QStringLiteral("+y = relu(x)")
+        << QStringLiteral("statement 1 (+y = relu(x)): expected a scope and ':' after '+'");
   }
 
   void invalid() {

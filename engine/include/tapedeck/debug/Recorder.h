@@ -241,7 +241,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   static constexpr uint32_t kNoAttrs = ~uint32_t{0};
   /// An entry as recorded: its TapeEntry less what its slots already say (the input and
   /// output ids) and what most entries lack (attributes and saved ids, kept in its
-  /// iteration's `attrs` and `ids` when present). 136 bytes, copied field by field,
+  /// iteration's `attrs` and `ids` when present). At most 144 bytes, copied field by field,
   /// nothing to destroy; entryOf() rebuilds the TapeEntry for a query.
   struct Record {
     uint64_t id = 0;
@@ -250,6 +250,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint64_t inplaceTarget = 0;  ///< an in-place entry's output id (its output slot is the op's result)
     SourceLoc loc;
     ScopeId scope = 0;
+    ScopeId enteredScope = 0;
     uint32_t customName = 0;
     uint32_t attrs = kNoAttrs;  ///< its attributes: an index into its iteration's `attrs`, or the defaults
     uint32_t saved = 0;         ///< its saved ids: `savedCount` values from its iteration's `ids`
@@ -263,6 +264,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
     int64_t savedBytes = 0;
   };
   static_assert(std::is_trivially_destructible_v<Record>, "dropping an iteration's records touches none of them");
+  static_assert(sizeof(Record) <= 144, "a record stays small: the recorder copies one per entry");
   /// Records and their slots in two arenas, reserved from the previous iteration's sizes,
   /// so a training loop's steady state allocates nothing per entry.
   struct Iteration {
