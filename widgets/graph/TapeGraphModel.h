@@ -2,7 +2,9 @@
 // The tape of one iteration as a graph, growing while the program runs: nodes are forward
 // entries (ops) and leaves (parameters and inputs: tensors an op read that no op of the
 // iteration made), edges are tensors from the op that made them to each op that read them,
-// groups are module calls (consecutive entries under one scope path, nested by the path).
+// groups are module calls (consecutive entries under one scope path, nested by the path;
+// an entry that begins another call of an open module, GraphEntry::entered, starts a new
+// group beside it).
 // Positions come from the incremental layout: a node is placed once, when it arrives, and
 // never moves, so a live view only adds items. Qt Core only (no widgets): tested without
 // rendering; TapeGraphView draws it. GUI thread.

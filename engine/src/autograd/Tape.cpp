@@ -130,6 +130,14 @@ std::string Tape::entryName(const TapeEntry& entry) {
                                                            : std::string(opName(entry.op));
 }
 
+uint32_t Tape::internedId(const std::string& text) {
+  if (text.empty()) return 0;
+  Interner& in = interner();
+  std::lock_guard<std::mutex> lock(in.mutex);
+  auto it = in.ids.find(text);
+  return it != in.ids.end() ? it->second : 0;
+}
+
 uint32_t Tape::intern(const std::string& text) {
   if (text.empty()) return 0;
   Interner& in = interner();
@@ -162,20 +170,21 @@ uint64_t Tape::scopeCallOf(ScopeId scope) {
   return 0;
 }
 
-ScopeGuard::ScopeGuard(const std::string& name) : m_previous(t_scope) {
-  t_scope = childScope(t_scope, name);
-  beginCall();
-}
-ScopeGuard::ScopeGuard(ScopeId absolutePath, bool) : m_previous(t_scope) {
-  t_scope = absolutePath;
-  beginCall();
-}
-void ScopeGuard::beginCall() {
-  m_call = g_scopeCalls.fetch_add(1, std::memory_order_relaxed) + 1;
-  t_scopeCalls.push_back({t_scope, m_call});
+ScopeGuard::ScopeGuard(const std::string& name) : m_previous(t_scope) { enter(childScope(t_scope, name)); }
+ScopeGuard::ScopeGuard(ScopeId absolutePath, bool) : m_previous(t_scope) { enter(absolutePath); }
+void ScopeGuard::enter(ScopeId scope) {
+  // A guard that keeps the path (the outermost module, whose ops stay in the caller's
+  // scope; an empty name) is no call: it would stand for the caller's in scopeCallOf.
+  if (scope != t_scope) {
+    t_scopeCalls.push_back({scope, 0});  // first: a throw here leaves the path as it was
+    m_call = g_scopeCalls.fetch_add(1, std::memory_order_relaxed) + 1;
+    t_scopeCalls.back().call = m_call;
+  }
+  t_scope = scope;
 }
 ScopeGuard::~ScopeGuard() {
   t_scope = m_previous;
+  if (m_call == 0) return;
   // Innermost last; searched from the end so that guards ended out of order (Python
   // generators interleaving `with` blocks) still remove their own call.
   for (auto it = t_scopeCalls.rbegin(); it != t_scopeCalls.rend(); ++it) {

@@ -64,9 +64,10 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
   // What the previous forward entry saw (module breakpoints compare with it).
   const ScopeId previousScope = m_previousScope;
   const uint64_t callsAtPrevious = m_callsAtPrevious;
+  const uint64_t callsNow = Tape::scopeCallCount();
   if (direction == Direction::Forward) {
     m_previousScope = entry.scope;
-    m_callsAtPrevious = Tape::scopeCallCount();
+    m_callsAtPrevious = callsNow;
   }
   if (m_quiet.load(std::memory_order_acquire)) return;
   // The recorder's summary passed the checks (a NaN-free output, a gradient whose norm the
@@ -128,11 +129,11 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
         // one that began after the previous entry is new. A scope pushed by no call (a
         // composite's) is compared by path.
         if (backward || entry.scope == 0) break;
-        const bool callsBegan = m_callsAtPrevious > callsAtPrevious;  // (set above to the count now)
-        if (entry.scope == previousScope && !callsBegan) break;
+        if (entry.scope == previousScope && callsNow == callsAtPrevious) break;
         const std::string module = matchingModule(b.glob, Tape::scopeName(entry.scope));
         if (module.empty()) break;
-        const uint64_t call = Tape::scopeCallOf(Tape::intern(module));
+        const ScopeId modulePath = Tape::internedId(module);  // 0: never interned, so no guard pushed it
+        const uint64_t call = modulePath != 0 ? Tape::scopeCallOf(modulePath) : 0;
         const bool entered = call != 0 ? call > callsAtPrevious
                                        : module != matchingModule(b.glob, Tape::scopeName(previousScope));
         if (entered) return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", module, ")"));

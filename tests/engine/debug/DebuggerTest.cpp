@@ -17,6 +17,7 @@
 #include "../support/DebuggedRun.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Debugger.h"
+#include "tapedeck/nn/NN.h"
 
 namespace {
 
@@ -227,6 +228,26 @@ TEST(Debugger, GradNormModuleAndConditionBreakpoints) {
   }
   run5.join();
   EXPECT_EQ(cellStops, (std::vector<td::OpId>(3, td::OpId::Exp)));
+
+  // Modules called at the top inside a matching scope keep that scope: one call of it, one
+  // stop, however many modules run in it.
+  Debugger experiment;
+  experiment.addModuleBreakpoint("experiment");
+  DebuggedRun run6(experiment, [&] {
+    td::ScopeGuard scope("experiment");
+    auto relu = td::nn::make<td::nn::ReLU>();
+    td::Tensor x = (*relu)(leaf({1.0}));
+    x = (*relu)(x);
+  });
+  std::size_t experimentStops = 0;
+  seen = 0;
+  while (auto s = experiment.waitForPause(seen, 500ms)) {
+    ++experimentStops;
+    seen = s->sequence;
+    experiment.resume();
+  }
+  run6.join();
+  EXPECT_EQ(experimentStops, 1u);
 
   Debugger condition;
   condition.addCondition([](const td::TapeEntry& e) { return e.op == td::OpId::Exp && e.inputIds.size() == 1; },

@@ -124,6 +124,46 @@ TEST(Module, OutermostKeepsTheCallersScope) {
   EXPECT_EQ(scopeSet(observer), (std::set<std::string>{""}));
 }
 
+/// One cell applied three times per forward, back to back (an unrolled recurrence).
+class Unrolled : public nn::Module {
+ public:
+  Unrolled() : Module("Unrolled") { cell = registerModule("cell", nn::make<nn::Linear>(2, 2)); }
+  std::shared_ptr<nn::Linear> cell;
+
+ protected:
+  td::Tensor forward(const td::Tensor& x) override {
+    td::Tensor h = x;
+    for (int step = 0; step < 3; ++step) h = (*cell)(h);
+    return h;
+  }
+};
+
+TEST(Module, EachCallOfASubmoduleIsOneScopeCallAndTheOutermostIsNone) {
+  auto net = nn::make<Unrolled>();
+  RecordingObserver observer;
+  ObserverScope attach(&observer);
+  (*net)(td::randn({1, 2}));
+  (*net)(td::randn({1, 2}));
+  ASSERT_EQ(observer.forward.size(), 6u);
+  // Every entry is the first of a call of the cell, the first of the second forward too:
+  // the outermost module keeps the caller's path and is no call that could hide it.
+  const td::ScopeId cell = td::Tape::intern("cell");
+  for (const td::TapeEntry& e : observer.forward) {
+    EXPECT_EQ(e.scope, cell);
+    EXPECT_EQ(e.enteredScope, cell);
+  }
+
+  // Called inside a scope of its caller, the outermost module is part of the caller's call.
+  td::ScopeGuard experiment("experiment");
+  const td::ScopeId path = td::Tape::currentScope();
+  const uint64_t outer = td::Tape::scopeCallOf(path);
+  ASSERT_NE(outer, 0u);
+  uint64_t seen = 0;
+  net->registerForwardPreHook([&](nn::Module&, const td::Tensor&) { seen = td::Tape::scopeCallOf(path); });
+  (*net)(td::randn({1, 2}));
+  EXPECT_EQ(seen, outer);
+}
+
 TEST(Module, CallsByNonOwnersUseTheOutermostPathOrTheTypeName) {
   auto stranger = nn::make<nn::Linear>(4, 4);
   auto borrower = nn::make<Borrower>(stranger);

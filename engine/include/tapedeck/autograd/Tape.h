@@ -97,13 +97,16 @@ class Tape {
 
   /// Scope paths.
   static ScopeId currentScope();
-  /// Scope calls: every ScopeGuard (a module's forward, an optimizer's step) is one call,
-  /// numbered from 1 in the process in the order they begin. How many have begun so far:
+  /// Scope calls: every ScopeGuard that changes the path (a module's forward, an optimizer's
+  /// step; not the outermost module, whose ops keep the caller's path) is one call, numbered
+  /// from 1 in the process in the order they begin. How many have begun so far:
   static uint64_t scopeCallCount();
   /// The number of the innermost call active on this thread whose path is `scope`; 0 when
-  /// none is (a composite's scope, or the outermost module, which pushes none). Two calls of
-  /// one module back to back have one path and two numbers.
+  /// none is (a composite's scope, or a path no guard pushed). Two calls of one module back
+  /// to back have one path and two numbers.
   static uint64_t scopeCallOf(ScopeId scope);
+  /// The id `text` was interned with, without interning it; 0 when it never was.
+  static uint32_t internedId(const std::string& text);
   static std::string scopeName(ScopeId id);
   /// Interns a name (parameter names, file names); returns a stable id, 0 for "".
   static uint32_t intern(const std::string& text);
@@ -141,7 +144,7 @@ class ScopeGuard {
   ScopeGuard& operator=(const ScopeGuard&) = delete;
 
  private:
-  void beginCall();
+  void enter(ScopeId scope);
   ScopeId m_previous;
   uint64_t m_call = 0;
 };
