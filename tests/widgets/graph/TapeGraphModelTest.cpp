@@ -285,6 +285,23 @@ void TapeGraphModelTest::aNewIterationTakesOverTheNodesWhileItMatches() {
   model.update(5, smaller);
   QCOMPARE(resets.count(), 3);
   QCOMPARE(model.node(model.nodeOfEntry(504)).shape, QStringLiteral("[4, 8]"));
+  // A new call of an open module where the previous iteration had none (a cell run once
+  // more per step) is another grouping: the graph starts over rather than keep the groups.
+  QVector<GraphEntry> again = longTape(20, 601);
+  QVector<GraphEntry> regrouped = longTape(20, 701);
+  regrouped[3].entered = regrouped[3].scope;
+  model.update(6, again);
+  const int before = resets.count();
+  const int groups = model.groupCount();
+  model.update(7, regrouped);
+  QCOMPARE(resets.count(), before + 1);
+  QCOMPARE(model.groupCount(), groups + 1);
+  // The same calls again take over the nodes.
+  QVector<GraphEntry> same = longTape(20, 801);
+  same[3].entered = same[3].scope;
+  model.update(8, same);
+  QCOMPARE(resets.count(), before + 1);
+  QCOMPARE(model.groupCount(), groups + 1);
 }
 
 QTEST_MAIN(TapeGraphModelTest)
