@@ -134,7 +134,7 @@ class UnobservedScope {
 
 /// RAII: pushes `name` onto this thread's scope path for its lifetime
 /// (modules and composites; "encoder" then "fc" gives "encoder.fc"), as one scope call
-/// (Tape::scopeCallOf).
+/// (Tape::scopeCallOf) when that changes the path.
 class ScopeGuard {
  public:
   explicit ScopeGuard(const std::string& name);
