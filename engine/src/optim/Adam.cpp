@@ -20,46 +20,101 @@ struct AdamStep {
   double stepScale;      ///< -lr · √bc2 / bc1
 };
 
-/// The update in one pass over contiguous CPU memory: the op-by-op path's arithmetic, in
-/// its order and precision, without its passes and temporaries. `maxSq` for amsgrad.
-/// (Flags are template arguments and pointers restrict-qualified, so the loop vectorises.)
+/// The numbers of one update, as T.
+template <typename T>
+struct AdamConsts {
+  explicit AdamConsts(const AdamStep& s)
+      : beta1(static_cast<T>(s.beta1)), beta2(static_cast<T>(s.beta2)), oneMinusBeta1(static_cast<T>(1.0 - s.beta1)),
+        oneMinusBeta2(static_cast<T>(1.0 - s.beta2)), weightDecay(static_cast<T>(s.weightDecay)),
+        keep(static_cast<T>(s.keep)), eps(static_cast<T>(s.epsScaled)), scale(static_cast<T>(s.stepScale)) {}
+  T beta1, beta2, oneMinusBeta1, oneMinusBeta2, weightDecay, keep, eps, scale;
+};
+
+/// One element's update from its old values (p, m, v, the amsgrad maximum): the op-by-op
+/// path's arithmetic, in its order and precision, without its passes and temporaries.
+template <typename T, bool Decay, bool Keep, bool AmsGrad>
+inline void adamElement(T p, T g, T m, T v, T kept, const AdamConsts<T>& c, T& pNew, T& mNew, T& vNew, T& keptNew) {
+  if constexpr (Keep) p = p * c.keep;
+  if constexpr (Decay) g = g + p * c.weightDecay;
+  mNew = m * c.beta1 + c.oneMinusBeta1 * g;
+  v = v * c.beta2 + c.oneMinusBeta2 * (g * g);
+  vNew = v;
+  if constexpr (AmsGrad) {
+    v = v != v || v > kept ? v : kept;  // NaN wins, as maximum()
+    keptNew = v;
+  }
+  pNew = p + c.scale * (mNew / (std::sqrt(v) + c.eps));
+}
+
+/// Where one update reads and writes: the tensors' memory, and, once a recorder moved some
+/// of it away (FusedSources), the old values apart from it (`*Old`).
+template <typename T>
+struct AdamIo {
+  T* param;
+  const T* grad;
+  T* expAvg;
+  T* expAvgSq;
+  T* maxSq;  ///< amsgrad, else null
+  const T* paramOld;
+  const T* expAvgOld;
+  const T* expAvgSqOld;
+  const T* maxSqOld;
+  bool fromOld;  ///< the old values are apart: read them from the *Old pointers
+};
+
+/// The update in one pass over contiguous CPU memory, in place. (Flags are template
+/// arguments and pointers restrict-qualified, so the loop vectorises.)
 template <typename T, bool Decay, bool Keep, bool AmsGrad>
 void fusedLoop(T* __restrict param, const T* __restrict grad, T* __restrict expAvg, T* __restrict expAvgSq,
-               T* __restrict maxSq, int64_t n, const AdamStep& s) {
-  const T beta1 = static_cast<T>(s.beta1), beta2 = static_cast<T>(s.beta2);
-  const T oneMinusBeta1 = static_cast<T>(1.0 - s.beta1), oneMinusBeta2 = static_cast<T>(1.0 - s.beta2);
-  const T weightDecay = static_cast<T>(s.weightDecay), keep = static_cast<T>(s.keep);
-  const T eps = static_cast<T>(s.epsScaled), scale = static_cast<T>(s.stepScale);
+               T* __restrict maxSq, int64_t n, const AdamConsts<T>& c) {
   for (int64_t i = 0; i < n; ++i) {
-    T p = param[i];
-    if constexpr (Keep) p = p * keep;
-    T g = grad[i];
-    if constexpr (Decay) g = g + p * weightDecay;
-    const T m = expAvg[i] * beta1 + oneMinusBeta1 * g;
-    T v = expAvgSq[i] * beta2 + oneMinusBeta2 * (g * g);
+    T kept = T(0);
+    if constexpr (AmsGrad) kept = maxSq[i];
+    T p, m, v, k;
+    adamElement<T, Decay, Keep, AmsGrad>(param[i], grad[i], expAvg[i], expAvgSq[i], kept, c, p, m, v, k);
     expAvg[i] = m;
     expAvgSq[i] = v;
-    if constexpr (AmsGrad) {
-      const T kept = maxSq[i];
-      v = v != v || v > kept ? v : kept;  // NaN wins, as maximum()
-      maxSq[i] = v;
-    }
-    param[i] = p + scale * (m / (std::sqrt(v) + eps));
+    if constexpr (AmsGrad) maxSq[i] = k;
+    param[i] = p;
   }
 }
 
+/// The same pass reading the old values from apart (where a recorder moved them).
+template <typename T, bool Decay, bool Keep, bool AmsGrad>
+void fusedLoopFromOld(T* __restrict param, const T* __restrict grad, T* __restrict expAvg, T* __restrict expAvgSq,
+                      T* __restrict maxSq, const T* __restrict paramOld, const T* __restrict expAvgOld,
+                      const T* __restrict expAvgSqOld, const T* __restrict maxSqOld, int64_t n, const AdamConsts<T>& c) {
+  for (int64_t i = 0; i < n; ++i) {
+    T kept = T(0);
+    if constexpr (AmsGrad) kept = maxSqOld[i];
+    T p, m, v, k;
+    adamElement<T, Decay, Keep, AmsGrad>(paramOld[i], grad[i], expAvgOld[i], expAvgSqOld[i], kept, c, p, m, v, k);
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    if constexpr (AmsGrad) maxSq[i] = k;
+    param[i] = p;
+  }
+}
+
+template <typename T, bool Decay, bool Keep, bool AmsGrad>
+void adamPass(const AdamIo<T>& io, int64_t n, const AdamConsts<T>& c) {
+  if (io.fromOld)
+    fusedLoopFromOld<T, Decay, Keep, AmsGrad>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, io.paramOld,
+                                              io.expAvgOld, io.expAvgSqOld, io.maxSqOld, n, c);
+  else
+    fusedLoop<T, Decay, Keep, AmsGrad>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, n, c);
+}
+
 template <typename T>
-void fusedUpdate(T* param, const T* grad, T* expAvg, T* expAvgSq, T* maxSq, int64_t n, const AdamStep& s) {
-  const bool decay = s.weightDecay != 0.0, keep = s.keep != 1.0, amsgrad = maxSq != nullptr;
+void fusedUpdate(const AdamIo<T>& io, int64_t n, const AdamStep& s) {
+  const AdamConsts<T> c(s);
+  const bool decay = s.weightDecay != 0.0, keep = s.keep != 1.0, amsgrad = io.maxSq != nullptr;
   if (decay) {
-    amsgrad ? fusedLoop<T, true, false, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
-            : fusedLoop<T, true, false, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+    amsgrad ? adamPass<T, true, false, true>(io, n, c) : adamPass<T, true, false, false>(io, n, c);
   } else if (keep) {
-    amsgrad ? fusedLoop<T, false, true, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
-            : fusedLoop<T, false, true, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+    amsgrad ? adamPass<T, false, true, true>(io, n, c) : adamPass<T, false, true, false>(io, n, c);
   } else {
-    amsgrad ? fusedLoop<T, false, false, true>(param, grad, expAvg, expAvgSq, maxSq, n, s)
-            : fusedLoop<T, false, false, false>(param, grad, expAvg, expAvgSq, maxSq, n, s);
+    amsgrad ? adamPass<T, false, false, true>(io, n, c) : adamPass<T, false, false, false>(io, n, c);
   }
 }
 
@@ -97,11 +152,16 @@ void Adam::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
                         m_decoupled && o.weightDecay != 0.0 ? 1.0 - lr * o.weightDecay : 1.0,
                         o.eps * biasCorrection2Sqrt,
                         -lr * biasCorrection2Sqrt / biasCorrection1};
-    detail::writeFused({&parameter, &expAvg, &expAvgSq, &maxSq}, m_decoupled ? "AdamW" : "Adam", [&] {
+    // A recorder holding the parameter or its state may move their memory instead of
+    // copying it: the pass reads the old values from `old` and fills fresh memory.
+    detail::writeFusedFrom({&parameter, &expAvg, &expAvgSq, &maxSq}, m_decoupled ? "AdamW" : "Adam",
+                           [&](const detail::FusedSources& old) {
       TD_DISPATCH_FLOATING(parameter.dtype(), "Adam", [&] {
-        fusedUpdate<scalar_t>(parameter.data<scalar_t>(), grad.data<scalar_t>(), expAvg.data<scalar_t>(),
-                              expAvgSq.data<scalar_t>(), o.amsgrad ? maxSq.data<scalar_t>() : nullptr,
-                              parameter.numel(), step);
+        const AdamIo<scalar_t> io{parameter.data<scalar_t>(), grad.data<scalar_t>(), expAvg.data<scalar_t>(),
+                                  expAvgSq.data<scalar_t>(), o.amsgrad ? maxSq.data<scalar_t>() : nullptr,
+                                  old.of<scalar_t>(0), old.of<scalar_t>(1), old.of<scalar_t>(2),
+                                  o.amsgrad ? old.of<scalar_t>(3) : nullptr, old.anyMoved};
+        fusedUpdate<scalar_t>(io, parameter.numel(), step);
       });
     });
     return;

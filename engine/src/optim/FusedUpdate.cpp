@@ -2,6 +2,8 @@
 // FusedUpdate.h).
 #include "optim/FusedUpdate.h"
 
+#include "ops/OpUtils.h"
+#include "tapedeck/backends/Backend.h"
 #include "tapedeck/core/SourceLocation.h"
 
 namespace td::optim::detail {
@@ -23,6 +25,42 @@ bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<cons
 void beforeFusedWrite(std::initializer_list<const Tensor*> written) {
   for (const Tensor* t : written)
     if (t->defined()) t->storage().aboutToWrite(false);
+}
+
+FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) {
+  TD_ASSERT(written.size() <= FusedSources::kMaxWritten, "a fused pass writes at most ", FusedSources::kMaxWritten,
+            " tensors, got ", written.size());
+  FusedSources sources;
+  std::size_t i = 0;
+  for (const Tensor* t : written) {
+    if (t->defined()) {
+      sources.moved[i] = t->storage().aboutToWrite(td::detail::coversStorage(*t));
+      sources.anyMoved = sources.anyMoved || sources.moved[i] != nullptr;
+      sources.data[i] = sources.moved[i] ? static_cast<const char*>(sources.moved[i]->data()) +
+                                               t->offset() * static_cast<int64_t>(elementSize(t->dtype()))
+                                         : t->rawData();
+    }
+    ++i;
+  }
+  if (!sources.anyMoved) return sources;
+  i = 0;
+  for (const Tensor* t : written) {
+    if (t->defined() && !sources.moved[i]) {
+      const auto* from = static_cast<const unsigned char*>(sources.data[i]);
+      sources.copies[i].assign(from, from + t->numel() * static_cast<int64_t>(elementSize(t->dtype())));
+      sources.data[i] = sources.copies[i].data();
+    }
+    ++i;
+  }
+  return sources;
+}
+
+void restoreMoved(std::initializer_list<const Tensor*> written, const FusedSources& sources) {
+  std::size_t i = 0;
+  for (const Tensor* t : written) {
+    if (sources.moved[i]) copyInto(*t, td::detail::onStorage(*t, sources.moved[i]));
+    ++i;
+  }
 }
 
 void afterFusedWrite(std::initializer_list<const Tensor*> written, const char* name) {

@@ -2,7 +2,10 @@
 // What the optimizers' fused passes share (Adam, SGD): when one applies, and the write
 // protocol around it. A fused pass updates a parameter and its state in one loop over
 // contiguous CPU memory instead of an in-place op per term.
+#include <array>
 #include <initializer_list>
+#include <memory>
+#include <vector>
 
 #include "tapedeck/core/Tensor.h"
 
@@ -24,6 +27,41 @@ template <typename Pass>
 void writeFused(std::initializer_list<const Tensor*> written, const char* name, Pass&& pass) {
   beforeFusedWrite(written);
   pass();
+  afterFusedWrite(written, name);
+}
+
+/// Where a pass reads the old values of the tensors it writes (writeFusedFrom). Without a
+/// move, each one's own memory (`anyMoved` false: the pass works in place). Once a write
+/// watcher moved any of them out of the way instead of copying it (a recorder holding a
+/// large parameter or optimizer state), every old value is apart from the memory the pass
+/// writes: the moved ones where they were moved, any other one in a private copy (a tensor
+/// no recorder held): a pass may then take all its pointers as not aliasing.
+struct FusedSources {
+  static constexpr std::size_t kMaxWritten = 4;
+  std::array<std::shared_ptr<Storage>, kMaxWritten> moved;  ///< the old memory, kept through the pass
+  std::array<std::vector<unsigned char>, kMaxWritten> copies;  ///< old values of the others, once any moved
+  std::array<const void*, kMaxWritten> data{};              ///< the old values of written[i]
+  bool anyMoved = false;
+  template <typename T>
+  const T* of(std::size_t i) const { return static_cast<const T*>(data[i]); }
+};
+
+FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written);
+/// After a pass that threw: the moved tensors get their old values back.
+void restoreMoved(std::initializer_list<const Tensor*> written, const FusedSources& sources);
+
+/// As writeFused, for a pass that reads each written tensor's old values from
+/// `sources.of<T>(i)` and writes its data: a watcher may then move the memory it keeps
+/// instead of copying it (a parameter of a megabyte: no megabyte copied per step).
+template <typename Pass>
+void writeFusedFrom(std::initializer_list<const Tensor*> written, const char* name, Pass&& pass) {
+  const FusedSources sources = beforeFusedWriteFrom(written);
+  try {
+    pass(sources);
+  } catch (...) {
+    restoreMoved(written, sources);
+    throw;
+  }
   afterFusedWrite(written, name);
 }
 

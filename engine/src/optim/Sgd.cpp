@@ -19,23 +19,47 @@ struct SgdStep {
   bool nesterov;
 };
 
-/// The update in one pass: the op-by-op path's arithmetic, in its order and precision.
-/// (Flags are loop-invariant locals and pointers restrict-qualified, so the loop vectorises.)
+/// One element's update from its old values (p, and the momentum buffer's b): the op-by-op
+/// path's arithmetic, in its order and precision.
 template <typename T, bool Momentum>
-void fusedSgd(T* __restrict param, const T* __restrict grad, T* __restrict buffer, int64_t n, const SgdStep& s) {
+inline void sgdElement(T p, T d, T b, const SgdStep& s, T& pNew, T& bNew) {
   const T weightDecay = static_cast<T>(s.weightDecay), momentum = static_cast<T>(s.momentum);
   const T keep = static_cast<T>(s.dampeningKeep), negativeLr = static_cast<T>(s.negativeLr);
-  const bool decay = s.weightDecay != 0.0, first = s.firstStep, nesterov = s.nesterov;
+  if (s.weightDecay != 0.0) d = d + p * weightDecay;
+  if constexpr (Momentum) {
+    b = s.firstStep ? d : b * momentum + keep * d;
+    bNew = b;
+    d = s.nesterov ? d + b * momentum : b;
+  }
+  pNew = p + negativeLr * d;
+}
+
+/// The update in one pass, in place. (Flags are loop-invariant and pointers
+/// restrict-qualified, so the loop vectorises.)
+template <typename T, bool Momentum>
+void fusedSgd(T* __restrict param, const T* __restrict grad, T* __restrict buffer, int64_t n, const SgdStep& s) {
   for (int64_t i = 0; i < n; ++i) {
-    const T p = param[i];
-    T d = grad[i];
-    if (decay) d = d + p * weightDecay;
-    if constexpr (Momentum) {
-      const T b = first ? d : buffer[i] * momentum + keep * d;
-      buffer[i] = b;
-      d = nesterov ? d + b * momentum : b;
-    }
-    param[i] = p + negativeLr * d;
+    T b = T(0);
+    if constexpr (Momentum) b = buffer[i];
+    T p, bn;
+    sgdElement<T, Momentum>(param[i], grad[i], b, s, p, bn);
+    if constexpr (Momentum) buffer[i] = bn;
+    param[i] = p;
+  }
+}
+
+/// The same pass reading the old values from apart (`paramOld`, `bufferOld`: where a
+/// recorder moved them, or a copy; see FusedSources).
+template <typename T, bool Momentum>
+void fusedSgdFromOld(T* __restrict param, const T* __restrict paramOld, const T* __restrict grad,
+                     T* __restrict buffer, const T* __restrict bufferOld, int64_t n, const SgdStep& s) {
+  for (int64_t i = 0; i < n; ++i) {
+    T b = T(0);
+    if constexpr (Momentum) b = bufferOld[i];
+    T p, bn;
+    sgdElement<T, Momentum>(paramOld[i], grad[i], b, s, p, bn);
+    if constexpr (Momentum) buffer[i] = bn;
+    param[i] = p;
   }
 }
 
@@ -63,14 +87,20 @@ void Sgd::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
       if (firstStep) momentum = buffer(state, "momentum_buffer") = zerosLike(parameter.detach());
       const SgdStep step{m_options.weightDecay, m_options.momentum, 1.0 - m_options.dampening, -lr(), firstStep,
                          m_options.nesterov};
-      detail::writeFused({&parameter, &momentum}, "SGD", [&] {
+      // A recorder holding the parameter or its momentum may move their memory instead of
+      // copying it: the pass then reads the old values from `old` and fills fresh memory.
+      detail::writeFusedFrom({&parameter, &momentum}, "SGD", [&](const detail::FusedSources& old) {
         TD_DISPATCH_FLOATING(parameter.dtype(), "SGD", [&] {
-          if (withMomentum) {
-            fusedSgd<scalar_t, true>(parameter.data<scalar_t>(), grad.data<scalar_t>(), momentum.data<scalar_t>(),
-                                     parameter.numel(), step);
+          scalar_t* p = parameter.data<scalar_t>();
+          scalar_t* b = withMomentum ? momentum.data<scalar_t>() : nullptr;
+          const scalar_t* g = grad.data<scalar_t>();
+          const int64_t n = parameter.numel();
+          if (old.anyMoved) {
+            const scalar_t* bOld = withMomentum ? old.of<scalar_t>(1) : nullptr;
+            withMomentum ? fusedSgdFromOld<scalar_t, true>(p, old.of<scalar_t>(0), g, b, bOld, n, step)
+                         : fusedSgdFromOld<scalar_t, false>(p, old.of<scalar_t>(0), g, b, bOld, n, step);
           } else {
-            fusedSgd<scalar_t, false>(parameter.data<scalar_t>(), grad.data<scalar_t>(), nullptr, parameter.numel(),
-                                      step);
+            withMomentum ? fusedSgd<scalar_t, true>(p, g, b, n, step) : fusedSgd<scalar_t, false>(p, g, b, n, step);
           }
         });
       });
