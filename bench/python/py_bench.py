@@ -8,6 +8,14 @@ same code run with each module, interleaved A B A B, medians (bench/README.md):
   py_spiral_epoch  one epoch of the spiral lesson: 300 points, TensorDataset,
                    DataLoader (batch 32, shuffled), 2-64-64-3 MLP, Adam             <= 1.0
 
+For context (no budget), each library against itself on the same two programs:
+  py_debug_overhead_mlp, py_debug_overhead_spiral
+                   tapedeck with a tapedeck.debug session's debugger attached (NaN/Inf check on,
+                   the recorder at its defaults: 256 MB, 2 previous iterations) vs without; the
+                   MLP step above, and the spiral lesson run whole (a fresh model, six epochs)
+  py_torch_anomaly_mlp, py_torch_anomaly_spiral
+                   PyTorch with anomaly detection on vs off (set_detect_anomaly)
+
 Usage: PYTHONPATH=<build>/python /usr/bin/python3 bench/python/py_bench.py [--out results.json]
 Rows are merged into the results file (rows of the same name replaced). Without torch the
 rows are written as skipped with the reason.
@@ -50,8 +58,7 @@ def mlp_step(m):
     return step
 
 
-def spiral_epoch(m):
-    m.manual_seed(0)
+def spiral_points(m):
     points, labels = [], []
     for c in range(3):
         for i in range(100):
@@ -59,8 +66,12 @@ def spiral_epoch(m):
             t = c * 4 + r * 4 + math.sin(i * 7.1 + c) * 0.2
             points.append([r * math.sin(t), r * math.cos(t)])
             labels.append(c)
-    data = m.utils.data.TensorDataset(m.tensor(points), m.tensor(labels))
-    loader = m.utils.data.DataLoader(data, batch_size=32, shuffle=True)
+    return m.utils.data.TensorDataset(m.tensor(points), m.tensor(labels))
+
+
+def spiral_training(m):
+    """The spiral lesson's loader, model and optimizer, and one epoch of training with them."""
+    loader = m.utils.data.DataLoader(spiral_points(m), batch_size=32, shuffle=True)
     model = m.nn.Sequential(m.nn.Linear(2, 64), m.nn.ReLU(), m.nn.Linear(64, 64), m.nn.ReLU(), m.nn.Linear(64, 3))
     opt = m.optim.Adam(model.parameters(), lr=1e-2)
 
@@ -72,8 +83,45 @@ def spiral_epoch(m):
     return epoch
 
 
+def spiral_epoch(m):
+    m.manual_seed(0)
+    return spiral_training(m)
+
+
+def spiral_run(m):
+    """A whole short lesson per call, as a script runs it: a fresh model, six epochs. (One
+    model trained on call after call slows as it converges, on both sides of a pair alike,
+    which hides a fixed per-op cost: the debugger's ratio read 1.07 to 1.14 so, 1.20 here.)"""
+    def run():
+        m.manual_seed(0)
+        epoch = spiral_training(m)
+        for _ in range(6):
+            epoch()
+    return run
+
+
 ROWS = {"py_tiny_op": tiny_op, "py_tiny_op_grad": tiny_op_grad, "py_mlp_step": mlp_step,
         "py_spiral_epoch": spiral_epoch}
+
+
+def debugger_switch(m):
+    """Attach and detach of a debug session's debugger, as the IDE attaches it."""
+    session = m.debug.Session()  # the recorder at its defaults
+    session.break_on(nan=True)
+    return session._debugger.attach, session._debugger.detach
+
+
+def anomaly_switch(m):
+    return (lambda: m.autograd.set_detect_anomaly(True)), (lambda: m.autograd.set_detect_anomaly(False))
+
+
+# name -> (program, library ("tapedeck" or "torch"), the switch, what the reference is)
+CONTEXT = {
+    "py_debug_overhead_mlp": (mlp_step, "tapedeck", debugger_switch, "tapedeck without debugger"),
+    "py_debug_overhead_spiral": (spiral_run, "tapedeck", debugger_switch, "tapedeck without debugger"),
+    "py_torch_anomaly_mlp": (mlp_step, "torch", anomaly_switch, "PyTorch without anomaly mode"),
+    "py_torch_anomaly_spiral": (spiral_run, "torch", anomaly_switch, "PyTorch without anomaly mode"),
+}
 
 
 def sample(fn, reps):
@@ -102,10 +150,33 @@ def pair(fa, fb, pairs=15):
     return a, b
 
 
+def switched_pair(make, m, switch, pairs=15):
+    """One program timed with the switch on and off, interleaved, the same repetitions for
+    both. (One instance for both sides: two instances of the spiral epoch, whose loaders
+    shuffle apart, differed by 5% with nothing switched on.)"""
+    on, off = switch(m)
+    watched = plain = make(m)
+
+    def watched_sample(reps):
+        on()
+        try:
+            return sample(watched, reps)
+        finally:
+            off()
+    reps = calibrate(plain)
+    for _ in range(2):
+        watched_sample(reps), sample(plain, reps)
+    a, b = [], []
+    for _ in range(pairs):
+        a.append(watched_sample(reps))
+        b.append(sample(plain, reps))
+    return a, b
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="build/bench/results.json")
-    parser.add_argument("--rows", default=",".join(ROWS))
+    parser.add_argument("--rows", default=",".join(list(ROWS) + list(CONTEXT)))
     args = parser.parse_args()
     try:
         import torch
@@ -116,6 +187,9 @@ def main():
     rows = []
     print(f"{'name':<18}{'tapedeck':>12}{'pytorch':>12}  unit  {'ratio':>6}  spread          budget")
     for name in args.rows.split(","):
+        if name in CONTEXT:
+            rows.append(context_row(name, torch, reason))
+            continue
         unit, scale = UNITS[name]
         if torch is None:
             rows.append({"name": name, "skipped": True, "reason": reason, "unit": unit, "binary": "py_bench.py"})
@@ -132,6 +206,25 @@ def main():
               f"{max(ratios):.3f}  <= {BUDGETS[name]}  {'ok' if row['within_budget'] else 'OVER'}")
     merge(args.out, rows)
     return 0
+
+
+def context_row(name, torch, reason):
+    make, library, switch, reference = CONTEXT[name]
+    unit, scale = "ms", 1e3
+    if library == "torch" and torch is None:
+        return {"name": name, "skipped": True, "reason": reason, "unit": unit, "binary": "py_bench.py"}
+    module = tapedeck if library == "tapedeck" else torch
+    ours, theirs = switched_pair(make, module, switch)
+    ratios = [x / y for x, y in zip(ours, theirs)]
+    med_a, med_b = statistics.median(ours) * scale, statistics.median(theirs) * scale
+    if library == "torch":
+        reference = f"PyTorch {torch.__version__} (Python) without anomaly mode"
+    row = {"name": name, "tapedeck": med_a, "reference": med_b, "unit": unit, "ratio": med_a / med_b,
+           "spread": [min(ratios), max(ratios)], "budget": None, "within_budget": None, "reference_name": reference,
+           "samples": len(ours), "binary": "py_bench.py"}
+    print(f"{name:<18}{med_a:>12.3f}{med_b:>12.3f}  {unit:<4}  {row['ratio']:>6.3f}  {min(ratios):.3f} .. "
+          f"{max(ratios):.3f}  -  no budget")
+    return row
 
 
 if __name__ == "__main__":
