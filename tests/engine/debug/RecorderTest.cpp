@@ -16,6 +16,7 @@
 #include "tapedeck/debug/Debugger.h"
 #include "tapedeck/debug/Recorder.h"
 #include "tapedeck/optim/Adam.h"
+#include "tapedeck/optim/RmsProp.h"
 #include "tapedeck/optim/Sgd.h"
 
 namespace {
@@ -164,11 +165,14 @@ TEST(Recorder, MovesALargeParameterAndItsStateBeforeTheOptimizerWritesThem) {
   // Every way, the parameter steps exactly as a twin stepped with no recorder.
   std::vector<double> init(1024);
   for (std::size_t i = 0; i < init.size(); ++i) init[i] = 0.001 * static_cast<double>(i) - 0.5;
-  for (const bool adam : {false, true}) {
+  for (const char* kind : {"SGD with momentum", "Adam", "RMSprop, centered, with momentum"}) {
     for (const std::size_t budget : {std::size_t{256} << 20, std::size_t{20000}, std::size_t{9000}}) {
-      SCOPED_TRACE(std::string(adam ? "Adam" : "SGD with momentum") + ", budget " + std::to_string(budget));
+      SCOPED_TRACE(std::string(kind) + ", budget " + std::to_string(budget));
       auto make = [&](const td::Tensor& p) -> std::unique_ptr<td::optim::Optimizer> {
-        if (adam) return std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
+        if (kind[0] == 'A') return std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
+        if (kind[0] == 'R')
+          return std::make_unique<td::optim::RmsProp>(
+              std::vector{p}, td::optim::RmsPropOptions{.lr = 0.01, .momentum = 0.5, .centered = true});
         return std::make_unique<td::optim::Sgd>(std::vector{p}, td::optim::SgdOptions{.lr = 0.1, .momentum = 0.9});
       };
       td::Tensor w = f64(init), twin = f64(init);
