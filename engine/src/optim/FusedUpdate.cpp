@@ -22,11 +22,6 @@ bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<cons
   return true;
 }
 
-void beforeFusedWrite(std::initializer_list<const Tensor*> written) {
-  for (const Tensor* t : written)
-    if (t->defined()) t->storage().aboutToWrite(false);
-}
-
 FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) {
   TD_ASSERT(written.size() <= FusedSources::kMaxWritten, "a fused pass writes at most ", FusedSources::kMaxWritten,
             " tensors, got ", written.size());

@@ -1,5 +1,5 @@
 #pragma once
-// What the optimizers' fused passes share (Adam, SGD): when one applies, and the write
+// What the optimizers' fused passes share (SGD, Adam, RMSprop): when one applies, and the write
 // protocol around it. A fused pass updates a parameter and its state in one loop over
 // contiguous CPU memory instead of an in-place op per term.
 #include <array>
@@ -16,19 +16,7 @@ namespace td::optim::detail {
 /// (each is read or written once per element).
 bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<const Tensor*> buffers);
 
-void beforeFusedWrite(std::initializer_list<const Tensor*> written);
 void afterFusedWrite(std::initializer_list<const Tensor*> written, const char* name);
-
-/// Runs `pass`, which writes the defined tensors of `written` in place: the write watchers
-/// (a recorder) keep the old values first, by a copy (the pass reads the old values where
-/// it writes the new ones), and each write is counted after (`name` is the writer that
-/// errors name).
-template <typename Pass>
-void writeFused(std::initializer_list<const Tensor*> written, const char* name, Pass&& pass) {
-  beforeFusedWrite(written);
-  pass();
-  afterFusedWrite(written, name);
-}
 
 /// Where a pass reads the old values of the tensors it writes (writeFusedFrom). Without a
 /// move, each one's own memory (`anyMoved` false: the pass works in place). Once a write
@@ -50,9 +38,12 @@ FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written);
 /// After a pass that threw: the moved tensors get their old values back.
 void restoreMoved(std::initializer_list<const Tensor*> written, const FusedSources& sources);
 
-/// As writeFused, for a pass that reads each written tensor's old values from
-/// `sources.of<T>(i)` and writes its data: a watcher may then move the memory it keeps
-/// instead of copying it (a parameter of a megabyte: no megabyte copied per step).
+/// Runs `pass(sources)`, which writes the defined tensors of `written` (their data) and
+/// reads each one's old values from `sources.of<T>(i)`: the write watchers (a recorder)
+/// keep the old values first, moving the memory they keep rather than copying it where
+/// they can (a parameter of a megabyte: no megabyte copied per step); each write is then
+/// counted (`name` is the writer that errors name). A pass that throws leaves the moved
+/// tensors with their old values.
 template <typename Pass>
 void writeFusedFrom(std::initializer_list<const Tensor*> written, const char* name, Pass&& pass) {
   const FusedSources sources = beforeFusedWriteFrom(written);
