@@ -62,33 +62,19 @@ struct AdamIo {
   bool fromOld;  ///< the old values are apart: read them from the *Old pointers
 };
 
-/// The update in one pass over contiguous CPU memory, in place. (Flags are template
-/// arguments and pointers restrict-qualified, so the loop vectorises.)
-template <typename T, bool Decay, bool Keep, bool AmsGrad>
+/// The update in one pass over contiguous CPU memory, in place (`FromOld` false) or reading
+/// the old values from apart (where a recorder moved them). (Flags are template arguments
+/// and pointers restrict-qualified, so the loop vectorises.)
+template <typename T, bool Decay, bool Keep, bool AmsGrad, bool FromOld>
 void fusedLoop(T* __restrict param, const T* __restrict grad, T* __restrict expAvg, T* __restrict expAvgSq,
-               T* __restrict maxSq, int64_t n, const AdamConsts<T>& c) {
+               T* __restrict maxSq, const T* __restrict paramOld, const T* __restrict expAvgOld,
+               const T* __restrict expAvgSqOld, const T* __restrict maxSqOld, int64_t n, const AdamConsts<T>& c) {
   for (int64_t i = 0; i < n; ++i) {
     T kept = T(0);
-    if constexpr (AmsGrad) kept = maxSq[i];
+    if constexpr (AmsGrad) kept = FromOld ? maxSqOld[i] : maxSq[i];
     T p, m, v, k;
-    adamElement<T, Decay, Keep, AmsGrad>(param[i], grad[i], expAvg[i], expAvgSq[i], kept, c, p, m, v, k);
-    expAvg[i] = m;
-    expAvgSq[i] = v;
-    if constexpr (AmsGrad) maxSq[i] = k;
-    param[i] = p;
-  }
-}
-
-/// The same pass reading the old values from apart (where a recorder moved them).
-template <typename T, bool Decay, bool Keep, bool AmsGrad>
-void fusedLoopFromOld(T* __restrict param, const T* __restrict grad, T* __restrict expAvg, T* __restrict expAvgSq,
-                      T* __restrict maxSq, const T* __restrict paramOld, const T* __restrict expAvgOld,
-                      const T* __restrict expAvgSqOld, const T* __restrict maxSqOld, int64_t n, const AdamConsts<T>& c) {
-  for (int64_t i = 0; i < n; ++i) {
-    T kept = T(0);
-    if constexpr (AmsGrad) kept = maxSqOld[i];
-    T p, m, v, k;
-    adamElement<T, Decay, Keep, AmsGrad>(paramOld[i], grad[i], expAvgOld[i], expAvgSqOld[i], kept, c, p, m, v, k);
+    adamElement<T, Decay, Keep, AmsGrad>(FromOld ? paramOld[i] : param[i], grad[i], FromOld ? expAvgOld[i] : expAvg[i],
+                                         FromOld ? expAvgSqOld[i] : expAvgSq[i], kept, c, p, m, v, k);
     expAvg[i] = m;
     expAvgSq[i] = v;
     if constexpr (AmsGrad) maxSq[i] = k;
@@ -99,10 +85,11 @@ void fusedLoopFromOld(T* __restrict param, const T* __restrict grad, T* __restri
 template <typename T, bool Decay, bool Keep, bool AmsGrad>
 void adamPass(const AdamIo<T>& io, int64_t n, const AdamConsts<T>& c) {
   if (io.fromOld)
-    fusedLoopFromOld<T, Decay, Keep, AmsGrad>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, io.paramOld,
-                                              io.expAvgOld, io.expAvgSqOld, io.maxSqOld, n, c);
+    fusedLoop<T, Decay, Keep, AmsGrad, true>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, io.paramOld,
+                                             io.expAvgOld, io.expAvgSqOld, io.maxSqOld, n, c);
   else
-    fusedLoop<T, Decay, Keep, AmsGrad>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, n, c);
+    fusedLoop<T, Decay, Keep, AmsGrad, false>(io.param, io.grad, io.expAvg, io.expAvgSq, io.maxSq, nullptr, nullptr,
+                                              nullptr, nullptr, n, c);
 }
 
 template <typename T>

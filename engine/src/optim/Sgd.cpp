@@ -34,30 +34,17 @@ inline void sgdElement(T p, T d, T b, const SgdStep& s, T& pNew, T& bNew) {
   pNew = p + negativeLr * d;
 }
 
-/// The update in one pass, in place. (Flags are loop-invariant and pointers
-/// restrict-qualified, so the loop vectorises.)
-template <typename T, bool Momentum>
-void fusedSgd(T* __restrict param, const T* __restrict grad, T* __restrict buffer, int64_t n, const SgdStep& s) {
+/// The update in one pass, in place (`FromOld` false) or reading the old values from apart
+/// (`paramOld`, `bufferOld`: where a recorder moved them, or a copy; see FusedSources).
+/// (Flags are loop-invariant and pointers restrict-qualified, so the loop vectorises.)
+template <typename T, bool Momentum, bool FromOld>
+void fusedSgd(T* __restrict param, const T* __restrict grad, T* __restrict buffer, const T* __restrict paramOld,
+              const T* __restrict bufferOld, int64_t n, const SgdStep& s) {
   for (int64_t i = 0; i < n; ++i) {
     T b = T(0);
-    if constexpr (Momentum) b = buffer[i];
+    if constexpr (Momentum) b = FromOld ? bufferOld[i] : buffer[i];
     T p, bn;
-    sgdElement<T, Momentum>(param[i], grad[i], b, s, p, bn);
-    if constexpr (Momentum) buffer[i] = bn;
-    param[i] = p;
-  }
-}
-
-/// The same pass reading the old values from apart (`paramOld`, `bufferOld`: where a
-/// recorder moved them, or a copy; see FusedSources).
-template <typename T, bool Momentum>
-void fusedSgdFromOld(T* __restrict param, const T* __restrict paramOld, const T* __restrict grad,
-                     T* __restrict buffer, const T* __restrict bufferOld, int64_t n, const SgdStep& s) {
-  for (int64_t i = 0; i < n; ++i) {
-    T b = T(0);
-    if constexpr (Momentum) b = bufferOld[i];
-    T p, bn;
-    sgdElement<T, Momentum>(paramOld[i], grad[i], b, s, p, bn);
+    sgdElement<T, Momentum>(FromOld ? paramOld[i] : param[i], grad[i], b, s, p, bn);
     if constexpr (Momentum) buffer[i] = bn;
     param[i] = p;
   }
@@ -97,10 +84,11 @@ void Sgd::update(Tensor& parameter, const Tensor& grad, ParamState& state) {
           const int64_t n = parameter.numel();
           if (old.anyMoved) {
             const scalar_t* bOld = withMomentum ? old.of<scalar_t>(1) : nullptr;
-            withMomentum ? fusedSgdFromOld<scalar_t, true>(p, old.of<scalar_t>(0), g, b, bOld, n, step)
-                         : fusedSgdFromOld<scalar_t, false>(p, old.of<scalar_t>(0), g, b, bOld, n, step);
+            withMomentum ? fusedSgd<scalar_t, true, true>(p, g, b, old.of<scalar_t>(0), bOld, n, step)
+                         : fusedSgd<scalar_t, false, true>(p, g, b, old.of<scalar_t>(0), bOld, n, step);
           } else {
-            withMomentum ? fusedSgd<scalar_t, true>(p, g, b, n, step) : fusedSgd<scalar_t, false>(p, g, b, n, step);
+            withMomentum ? fusedSgd<scalar_t, true, false>(p, g, b, nullptr, nullptr, n, step)
+                         : fusedSgd<scalar_t, false, false>(p, g, b, nullptr, nullptr, n, step);
           }
         });
       });
