@@ -2,6 +2,10 @@
 // FusedUpdate.h).
 #include "optim/FusedUpdate.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 #include "ops/OpUtils.h"
 #include "tapedeck/backends/Backend.h"
 #include "tapedeck/core/SourceLocation.h"
@@ -57,6 +61,16 @@ void restoreMoved(std::initializer_list<const Tensor*> written, const FusedSourc
     ++i;
   }
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+// MXCSR's flush-to-zero (results) and denormals-are-zero (inputs) bits.
+constexpr unsigned kFlushBits = 0x8040;
+FlushDenormals::FlushDenormals() : m_saved(_mm_getcsr()) { _mm_setcsr(m_saved | kFlushBits); }
+FlushDenormals::~FlushDenormals() { _mm_setcsr(m_saved); }
+#else
+FlushDenormals::FlushDenormals() = default;
+FlushDenormals::~FlushDenormals() = default;
+#endif
 
 void afterFusedWrite(std::initializer_list<const Tensor*> written, const char* name) {
   for (const Tensor* t : written)

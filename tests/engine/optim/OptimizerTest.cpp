@@ -20,6 +20,10 @@
 #include "tapedeck/optim/Scheduler.h"
 #include "tapedeck/optim/Sgd.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace {
 
 using td::Tensor;
@@ -219,6 +223,33 @@ TEST(Optimizer, RmsPropMatchesPyTorchFormulas) {
     td::optim::RmsProp rmsprop({p}, {.lr = 0.02, .alpha = 0.9, .eps = 1e-4, .weightDecay = 0.1, .momentum = 0.5,
                                      .centered = true});
     expectTrajectory(runSteps(rmsprop, p), rmspropReference(0.02, 0.9, 1e-4, 0.1, 0.5, true));
+  }
+}
+
+TEST(Optimizer, FusedPassesFlushDenormalsAndLeaveTheFloatingPointModeAsItWas) {
+  // A gradient of 1e-20: its square, 1e-40, is denormal in float32, and so would Adam's and
+  // RMSprop's running average of it be (about 1e-43). The fused pass flushes it to zero (a
+  // long run's decayed state in denormal range cost every element a microcode assist).
+  for (const bool adam : {true, false}) {
+    SCOPED_TRACE(adam ? "Adam" : "RMSprop");
+    Tensor p = td::fromVector(std::vector<double>(64, 1.0), {}, td::DType::Float32);
+    p.setRequiresGrad();
+    std::unique_ptr<td::optim::Optimizer> optimizer;
+    if (adam) optimizer = std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
+    else optimizer = std::make_unique<td::optim::RmsProp>(std::vector{p}, td::optim::RmsPropOptions{.lr = 0.01});
+    td::sum(td::mul(p, 1e-20)).backward();
+#if defined(__x86_64__) || defined(__i386__)
+    const unsigned mode = _mm_getcsr();
+#endif
+    optimizer->step();
+#if defined(__x86_64__) || defined(__i386__)
+    EXPECT_EQ(_mm_getcsr(), mode) << "the thread's floating-point mode is restored";
+#endif
+    for (const auto& [name, value] : optimizer->stateDict()) {
+      if (name.find(adam ? "exp_avg_sq" : "square_avg") == std::string::npos) continue;
+      for (double v : value.toVector()) EXPECT_EQ(v, 0.0) << name;
+    }
+    for (double v : p.detach().toVector()) EXPECT_TRUE(std::isfinite(v));
   }
 }
 
