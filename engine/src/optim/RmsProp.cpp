@@ -84,9 +84,11 @@ template <typename T, bool FromOld>
 void fusedRmsPropAny(const RmsPropIo<T>& io, int64_t n, const RmsPropStep& s) {
   const bool centered = io.gradAvg != nullptr, momentum = io.momentumBuffer != nullptr;
   auto run = [&](auto centeredFlag, auto momentumFlag) {
+    // (In place, no pointer stands for the old values: the restrict-qualified ones never alias.)
     fusedRmsProp<T, decltype(centeredFlag)::value, decltype(momentumFlag)::value, FromOld>(
-        io.param, io.grad, io.squareAvg, io.gradAvg, io.momentumBuffer, io.paramOld, io.squareAvgOld, io.gradAvgOld,
-        io.momentumBufferOld, n, s);
+        io.param, io.grad, io.squareAvg, io.gradAvg, io.momentumBuffer, FromOld ? io.paramOld : nullptr,
+        FromOld ? io.squareAvgOld : nullptr, FromOld ? io.gradAvgOld : nullptr,
+        FromOld ? io.momentumBufferOld : nullptr, n, s);
   };
   if (centered) {
     momentum ? run(std::true_type{}, std::true_type{}) : run(std::true_type{}, std::false_type{});
