@@ -31,6 +31,8 @@ class TapeGraphModel : public QObject {
   enum class ColourBy { Kind, ForwardTime, OutputMagnitude, GradientNorm, SavedBytes };
   /// Up to this many elements, a tensor's values are drawn on its node (micrograd-style).
   static constexpr qint64 kValuesOnNode = GraphEntry::kValuesUpTo;
+  /// Values drawn per line on a node.
+  static constexpr int kValuesPerLine = 4;
 
   struct Node {
     NodeKind kind = NodeKind::Op;
