@@ -1,26 +1,17 @@
 // TapeGraphModel without rendering: nodes, leaves, edges and module groups, live growth
 // that never moves a node, backward (gradients, values, the node card), the first NaN,
 // colour encodings and search, and a new iteration taking over the nodes.
-#include <QCheckBox>
-#include <QDir>
-#include <QFileInfo>
-#include <QGraphicsItem>
-#include <QImage>
-#include <QLineEdit>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
-#include <limits>
 
-#include "graph/TapeGraphPanel.h"
+#include "graph/TapeGraphView.h"
 #include "GraphTapes.h"
 
 using td::widgets::GraphEntry;
 using td::widgets::GraphTensor;
 using td::widgets::TapeGraphModel;
-using td::widgets::TapeGraphPanel;
 using td::widgets::TapeGraphView;
 using namespace tdtest;
 
