@@ -1,0 +1,35 @@
+#pragma once
+// The recorder tests' harness: a recorder attached for a scope, float64 tensors, and the
+// entries of its newest iteration.
+#include <vector>
+
+#include "tapedeck/Tapedeck.h"
+#include "tapedeck/debug/Recorder.h"
+
+namespace tdtest {
+
+inline td::Tensor f64(std::vector<double> values) { return td::fromVector(values, {}, td::DType::Float64); }
+
+/// The entries of the recorder's newest iteration.
+inline std::vector<td::debug::EntryRecord> newest(const td::debug::Recorder& recorder) {
+  const std::vector<uint64_t> kept = recorder.iterations();
+  return kept.empty() ? std::vector<td::debug::EntryRecord>{} : recorder.entries(kept.back());
+}
+
+inline const td::debug::EntryRecord* findOp(const std::vector<td::debug::EntryRecord>& entries, td::OpId op) {
+  for (const td::debug::EntryRecord& e : entries)
+    if (e.entry.op == op) return &e;
+  return nullptr;
+}
+
+/// Attaches a recorder for a scope and starts a fresh iteration.
+struct Recording {
+  explicit Recording(td::debug::RecorderOptions options = {}) : recorder(options) {
+    td::Tape::step();
+    recorder.attach();
+  }
+  ~Recording() { recorder.detach(); }
+  td::debug::Recorder recorder;
+};
+
+}  // namespace tdtest
