@@ -64,10 +64,10 @@ struct ScopeCall {
   uint64_t call;
 };
 thread_local std::vector<ScopeCall> t_scopeCalls;
-thread_local uint64_t t_callsAtEntry = 0;  // g_scopeCalls at this thread's previous entry
+thread_local uint64_t t_callsAtEntry = 0;  // g_scopeCalls at this thread's previous observed entry
 
-/// The outermost scope call active on this thread that began after its previous entry (its
-/// path; 0: none), and the entry now counts as that previous one.
+/// The outermost scope call active on this thread that began after its previous observed
+/// entry (its path; 0: none), and the entry now counts as that previous one.
 ScopeId enteredSinceLastEntry() {
   const uint64_t now = g_scopeCalls.load(std::memory_order_relaxed);
   if (now == t_callsAtEntry) return 0;
@@ -279,16 +279,17 @@ void advanceIteration(bool inPlace) {
 
 namespace {
 
-/// What every recorded entry carries: id, op, direction, iteration, scope, line, tensor ids.
-void fillEntry(TapeEntry& entry, OpId op, const RecordState& state, const Tensor* inputs, std::size_t numInputs,
-               const Tensor* outputs, std::size_t numOutputs) {
+/// What every recorded entry carries: id, op, direction, iteration, scope, line, tensor ids;
+/// and, for one observers see (`observed`), the scope call it is the first entry of.
+void fillEntry(TapeEntry& entry, OpId op, const RecordState& state, bool observed, const Tensor* inputs,
+               std::size_t numInputs, const Tensor* outputs, std::size_t numOutputs) {
   entry.id = nextEntryId();
   entry.op = op;
   entry.direction = state.inFormula ? Direction::Backward : Direction::Forward;
   entry.createdBy = state.inFormula ? state.formulaOwner : 0;
   entry.iteration = g_iteration.load(std::memory_order_relaxed);
   entry.scope = t_scope;
-  if (!state.inFormula && !state.unobserved) entry.enteredScope = enteredSinceLastEntry();
+  if (observed) entry.enteredScope = enteredSinceLastEntry();
   entry.loc = currentSourceLoc();
   for (std::size_t i = 0; i < numInputs; ++i) entry.inputIds.push_back(inputs[i].id());
   for (std::size_t i = 0; i < numOutputs; ++i) entry.outputIds.push_back(outputs[i].id());
@@ -313,7 +314,7 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
   if (needGrad) node = std::make_shared<OpNode>();
   TapeEntry& entry = needGrad ? node->entry : local;
   entry.differentiable = needGrad;
-  fillEntry(entry, op, state, inputs, numInputs, outputs, numOutputs);
+  fillEntry(entry, op, state, observe, inputs, numInputs, outputs, numOutputs);
   entry.attrs = attrs;
   if (state.inplacePending && state.inplaceOp == op) {
     entry.inplace = true;
@@ -364,7 +365,7 @@ void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::si
   const bool observe = Tape::hasObservers() && !state.inFormula && !state.unobserved;
   if (!entry.differentiable && !observe) return;
   if (!state.inFormula && !state.unobserved) advanceIteration(entry.inplace);
-  fillEntry(entry, OpId::Custom, state, inputs, numInputs, outputs, numOutputs);
+  fillEntry(entry, OpId::Custom, state, observe, inputs, numInputs, outputs, numOutputs);
   entry.customName = name;
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};

@@ -34,7 +34,8 @@ struct TapeEntry {
   uint64_t iteration = 0;
   ScopeId scope = 0;
   // The outermost scope call (Tape::scopeCallOf) that began on this thread since its previous
-  // entry, by path; 0 when none did. Tells two calls of one module back to back apart.
+  // observed entry, by path; 0 when none did, or when no observer saw this one. Tells two
+  // calls of one module back to back apart.
   ScopeId enteredScope = 0;
   SourceLoc loc;
   uint32_t customName = 0;          // for OpId::Custom: the function's name (Tape::internedString)
