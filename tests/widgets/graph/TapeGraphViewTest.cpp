@@ -24,6 +24,14 @@ using td::widgets::TapeGraphPanel;
 using td::widgets::TapeGraphView;
 using namespace tdtest;
 
+/// Shows `view` on `model` at the given size; whether the window was exposed.
+bool showOn(TapeGraphView& view, TapeGraphModel& model, int width, int height, bool miniMap = true) {
+  view.resize(width, height);
+  view.setModel(&model);
+  view.setMiniMapVisible(miniMap);
+  view.show();
+  return QTest::qWaitForWindowExposed(&view);
+}
 
 class TapeGraphViewTest : public QObject {
   Q_OBJECT
@@ -40,10 +48,7 @@ class TapeGraphViewTest : public QObject {
 void TapeGraphViewTest::viewItemsStayPutWhileAThousandEntriesArrive() {
   TapeGraphModel model;
   TapeGraphView view;
-  view.resize(800, 600);
-  view.setModel(&model);
-  view.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  QVERIFY(showOn(view, model, 800, 600));
   const QVector<GraphEntry> tape = longTape(1000);
   QVector<QGraphicsItem*> items;
   QVector<QPointF> positions;
@@ -113,10 +118,7 @@ void TapeGraphViewTest::theCurrentNodeIsDrawnInTheHighlightColour() {
   tape[1].backwardRan = true;
   TapeGraphModel model;
   TapeGraphView view;
-  view.resize(600, 500);
-  view.setModel(&model);
-  view.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  QVERIFY(showOn(view, model, 600, 500));
   model.update(0, tape);
   model.setCurrent(1, true);
   view.resetZoom();
@@ -150,11 +152,7 @@ void TapeGraphViewTest::theCurrentNodeIsDrawnInTheHighlightColour() {
 void TapeGraphViewTest::aColourEncodingShowsItsLegend() {
   TapeGraphModel model;
   TapeGraphView view;
-  view.resize(600, 400);
-  view.setModel(&model);
-  view.setMiniMapVisible(false);
-  view.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  QVERIFY(showOn(view, model, 600, 400, false));
   model.update(0, smallTape());
   // The legend's colour ramp sits in the top right corner of the viewport.
   auto ends = [&view] {
