@@ -20,11 +20,7 @@
 
 namespace {
 
-using td::debug::EntryRecord;
-using td::debug::Recorder;
-using td::debug::RecorderOptions;
-using td::debug::ValueState;
-using namespace tdtest;
+using namespace tdtest;  // the harness, and the recorder's types it names
 
 TEST(Recorder, KeepsEntriesWithStatisticsValuesAndGradients) {
   Recording r;

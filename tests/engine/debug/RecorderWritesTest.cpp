@@ -17,11 +17,7 @@
 
 namespace {
 
-using td::debug::EntryRecord;
-using td::debug::Recorder;
-using td::debug::RecorderOptions;
-using td::debug::ValueState;
-using namespace tdtest;
+using namespace tdtest;  // the harness, and the recorder's types it names
 
 TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
   // SGD and Adam both update a contiguous parameter in one fused pass (optim/FusedUpdate).

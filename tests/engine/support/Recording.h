@@ -8,6 +8,11 @@
 
 namespace tdtest {
 
+using td::debug::EntryRecord;
+using td::debug::Recorder;
+using td::debug::RecorderOptions;
+using td::debug::ValueState;
+
 inline td::Tensor f64(std::vector<double> values) { return td::fromVector(values, {}, td::DType::Float64); }
 
 /// The entries of the recorder's newest iteration.
