@@ -176,6 +176,11 @@ std::shared_ptr<Storage> Storage::takeMemory() {
   return previous;
 }
 
+std::shared_ptr<Storage> Storage::takeMemoryForWrite() {
+  std::lock_guard lock(watcherMutex());
+  return takeMemory();
+}
+
 std::shared_ptr<Storage> Storage::notifyWatchers(bool mayMove) {
   std::lock_guard lock(watcherMutex());
   std::shared_ptr<Storage> moved;

@@ -44,6 +44,13 @@ FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) 
   if (!sources.anyMoved) return sources;
   i = 0;
   for (const Tensor* t : written) {
+    // One no watcher held (an optimizer's state, which no entry shows): its memory moves
+    // too, where it can, which costs an allocation instead of a copy of its bytes.
+    if (t->defined() && !sources.moved[i] && td::detail::coversStorage(*t)) {
+      if ((sources.moved[i] = t->storage().takeMemoryForWrite()))
+        sources.data[i] = static_cast<const char*>(sources.moved[i]->data()) +
+                          t->offset() * static_cast<int64_t>(elementSize(t->dtype()));
+    }
     if (t->defined() && !sources.moved[i]) {
       const auto* from = static_cast<const unsigned char*>(sources.data[i]);
       sources.copies[i].assign(from, from + t->numel() * static_cast<int64_t>(elementSize(t->dtype())));

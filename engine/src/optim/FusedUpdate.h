@@ -22,8 +22,10 @@ void afterFusedWrite(std::initializer_list<const Tensor*> written, const char* n
 /// move, each one's own memory (`anyMoved` false: the pass works in place). Once a write
 /// watcher moved any of them out of the way instead of copying it (a recorder holding a
 /// large parameter or optimizer state), every old value is apart from the memory the pass
-/// writes: the moved ones where they were moved, any other one in a private copy (a tensor
-/// no recorder held): a pass may then take all its pointers as not aliasing.
+/// writes: the moved ones where they were moved, any other one moved by the pass itself
+/// (a tensor no recorder held) or, where its memory cannot move (a view of a larger
+/// storage, memory from NumPy), in a private copy: a pass may then take all its pointers
+/// as not aliasing.
 struct FusedSources {
   static constexpr std::size_t kMaxWritten = 4;
   std::array<std::shared_ptr<Storage>, kMaxWritten> moved;  ///< the old memory, kept through the pass

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../support/Recording.h"
+#include "optim/FusedUpdate.h"
 #include "tapedeck/Tapedeck.h"
 #include "tapedeck/debug/Recorder.h"
 #include "tapedeck/optim/Adam.h"
@@ -97,6 +98,40 @@ TEST(Recorder, MovesALargeParameterAndItsStateBeforeTheOptimizerWritesThem) {
       }
     }
   }
+}
+
+TEST(Recorder, AFusedPassMovesTheStateNoRecorderHeldOnceTheParameterMoved) {
+  // The recorder holds the parameter (8 KB: it moves it), not the optimizer state: the pass
+  // moves the state's memory too, where it can, instead of copying its bytes; a state that
+  // is a view of a larger storage cannot move and is copied.
+  std::vector<double> init(1024);
+  for (std::size_t i = 0; i < init.size(); ++i) init[i] = 0.25 * static_cast<double>(i);
+  Recording r;
+  td::Tensor param = f64(init);
+  const td::Tensor read = td::mul(param, 2.0);  // the recorder holds param
+  td::Tensor state = f64(init);
+  td::Tensor wide = f64(std::vector<double>(2048, 3.0));
+  td::Tensor part = wide.slice(0, 0, 1024);  // half of its storage
+  const void* paramMemory = param.rawData();
+  const void* stateMemory = state.rawData();
+  const void* partMemory = part.rawData();
+  const td::optim::detail::FusedSources sources = td::optim::detail::beforeFusedWriteFrom({&param, &state, &part});
+  ASSERT_TRUE(sources.anyMoved);
+  ASSERT_TRUE(sources.moved[0]) << "the recorder moved the parameter it holds";
+  EXPECT_NE(param.rawData(), paramMemory);
+  ASSERT_TRUE(sources.moved[1]) << "the state no recorder held moved too";
+  EXPECT_TRUE(sources.copies[1].empty()) << "and was not copied";
+  EXPECT_NE(state.rawData(), stateMemory);
+  EXPECT_EQ(sources.data[1], stateMemory) << "the pass reads its old values where they were";
+  EXPECT_FALSE(sources.moved[2]) << "a view of half a storage cannot move";
+  EXPECT_EQ(sources.copies[2].size(), 1024 * sizeof(double));
+  EXPECT_EQ(part.rawData(), partMemory);
+  EXPECT_EQ(sources.of<double>(1)[1023], init[1023]);
+  EXPECT_EQ(sources.of<double>(2)[5], 3.0);
+  // (The pass defines every written byte; a failed one restores what moved.)
+  td::optim::detail::restoreMoved({&param, &state, &part}, sources);
+  EXPECT_EQ(state.toVector(), init);
+  EXPECT_EQ(param.toVector(), init);
 }
 
 TEST(Recorder, AFillIsKeptAsItsConstantSoTheWriteIntoItStaysInPlace) {

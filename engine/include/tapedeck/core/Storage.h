@@ -85,6 +85,10 @@ class Storage {
   /// For a WriteWatcher: moves owned heap memory to a new Storage and allocates fresh
   /// memory here; null when the memory is inline, someone else's, or exported.
   std::shared_ptr<Storage> takeMemory();
+  /// The same for a writer about to define every byte that reads the old values from
+  /// elsewhere (an optimizer's fused pass once a watcher moved one of its tensors): under
+  /// the watchers' lock, as their moves are, so an export in progress finishes first.
+  std::shared_ptr<Storage> takeMemoryForWrite();
 
  private:
   std::shared_ptr<Storage> notifyWatchers(bool mayMove);
