@@ -4,8 +4,10 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QItemSelectionModel>
 #include <QListView>
@@ -15,6 +17,7 @@
 #include <QPixmap>
 #include <QProcess>
 #include <QMenuBar>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -60,7 +63,6 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
     : QMainWindow(parent), m_prompter(prompter ? std::move(prompter) : std::make_unique<Prompter>()) {
   setObjectName("mainWindow");
   setWindowTitle(QStringLiteral("Tapedeck"));
-  resize(1280, 820);
   m_tabs = new QTabWidget(this);
   m_tabs->setObjectName("editorTabs");
   m_tabs->setTabsClosable(true);
@@ -85,6 +87,9 @@ MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
   statusBar()->addWidget(m_stateLabel, 1);
   statusBar()->addPermanentWidget(m_iterationLabel);
 
+  // Sized once the docks are in place: while they were being added side by side, before
+  // being tabbed, the window had grown to hold them all (1,709 pixels wide).
+  resize(defaultWindowSize());
   m_defaultState = saveState(kLayoutVersion);
   restoreLayout();
 
@@ -417,6 +422,15 @@ void MainWindow::createMenus() {
   transport->addSeparator();
   for (const char* name : {"stepOver", "stepInto", "stepOut", "stepOp", "stepBackwardOp", "runToBackward"})
     transport->addAction(m_actions[name]);
+}
+
+QSize MainWindow::defaultWindowSize() {
+  QSize size(1280, 820);
+  // Within the screen's free area (a 1366x768 laptop), never below what the docks need.
+  if (const QScreen* screen = QGuiApplication::primaryScreen())
+    size = size.boundedTo(screen->availableSize() * 0.95);
+  layout()->activate();  // its minimum as the docks now stand, tabbed
+  return size.expandedTo(minimumSizeHint());
 }
 
 void MainWindow::restoreLayout() {

@@ -146,6 +146,8 @@ class MainWindow : public QMainWindow {
   void createActions();
   void createMenus();
   void restoreLayout();
+  /// The size of a window with no saved geometry: 1280x820 within the screen's free area.
+  QSize defaultWindowSize();
   QAction* makeAction(const QString& name, const QString& text, const QKeySequence& key);
   // Files (MainWindowFiles.cpp).
   widgets::CodeEditor* addEditor(const QString& path, const QString& text);

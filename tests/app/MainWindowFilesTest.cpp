@@ -4,6 +4,8 @@
 
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QListWidget>
 #include <QTableView>
 #include <QGraphicsItem>
@@ -405,6 +407,22 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY2(first >= 0 && first < rect.left() + rect.width() / 10 && last > rect.right() - rect.width() / 10,
              qPrintable(QStringLiteral("curve from x=%1 to %2 in [%3, %4]")
                             .arg(first).arg(last).arg(rect.left()).arg(rect.right())));
+  }
+
+  void aNewWindowFitsTheScreen() {
+    // No saved geometry: 1280x820 at most, within the screen's free area (the offscreen
+    // screen here; a 1366x768 laptop), never below what the docks need. (While the docks were
+    // being added side by side, before being tabbed, the window used to grow to 1,709 pixels.)
+    QSettings().remove("window/geometry");
+    QSettings().remove("window/state");
+    MainWindow* w = makeWindow();
+    const QSize minimum = w->minimumSizeHint();
+    const QSize available = QGuiApplication::primaryScreen()->availableSize();
+    QVERIFY2(w->width() <= std::max(1280, minimum.width()) && w->height() <= std::max(820, minimum.height()),
+             qPrintable(QStringLiteral("%1x%2").arg(w->width()).arg(w->height())));
+    QVERIFY(w->width() <= std::max(available.width(), minimum.width()));
+    QVERIFY(w->height() <= std::max(available.height(), minimum.height()));
+    QVERIFY(w->width() >= minimum.width() && w->height() >= minimum.height());
   }
 
   void corruptSavedLayoutFallsBackToTheDefault() {
