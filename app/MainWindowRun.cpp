@@ -173,8 +173,10 @@ void MainWindow::setState(RunState state) {
         text = tr("paused at op #%1 %2 (%3) — %4").arg(m_pause.entry).arg(m_pause.op,
                                                                             m_pause.backward ? tr("backward") : tr("forward"),
                                                                             m_pause.description);
-      else
+      else if (m_pause.line > 0)
         text = tr("paused at line %1 — %2").arg(m_pause.line).arg(m_pause.description);
+      else
+        text = tr("paused — %1").arg(m_pause.description);
       break;
     case RunState::Finished: text = tr("finished"); break;
     case RunState::Failed: text = tr("failed: %1").arg(m_outcome.message); break;

@@ -1,5 +1,6 @@
 """tapedeck.debug from Python: break on the first NaN with its line, step backward op by
 op, stop a paused run, and keep running Python on the controlling thread while paused."""
+import os
 import time
 
 import pytest
@@ -105,6 +106,9 @@ def test_step_backward_op_by_op_and_run_python_while_paused():
     assert session.wait()["reason"] == "pause requested"
     start = session.run_to_backward()
     assert start["reason"] == "backward start"
+    backward_line = program.__code__.co_firstlineno + 2
+    assert (os.path.basename(start["file"]), start["line"]) == ("test_debug.py", backward_line), \
+        "the pause points at the line that called backward()"
     ops = []
     for _ in range(3):
         pause = session.step_backward_op()

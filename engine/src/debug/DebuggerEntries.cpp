@@ -187,6 +187,7 @@ void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
   event.description = "backward() starts";
   event.direction = Direction::Backward;
   event.iteration = Tape::iteration();
+  event.loc = currentSourceLoc().resolved();  // the line that called backward()
   block(std::move(event));
 }
 
@@ -206,6 +207,7 @@ void Debugger::onIterationEnd(uint64_t iteration) {
   event.reason = PauseReason::IterationEnd;
   event.description = concat("iteration ", iteration, " ended");
   event.iteration = iteration;
+  event.loc = currentSourceLoc().resolved();  // the line whose op begins the next one
   block(std::move(event));
 }
 

@@ -78,10 +78,12 @@ TEST(Debugger, BackwardBreakpointThenStepBackwardOpByOp) {
   Debugger stepper;
   std::vector<td::OpId> seen;
   std::atomic<bool> go{false};  // the step request is in place before the run starts
+  uint32_t backwardLine = 0;
   DebuggedRun second(stepper, [&] {
     while (!go) std::this_thread::yield();
     td::Tensor x = leaf({1.0, 2.0});
     td::Tensor z = td::exp(td::mul(x, x));
+    backwardLine = __LINE__ + 1;
     td::sum(z).backward();
   });
   stepper.step(StepKind::ToBackward);
@@ -89,6 +91,7 @@ TEST(Debugger, BackwardBreakpointThenStepBackwardOpByOp) {
   auto start = stepper.waitForPause(0, kWait);
   ASSERT_TRUE(start.has_value());
   EXPECT_EQ(start->reason, PauseReason::BackwardStart);
+  EXPECT_EQ(start->loc.line, backwardLine) << "the pause points at the line that called backward()";
   uint64_t sequence = start->sequence;
   for (int i = 0; i < 3; ++i) {
     stepper.step(StepKind::NextBackwardOp);
