@@ -331,11 +331,19 @@ void MainWindow::refreshTape() {
     m_graph->model()->update(tape.iteration, tape.graph);
     // The entry the debugger stands on; a backward step highlights its forward op.
     quint64 current = m_state == RunState::Paused ? m_pause.entry : 0;
+    bool backward = m_state == RunState::Paused && m_pause.backward;
     if (current != 0 && m_graph->model()->nodeOfEntry(current) < 0) {
       for (const TapeRow& row : tape.rows)
         if (row.id == current && row.backward) current = 0;  // an op run by a derivative
     }
-    m_graph->model()->setCurrent(current, m_state == RunState::Paused && m_pause.backward);
+    if (current == 0 && m_state == RunState::Paused && m_pause.reason == QLatin1String("backward start")) {
+      // backward() is about to start from the newest op in the graph (the loss): shown there,
+      // not wherever the view last was.
+      for (auto row = tape.rows.crbegin(); row != tape.rows.crend() && current == 0; ++row)
+        if (m_graph->model()->nodeOfEntry(row->id) >= 0) current = row->id;
+      backward = false;
+    }
+    m_graph->model()->setCurrent(current, backward);
   }
   // Time travel covers what the recorder keeps: listed when the run stands still.
   if (still) refreshTimeline();

@@ -96,6 +96,15 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QVERIFY(w->statusText().contains("paused at op #"));
     pause = pauseAfter("runToBackward");
     QCOMPARE(pause.reason, QStringLiteral("backward start"));
+    QCOMPARE(pause.line, 26);  // loss.backward()
+    QCOMPARE(w->currentEditor()->executionLine(), 26);
+    QVERIFY2(w->statusText().contains("paused at line 26"), qPrintable(w->statusText()));
+    // The graph stands on the op backward starts from: the loss (the mean's division), the
+    // newest entry.
+    const td::widgets::TapeGraphModel* graph = w->graphPanel()->model();
+    QVERIFY(graph->currentNode() >= 0);
+    QCOMPARE(graph->entryOf(graph->currentNode())->op, QStringLiteral("div"));
+    QCOMPARE(graph->entryOf(graph->currentNode())->id, w->tapeModel()->row(w->tapeModel()->rowCount() - 1).id);
     pause = pauseAfter("stepBackwardOp");
     QVERIFY(pause.backward);
     QVERIFY(w->statusText().contains("backward"));
