@@ -210,8 +210,8 @@ class MainWindow : public QMainWindow {
     int index = 0;
   };
   Inspected m_inspected;
-  Inspected m_marked;
-  bool m_markRunningLine = false;  ///< paused at an op: the next snapshot marks the running line  ///< the tensor "Δ marked" compares against (entryId 0: none)
+  Inspected m_marked;  ///< the tensor "Δ marked" compares against (entryId 0: none)
+  bool m_markRunningLine = false;  ///< paused at an op: the next snapshot marks the running line
   bool m_refreshingViews = false;
   bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show  ///< refreshTape is filling the views (not the user)
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn

@@ -212,6 +212,9 @@ void MainWindow::onPaused(const PauseInfo& pause) {
   m_runner->requestSnapshot(-1);
   refreshTape();
   refreshCurves();
+  // Paused at an op, the inspector shows its output (with its gradient once backward ran),
+  // as the graph and the editor move to it: a tensor picked meanwhile is one click away.
+  if (pause.entry != 0) inspectTensor(pause.entry, false, 0);
   emit runPaused(pause);
 }
 

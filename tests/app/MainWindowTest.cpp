@@ -89,6 +89,9 @@ class MainWindowTest : public QObject, public MainWindowFixture {
       QVERIFY2(QSet<int>({11, 12, 15, 16}).contains(pause.line), qPrintable(QString::number(pause.line)));
       QCOMPARE(w->currentEditor()->executionLine(), pause.line);
     }
+    // The inspector shows each paused op's output.
+    QVERIFY2(w->inspector()->value().title.startsWith(QStringLiteral("output of #%1 ").arg(last)),
+             qPrintable(w->inspector()->value().title));
     QCOMPARE(w->tapeModel()->rowCount(), before + 3);
     // The paused entry is the current row of the Tape dock.
     QCOMPARE(w->tapeModel()->currentEntry(), last);
@@ -108,6 +111,15 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     pause = pauseAfter("stepBackwardOp");
     QVERIFY(pause.backward);
     QVERIFY(w->statusText().contains("backward"));
+    QCOMPARE(w->inspector()->value().title.section(' ', 0, 2), QStringLiteral("output of #%1").arg(pause.entry));
+    // A tensor the user picks is shown while paused; the next step shows its op again.
+    const int other = 0;  // the iteration's first entry: backward reaches it last
+    const quint64 picked = w->tapeModel()->row(other).id;
+    QVERIFY(picked != pause.entry);
+    w->tapeView()->selectRow(other);
+    QCOMPARE(w->inspector()->value().title.section(' ', 0, 2), QStringLiteral("output of #%1").arg(picked));
+    pause = pauseAfter("stepBackwardOp");
+    QCOMPARE(w->inspector()->value().title.section(' ', 0, 2), QStringLiteral("output of #%1").arg(pause.entry));
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
