@@ -21,26 +21,25 @@ std::atomic<uint64_t> g_iteration{0};
 std::atomic<uint64_t> g_entriesThisIteration{0};
 std::atomic<bool> g_backwardReturned{false};
 
+// The observers: an immutable list, replaced whole by addObserver and removeObserver. A
+// replaced list is kept for the process's life (a few pointers per attach), so a thread
+// that loaded one can walk it while another thread, or one of its own callbacks, changes
+// the observers: reading the list is one atomic load, no reference count and no
+// thread-local cache per recorded op.
+using ObserverList = std::vector<TapeObserver*>;
 std::mutex g_observerMutex;
-std::shared_ptr<const std::vector<TapeObserver*>> g_observers = std::make_shared<std::vector<TapeObserver*>>();
+std::atomic<const ObserverList*> g_observers{new ObserverList()};
+std::vector<std::unique_ptr<const ObserverList>>& retiredObserverLists() {
+  static auto* lists = new std::vector<std::unique_ptr<const ObserverList>>();  // reachable, never freed
+  return *lists;
+}
 
-// Bumped after every change of g_observers. Each thread keeps the list it last loaded and
-// reloads only when this moved: std::atomic_load of a shared_ptr takes a global lock,
-// which every recorded op paid for.
-std::atomic<uint64_t> g_observerGeneration{1};
-struct ObserverCache {
-  uint64_t generation = 0;
-  std::shared_ptr<const std::vector<TapeObserver*>> list;
-};
-thread_local ObserverCache t_observers;
+const ObserverList& observers() { return *g_observers.load(std::memory_order_acquire); }
 
-std::shared_ptr<const std::vector<TapeObserver*>> observers() {
-  const uint64_t generation = g_observerGeneration.load(std::memory_order_acquire);
-  if (t_observers.generation != generation) {
-    t_observers.list = std::atomic_load(&g_observers);
-    t_observers.generation = generation;
-  }
-  return t_observers.list;  // a copy: a callback that changes the observers cannot free it
+/// (Under g_observerMutex.) Publishes `next` in place of the current list, which is kept.
+void publishObservers(std::unique_ptr<ObserverList> next) {
+  retiredObserverLists().emplace_back(g_observers.load(std::memory_order_relaxed));
+  g_observers.store(next.release(), std::memory_order_release);
 }
 
 struct Interner {
@@ -83,7 +82,7 @@ void endIteration() {
   g_entriesThisIteration.store(0);
   g_backwardReturned.store(false);
   if (Tape::hasObservers())
-    for (const auto list = observers(); TapeObserver* o : *list) o->onIterationEnd(ended);
+    for (TapeObserver* o : observers()) o->onIterationEnd(ended);
 }
 
 }  // namespace
@@ -102,20 +101,18 @@ int64_t TapeEntry::liveCount() { return g_liveEntries.load(); }
 
 void Tape::addObserver(TapeObserver* observer) {
   std::lock_guard<std::mutex> lock(g_observerMutex);
-  auto next = std::make_shared<std::vector<TapeObserver*>>(*g_observers);
+  auto next = std::make_unique<ObserverList>(observers());
   next->push_back(observer);
-  std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
-  g_observerGeneration.fetch_add(1, std::memory_order_release);
+  publishObservers(std::move(next));
   if (!s_hasObservers.exchange(true)) detail::g_slowPathUsers.fetch_add(1);
 }
 
 void Tape::removeObserver(TapeObserver* observer) {
   std::lock_guard<std::mutex> lock(g_observerMutex);
-  auto next = std::make_shared<std::vector<TapeObserver*>>(*g_observers);
+  auto next = std::make_unique<ObserverList>(observers());
   std::erase(*next, observer);
-  bool any = !next->empty();
-  std::atomic_store(&g_observers, std::shared_ptr<const std::vector<TapeObserver*>>(next));
-  g_observerGeneration.fetch_add(1, std::memory_order_release);
+  const bool any = !next->empty();
+  publishObservers(std::move(next));
   if (!any && s_hasObservers.exchange(false)) detail::g_slowPathUsers.fetch_sub(1);
 }
 
@@ -354,7 +351,7 @@ void recordOpSlow(OpId op, const Tensor* inputs, std::size_t numInputs, Tensor* 
 
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};
-    for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);
+    for (TapeObserver* o : observers()) o->onForward(entry, tensors);
   }
 }
 
@@ -369,18 +366,18 @@ void recordCustom(TapeEntry& entry, uint32_t name, const Tensor* inputs, std::si
   entry.customName = name;
   if (observe) {
     OpTensors tensors{inputs, numInputs, outputs, numOutputs};
-    for (const auto list = observers(); TapeObserver* o : *list) o->onForward(entry, tensors);
+    for (TapeObserver* o : observers()) o->onForward(entry, tensors);
   }
 }
 
 void notifyBackwardBegin(const std::vector<Tensor>& roots) {
-  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardBegin(roots);
+  for (TapeObserver* o : observers()) o->onBackwardBegin(roots);
 }
 void notifyBackwardStep(const TapeEntry& entry, const BackwardStep& step) {
-  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardStep(entry, step);
+  for (TapeObserver* o : observers()) o->onBackwardStep(entry, step);
 }
 void notifyBackwardEnd() {
-  for (const auto list = observers(); TapeObserver* o : *list) o->onBackwardEnd();
+  for (TapeObserver* o : observers()) o->onBackwardEnd();
 }
 
 }  // namespace detail
