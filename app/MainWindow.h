@@ -212,8 +212,8 @@ class MainWindow : public QMainWindow {
   Inspected m_inspected;
   Inspected m_marked;  ///< the tensor "Δ marked" compares against (entryId 0: none)
   bool m_markRunningLine = false;  ///< paused at an op: the next snapshot marks the running line
-  bool m_refreshingViews = false;
-  bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show  ///< refreshTape is filling the views (not the user)
+  bool m_refreshingViews = false;  ///< refreshTape is filling the views (not the user)
+  bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show
   std::size_t m_lossPoints = 0;  ///< loss points of this run already drawn
   std::size_t m_gradNormPoints = 0;  ///< gradient norm points of this run already drawn
   BreakpointsPanel* m_breakpointsPanel = nullptr;
