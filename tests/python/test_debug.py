@@ -200,6 +200,28 @@ def test_module_and_condition_breakpoints_and_errors():
         td.debug.Session().break_on(op="no_such_op")
 
 
+def test_bad_arguments_name_the_argument_and_the_problem():
+    session = td.debug.Session()
+    with pytest.raises(TypeError, match=r"break_on\(when=...\): needs a callable .* got int"):
+        session.break_on(when=42)
+    for line in (0, -2, 1.5, "3", True):
+        with pytest.raises(ValueError, match="the line must be a line number"):
+            session.break_at(__file__, line)
+    session.break_at(os.path.join(os.path.dirname(__file__), "written_later.py"), 3)  # a file to come is fine
+    with pytest.raises(ValueError, match="budget_bytes must be an int >= 0, got -1"):
+        td.debug.Session(budget_bytes=-1)
+    with pytest.raises(ValueError, match="previous_iterations must be an int >= 0, got 1.5"):
+        td.debug.Session(previous_iterations=1.5)
+    with pytest.raises(ValueError, match="a series needs a name"):
+        td.log("", 1.0)
+    with pytest.raises(TypeError, match=r"tapedeck.log\('loss', ...\): the value must be a number .* got str"):
+        td.log("loss", "abc")
+    with pytest.raises(TypeError, match=r"the value must be a number or a one-element tensor, got Tensor"):
+        td.log("loss", td.ones(3))
+    with pytest.raises(TypeError, match="step must be an int, got float"):
+        td.log("loss", 1.0, step=2.5)
+
+
 def test_stop_a_pure_python_loop_and_a_sleep_within_a_second():
     def spin():
         n = 0

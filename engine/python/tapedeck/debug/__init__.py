@@ -22,6 +22,7 @@ before an optimizer step is copied just before the step writes it.
 From a shell, `python3 -m tapedeck.debug script.py [args]` runs a script until the first
 NaN or Inf and prints where it came from (see __main__.py).
 """
+import numbers
 import os
 import sys
 import threading
@@ -85,6 +86,9 @@ class Session:
         self._lazy = False
         self._executing = False  # the function runs (a pending stop may raise here)
         self._real_paths = {}
+        for name, value in (("budget_bytes", budget_bytes), ("previous_iterations", previous_iterations)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"Session: {name} must be an int >= 0, got {value!r}")
         self._debugger = _C._debug.Debugger()
         self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
                          if record else None)
@@ -125,6 +129,9 @@ class Session:
         if grad_norm is not None:
             self._debugger.break_on_grad_norm(float(grad_norm))
         if when is not None:
+            if not callable(when):
+                raise TypeError(f"break_on(when=...): needs a callable taking the entry (a dict), got "
+                                f"{type(when).__name__}")
             ids.append(self._debugger.break_when(when, getattr(when, "__name__", "condition")))
         return ids
 
@@ -136,11 +143,13 @@ class Session:
         """A line breakpoint: pauses before `line` of `file` (a path, matched by its real path) runs;
         with `condition` (a Python expression), only when it is true in that frame (a condition that
         raises pauses too, and says why)."""
+        if isinstance(line, bool) or not isinstance(line, numbers.Integral) or line < 1:
+            raise ValueError(f"break_at({file!r}, {line!r}): the line must be a line number (an int >= 1)")
         if condition is not None and not str(condition).strip():
             condition = None
         if condition is not None:
             compile(condition, "<breakpoint condition>", "eval")  # a SyntaxError names the problem now
-        real = os.path.realpath(os.fspath(file))
+        real = os.path.realpath(os.fspath(file))  # (a file written later may have breakpoints now)
         self._lines[(real, int(line))] = condition
         self._line_files.add(real)
         if self._lazy and self._executing and threading.get_ident() == self._ident:

@@ -217,6 +217,8 @@ class ScriptRun:
             except SyntaxError as error:
                 problems.append(f"{os.path.basename(file)}:{line}: the condition `{condition}` is not an "
                                 f"expression: {error.msg}")
+            except ValueError as error:  # not a line number
+                problems.append(str(error))
         return problems
 
     def execute(self):
