@@ -343,6 +343,15 @@ def test_errors_name_the_module_and_the_problem():
         nn.MaxPool2d(2, ceil_mode=True)
     with pytest.raises(RuntimeError, match=r"LSTM: expected hidden size \(1, 2, 4\), got \[1, 3, 4\]"):
         nn.LSTM(3, 4)(td.zeros(5, 2, 3), (td.zeros(1, 3, 4), td.zeros(1, 3, 4)))
+    with pytest.raises(ValueError, match="Linear: in_features must be an int >= 0, got -1"):
+        nn.Linear(-1, 3)
+    with pytest.raises(ValueError, match="Embedding: embedding_dim must be an int >= 0, got 2.5"):
+        nn.Embedding(5, 2.5)
+    table = nn.Embedding(5, 2)
+    for index in (7, -1):
+        with pytest.raises(IndexError, match=rf"Embedding\(5, 2\): index {index} is out of range: indices must be in \[0, 5\)"):
+            table(td.tensor([1, index]))
+    assert table(td.tensor([[0, 4]])).shape == (1, 2, 2)
 
 
 def test_a_small_model_learns():

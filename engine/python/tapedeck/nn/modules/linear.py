@@ -1,5 +1,6 @@
 """Identity, Linear, Flatten and Embedding, with PyTorch's parameters and initialisation."""
 import math
+import numbers
 
 from ... import _C
 from ...autograd import no_grad
@@ -14,6 +15,13 @@ _linear = _C._nn.linear
 
 def _empty(*shape, dtype=None):
     return _C.empty(*shape, dtype=dtype if dtype is not None else _C.dtype.float32)
+
+
+def _check_sizes(name, **sizes):
+    """A layer's sizes are ints >= 0 (a negative one used to surface as 'empty: negative size')."""
+    for what, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{name}: {what} must be an int >= 0, got {value!r}")
 
 
 def _check_device(name, device):
@@ -37,6 +45,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         _check_device("Linear", device)
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_empty(out_features, in_features, dtype=dtype))
@@ -108,6 +117,7 @@ class Embedding(Module):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
         _check_device("Embedding", device)
+        _check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported yet")
         if padding_idx is not None:
@@ -139,7 +149,16 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0.0)
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        try:
+            return F.embedding(input, self.weight, self.padding_idx)
+        except _C.TapedeckError as error:
+            if isinstance(input, _C.Tensor) and input.numel() > 0 and not input.dtype.is_floating_point:
+                low, high = int(input.min().item()), int(input.max().item())
+                if low < 0 or high >= self.num_embeddings:
+                    bad = low if low < 0 else high
+                    raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is "
+                                     f"out of range: indices must be in [0, {self.num_embeddings})") from error
+            raise
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
