@@ -178,6 +178,8 @@ std::shared_ptr<Storage> Storage::takeMemory() {
 
 std::shared_ptr<Storage> Storage::takeMemoryForWrite() {
   std::lock_guard lock(watcherMutex());
+  // Only memory no watcher references: a watcher's readers take its own lock, not this one.
+  if (watchCount() != 0) return nullptr;
   return takeMemory();
 }
 

@@ -26,6 +26,31 @@ bool fusable(const Tensor& param, const Tensor& grad, std::initializer_list<cons
   return true;
 }
 
+namespace {
+
+/// Once any written tensor moved: the others move too where they can, else are copied, so
+/// that no old value shares memory with what the pass writes.
+void apartFromMoved(std::initializer_list<const Tensor*> written, FusedSources& sources) {
+  std::size_t i = 0;
+  for (const Tensor* t : written) {
+    // One no watcher held (an optimizer's state, which no entry shows): its memory moves
+    // too, where it can, which costs an allocation instead of a copy of its bytes.
+    if (t->defined() && !sources.moved[i] && td::detail::coversStorage(*t)) {
+      if ((sources.moved[i] = t->storage().takeMemoryForWrite()))
+        sources.data[i] = static_cast<const char*>(sources.moved[i]->data()) +
+                          t->offset() * static_cast<int64_t>(elementSize(t->dtype()));
+    }
+    if (t->defined() && !sources.moved[i]) {
+      const auto* from = static_cast<const unsigned char*>(sources.data[i]);
+      sources.copies[i].assign(from, from + t->numel() * static_cast<int64_t>(elementSize(t->dtype())));
+      sources.data[i] = sources.copies[i].data();
+    }
+    ++i;
+  }
+}
+
+}  // namespace
+
 FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) {
   TD_ASSERT(written.size() <= FusedSources::kMaxWritten, "a fused pass writes at most ", FusedSources::kMaxWritten,
             " tensors, got ", written.size());
@@ -42,21 +67,11 @@ FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) 
     ++i;
   }
   if (!sources.anyMoved) return sources;
-  i = 0;
-  for (const Tensor* t : written) {
-    // One no watcher held (an optimizer's state, which no entry shows): its memory moves
-    // too, where it can, which costs an allocation instead of a copy of its bytes.
-    if (t->defined() && !sources.moved[i] && td::detail::coversStorage(*t)) {
-      if ((sources.moved[i] = t->storage().takeMemoryForWrite()))
-        sources.data[i] = static_cast<const char*>(sources.moved[i]->data()) +
-                          t->offset() * static_cast<int64_t>(elementSize(t->dtype()));
-    }
-    if (t->defined() && !sources.moved[i]) {
-      const auto* from = static_cast<const unsigned char*>(sources.data[i]);
-      sources.copies[i].assign(from, from + t->numel() * static_cast<int64_t>(elementSize(t->dtype())));
-      sources.data[i] = sources.copies[i].data();
-    }
-    ++i;
+  try {
+    apartFromMoved(written, sources);
+  } catch (...) {
+    restoreMoved(written, sources);  // an allocation failed: what moved gets its old values back
+    throw;
   }
   return sources;
 }

@@ -87,7 +87,8 @@ class Storage {
   std::shared_ptr<Storage> takeMemory();
   /// The same for a writer about to define every byte that reads the old values from
   /// elsewhere (an optimizer's fused pass once a watcher moved one of its tensors): under
-  /// the watchers' lock, as their moves are, so an export in progress finishes first.
+  /// the watchers' lock, as their moves are, so an export in progress finishes first; null
+  /// while a watcher still references the memory.
   std::shared_ptr<Storage> takeMemoryForWrite();
 
  private:
