@@ -340,8 +340,9 @@ void MainWindow::refreshTape() {
         if (row.id == current && row.backward) current = 0;  // an op run by a derivative
     }
     if (current == 0 && m_state == RunState::Paused && m_pause.reason == QLatin1String("backward start")) {
-      // backward() is about to start from the newest op in the graph (the loss): shown there,
-      // not wherever the view last was.
+      // backward() is about to start from the op that made its root (the loss): shown there,
+      // not wherever the view last was. (A root the graph lacks: its newest op.)
+      if (m_graph->model()->nodeOfEntry(m_pause.rootEntry) >= 0) current = m_pause.rootEntry;
       for (auto row = tape.rows.crbegin(); row != tape.rows.crend() && current == 0; ++row)
         if (m_graph->model()->nodeOfEntry(row->id) >= 0) current = row->id;
       backward = false;

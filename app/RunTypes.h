@@ -68,6 +68,7 @@ struct PauseInfo {
   QString reason;  ///< "line", "op_breakpoint", "nan", "step", "requested", ...
   QString description;
   quint64 entry = 0;  ///< 0 when not at a tape entry
+  quint64 rootEntry = 0;  ///< backward start: the entry that made the root (the loss)
   QString op;
   bool backward = false;
   quint64 iteration = 0;  ///< counted from the run's start

@@ -240,6 +240,7 @@ void ScriptRunner::run(const RunRequest& request) {
           info.reason = QString::fromUtf8(debug::reasonName(e.reason));
           info.description = QString::fromStdString(e.description);
           info.entry = e.entryId;
+          info.rootEntry = e.rootEntry;
           info.op = e.entryId != 0 ? QString::fromStdString(e.name) : QString();
           info.backward = e.direction == Direction::Backward;
           info.iteration = e.iteration >= first ? e.iteration - first : 0;

@@ -123,6 +123,30 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
   }
 
+  void backwardStartStandsOnTheLossNotALaterMetric() {
+    // A metric computed after the loss is the newest op when backward() starts; the graph
+    // stands on the op that made backward's root, the loss.
+    MainWindow* w = open("metric.py", {"import torch",                                 // 1
+                                       "x = torch.randn(8, 2)",                        // 2
+                                       "w = torch.randn(2, 1, requires_grad=True)",   // 3
+                                       "out = x @ w",                                  // 4
+                                       "loss = (out * out).mean()",                    // 5
+                                       "accuracy = (out > 0).float().mean()",          // 6
+                                       "loss.backward()",                              // 7
+                                       "print('done')"});                              // 8
+    w->breakpoints()->toggleLine(m_dir.filePath("metric.py"), 6);
+    QCOMPARE(pauseAfter("run").line, 6);
+    const PauseInfo start = pauseAfter("runToBackward");
+    QCOMPARE(start.reason, QStringLiteral("backward start"));
+    QCOMPARE(start.line, 7);
+    QVERIFY(start.rootEntry != 0);
+    const td::widgets::TapeGraphModel* graph = w->graphPanel()->model();
+    QVERIFY(graph->currentNode() >= 0);
+    QCOMPARE(graph->entryOf(graph->currentNode())->id, start.rootEntry);
+    QVERIFY(start.rootEntry != w->tapeModel()->row(w->tapeModel()->rowCount() - 1).id);  // the metric's op is newer
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+  }
+
   void matmulBackwardBreakpointStepsForReal() {
     // nn.Linear records one `linear` op; this model multiplies with `@` itself.
     MainWindow* w = open("train_mm.py", {"import torch", "import torch.nn as nn", "fc1 = nn.Linear(2, 4)",

@@ -113,6 +113,8 @@ def test_step_backward_op_by_op_and_run_python_while_paused():
     for _ in range(3):
         pause = session.step_backward_op()
         assert pause["direction"] == "backward"
+        if not ops:
+            assert start["root_entry"] == pause["entry"], "backward starts from the sum"
         ops.append(pause["op"])
     assert ops == ["sum", "exp", "mul"]
     assert (td.ones(3) * 2).tolist() == [2.0, 2.0, 2.0], "the controlling thread runs Python while paused"
@@ -208,18 +210,23 @@ def test_bad_arguments_name_the_argument_and_the_problem():
         with pytest.raises(ValueError, match="the line must be a line number"):
             session.break_at(__file__, line)
     session.break_at(os.path.join(os.path.dirname(__file__), "written_later.py"), 3)  # a file to come is fine
-    with pytest.raises(ValueError, match="budget_bytes must be an int >= 0, got -1"):
+    with pytest.raises(ValueError, match="budget_bytes must be a whole number >= 0, got -1"):
         td.debug.Session(budget_bytes=-1)
-    with pytest.raises(ValueError, match="previous_iterations must be an int >= 0, got 1.5"):
+    with pytest.raises(ValueError, match="previous_iterations must be a whole number >= 0, got 1.5"):
         td.debug.Session(previous_iterations=1.5)
+    assert td.debug.Session(budget_bytes=1e9).recorder is not None  # a whole float, as before
     with pytest.raises(ValueError, match="a series needs a name"):
         td.log("", 1.0)
+    td.clear_log()
+    td.log("loss", 0.5, step=td.tensor(3))  # steps and values as ints, whole floats or one-element tensors
+    td.log("loss", td.tensor([0.25]), step=4.0)
+    assert td.logged("loss") == [("loss", 3, 0.5), ("loss", 4, 0.25)]
     with pytest.raises(TypeError, match=r"tapedeck.log\('loss', ...\): the value must be a number .* got str"):
         td.log("loss", "abc")
     with pytest.raises(TypeError, match=r"the value must be a number or a one-element tensor, got Tensor"):
         td.log("loss", td.ones(3))
-    with pytest.raises(TypeError, match="step must be an int, got float"):
-        td.log("loss", 1.0, step=2.5)
+    with pytest.raises(TypeError, match="step must be an int, got str"):
+        td.log("loss", 1.0, step="two")
 
 
 def test_stop_a_pure_python_loop_and_a_sleep_within_a_second():

@@ -29,6 +29,7 @@ py::dict eventDict(const debug::PauseEvent& e) {
   d["scope"] = e.scope;
   d["file"] = e.loc.file != nullptr ? py::str(e.loc.file) : py::str("");
   d["line"] = e.loc.line;
+  d["root_entry"] = e.rootEntry;  // backward start: the entry that made the loss
   return d;
 }
 

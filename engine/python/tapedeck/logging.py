@@ -1,7 +1,6 @@
 """tapedeck.log(name, value, step=None): scalars for the training curves. The IDE plots
 them live; headless they are kept in memory (tapedeck.logged()) and can be written to CSV."""
 import csv
-import numbers
 import threading
 
 _lock = threading.Lock()
@@ -12,15 +11,20 @@ _listeners = []
 
 def log(name, value, step=None):
     """Records `value` (a number or one-element tensor) under `name` at `step` (default: the next step of that name)."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"tapedeck.log: a series needs a name (a non-empty str), got {name!r}")
+    if name is None or not str(name):
+        raise ValueError(f"tapedeck.log: a series needs a name, got {name!r}")
+    name = str(name)
     try:
         number = float(value.item()) if hasattr(value, "item") else float(value)
     except (TypeError, ValueError, RuntimeError) as error:
         raise TypeError(f"tapedeck.log({name!r}, ...): the value must be a number or a one-element tensor, "
                         f"got {type(value).__name__} ({error})") from None
-    if step is not None and (isinstance(step, bool) or not isinstance(step, numbers.Integral)):
-        raise TypeError(f"tapedeck.log({name!r}, ...): step must be an int, got {type(step).__name__}")
+    if step is not None:
+        try:
+            step = int(step)  # an int, a whole float, a one-element tensor, as before
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(f"tapedeck.log({name!r}, ...): step must be an int, got {type(step).__name__} "
+                            f"({error})") from None
     with _lock:
         if step is None:
             step = _next_step.get(name, 0)

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "autograd/Node.h"
 #include "autograd/Recording.h"
 #include "debug/DebuggerBreakpoint.h"
 #include "tapedeck/debug/Debugger.h"
@@ -188,6 +189,8 @@ void Debugger::onBackwardBegin(const std::vector<Tensor>& roots) {
   event.direction = Direction::Backward;
   event.iteration = Tape::iteration();
   event.loc = currentSourceLoc().resolved();  // the line that called backward()
+  if (!roots.empty() && roots.front().defined() && roots.front().gradFn())
+    event.rootEntry = roots.front().gradFn()->entry.id;
   block(std::move(event));
 }
 

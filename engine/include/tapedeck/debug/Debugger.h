@@ -52,6 +52,7 @@ struct PauseEvent {
   uint64_t iteration = 0;
   std::string scope;  ///< module path of the entry
   SourceLoc loc;      ///< resolved (file, line)
+  uint64_t rootEntry = 0;  ///< backward start: the entry that made the first root (the loss); else 0
 };
 
 /// Thrown on the executing thread when the run is stopped.

@@ -22,7 +22,9 @@ before an optimizer step is copied just before the step writes it.
 From a shell, `python3 -m tapedeck.debug script.py [args]` runs a script until the first
 NaN or Inf and prints where it came from (see __main__.py).
 """
+import math
 import numbers
+import operator
 import os
 import sys
 import threading
@@ -87,8 +89,11 @@ class Session:
         self._executing = False  # the function runs (a pending stop may raise here)
         self._real_paths = {}
         for name, value in (("budget_bytes", budget_bytes), ("previous_iterations", previous_iterations)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"Session: {name} must be an int >= 0, got {value!r}")
+            # Whole numbers as ints or floats (budget_bytes=1e9), as int() took them before.
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                    or value < 0 or value != int(value)):
+                raise ValueError(f"Session: {name} must be a whole number >= 0, got {value!r}")
+        budget_bytes, previous_iterations = int(budget_bytes), int(previous_iterations)
         self._debugger = _C._debug.Debugger()
         self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
                          if record else None)
@@ -143,7 +148,11 @@ class Session:
         """A line breakpoint: pauses before `line` of `file` (a path, matched by its real path) runs;
         with `condition` (a Python expression), only when it is true in that frame (a condition that
         raises pauses too, and says why)."""
-        if isinstance(line, bool) or not isinstance(line, numbers.Integral) or line < 1:
+        try:
+            line = operator.index(line) if not isinstance(line, bool) else 0
+        except TypeError:
+            line = 0
+        if line < 1:
             raise ValueError(f"break_at({file!r}, {line!r}): the line must be a line number (an int >= 1)")
         if condition is not None and not str(condition).strip():
             condition = None

@@ -1,6 +1,6 @@
 """Identity, Linear, Flatten and Embedding, with PyTorch's parameters and initialisation."""
 import math
-import numbers
+import operator
 
 from ... import _C
 from ...autograd import no_grad
@@ -18,9 +18,14 @@ def _empty(*shape, dtype=None):
 
 
 def _check_sizes(name, **sizes):
-    """A layer's sizes are ints >= 0 (a negative one used to surface as 'empty: negative size')."""
+    """A layer's sizes are ints >= 0, or anything that is one (__index__: a NumPy int, a 0-d
+    int tensor); a negative one used to surface as 'empty: negative size'."""
     for what, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        try:
+            size = operator.index(value) if not isinstance(value, bool) else -1
+        except TypeError:
+            size = -1
+        if size < 0:
             raise ValueError(f"{name}: {what} must be an int >= 0, got {value!r}")
 
 
@@ -153,7 +158,14 @@ class Embedding(Module):
             return F.embedding(input, self.weight, self.padding_idx)
         except _C.TapedeckError as error:
             if isinstance(input, _C.Tensor) and input.numel() > 0 and not input.dtype.is_floating_point:
-                low, high = int(input.min().item()), int(input.max().item())
+                flat, rows = [], [input.tolist()]  # read, not ops: nothing more on the tape
+                while rows:
+                    row = rows.pop()
+                    if isinstance(row, list):
+                        rows.extend(row)
+                    else:
+                        flat.append(row)
+                low, high = min(flat), max(flat)
                 if low < 0 or high >= self.num_embeddings:
                     bad = low if low < 0 else high
                     raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is "
