@@ -352,6 +352,16 @@ def test_errors_name_the_module_and_the_problem():
         with pytest.raises(IndexError, match=rf"Embedding\(5, 2\): index {index} is out of range: indices must be in \[0, 5\)"):
             table(td.tensor([1, index]))
     assert table(td.tensor([[0, 4]])).shape == (1, 2, 2)
+    with pytest.raises(ValueError, match="Conv2d: out_channels must be an int >= 0, got -4"):
+        nn.Conv2d(1, -4, 3)
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be ints >= 1, got \(0, 0\)"):
+        nn.Conv2d(1, 4, 0)
+    with pytest.raises(ValueError, match="Conv1d: stride must be an int >= 1, got 0"):
+        nn.Conv1d(1, 4, 3, stride=0)
+    with pytest.raises(TypeError, match="Adam: lr must be a number, got str '0.1'"):
+        td.optim.Adam(nn.Linear(2, 2).parameters(), lr="0.1")
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        td.optim.SGD(nn.Linear(2, 2).parameters(), lr=-1)
 
 
 def test_a_small_model_learns():

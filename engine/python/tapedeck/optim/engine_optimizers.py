@@ -6,6 +6,18 @@ from .. import _C, autograd
 from .optimizer import Optimizer
 
 
+def _check_lr(name, lr):
+    """A learning rate is a number >= 0 (a string used to fail as "'<' not supported")."""
+    try:
+        value = float(lr) if not isinstance(lr, (str, bytes, bool)) else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None:
+        raise TypeError(f"{name}: lr must be a number, got {type(lr).__name__} {lr!r}")
+    if not value >= 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
 class _EngineOptimizer(Optimizer):
     """An Optimizer whose groups are updated by engine optimizers."""
 
@@ -69,8 +81,7 @@ class SGD(_EngineOptimizer):
     """Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov."""
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(type(self).__name__, lr)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
@@ -87,8 +98,7 @@ class Adam(_EngineOptimizer):
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(type(self).__name__, lr)
         if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameters: {betas}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
@@ -111,8 +121,7 @@ class RMSprop(_EngineOptimizer):
     """RMSprop with optional momentum and centering."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(type(self).__name__, lr)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
 

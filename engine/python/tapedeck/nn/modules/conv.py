@@ -1,11 +1,20 @@
 """Convolutions (Conv2d, and Conv1d as a height-1 Conv2d) and pooling layers."""
 import math
+import operator
 
 from ... import _C
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+
+
+def _index(value):
+    """An int, or anything that is one (__index__: a NumPy int); -1 for anything else."""
+    try:
+        return operator.index(value) if not isinstance(value, bool) else -1
+    except TypeError:
+        return -1
 
 
 def _tuple(value, n, what):
@@ -41,6 +50,16 @@ class _ConvNd(Module):
         self.stride = _tuple(stride, n, "stride")
         self.padding = padding if isinstance(padding, str) else _tuple(padding, n, "padding")
         self.dilation = _tuple(dilation, n, "dilation")
+        # Sizes a layer cannot have are named now (a negative channel count used to surface as
+        # 'empty: negative size', a zero kernel or stride only at the first forward).
+        for what, values, least in (("in_channels", (in_channels,), 0), ("out_channels", (out_channels,), 0),
+                                    ("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
+                                    ("dilation", self.dilation, 1),
+                                    ("padding", () if isinstance(self.padding, str) else self.padding, 0)):
+            if any(_index(v) < least for v in values):
+                shown = values[0] if len(values) == 1 else values
+                raise ValueError(f"{name}: {what} must be {'ints' if len(values) > 1 else 'an int'} >= {least}, "
+                                 f"got {shown!r}")
         self.groups = groups
         self.padding_mode = padding_mode
         self.output_padding = (0,) * n
