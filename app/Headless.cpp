@@ -85,7 +85,8 @@ int debugHeadless(int argc, char** argv) {
     py::list args;
     for (int i = 0; i < argc; ++i) args.append(argv[i]);
     py::module_::import("tapedeck.run").attr("alias_torch")();
-    py::object status = py::module_::import("tapedeck.debug.__main__").attr("main")(args);
+    py::object status =
+        py::module_::import("tapedeck.debug.__main__").attr("main")(args, py::arg("prog") = "tapedeck debug");
     py::module_::import("sys").attr("stdout").attr("flush")();
     return status.is_none() ? 0 : status.cast<int>();
   } catch (const py::error_already_set& error) {

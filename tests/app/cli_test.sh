@@ -39,6 +39,7 @@ check run-args 1 "args \['one', 'two'\]" -- "$tapedeck" run "$scratch/fails.py" 
 check run-missing 2 'cannot read the script' -- "$tapedeck" run "$scratch/missing.py"
 printf 'import torch\nx = torch.tensor([1.0, -1.0])\ny = torch.log(x)\nprint("after")\n' > "$scratch/nan.py"
 check debug-nan 1 'log' -- "$tapedeck" debug "$scratch/nan.py"
+check debug-usage 2 'usage: tapedeck debug ' -- "$tapedeck" debug
 # Where OpenBLAS fell back to generic kernels, tapedeck starts again with the right ones
 # named; a core the user named is left alone.
 printf 'import os

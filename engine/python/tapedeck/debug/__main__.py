@@ -22,9 +22,9 @@ from . import Session
 _STAT_KEYS = ("min", "max", "mean", "std", "norm")
 
 
-def _parse(argv):
+def _parse(argv, prog):
     parser = argparse.ArgumentParser(
-        prog="python3 -m tapedeck.debug",
+        prog=prog,
         description="Run a script until the first NaN or Inf (or a gradient norm above a limit) and show "
                     "where it came from.")
     parser.add_argument("--grad-norm", type=float, metavar="LIMIT",
@@ -105,8 +105,9 @@ def report(session, pause, chain_length=8, out=sys.stdout):
             print(f"            output: {outputs}", file=out)
 
 
-def main(argv=None):
-    options = _parse(sys.argv[1:] if argv is None else argv)
+def main(argv=None, prog="python3 -m tapedeck.debug"):
+    """`prog` names the command in usage and errors (the IDE's executable: "tapedeck debug")."""
+    options = _parse(sys.argv[1:] if argv is None else argv, prog)
     if options.no_nan and options.grad_norm is None:
         print("tapedeck.debug: --no-nan leaves nothing to stop at; give --grad-norm LIMIT too", file=sys.stderr)
         return 2
