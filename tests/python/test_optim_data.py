@@ -89,8 +89,15 @@ def test_tensor_dataset_and_loader():
     first = [b[1].tolist() for b in td.utils.data.DataLoader(data, batch_size=4, shuffle=True, drop_last=True)]
     td.manual_seed(1)
     again = [b[1].tolist() for b in td.utils.data.DataLoader(data, batch_size=4, shuffle=True, drop_last=True)]
-    assert first == again and len(first) == 2 and sorted(sum(first, [])) != list(range(8)) or True
+    assert first == again and len(first) == 2  # the same seed, the same order; the last 2 dropped
     assert all(len(b) == 4 for b in first)
+    drawn = sum(first, [])
+    assert len(set(drawn)) == 8 and set(drawn) <= set(range(10)) and drawn != list(range(8)), "shuffled"
+    with pytest.raises(TypeError, match="DataLoader: the dataset must support len"):
+        td.utils.data.DataLoader(5, batch_size=2)
+    with pytest.raises(ValueError, match="num_workers option should be non-negative"):
+        td.utils.data.DataLoader(data, num_workers=-1)
+    assert len(td.utils.data.DataLoader([1.0, 2.0, 3.0], batch_size=2)) == 2  # a plain list is a dataset
     seen = sorted(v for b in td.utils.data.DataLoader(data, batch_size=3, shuffle=True) for v in b[1].tolist())
     assert seen == list(range(10))
     with pytest.raises(ValueError, match="Size mismatch"):

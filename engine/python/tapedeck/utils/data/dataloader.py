@@ -32,6 +32,12 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, generator=None, **unused):
         if batch_size is not None and batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if batch_sampler is None and sampler is None and not (hasattr(dataset, "__len__")
+                                                               and hasattr(dataset, "__getitem__")):
+            raise TypeError(f"DataLoader: the dataset must support len() and indexing (a Dataset, a list), got "
+                            f"{type(dataset).__name__}")
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self.collate_fn = collate_fn
