@@ -256,6 +256,13 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   refreshTape();
   refreshCurves();
   showModules(outcome.modules);
+  if (!m_breakpoints->conditions().nonFinite && m_graph->model()->firstNonFiniteNode() >= 0) {
+    // The graph marks them; where they began may be iterations earlier (a NaN parameter
+    // spreads to every later step), which only the breakpoint finds.
+    m_console->append(tr("NaN or Inf values appear in the graph (marked). To stop at the op that first makes one, "
+                         "turn on Debug → Break on NaN/Inf and run again.\n"),
+                      Stream::Info);
+  }
   if (outcome.status == "failed") {
     m_console->append(outcome.traceback.isEmpty() ? outcome.message + "\n" : outcome.traceback, Stream::Err);
     if (!outcome.file.isEmpty() && outcome.line > 0) showLocation(outcome.file, outcome.line, false);

@@ -293,6 +293,12 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QVERIFY(pause.description.contains("NaN"));
     w->breakpoints()->setBreakOnNonFinite(false);
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    // Ended with NaN in the graph and the breakpoint off: the console says how to find the op.
+    QVERIFY2(w->console()->text().contains("turn on Debug → Break on NaN/Inf"), qPrintable(w->console()->text()));
+    MainWindow* clean = open("clean.py", {"import torch", "x = torch.tensor([1.0, 2.0])", "y = torch.log(x)"});
+    clean->console()->clear();
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QVERIFY2(!clean->console()->text().contains("Break on NaN/Inf"), qPrintable(clean->console()->text()));
   }
 
   void pauseContinueAndStopAnInfiniteLoop() {
