@@ -262,6 +262,12 @@ void MainWindow::createDocks() {
     if (visible && m_state == RunState::Running) refreshTape();
   });
   QDockWidget* inspectorDock = dock("inspectorDock", tr("Inspector"), createInspectorView(), Qt::BottomDockWidgetArea);
+  // Brought to the front while paused at an op it has not shown anything for: that op.
+  connect(inspectorDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    m_inspectorShown = visible;  // (a tab behind another one counts as not shown; isVisible() says yes)
+    if (visible && m_state == RunState::Paused && m_pause.entry != 0 && m_inspectorPause != m_pause.sequence)
+      inspectTensor(m_pause.entry, false, 0);
+  });
   QDockWidget* modulesDock = dock("modulesDock", tr("Modules"), createModuleView(), Qt::RightDockWidgetArea);
 
   // The right column runs the window's full height (the bottom docks stop at it).

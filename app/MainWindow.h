@@ -85,6 +85,8 @@ class MainWindow : public QMainWindow {
   widgets::TapeGraphPanel* graphPanel() const { return m_graph; }
   widgets::TimelineBar* timelineBar() const { return m_timeline; }
   widgets::TensorInspector* inspector() const { return m_inspector; }
+  /// Whether the Inspector dock is in front (not a tab behind another dock).
+  bool inspectorShown() const { return m_inspectorShown; }
   widgets::ModuleView* moduleView() const { return m_modules; }
   BreakpointsPanel* breakpointsPanel() const { return m_breakpointsPanel; }
   RunState runState() const { return m_state; }
@@ -211,6 +213,8 @@ class MainWindow : public QMainWindow {
   };
   Inspected m_inspected;
   Inspected m_marked;  ///< the tensor "Δ marked" compares against (entryId 0: none)
+  quint64 m_inspectorPause = 0;  ///< the pause (sequence) during which the inspector last showed a tensor
+  bool m_inspectorShown = false;  ///< the Inspector dock is in front (its visibilityChanged)
   bool m_markRunningLine = false;  ///< paused at an op: the next snapshot marks the running line
   bool m_refreshingViews = false;  ///< refreshTape is filling the views (not the user)
   bool m_sizeDocksOnShow = false;  ///< the default layout's proportions, at the first show

@@ -214,7 +214,9 @@ void MainWindow::onPaused(const PauseInfo& pause) {
   refreshCurves();
   // Paused at an op, the inspector shows its output (with its gradient once backward ran),
   // as the graph and the editor move to it: a tensor picked meanwhile is one click away.
-  if (pause.entry != 0) inspectTensor(pause.entry, false, 0);
+  // Behind another dock it waits until brought to the front (a large output is not copied
+  // at every step for nobody).
+  if (pause.entry != 0 && m_inspectorShown) inspectTensor(pause.entry, false, 0);
   emit runPaused(pause);
 }
 

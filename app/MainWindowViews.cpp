@@ -132,6 +132,7 @@ void MainWindow::showModules(QList<widgets::ModuleRow> rows) {
 
 void MainWindow::inspectTensor(quint64 entryId, bool input, int index) {
   m_inspected = {entryId, input, index};
+  if (m_state == RunState::Paused) m_inspectorPause = m_pause.sequence;
   ScriptRunner::Inspected tensor = m_runner->inspect(entryId, input, index);
   m_inspectorNote->setText(tensor.found ? tr("entry #%1, %2 %3").arg(entryId).arg(input ? tr("input") : tr("output")).arg(index)
                                         : tensor.value.missingReason);

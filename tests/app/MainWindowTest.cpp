@@ -74,6 +74,7 @@ class MainWindowTest : public QObject, public MainWindowFixture {
 
   void stepOpRunToBackwardAndTheTape() {
     MainWindow* w = open("train_ops.py", kTrainLines);
+    w->resetLayout();  // the default layout: the Console in front, the Inspector behind it
     w->breakpoints()->toggleLine(m_dir.filePath("train_ops.py"), 25);
     PauseInfo pause = pauseAfter("run");
     QCOMPARE(pause.line, 25);
@@ -89,7 +90,12 @@ class MainWindowTest : public QObject, public MainWindowFixture {
       QVERIFY2(QSet<int>({11, 12, 15, 16}).contains(pause.line), qPrintable(QString::number(pause.line)));
       QCOMPARE(w->currentEditor()->executionLine(), pause.line);
     }
-    // The inspector shows each paused op's output.
+    // Behind the Console the inspector waits; brought to the front it shows the paused op,
+    // and from then on each paused op's output.
+    QVERIFY(!w->inspectorShown());
+    QVERIFY(w->inspector()->value().title.isEmpty());
+    w->findChild<QDockWidget*>("inspectorDock")->raise();
+    QVERIFY(QTest::qWaitFor([&] { return w->inspectorShown(); }, kTimeout));
     QVERIFY2(w->inspector()->value().title.startsWith(QStringLiteral("output of #%1 ").arg(last)),
              qPrintable(w->inspector()->value().title));
     QCOMPARE(w->tapeModel()->rowCount(), before + 3);
