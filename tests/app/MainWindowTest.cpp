@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QRegularExpression>
 #include <QSet>
@@ -447,6 +448,21 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QTest::keyClick(input, Qt::Key_Return);
     QVERIFY(finished.wait(kTimeout));
     QVERIFY(w->console()->text().contains("hello Ada"));
+    // Stopped while it waits for a line: the run ends, the prompt is the console's again,
+    // and the next run reads its own line.
+    w->action("run")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w->console()->prompt(), QStringLiteral("input:"), kTimeout);
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
+    QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(w->console()->prompt(), QStringLiteral(">>>"));
+    w->action("run")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w->console()->prompt(), QStringLiteral("input:"), kTimeout);
+    input->setText("Grace");
+    QTest::keyClick(input, Qt::Key_Return);
+    QVERIFY(finished.wait(kTimeout));
+    QVERIFY(w->console()->text().contains("hello Grace"));
   }
 
   void screenshotWhilePaused() {
