@@ -27,6 +27,7 @@
 #include "editor/CodeEditor.h"
 #include "models/CallStackModel.h"
 #include "graph/TapeGraphPanel.h"
+#include "graph/TapeGraphView.h"
 #include "timeline/TimelineBar.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
@@ -357,6 +358,9 @@ void MainWindow::refreshTape() {
       backward = false;
     }
     m_graph->model()->setCurrent(current, backward);
+    // Ended, the graph shows the last training step around its loss, not wherever following
+    // the run left the view (often the optimizer's last ops).
+    if (ended && tape.lossRoot != 0) m_graph->view()->reveal(m_graph->model()->nodeOfEntry(tape.lossRoot));
   }
   // Time travel covers what the recorder keeps: listed when the run stands still.
   if (still) refreshTimeline();

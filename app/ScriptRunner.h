@@ -82,6 +82,7 @@ class ScriptRunner : public QObject {
     quint64 iteration = 0;     ///< the engine's iteration number
     QList<TapeRow> rows;
     QVector<widgets::GraphEntry> graph;
+    quint64 lossRoot = 0;  ///< the entry that made this iteration's last backward() root (0: none)
   };
   /// `iteration`: counted from the run's start; -1 for the newest kept;
   /// kLastTrainingIteration for the newest kept that ran a backward (else the newest).

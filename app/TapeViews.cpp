@@ -156,6 +156,10 @@ ScriptRunner::TapeView ScriptRunner::tapeView(bool withGraph, bool withStats, in
   }
   if (std::find(iterations.begin(), iterations.end(), view.iteration) == iterations.end()) return view;
   view.any = true;
+  // Its loss: the last root of a backward() in it (among the newest few points).
+  const std::size_t losses = recorder->lossCount();
+  for (const debug::LossPoint& p : recorder->losses(losses > 16 ? losses - 16 : 0))
+    if (p.iteration == view.iteration) view.lossRoot = p.rootEntry;
   debug::EntryQuery query;
   query.withStats = withStats;
   query.valuesUpTo = withGraph ? widgets::GraphEntry::kValuesUpTo : 0;

@@ -131,6 +131,27 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(w->console()->text().contains("second module://tapedeck.debug.mpl_backend"));
   }
 
+  void anEndedRunShowsTheLastTrainingStepAroundItsLoss() {
+    // The spiral lesson: its last training step's graph is large; ended, the view is on the
+    // loss that step's backward() started from (the graph's own iteration, not the evaluation).
+    MainWindow* w = makeWindow();
+    QVERIFY(w->openFile(QStringLiteral(TAPEDECK_SAMPLES_DIR "/spiral.py")));
+    QVERIFY(w->graphPanel()->isVisible());
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const td::widgets::TapeGraphModel* graph = w->graphPanel()->model();
+    int loss = -1;
+    for (int n = 0; n < graph->nodeCount(); ++n)
+      if (const td::widgets::GraphEntry* e = graph->entryOf(n); e != nullptr && e->op == "nll_loss") loss = n;
+    QVERIFY(loss >= 0);
+    td::widgets::TapeGraphView* view = w->graphPanel()->view();
+    const QRectF visible = view->mapToScene(view->viewport()->rect()).boundingRect();
+    const td::layout::Rect box = graph->nodeBox(loss);
+    QVERIFY2(visible.intersects(QRectF(box.x, box.y, box.width, box.height)),
+             qPrintable(QStringLiteral("view %1,%2 %3x%4; loss at %5,%6")
+                            .arg(visible.x()).arg(visible.y()).arg(visible.width()).arg(visible.height())
+                            .arg(box.x).arg(box.y)));
+  }
+
   void graphOfTheSpiralPausedMidBackward() {
     MainWindow* w = makeWindow();
     QVERIFY(w->openFile(QStringLiteral(TAPEDECK_SAMPLES_DIR "/spiral.py")));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/Node.h"
 #include "tapedeck/debug/Recorder.h"
 
 namespace td::debug {
@@ -17,6 +18,7 @@ void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
   LossPoint point;
   point.iteration = Tape::iteration();
   point.value = stats.finite == 1 ? stats.mean : stats.infs == 1 ? (stats.max > 0 ? HUGE_VAL : -HUGE_VAL) : NAN;
+  if (const std::shared_ptr<Node>& made = roots[0].gradFn()) point.rootEntry = made->entry.id;
   std::lock_guard lock(m_mutex);
   point.backward = ++m_lossCount;
   m_losses.push_back(point);

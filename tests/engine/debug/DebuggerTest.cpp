@@ -99,7 +99,9 @@ TEST(Debugger, BackwardBreakpointThenStepBackwardOpByOp) {
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(p->direction, td::Direction::Backward);
     EXPECT_GT(p->sequence, sequence);
-    if (i == 0) EXPECT_EQ(start->rootEntry, p->entryId) << "backward starts from the entry that made the root";
+    if (i == 0) {
+      EXPECT_EQ(start->rootEntry, p->entryId) << "backward starts from the entry that made the root";
+    }
     sequence = p->sequence;
     seen.push_back(p->op);
   }

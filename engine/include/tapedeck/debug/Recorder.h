@@ -95,6 +95,7 @@ struct LossPoint {
   uint64_t iteration = 0;
   uint64_t backward = 0;  ///< 1, 2, ...: the backward() call since the recorder started
   double value = 0.0;     ///< NaN when the root was NaN (or not a one-element float tensor)
+  uint64_t rootEntry = 0;  ///< the entry that made the root (the loss's last op); 0 for a leaf root
 };
 
 /// The norm of one parameter's gradient after a backward() (tracked on request).
