@@ -64,6 +64,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_runningPath = path;
   m_outcome = RunOutcome{};
   m_pause = PauseInfo{};
+  m_inspectorPause = 0;  // each run's debugger numbers its pauses from 1 again
   m_snapshot = PausedSnapshot{};
   m_variablesModel->clear();
   m_callStackModel->clear();
@@ -360,7 +361,8 @@ void MainWindow::refreshTape() {
     m_graph->model()->setCurrent(current, backward);
     // Ended, the graph shows the last training step around its loss, not wherever following
     // the run left the view (often the optimizer's last ops).
-    if (ended && tape.lossRoot != 0) m_graph->view()->reveal(m_graph->model()->nodeOfEntry(tape.lossRoot));
+    if (ended && tape.lossRoot != 0 && m_graph->view()->followCurrent())  // (Follow off: the user's view stays)
+      m_graph->view()->reveal(m_graph->model()->nodeOfEntry(tape.lossRoot));
   }
   // Time travel covers what the recorder keeps: listed when the run stands still.
   if (still) refreshTimeline();

@@ -146,6 +146,8 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     td::widgets::TapeGraphView* view = w->graphPanel()->view();
     const QRectF visible = view->mapToScene(view->viewport()->rect()).boundingRect();
     const td::layout::Rect box = graph->nodeBox(loss);
+    // (Far from the graph's top left, where an unscrolled view would be.)
+    QVERIFY(box.y > view->viewport()->height() || box.x > view->viewport()->width());
     QVERIFY2(visible.intersects(QRectF(box.x, box.y, box.width, box.height)),
              qPrintable(QStringLiteral("view %1,%2 %3x%4; loss at %5,%6")
                             .arg(visible.x()).arg(visible.y()).arg(visible.width()).arg(visible.height())

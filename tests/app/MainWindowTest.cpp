@@ -7,7 +7,6 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDockWidget>
-#include <QElapsedTimer>
 #include <QImage>
 #include <QRegularExpression>
 #include <QSet>
@@ -452,10 +451,7 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     // and the next run reads its own line.
     w->action("run")->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(w->console()->prompt(), QStringLiteral("input:"), kTimeout);
-    QElapsedTimer clock;
-    clock.start();
-    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));
-    QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(finishAfter("stop").status, QStringLiteral("stopped"));  // (how fast: the stop_latency bench)
     QCOMPARE(w->console()->prompt(), QStringLiteral(">>>"));
     w->action("run")->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(w->console()->prompt(), QStringLiteral("input:"), kTimeout);

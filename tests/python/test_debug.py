@@ -225,8 +225,16 @@ def test_bad_arguments_name_the_argument_and_the_problem():
         td.log("loss", "abc")
     with pytest.raises(TypeError, match=r"the value must be a number or a one-element tensor, got Tensor"):
         td.log("loss", td.ones(3))
-    with pytest.raises(TypeError, match="step must be an int, got str"):
-        td.log("loss", 1.0, step="two")
+    for step in ("two", "3", 2.5, True):
+        with pytest.raises(TypeError, match="step must be a whole number"):
+            td.log("loss", 1.0, step=step)
+    with pytest.raises(ValueError, match=r"break_at\('x.py', '3'\): the line must be a line number"):
+        session.break_at("x.py", "3")
+    with pytest.raises(ValueError, match="the line must be a line number"):
+        session.break_at("x.py", td.tensor([3, 4]))
+    with pytest.raises(TypeError, match="lr must be a number, got Tensor"):
+        td.optim.SGD(td.nn.Linear(2, 2).parameters(), lr=td.tensor([0.1, 0.2]))
+    assert td.optim.SGD(td.nn.Linear(2, 2).parameters(), lr=td.tensor(0.1)) is not None  # one element: a number
 
 
 def test_stop_a_pure_python_loop_and_a_sleep_within_a_second():

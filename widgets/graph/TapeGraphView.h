@@ -64,6 +64,7 @@ class TapeGraphView : public QGraphicsView {
   QPen edgePen(int edge) const;
   /// Scroll to the current entry whenever it changes (on by default).
   void setFollowCurrent(bool follow) { m_follow = follow; }
+  bool followCurrent() const { return m_follow; }
   bool followsCurrent() const { return m_follow; }
   /// A card over the view's corner explaining the selected (else the current) node.
   void setCardVisible(bool visible);

@@ -20,11 +20,15 @@ def log(name, value, step=None):
         raise TypeError(f"tapedeck.log({name!r}, ...): the value must be a number or a one-element tensor, "
                         f"got {type(value).__name__} ({error})") from None
     if step is not None:
+        # An int, a whole float or a one-element tensor holding one; not a fraction, a bool or text.
         try:
-            step = int(step)  # an int, a whole float, a one-element tensor, as before
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise TypeError(f"tapedeck.log({name!r}, ...): step must be an int, got {type(step).__name__} "
-                            f"({error})") from None
+            whole = None if isinstance(step, (bool, str, bytes)) else float(
+                step.item() if hasattr(step, "item") else step)
+        except (TypeError, ValueError, RuntimeError):
+            whole = None
+        if whole is None or not whole.is_integer():
+            raise TypeError(f"tapedeck.log({name!r}, ...): step must be a whole number, got {step!r}")
+        step = int(whole)
     with _lock:
         if step is None:
             step = _next_step.get(name, 0)

@@ -55,22 +55,22 @@ FusedSources beforeFusedWriteFrom(std::initializer_list<const Tensor*> written) 
   TD_ASSERT(written.size() <= FusedSources::kMaxWritten, "a fused pass writes at most ", FusedSources::kMaxWritten,
             " tensors, got ", written.size());
   FusedSources sources;
-  std::size_t i = 0;
-  for (const Tensor* t : written) {
-    if (t->defined()) {
-      sources.moved[i] = t->storage().aboutToWrite(td::detail::coversStorage(*t));
-      sources.anyMoved = sources.anyMoved || sources.moved[i] != nullptr;
-      sources.data[i] = sources.moved[i] ? static_cast<const char*>(sources.moved[i]->data()) +
-                                               t->offset() * static_cast<int64_t>(elementSize(t->dtype()))
-                                         : t->rawData();
-    }
-    ++i;
-  }
-  if (!sources.anyMoved) return sources;
   try {
-    apartFromMoved(written, sources);
+    std::size_t i = 0;
+    for (const Tensor* t : written) {
+      if (t->defined()) {
+        sources.moved[i] = t->storage().aboutToWrite(td::detail::coversStorage(*t));
+        sources.anyMoved = sources.anyMoved || sources.moved[i] != nullptr;
+        sources.data[i] = sources.moved[i] ? static_cast<const char*>(sources.moved[i]->data()) +
+                                                 t->offset() * static_cast<int64_t>(elementSize(t->dtype()))
+                                           : t->rawData();
+      }
+      ++i;
+    }
+    if (sources.anyMoved) apartFromMoved(written, sources);
   } catch (...) {
-    restoreMoved(written, sources);  // an allocation failed: what moved gets its old values back
+    // A watcher or an allocation failed part way: what moved already gets its old values back.
+    restoreMoved(written, sources);
     throw;
   }
   return sources;

@@ -149,11 +149,12 @@ class Session:
         with `condition` (a Python expression), only when it is true in that frame (a condition that
         raises pauses too, and says why)."""
         try:
-            line = operator.index(line) if not isinstance(line, bool) else 0
-        except TypeError:
-            line = 0
-        if line < 1:
+            number = operator.index(line) if not isinstance(line, bool) else 0
+        except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
+            number = 0
+        if number < 1:
             raise ValueError(f"break_at({file!r}, {line!r}): the line must be a line number (an int >= 1)")
+        line = number
         if condition is not None and not str(condition).strip():
             condition = None
         if condition is not None:

@@ -10,7 +10,7 @@ def _check_lr(name, lr):
     """A learning rate is a number >= 0 (a string used to fail as "'<' not supported")."""
     try:
         value = float(lr) if not isinstance(lr, (str, bytes, bool)) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):  # (float() of a many-element tensor: TapedeckError)
         value = None
     if value is None:
         raise TypeError(f"{name}: lr must be a number, got {type(lr).__name__} {lr!r}")

@@ -13,7 +13,7 @@ def _index(value):
     """An int, or anything that is one (__index__: a NumPy int); -1 for anything else."""
     try:
         return operator.index(value) if not isinstance(value, bool) else -1
-    except TypeError:
+    except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
         return -1
 
 

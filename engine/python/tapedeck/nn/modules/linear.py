@@ -23,7 +23,7 @@ def _check_sizes(name, **sizes):
     for what, value in sizes.items():
         try:
             size = operator.index(value) if not isinstance(value, bool) else -1
-        except TypeError:
+        except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
             size = -1
         if size < 0:
             raise ValueError(f"{name}: {what} must be an int >= 0, got {value!r}")
