@@ -350,12 +350,10 @@ void MainWindow::refreshTape() {
       for (const TapeRow& row : tape.rows)
         if (row.id == current && row.backward) current = 0;  // an op run by a derivative
     }
-    if (current == 0 && m_state == RunState::Paused && m_pause.reason == QLatin1String("backward start")) {
+    if (current == 0 && m_state == RunState::Paused && m_pause.rootEntry != 0) {
       // backward() is about to start from the op that made its root (the loss): shown there,
-      // not wherever the view last was. (A root the graph lacks: its newest op.)
-      if (m_graph->model()->nodeOfEntry(m_pause.rootEntry) >= 0) current = m_pause.rootEntry;
-      for (auto row = tape.rows.crbegin(); row != tape.rows.crend() && current == 0; ++row)
-        if (m_graph->model()->nodeOfEntry(row->id) >= 0) current = row->id;
+      // not wherever the view last was.
+      current = m_pause.rootEntry;
       backward = false;
     }
     m_graph->model()->setCurrent(current, backward);

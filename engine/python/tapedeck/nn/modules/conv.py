@@ -1,20 +1,12 @@
 """Convolutions (Conv2d, and Conv1d as a height-1 Conv2d) and pooling layers."""
 import math
-import operator
 
 from ... import _C
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from .linear import _index
 from .module import Module
-
-
-def _index(value):
-    """An int, or anything that is one (__index__: a NumPy int); -1 for anything else."""
-    try:
-        return operator.index(value) if not isinstance(value, bool) else -1
-    except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
-        return -1
 
 
 def _tuple(value, n, what):

@@ -17,15 +17,19 @@ def _empty(*shape, dtype=None):
     return _C.empty(*shape, dtype=dtype if dtype is not None else _C.dtype.float32)
 
 
+def _index(value):
+    """An int, or anything that is one (__index__: a NumPy int, a 0-d int tensor); -1 for
+    anything else (a bool, a float, a string)."""
+    try:
+        return operator.index(value) if not isinstance(value, bool) else -1
+    except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
+        return -1
+
+
 def _check_sizes(name, **sizes):
-    """A layer's sizes are ints >= 0, or anything that is one (__index__: a NumPy int, a 0-d
-    int tensor); a negative one used to surface as 'empty: negative size'."""
+    """A layer's sizes are ints >= 0 (a negative one used to surface as 'empty: negative size')."""
     for what, value in sizes.items():
-        try:
-            size = operator.index(value) if not isinstance(value, bool) else -1
-        except (TypeError, RuntimeError):  # (a tensor's __index__ raises TapedeckError)
-            size = -1
-        if size < 0:
+        if _index(value) < 0:
             raise ValueError(f"{name}: {what} must be an int >= 0, got {value!r}")
 
 
