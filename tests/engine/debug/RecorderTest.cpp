@@ -149,6 +149,40 @@ TEST(Recorder, StatisticsOfDroppedValuesSurviveManyIterations) {
   EXPECT_GT(dropped, 0) << "some values went over the budget";
 }
 
+TEST(Recorder, ATensorReadByManyEntriesIsHeldOncePerIteration) {
+  // The recorder knows a tensor it saw at that version: w, read three times an iteration,
+  // is held once an iteration, over enough iterations that its table of known tensors is
+  // rebuilt many times.
+  Recording r(RecorderOptions{.previousIterations = 3});
+  td::Tensor w = f64(std::vector<double>(100, 2.0));
+  const std::size_t bytes = 100 * sizeof(double);
+  for (int iteration = 0; iteration < 300; ++iteration) {
+    td::Tape::step();
+    const td::Tensor a = td::mul(w, 1.0), b = td::mul(w, 2.0), c = td::mul(w, 3.0);
+    const std::size_t iterations = std::min(iteration + 1, 4);
+    // w, the three outputs and the three scalar operands (one-element tensors)
+    ASSERT_EQ(r.recorder.heldBytes(), iterations * (4 * bytes + 3 * sizeof(double))) << "iteration " << iteration;
+    const std::vector<EntryRecord> entries = newest(r.recorder);
+    ASSERT_EQ(entries.size(), 3u);
+    for (const EntryRecord& e : entries) {
+      ASSERT_EQ(e.inputs[0].tensorId, w.id());
+      ASSERT_EQ(e.inputs[0].stats.max, 2.0);
+    }
+  }
+  // A new version is a new value: w written in place is held again, once.
+  td::Tape::step();
+  const td::Tensor before = td::mul(w, 1.0);
+  w.mul_(2.0);  // not recorded as reading w here: an in-place op's entry holds its output
+  const td::Tensor after = td::mul(w, 1.0);
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(r.recorder.entry(entries[0].entry.id)->inputs[0].value.toVector()[0], 2.0);
+  EXPECT_EQ(r.recorder.entry(entries[2].entry.id)->inputs[0].value.toVector()[0], 4.0);
+  r.recorder.clear();
+  const td::Tensor again = td::mul(w, 1.0);
+  EXPECT_EQ(r.recorder.heldBytes(), 2 * bytes + sizeof(double)) << "after clear(), w and the output, as new";
+}
+
 TEST(Recorder, KeepsTheCurrentAndPreviousIterationsOnly) {
   Recording r(RecorderOptions{.previousIterations = 1});
   std::vector<uint64_t> ids;

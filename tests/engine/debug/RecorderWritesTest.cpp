@@ -239,6 +239,42 @@ TEST(Recorder, KeepsTheOldMemoryInsteadOfCopyingWhenAWriteCoversIt) {
   EXPECT_EQ(early->gradInputs[0].value.toVector(), (std::vector<double>{3.0, 3.0}));
 }
 
+TEST(Recorder, TwoRecordersBothKeepAValueTheyShareBeforeAWrite) {
+  // Two recorders hold one storage: both keep the old value before a write, by a copy
+  // (small) and by a move (large), and so does a recorder made after the first is gone.
+  for (const std::size_t n : {4, 1000}) {
+    SCOPED_TRACE(n);
+    std::vector<double> values(n, 1.5);
+    auto first = std::make_unique<Recording>();
+    Recorder second;
+    second.attach();
+    td::Tensor y = td::mul(f64(values), 1.0);
+    const uint64_t mulId = findOp(newest(first->recorder), td::OpId::Mul)->entry.id;
+    y.add_(y);
+    for (const Recorder* r : {&first->recorder, &second}) {
+      const std::optional<EntryRecord> mul = r->entry(mulId);
+      ASSERT_TRUE(mul);
+      ASSERT_EQ(mul->outputs[0].state, ValueState::Held);
+      EXPECT_EQ(mul->outputs[0].value.toVector(), values) << "as the mul made it, before add_";
+    }
+    first.reset();  // its mark stays in the storage, naming a recorder that is gone
+    Recorder third;
+    third.attach();
+    td::Tensor z = td::mul(y, 1.0);  // holds y's storage (its input)
+    const uint64_t secondMul = findOp(newest(third), td::OpId::Mul)->entry.id;
+    y.mul_(y);
+    for (const Recorder* r : {&second, &third}) {
+      const std::optional<EntryRecord> mul = r->entry(secondMul);
+      ASSERT_TRUE(mul);
+      ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
+      EXPECT_EQ(mul->inputs[0].value.toVector(), std::vector<double>(n, 3.0)) << "y before mul_";
+    }
+    EXPECT_EQ(y.toVector()[0], 9.0);
+    third.detach();
+    second.detach();
+  }
+}
+
 TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
   Recording r;
   td::Tensor x = td::zeros({8});
