@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include "core/AllocationFaults.h"
 #include "tapedeck/core/Error.h"
 
 namespace td {
@@ -103,7 +104,15 @@ BlockCache* threadCache() {
 
 bool pooled(std::size_t nbytes) { return kPooling && nbytes <= (std::size_t{1} << kMaxPooledShift); }
 
+// failAllocationAfter's countdown: negative when disarmed (one relaxed load per allocation).
+std::atomic<int64_t> g_allocationsBeforeFailure{-1};
+
 void* heapAllocate(std::size_t nbytes) {
+  if (g_allocationsBeforeFailure.load(std::memory_order_relaxed) >= 0 &&
+      g_allocationsBeforeFailure.fetch_sub(1, std::memory_order_relaxed) == 0) {
+    g_allocationsBeforeFailure.store(-1, std::memory_order_relaxed);
+    TD_CHECK(false, "allocate", "out of memory allocating ", nbytes, " bytes (a failure a test asked for)");
+  }
   if (!pooled(nbytes)) return systemAllocate(nbytes);
   const std::size_t shift = sizeClass(nbytes);
   if (BlockCache* cache = threadCache())
@@ -145,6 +154,12 @@ Storage::~Storage() {
   g_liveStorages.fetch_sub(1, std::memory_order_relaxed);
   g_liveBytes.fetch_sub(static_cast<int64_t>(m_nbytes), std::memory_order_relaxed);
 }
+
+namespace detail {
+void failAllocationAfter(int64_t count) {
+  g_allocationsBeforeFailure.store(count < 0 ? -1 : count, std::memory_order_relaxed);
+}
+}  // namespace detail
 
 int64_t Storage::liveCount() { return g_liveStorages.load(); }
 int64_t Storage::liveBytes() { return g_liveBytes.load(std::memory_order_relaxed); }

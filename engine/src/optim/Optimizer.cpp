@@ -86,6 +86,7 @@ void Optimizer::step() {
     Tensor grad = m_parameters[i].grad();
     if (!grad.defined()) continue;
     ParamState& state = m_state[i];
+    const bool wasInitialized = state.initialized;
     state.initialized = true;
     ++state.step;
     // One parameter's update is one tape entry, named after the optimizer, with the
@@ -93,9 +94,16 @@ void Optimizer::step() {
     // and checks the optimizer a parameter at a time, and the dozen ops of an update
     // (moments, bias correction) neither flood the tape nor cost an entry each. Their
     // writes still reach the write watchers, so a recorder keeps the values they replace.
-    {
+    try {
       UnobservedScope quiet;
       update(m_parameters[i], grad, state);
+    } catch (...) {
+      // A fused update that fails (memory ran out) leaves the parameter and its state as
+      // they were: so does the step count, and a retried step() is the step it would have
+      // been. (The parameters before it are updated already.)
+      --state.step;
+      state.initialized = wasInitialized;
+      throw;
     }
     if (Tape::hasObservers()) {
       if (m_nameId == 0) m_nameId = Tape::intern(m_typeName);
