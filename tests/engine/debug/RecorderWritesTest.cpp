@@ -21,6 +21,17 @@ namespace {
 
 using namespace tdtest;  // the harness, and the recorder's types it names
 
+/// The optimizers with state the fused passes write, by the names the tests loop over.
+constexpr const char* kStatefulOptimizers[] = {"SGD with momentum", "Adam", "RMSprop, centered, with momentum"};
+
+std::unique_ptr<td::optim::Optimizer> makeOptimizer(const std::string& kind, const td::Tensor& p) {
+  if (kind == "Adam") return std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
+  if (kind == "RMSprop, centered, with momentum")
+    return std::make_unique<td::optim::RmsProp>(std::vector{p},
+                                                td::optim::RmsPropOptions{.lr = 0.01, .momentum = 0.5, .centered = true});
+  return std::make_unique<td::optim::Sgd>(std::vector{p}, td::optim::SgdOptions{.lr = 0.1, .momentum = 0.9});
+}
+
 TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
   // SGD and Adam both update a contiguous parameter in one fused pass (optim/FusedUpdate).
   for (const bool adam : {false, true}) {
@@ -58,20 +69,13 @@ TEST(Recorder, MovesALargeParameterAndItsStateBeforeTheOptimizerWritesThem) {
   // Every way, the parameter steps exactly as a twin stepped with no recorder.
   std::vector<double> init(1024);
   for (std::size_t i = 0; i < init.size(); ++i) init[i] = 0.001 * static_cast<double>(i) - 0.5;
-  for (const char* kind : {"SGD with momentum", "Adam", "RMSprop, centered, with momentum"}) {
+  for (const char* kind : kStatefulOptimizers) {
     for (const std::size_t budget : {std::size_t{256} << 20, std::size_t{20000}, std::size_t{9000}}) {
       SCOPED_TRACE(std::string(kind) + ", budget " + std::to_string(budget));
-      auto make = [&](const td::Tensor& p) -> std::unique_ptr<td::optim::Optimizer> {
-        if (kind[0] == 'A') return std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
-        if (kind[0] == 'R')
-          return std::make_unique<td::optim::RmsProp>(
-              std::vector{p}, td::optim::RmsPropOptions{.lr = 0.01, .momentum = 0.5, .centered = true});
-        return std::make_unique<td::optim::Sgd>(std::vector{p}, td::optim::SgdOptions{.lr = 0.1, .momentum = 0.9});
-      };
       td::Tensor w = f64(init), twin = f64(init);
       w.setRequiresGrad();
       twin.setRequiresGrad();
-      auto optimizer = make(w), twinOptimizer = make(twin);
+      auto optimizer = makeOptimizer(kind, w), twinOptimizer = makeOptimizer(kind, twin);
       RecorderOptions options;
       options.budgetBytes = budget;
       Recording r(options);
@@ -108,21 +112,14 @@ TEST(Recorder, AnOptimizerStepThatRunsOutOfMemoryLeavesTheParameterAndItsStateAs
   // and the step retried, and the one after, match a twin's that never failed.
   std::vector<double> init(1024);  // 8 KB: moved, not copied
   for (std::size_t i = 0; i < init.size(); ++i) init[i] = 0.002 * static_cast<double>(i) - 1.0;
-  for (const char* kind : {"SGD with momentum", "Adam", "RMSprop, centered, with momentum"}) {
+  for (const char* kind : kStatefulOptimizers) {
     int failures = 0;
     for (int64_t allowed = 0; allowed < 32; ++allowed) {
       SCOPED_TRACE(std::string(kind) + ", failing after " + std::to_string(allowed) + " allocations");
-      auto make = [&](const td::Tensor& p) -> std::unique_ptr<td::optim::Optimizer> {
-        if (kind[0] == 'A') return std::make_unique<td::optim::Adam>(std::vector{p}, td::optim::AdamOptions{.lr = 0.1});
-        if (kind[0] == 'R')
-          return std::make_unique<td::optim::RmsProp>(
-              std::vector{p}, td::optim::RmsPropOptions{.lr = 0.01, .momentum = 0.5, .centered = true});
-        return std::make_unique<td::optim::Sgd>(std::vector{p}, td::optim::SgdOptions{.lr = 0.1, .momentum = 0.9});
-      };
       td::Tensor w = f64(init), twin = f64(init);
       w.setRequiresGrad();
       twin.setRequiresGrad();
-      auto optimizer = make(w), twinOptimizer = make(twin);
+      auto optimizer = makeOptimizer(kind, w), twinOptimizer = makeOptimizer(kind, twin);
       Recording r;
       auto twinStep = [&] {
         td::UnobservedScope unseen;
