@@ -112,9 +112,9 @@ void Recorder::clear() {
   dead.swap(m_dead);
 }
 
-void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats) {
+Recorder::Slot& Recorder::newSlot(Iteration& iteration, const Tensor& t) {
   Slot& slot = iteration.slots.emplace_back();
-  if (!t.defined()) return;
+  if (!t.defined()) return slot;
   slot.tensorId = t.id();
   slot.nameId = t.impl()->nameId;
   const IntList& shape = t.shape();
@@ -123,6 +123,12 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   slot.rank = static_cast<uint16_t>(shape.size());
   iteration.dims.insert(iteration.dims.end(), shape.begin(), shape.end());
   slot.dtype = t.dtype();
+  return slot;
+}
+
+void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats) {
+  Slot& slot = newSlot(iteration, t);
+  if (!t.defined()) return;
   const uint64_t version = t.version();
   if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
     known->lastIteration = iteration.number;
@@ -164,6 +170,28 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   known.lastIteration = iteration.number;
   known.constant = slot.constant;
   setKnownStats(known, stats);  // (forgets an older version's when not computed)
+}
+
+void Recorder::addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written) {
+  Known* known = t.defined() && t.impl()->storage.get() == written ? findKnown(t.id()) : nullptr;
+  if (t.defined() && t.impl()->storage.get() == written && (known == nullptr || known->version != t.version())) {
+    // Read before the write: what was kept of it then. Its value, once copied or moved
+    // before the write (beforeWrite), holds the old values; memory never held is gone, and
+    // the slot says so (not kept, statistics not computed) rather than show the new values.
+    Slot& slot = newSlot(iteration, t);
+    if (known == nullptr) return;
+    known->lastIteration = iteration.number;
+    slot.constant = known->constant;
+    if (known->value != kNoValue && known->value >= m_valueBase) {
+      const Value& value = valueAt(known->value);
+      if (!value.dropped && (value.copied || value.storage.get() != written)) slot.value = known->value;
+    }
+    const TensorStats* stats = statsOfKnown(*known);
+    if (stats == nullptr && slot.value != kNoValue) stats = computedStats(valueAt(slot.value));
+    if (stats != nullptr) setOwnStats(iteration, slot, *stats);
+    return;
+  }
+  addSlot(iteration, t, false);
 }
 
 Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow) {
@@ -373,8 +401,17 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
   Iteration& iteration = currentIteration(entry.iteration);
   Record& record = iteration.records.emplace_back();
   keepEntry(iteration, record, entry);
-  // Outputs first: an in-place entry's input 0 is its output (after the write) and is
-  // then known, not computed twice.
+  // An in-place entry recorded after its write (the engine's direct path, an optimizer's
+  // update) has the written tensor itself as its output: its inputs on that memory are
+  // recorded as they were read, before the write, and first, while the recorder still
+  // knows them at their old version (the output is their new one).
+  const Storage* written = nullptr;
+  if (entry.inplace && tensors.numOutputs > 0 && tensors.outputs[0].defined() && !entry.outputIds.empty() &&
+      tensors.outputs[0].id() == entry.outputIds[0]) {
+    written = tensors.outputs[0].impl()->storage.get();
+    record.inputs = Range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(tensors.numInputs)};
+    for (std::size_t i = 0; i < tensors.numInputs; ++i) addSlotAsRead(iteration, tensors.inputs[i], written);
+  }
   record.outputs = Range{static_cast<uint32_t>(iteration.slots.size()), static_cast<uint32_t>(tensors.numOutputs)};
   for (std::size_t i = 0; i < tensors.numOutputs; ++i) {
     const Tensor& out = tensors.outputs[i];
@@ -385,7 +422,7 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
     addSlot(iteration, out, false, filled ? &*filled : nullptr);
     if (checks) checkFinite(iteration, iteration.slots.back(), out, summary);
   }
-  record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
+  if (written == nullptr) record.inputs = addSlots(iteration, tensors.inputs, tensors.numInputs, false);
   if (m_trackGradNorms.load(std::memory_order_relaxed)) {
     for (std::size_t i = 0; i < tensors.numInputs; ++i) {
       const Tensor& in = tensors.inputs[i];

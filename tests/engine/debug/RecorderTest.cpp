@@ -172,7 +172,7 @@ TEST(Recorder, ATensorReadByManyEntriesIsHeldOncePerIteration) {
   // A new version is a new value: w written in place is held again, once.
   td::Tape::step();
   const td::Tensor before = td::mul(w, 1.0);
-  w.mul_(2.0);  // not recorded as reading w here: an in-place op's entry holds its output
+  w.mul_(2.0);  // its entry reads w as it was (2.0, kept before the write) and holds the new w
   const td::Tensor after = td::mul(w, 1.0);
   const std::vector<EntryRecord> entries = newest(r.recorder);
   ASSERT_EQ(entries.size(), 3u);

@@ -59,7 +59,58 @@ TEST(Recorder, CopiesAParameterBeforeTheOptimizerWritesIt) {
     EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "the parameter as the forward saw it";
     EXPECT_EQ(mul->inputs[0].stats.max, 1.0);
     EXPECT_EQ(w.storage().watchCount(), 1) << "the optimizer's own entry references the new value";
+
+    // The optimizer's entry: the parameter it read (before its write) and the one it wrote.
+    const std::vector<EntryRecord> entries = newest(r.recorder);
+    ASSERT_FALSE(entries.empty());
+    const std::optional<EntryRecord> update = r.recorder.entry(entries.back().entry.id);
+    ASSERT_TRUE(update);
+    EXPECT_EQ(update->name, adam ? "Adam" : "SGD");
+    ASSERT_EQ(update->inputs.size(), 2u);
+    ASSERT_EQ(update->inputs[0].state, ValueState::Held);
+    EXPECT_EQ(update->inputs[0].value.toVector(), before) << "read before the step";
+    EXPECT_EQ(update->inputs[0].stats.max, 1.0);
+    ASSERT_EQ(update->outputs[0].state, ValueState::Held);
+    EXPECT_EQ(update->outputs[0].value.toVector(), w.toVector()) << "written by the step";
   }
+}
+
+TEST(Recorder, AnInPlaceEntryShowsItsInputAsReadBeforeTheWrite) {
+  // The engine writes in place first and records after (no autograd to record): the entry's
+  // input on the written memory is the value before the write, its output the one after.
+  Recording r;
+  td::Tensor a = td::mul(f64({1e300, -2.0, 3.0}), 1.0);  // known to the recorder: held
+  a.mul_(1e10);                                           // 1e300 * 1e10 overflows to Inf
+  td::Tensor b = td::relu(f64({-1.0, 2.0}));
+  b.add_(b);  // both inputs are the written memory
+  const std::vector<EntryRecord> entries = newest(r.recorder);
+  ASSERT_GE(entries.size(), 4u);
+  const std::optional<EntryRecord> mul = r.recorder.entry(entries[entries.size() - 3].entry.id);
+  ASSERT_TRUE(mul);
+  ASSERT_TRUE(mul->entry.inplace);
+  ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
+  EXPECT_EQ(mul->inputs[0].value.toVector(), (std::vector<double>{1e300, -2.0, 3.0}));
+  EXPECT_EQ(mul->inputs[0].stats.infs, 0) << "the input had no Inf: this op made it";
+  EXPECT_EQ(mul->inputs[0].stats.max, 1e300);
+  EXPECT_EQ(mul->outputs[0].stats.infs, 1);
+  const std::optional<EntryRecord> add = r.recorder.entry(entries.back().entry.id);
+  ASSERT_TRUE(add);
+  ASSERT_EQ(add->inputs.size(), 2u);
+  for (const td::debug::TensorRecord& input : add->inputs) EXPECT_EQ(input.value.toVector(), (std::vector<double>{0.0, 2.0}));
+  EXPECT_EQ(add->outputs[0].value.toVector(), (std::vector<double>{0.0, 4.0}));
+  // The entry before the write still shows what it made.
+  EXPECT_EQ(r.recorder.entry(entries[entries.size() - 2].entry.id)->outputs[0].value.toVector(),
+            (std::vector<double>{0.0, 2.0}));
+
+  // Memory the recorder never held: its old values are gone, and the entry says so instead
+  // of showing the new ones as its input.
+  td::Tensor fresh = f64({1.0, 2.0});
+  fresh.mul_(3.0);
+  const std::optional<EntryRecord> unseen = r.recorder.entry(newest(r.recorder).back().entry.id);
+  ASSERT_TRUE(unseen);
+  EXPECT_EQ(unseen->inputs[0].state, ValueState::NotKept);
+  EXPECT_FALSE(unseen->inputs[0].stats.computed);
+  EXPECT_EQ(unseen->outputs[0].value.toVector(), (std::vector<double>{3.0, 6.0}));
 }
 
 TEST(Recorder, MovesALargeParameterAndItsStateBeforeTheOptimizerWritesThem) {

@@ -295,6 +295,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
   /// Value of `t` appended to `iteration`'s arena (reused when known), with its statistics
   /// when `computeNow`, given, or not held.
   void addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats = nullptr);
+  /// A slot for `t` with its tensor's id, name, shape and dtype only.
+  static Slot& newSlot(Iteration& iteration, const Tensor& t);
+  /// An input of an in-place entry recorded after it wrote `written`: on that memory, the
+  /// input as it was read (before the write); any other, as addSlot.
+  void addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written);
   Range addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow);
   /// A slot's own statistics (null: none).
   static const TensorStats* ownStats(const Iteration& iteration, const Slot& slot) {
