@@ -84,6 +84,29 @@ def test_inplace_operators_return_the_same_object():
     assert a.add_(1, alpha=2) is a and a.tolist() == [3.0] * 3
 
 
+def test_inplace_division_by_a_tensor_is_division_not_multiplication_by_the_reciprocal():
+    # x * (1 / y) rounds twice and differs from x / y in the last bit for many values.
+    rng = np.random.default_rng(7)
+    x_np, y_np = rng.standard_normal(2000).astype(np.float32), rng.standard_normal(2000).astype(np.float32)
+    x, y = td.tensor(x_np), td.tensor(y_np)
+    want = (x_np / y_np).tolist()
+    assert (x / y).tolist() == want
+    assert x.clone().div_(y).tolist() == want
+    z = x.clone()
+    z /= y
+    assert z.tolist() == want
+    zero = td.zeros(2)
+    assert all(math.isnan(v) for v in zero.clone().div_(zero).tolist())
+    # With autograd to record (a non-leaf that requires grad): the same values, and the
+    # gradient of x / y.
+    w = td.tensor(x_np[:4], requires_grad=True)
+    h = w * 1.0
+    h.div_(y[:4])
+    assert h.tolist() == want[:4]
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 1.0 / y_np[:4], rtol=1e-6)
+
+
 def test_reductions_and_methods():
     x = td.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
     assert x.sum().item() == 21.0

@@ -219,7 +219,7 @@ void bindOperators(py::module_& m) {
       const Tensor& o = py::cast<const Tensor&>(other);
       if (add) t.add_(o, sign, loc);
       else if (multiply) t.mul_(o, loc);
-      else t.mul_(rdiv(o, 1.0, loc), loc);
+      else t.div_(o, loc);
     } else if (const std::optional<double> number = asNumber(other)) {
       if (add) t.add_(sign * *number, loc);
       else if (multiply) t.mul_(*number, loc);

@@ -356,7 +356,7 @@ void bindInPlace(py::class_<Tensor>& cls) {
   cls.def("div_", [](py::object self, py::handle other) {
     Tensor& t = py::cast<Tensor&>(self);
     if (const std::optional<double> n = asNumber(other)) t.div_(*n, here());
-    else t.mul_(rdiv(py::cast<const Tensor&>(other), 1.0, here()), here());
+    else t.div_(py::cast<const Tensor&>(other), here());
     return self;
   });
   cls.def("zero_", [](py::object self) { py::cast<Tensor&>(self).zero_(here()); return self; });

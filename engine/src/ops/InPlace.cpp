@@ -176,6 +176,15 @@ Tensor& Tensor::mul_(double value, SourceLoc loc) {
   return applyInplace(*this, OpId::Mul, "mul_", [&] { return mul(*this, value); });
 }
 
+Tensor& Tensor::div_(const Tensor& other, SourceLoc loc) {
+  ApiScope api(loc);
+  {
+    Tensor operand = other;
+    if (writesDirectly(*this, &operand) && isFloating(dtype())) return writeDirectly(*this, OpId::Div, "div_", &operand, OpAttrs{});
+  }
+  return applyInplace(*this, OpId::Div, "div_", [&] { return div(*this, other); });
+}
+
 Tensor& Tensor::div_(double value, SourceLoc loc) {
   ApiScope api(loc);
   {

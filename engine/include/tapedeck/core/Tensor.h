@@ -168,6 +168,7 @@ class Tensor {
   Tensor& sub_(const Tensor& other, SourceLoc loc = SourceLoc::current());
   Tensor& mul_(const Tensor& other, SourceLoc loc = SourceLoc::current());
   Tensor& mul_(double value, SourceLoc loc = SourceLoc::current());
+  Tensor& div_(const Tensor& other, SourceLoc loc = SourceLoc::current());
   Tensor& div_(double value, SourceLoc loc = SourceLoc::current());
   Tensor& zero_(SourceLoc loc = SourceLoc::current());
   Tensor& fill_(double value, SourceLoc loc = SourceLoc::current());
