@@ -1,5 +1,6 @@
 """tapedeck.debug from Python: break on the first NaN with its line, step backward op by
 op, stop a paused run, and keep running Python on the controlling thread while paused."""
+import math
 import os
 import time
 
@@ -235,6 +236,91 @@ def test_bad_arguments_name_the_argument_and_the_problem():
     with pytest.raises(TypeError, match="lr must be a number, got Tensor"):
         td.optim.SGD(td.nn.Linear(2, 2).parameters(), lr=td.tensor([0.1, 0.2]))
     assert td.optim.SGD(td.nn.Linear(2, 2).parameters(), lr=td.tensor(0.1)) is not None  # one element: a number
+
+
+def test_break_on_checks_every_argument_before_adding_anything():
+    session = td.debug.Session()
+    for kwargs, error, message in [
+            (dict(op=3), TypeError, r"break_on\(op=...\): expected an op name such as 'matmul' or a list of them, got 3"),
+            (dict(op=["add", 4]), TypeError, r"break_on\(op=...\): expected an op name"),
+            (dict(module=5), TypeError, r"break_on\(module=...\): expected a module path glob"),
+            (dict(nan="no"), TypeError, r"break_on\(nan=...\): expected True or False, got 'no'"),
+            (dict(grad_norm="big"), TypeError, r"break_on\(grad_norm=...\): expected a number .* got str"),
+            (dict(grad_norm=-1), ValueError, r"expected a finite number >= 0, got -1"),
+            (dict(grad_norm=float("nan")), ValueError, r"expected a finite number >= 0, got nan"),
+            (dict(op="add", forward=False, backward=False), ValueError, "could never stop"),
+            (dict(op="add", module="fc", when=7), TypeError, "needs a callable")]:
+        with pytest.raises(error, match=message):
+            session.break_on(**kwargs)
+    # Nothing of a refused call was added: the ids start where they would have.
+    first = session.break_on(op=["add", "mul"], module=("fc1", "fc2"))
+    assert len(first) == 4 and len(set(first)) == 4
+    for breakpoint_id in first:
+        session.remove_break(breakpoint_id)
+    with pytest.raises(KeyError, match=r"remove_break\(%d\): no such breakpoint" % first[0]):
+        session.remove_break(first[0])
+    with pytest.raises(TypeError, match=r"remove_break\(...\): expected an id .* got str"):
+        session.remove_break("x")
+    with pytest.raises(TypeError, match=r"Session.run\(...\): expected a function to run, got int"):
+        session.run(5)
+
+
+def test_a_gradient_norm_breakpoint_is_turned_off_with_false():
+    w = td.tensor([100.0, 100.0], requires_grad=True)
+
+    def program():
+        (w * w).sum().backward()
+        return "done"
+
+    session = td.debug.Session()
+    assert session.break_on(grad_norm=10) == []
+    session.break_on(grad_norm=False)
+    session.run(program)
+    assert session.wait() is None
+    session.join()
+    assert session.result == "done"
+
+
+def test_a_condition_that_raises_pauses_there_and_says_why():
+    def program():
+        x = td.ones(2) * 2
+        y = x.exp()  # EXP LINE
+        return y.sum().item()
+
+    def picky(entry):
+        return {"exp": True}[entry["op"]]  # a KeyError for every other op
+
+    session = td.debug.Session()
+    session.break_on(when=picky)
+    session.run(program)
+    pause = session.wait()
+    assert pause["reason"] == "condition" and pause["op"] == "mul"
+    assert pause["description"] == "picky raised KeyError: 'mul'"
+    pause = session.continue_()
+    assert pause["op"] == "exp" and pause["description"] == "picky"
+    assert pause["line"] == line_of("EXP LINE", program)
+    while pause is not None:
+        pause = session.continue_()
+    session.join()
+    assert session.state == "finished" and session.result == pytest.approx(2 * math.exp(2), rel=1e-6)
+    # A condition's value counts as `if` takes it: a one-element tensor, a number, None.
+    truthy = td.debug.Session()
+    truthy.break_on(when=lambda entry: td.tensor(1.0) if entry["op"] == "exp" else None)
+    truthy.run(program)
+    assert truthy.wait()["op"] == "exp"
+    truthy.stop()
+
+
+def test_controls_need_a_run_in_progress():
+    session = td.debug.Session()
+    for control in (session.step_op, session.continue_, session.step_backward_op, session.run_to_backward,
+                    session.run_to_iteration_end, session.pause):
+        with pytest.raises(RuntimeError, match=r"needs a run: start one with session.run\(function\) first"):
+            control(timeout=1)
+    session.run(lambda: td.ones(2).sum().item())
+    session.join()
+    with pytest.raises(RuntimeError, match=r"step_op needs a run in progress \(the run is finished\)"):
+        session.step_op(timeout=1)
 
 
 def test_stop_a_pure_python_loop_and_a_sleep_within_a_second():

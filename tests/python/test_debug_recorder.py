@@ -109,6 +109,33 @@ def test_dropped_values_keep_their_statistics_and_memory_is_reported():
         td.debug.Session(record=False).entry(1)
 
 
+def test_an_entry_not_kept_says_why_and_bad_ids_name_the_argument():
+    def program():
+        for _ in range(4):
+            td.ones(2).mul(3.0)
+            td.debug._C._debug.new_iteration()
+
+    session = td.debug.Session(previous_iterations=1)
+    session.run(program)
+    session.join()
+    kept = [e["entry"] for n in session.recorder.iterations() for e in session.recorder.entries(n)]
+    assert kept and session.entry(kept[0], values=False)["entry"] == kept[0]
+    with pytest.raises(LookupError, match=r"entry 1 is no longer kept: its iteration was dropped"):
+        session.entry(1)
+    with pytest.raises(LookupError, match=r"entry %d is not recorded yet: the newest entry is %d" %
+                       (kept[-1] + 1000, kept[-1])):
+        session.entry(kept[-1] + 1000)
+    assert session.recorder.entry(1) is None  # the recorder itself: None, no reason
+    for call, message in [(lambda: session.entry(-1), r"Recorder.entry\(id\): expected a whole number >= 0, got -1"),
+                          (lambda: session.recorder.entries(-1), r"Recorder.entries\(iteration\): expected a whole"),
+                          (lambda: session.recorder.ancestors(3, -2), r"Recorder.ancestors\(limit\): expected a whole"),
+                          (lambda: setattr(session.recorder, "budget", -5), r"Recorder.budget \(bytes\): expected")]:
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(TypeError, match=r"Recorder.entry\(id\): expected an int, got float"):
+        session.entry(1.5)
+
+
 def test_memory_shared_with_numpy_stays_shared_under_the_recorder():
     np = pytest.importorskip("numpy")
     w = td.zeros(1000)
@@ -198,3 +225,17 @@ def test_command_line_clean_run_errors_and_usage(tmp_path):
         (w * w).sum().backward()
         """, "--grad-norm", "10")
     assert grad.returncode == 1 and "gradient norm" in grad.stdout and "gradients:" in grad.stdout
+    for option, value, message in [("--grad-norm", "-1", "expected a finite number >= 0, got '-1'"),
+                                   ("--grad-norm", "nan", "expected a finite number >= 0, got 'nan'"),
+                                   ("--chain", "-3", "expected a whole number >= 0, got '-3'")]:
+        usage, _ = run_cli(tmp_path, "print('never runs')\n", option, value)
+        assert usage.returncode == 2 and message in usage.stderr and "never runs" not in usage.stdout, usage.stderr
+    # A script's exception shows the script's frames, not the runner's.
+    nested, script = run_cli(tmp_path, """\
+        def inner():
+            raise ValueError('deep')
+        inner()
+        """)
+    assert nested.returncode == 1 and "ValueError: deep" in nested.stderr
+    assert f'File "{script}", line 3' in nested.stderr and "__main__.py" not in nested.stderr, nested.stderr
+    assert "debug/__init__.py" not in nested.stderr, nested.stderr

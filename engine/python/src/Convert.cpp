@@ -157,6 +157,12 @@ IntList intList(py::handle value, const char* what) {
   return out;
 }
 
+uint64_t wholeNumber(py::handle value, const char* what) {
+  const int64_t number = toInt(value, what);
+  if (number < 0) throw py::value_error(std::string(what) + ": expected a whole number >= 0, got " + std::to_string(number));
+  return static_cast<uint64_t>(number);
+}
+
 IntList shapeFromArgs(const py::args& args, const char* what) {
   if (args.size() == 1 && isSequence(args[0])) return intList(args[0], what);
   IntList out;

@@ -15,6 +15,9 @@ namespace py = pybind11;
 IntList shapeFromArgs(const py::args& args, const char* what);
 /// A shape or dim list from one int or a sequence of ints.
 IntList intList(py::handle value, const char* what);
+/// A count or an id (a whole number >= 0, not a bool): a TypeError or ValueError naming
+/// `what` otherwise, never pybind11's list of signatures.
+uint64_t wholeNumber(py::handle value, const char* what);
 /// Dims for a reduction: None is every dim.
 IntList dimsOrAll(py::handle dim, const char* what);
 

@@ -84,7 +84,16 @@ void bindDebug(py::module_& m) {
           const SourceLoc loc = e.loc.resolved();
           entry["file"] = loc.file != nullptr ? std::string(loc.file) : std::string();
           entry["line"] = loc.line;
-          return py::cast<bool>((*callable)(entry));
+          try {
+            // Its truth as Python's `if` takes it (a one-element tensor, a number, None).
+            return static_cast<bool>(py::bool_((*callable)(entry)));
+          } catch (py::error_already_set& error) {
+            // A stop (Cancelled), Ctrl-C or sys.exit goes on; the user's own error pauses
+            // at this entry, the pause naming it, instead of failing the run from its line.
+            if (error.matches(PyExc_KeyboardInterrupt) || error.matches(PyExc_SystemExit)) throw;
+            throw debug::ConditionFailed(std::string(py::str(error.type().attr("__name__"))) + ": " +
+                                         std::string(py::str(error.value())));
+          }
         }, description);
       }, py::arg("condition"), py::arg("description") = "condition")
       .def("serve", [](Debugger& d, py::function job) {
@@ -102,7 +111,12 @@ void bindDebug(py::module_& m) {
         });
       }, py::arg("job"),
            "Runs job() on the paused thread, which stays paused (False, and nothing runs, when not paused)")
-      .def("remove_breakpoint", &Debugger::removeBreakpoint)
+      .def("remove_breakpoint", [](Debugger& d, int id) {
+        if (!d.removeBreakpoint(id))
+          throw py::key_error("remove_break(" + std::to_string(id) +
+                              "): no such breakpoint (ids are what break_on returned; this one was never added "
+                              "or is removed already)");
+      }, py::arg("id"))
       .def("break_on_nan", &Debugger::setBreakOnNonFinite, py::arg("enabled") = true)
       .def("break_on_grad_norm", &Debugger::setBreakOnGradNorm, py::arg("threshold"))
       .def("request_pause", &Debugger::requestPause)

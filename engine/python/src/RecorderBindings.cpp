@@ -2,6 +2,7 @@
 // Queries run with the GIL released (the recorder's lock may be held by a thread that is
 // about to need the GIL), then the snapshot becomes plain dicts, lists and tensors.
 #include "Bindings.h"
+#include "Convert.h"
 #include "tapedeck/debug/Debugger.h"
 #include "tapedeck/debug/Recorder.h"
 
@@ -116,9 +117,10 @@ void bindRecorder(py::module_& dbg) {
       .def_property("budget", [](const Recorder& r) {
         py::gil_scoped_release release;
         return r.budget();
-      }, [](Recorder& r, std::size_t bytes) {
+      }, [](Recorder& r, py::handle value) {
+        const uint64_t bytes = wholeNumber(value, "Recorder.budget (bytes)");
         py::gil_scoped_release release;
-        r.setBudget(bytes);
+        r.setBudget(static_cast<std::size_t>(bytes));
       })
       .def_property_readonly("held_bytes", [](const Recorder& r) {
         py::gil_scoped_release release;
@@ -128,7 +130,8 @@ void bindRecorder(py::module_& dbg) {
         py::gil_scoped_release release;
         return r.copyBytes();
       })
-      .def("entry", [](const Recorder& r, uint64_t id, bool values) -> py::object {
+      .def("entry", [](const Recorder& r, py::handle idValue, bool values) -> py::object {
+        const uint64_t id = wholeNumber(idValue, "Recorder.entry(id)");
         std::optional<debug::EntryRecord> e;
         {
           py::gil_scoped_release release;
@@ -138,7 +141,9 @@ void bindRecorder(py::module_& dbg) {
       }, py::arg("id"), py::arg("values") = true,
          "The entry `id` as a dict (inputs, outputs, grad_outputs, grad_inputs: id, shape, dtype, stats, "
          "state 'held'/'dropped'/'not kept', value), or None when it is not kept")
-      .def("entries", [](const Recorder& r, std::optional<uint64_t> iteration) {
+      .def("entries", [](const Recorder& r, py::handle iterationValue) {
+        std::optional<uint64_t> iteration;
+        if (!iterationValue.is_none()) iteration = wholeNumber(iterationValue, "Recorder.entries(iteration)");
         std::vector<debug::EntryRecord> entries;
         {
           py::gil_scoped_release release;
@@ -153,7 +158,8 @@ void bindRecorder(py::module_& dbg) {
         return out;
       }, py::arg("iteration") = py::none(), "The entries of an iteration (default: the newest), without values")
       .def("iterations", &Recorder::iterations, Release())
-      .def("losses", [](const Recorder& r, std::size_t from) {
+      .def("losses", [](const Recorder& r, py::handle fromValue) {
+        const auto from = static_cast<std::size_t>(wholeNumber(fromValue, "Recorder.losses(from)"));
         std::vector<debug::LossPoint> points;
         {
           py::gil_scoped_release release;
@@ -175,7 +181,12 @@ void bindRecorder(py::module_& dbg) {
         for (const debug::IterationMemory& m : memory) out.append(memoryDict(m));
         return out;
       }, "Per kept iteration: entries, live and peak tensor bytes, saved-for-backward bytes, the recorder's bytes")
-      .def("ancestors", &Recorder::ancestors, py::arg("id"), py::arg("limit") = 16, Release(),
+      .def("ancestors", [](const Recorder& r, py::handle id, py::handle limit) {
+        const uint64_t entryId = wholeNumber(id, "Recorder.ancestors(id)");
+        const auto most = static_cast<std::size_t>(wholeNumber(limit, "Recorder.ancestors(limit)"));
+        py::gil_scoped_release release;
+        return r.ancestors(entryId, most);
+      }, py::arg("id"), py::arg("limit") = 16,
            "Ids of the entries that led to entry `id` (producers of its inputs, nearest first)");
 }
 

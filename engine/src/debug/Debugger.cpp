@@ -137,15 +137,16 @@ int Debugger::addBreakpoint(Breakpoint breakpoint) {
   return m_breakpoints->back().id;
 }
 
-void Debugger::removeBreakpoint(int id) {
+bool Debugger::removeBreakpoint(int id) {
   // The old list goes after the lock: a condition's Python callable takes the GIL to go.
   std::shared_ptr<const std::vector<Breakpoint>> old;
   std::lock_guard lock(m_mutex);
-  if (!m_breakpoints) return;
+  if (!m_breakpoints) return false;
   auto list = std::make_shared<std::vector<Breakpoint>>(*m_breakpoints);
-  std::erase_if(*list, [id](const Breakpoint& b) { return b.id == id; });
+  if (std::erase_if(*list, [id](const Breakpoint& b) { return b.id == id; }) == 0) return false;
   old = std::exchange(m_breakpoints, std::move(list));
   refreshQuiet();
+  return true;
 }
 
 void Debugger::setBreakOnNonFinite(bool enabled) {

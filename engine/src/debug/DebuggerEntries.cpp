@@ -140,9 +140,18 @@ void Debugger::atEntry(const TapeEntry& entry, Direction direction, const Tensor
         if (entered) return pause(PauseReason::ModuleBreakpoint, concat(b.description, " (", module, ")"));
         break;
       }
-      case Breakpoint::Kind::Condition:
-        if (b.condition(entry)) return pause(PauseReason::Condition, b.description);
+      case Breakpoint::Kind::Condition: {
+        std::string failure;
+        bool holds = false;
+        try {
+          holds = b.condition(entry);
+        } catch (const ConditionFailed& error) {
+          failure = error.what();  // the user's predicate raised: pause here and say so
+        }
+        if (!failure.empty()) return pause(PauseReason::Condition, concat(b.description, " raised ", failure));
+        if (holds) return pause(PauseReason::Condition, b.description);
         break;
+      }
     }
   }
 }

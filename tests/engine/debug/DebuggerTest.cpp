@@ -264,6 +264,24 @@ TEST(Debugger, GradNormModuleAndConditionBreakpoints) {
   EXPECT_EQ(c->description, "an exp");
   condition.resume();
   run3.join();
+
+  // A predicate that fails pauses at that entry and says why; the run goes on after.
+  Debugger failing;
+  const int failingId = failing.addCondition(
+      [](const td::TapeEntry& e) -> bool {
+        if (e.op == td::OpId::Exp) throw td::debug::ConditionFailed("KeyError: 'exp'");
+        return false;
+      },
+      "picky");
+  DebuggedRun run4(failing, [&] { td::exp(leaf({1.0})); });
+  auto f = failing.waitForPause(0, kWait);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->description, "picky raised KeyError: 'exp'");
+  failing.resume();
+  run4.join();
+  EXPECT_TRUE(failing.removeBreakpoint(failingId));
+  EXPECT_FALSE(failing.removeBreakpoint(failingId)) << "removed already";
+  EXPECT_FALSE(failing.removeBreakpoint(12345)) << "never added";
 }
 
 TEST(Debugger, StepToTheEndOfTheIteration) {

@@ -61,6 +61,14 @@ class Cancelled : public Error {
   Cancelled() : Error("debugger: the run was stopped") {}
 };
 
+/// Thrown by a condition breakpoint's predicate that failed (the user's callable raised):
+/// the run pauses at that entry and the pause says why, as a line breakpoint whose
+/// condition raises does.
+class ConditionFailed : public Error {
+ public:
+  explicit ConditionFailed(const std::string& why) : Error(why) {}
+};
+
 class Debugger : public TapeObserver {
  public:
   Debugger();
@@ -77,9 +85,11 @@ class Debugger : public TapeObserver {
   /// Entering a module whose scope path matches `glob` ('*' matches within one path
   /// component, '**' across components): "encoder.layers.*.attn", "fc1".
   int addModuleBreakpoint(const std::string& glob);
-  /// A predicate on each entry (forward and backward); runs on the executing thread.
+  /// A predicate on each entry (forward and backward); runs on the executing thread. One
+  /// that throws ConditionFailed pauses there, saying why; any other exception goes on.
   int addCondition(std::function<bool(const TapeEntry&)> condition, std::string description = "condition");
-  void removeBreakpoint(int id);
+  /// False when no breakpoint has that id (never added, or removed already).
+  bool removeBreakpoint(int id);
   /// The first NaN or Inf produced by any op, forward (outputs) or backward (gradients).
   void setBreakOnNonFinite(bool enabled);
   /// A backward step whose input-gradient norm (L2 over all its gradients) exceeds `threshold`.

@@ -72,6 +72,34 @@ def _interruptible_sleep(seconds):
 Cancelled = _C._debug.Cancelled
 
 
+def _names(value, argument, what):
+    """break_on's op= or module=: None, one name, or a list or tuple of names."""
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) and name for name in names):
+        raise TypeError(f"break_on({argument}=...): expected {what} or a list of them, got {value!r}")
+    return list(names)
+
+
+def _why_not_kept(recorder, entry_id):
+    """Why the recorder has no entry `entry_id`: not recorded yet, its iteration dropped, or
+    never observed."""
+    kept = [entries for entries in (recorder.entries(n) for n in recorder.iterations()) if entries]
+    if not kept:
+        return f"entry {entry_id}: the recorder keeps no entries (nothing recorded yet, or cleared)"
+    oldest, newest = kept[0][0], kept[-1][-1]
+    if entry_id > newest["entry"]:
+        return (f"entry {entry_id} is not recorded yet: the newest entry is {newest['entry']} "
+                f"(iteration {newest['iteration']})")
+    if entry_id < oldest["entry"]:
+        return (f"entry {entry_id} is no longer kept: its iteration was dropped (the recorder keeps the "
+                f"current iteration and the previous ones from iteration {oldest['iteration']}, "
+                f"entries {oldest['entry']} to {newest['entry']})")
+    return (f"entry {entry_id} was not recorded: an op the debugger did not observe (another thread's, or "
+            f"the debugger's own), between kept entries {oldest['entry']} and {newest['entry']}")
+
+
 class Session:
     """One debugged run of a function on a worker thread."""
 
@@ -114,34 +142,60 @@ class Session:
     def entry(self, entry_id, values=True):
         """A recorded entry as a dict: op, direction, iteration, scope, file, line, and its inputs,
         outputs, grad_outputs and grad_inputs (each: id, shape, dtype, stats, state 'held',
-        'dropped' or 'not kept', and value, a private copy); None when it is not kept."""
+        'dropped' or 'not kept', and value, a private copy). An entry the recorder does not
+        keep raises LookupError saying why: its iteration was dropped, it is not recorded yet,
+        or it was never observed. (session.recorder.entry(id) returns None instead.)"""
         if self.recorder is None:
             raise RuntimeError("this session records nothing (Session(record=False))")
-        return self.recorder.entry(int(entry_id), values)
+        found = self.recorder.entry(entry_id, values)
+        if found is None:
+            raise LookupError(_why_not_kept(self.recorder, entry_id))
+        return found
 
     def break_on(self, op=None, module=None, nan=None, grad_norm=None, when=None, forward=True, backward=True):
-        """Adds stop conditions: an op ('matmul'), a module path glob ('layers.*.attn'), the op that
-        first produces a NaN/Inf (nan=True; nan=False turns it off), a gradient-norm threshold, or a
-        callable on the entry (a dict: entry, op, scope, iteration, direction, file, line); returns
-        the ids of those that remove_break() takes."""
-        ids = []
-        if op is not None:
-            ids.append(self._debugger.break_on_op(op, forward, backward))
-        if module is not None:
-            ids.append(self._debugger.break_on_module(module))
+        """Adds stop conditions: an op ('matmul', or a list of op names), a module path glob
+        ('layers.*.attn', or a list), the op that first produces a NaN/Inf (nan=True; nan=False
+        turns it off), a gradient-norm threshold (grad_norm=False turns it off), or a callable on
+        the entry (a dict: entry, op, scope, iteration, direction, file, line; a callable that
+        raises pauses there, the pause saying why); returns the ids of the op, module and callable
+        breakpoints, which remove_break() takes. Op breakpoints stop forward and backward unless
+        forward=False or backward=False."""
+        ops, modules = _names(op, "op", "an op name such as 'matmul'"), _names(module, "module", "a module path glob")
+        for name, flag in (("nan", nan), ("forward", forward), ("backward", backward)):
+            if flag is not None and not isinstance(flag, bool):
+                raise TypeError(f"break_on({name}=...): expected True or False, got {flag!r}")
+        if ops and not (forward or backward):
+            raise ValueError("break_on(op=...): with forward=False and backward=False it could never stop")
+        threshold = None
+        if grad_norm is not None and grad_norm is not False:
+            if isinstance(grad_norm, bool) or not isinstance(grad_norm, numbers.Real):
+                raise TypeError(f"break_on(grad_norm=...): expected a number (the norm to stop above) or False, "
+                                f"got {type(grad_norm).__name__}")
+            threshold = float(grad_norm)
+            if not threshold >= 0 or math.isinf(threshold):
+                raise ValueError(f"break_on(grad_norm=...): expected a finite number >= 0, got {grad_norm!r}")
+        if when is not None and not callable(when):
+            raise TypeError(f"break_on(when=...): needs a callable taking the entry (a dict), got "
+                            f"{type(when).__name__}")
+        # Everything checked: now add them (a bad argument adds nothing).
+        ids = [self._debugger.break_on_op(name, forward, backward) for name in ops]
+        ids += [self._debugger.break_on_module(glob) for glob in modules]
         if nan is not None:
-            self._debugger.break_on_nan(bool(nan))
-        if grad_norm is not None:
-            self._debugger.break_on_grad_norm(float(grad_norm))
+            self._debugger.break_on_nan(nan)
+        if grad_norm is False:
+            self._debugger.break_on_grad_norm(None)
+        elif threshold is not None:
+            self._debugger.break_on_grad_norm(threshold)
         if when is not None:
-            if not callable(when):
-                raise TypeError(f"break_on(when=...): needs a callable taking the entry (a dict), got "
-                                f"{type(when).__name__}")
             ids.append(self._debugger.break_when(when, getattr(when, "__name__", "condition")))
         return ids
 
     def remove_break(self, breakpoint_id):
-        """Removes an op, module or condition breakpoint (an id break_on returned)."""
+        """Removes an op, module or condition breakpoint (an id break_on returned); a KeyError
+        for an id that names none."""
+        if isinstance(breakpoint_id, bool) or not isinstance(breakpoint_id, numbers.Integral):
+            raise TypeError(f"remove_break(...): expected an id that break_on returned (an int), got "
+                            f"{type(breakpoint_id).__name__}")
         self._debugger.remove_breakpoint(int(breakpoint_id))
 
     def break_at(self, file, line, condition=None):
@@ -299,6 +353,8 @@ class Session:
         does time.sleep."""
         if self._thread is not None or self._ident is not None:
             raise RuntimeError("this session already ran; make a new Session")
+        if not callable(function):
+            raise TypeError(f"Session.run(...): expected a function to run, got {type(function).__name__}")
 
         def body():
             self._run_body(function, args, kwargs)
@@ -374,24 +430,28 @@ class Session:
 
     def continue_(self, timeout=10.0):
         """Resumes; returns the next pause, or None when the run finishes."""
+        self._needs_run("continue_")
         self._step = None
         self._debugger.resume()
         return self.wait(timeout)
 
     def step_op(self, timeout=10.0):
         """Runs to the next tape entry (forward or backward)."""
+        self._needs_run("step_op")
         self._step = None
         self._debugger.step("op")
         return self.wait(timeout)
 
     def step_backward_op(self, timeout=10.0):
         """Runs to the next backward step."""
+        self._needs_run("step_backward_op")
         self._step = None
         self._debugger.step("backward_op")
         return self.wait(timeout)
 
     def run_to_backward(self, timeout=10.0):
         """Runs to the start of the next backward()."""
+        self._needs_run("run_to_backward")
         self._step = None
         self._debugger.step("backward")
         return self.wait(timeout)
@@ -400,6 +460,7 @@ class Session:
         """Runs to the end of the current iteration: after its backward() and the in-place
         writes that follow it (an optimizer's update, zeroing gradients), as the next op
         that is not one begins (the next batch, an evaluation, the next forward pass)."""
+        self._needs_run("run_to_iteration_end")
         self._step = None
         self._debugger.step("iteration")
         return self.wait(timeout)
@@ -480,8 +541,18 @@ class Session:
         stack.reverse()
         return stack
 
+    def _needs_run(self, command):
+        """Raises unless a run is going (running or paused): a step or continue before run()
+        or after the run ended has nothing to act on."""
+        if self._ident is None:
+            raise RuntimeError(f"{command} needs a run: start one with session.run(function) first")
+        state = self.state
+        if state in ("finished", "failed"):
+            raise RuntimeError(f"{command} needs a run in progress (the run is {state})")
+
     def pause(self, timeout=10.0):
         """Asks the running function to pause at its next op."""
+        self._needs_run("pause")
         self._debugger.request_pause()
         return self.wait(timeout)
 

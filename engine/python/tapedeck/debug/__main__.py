@@ -11,6 +11,7 @@ raised, 2 for a usage error.
 import argparse
 import builtins
 import linecache
+import math
 import os
 import sys
 import threading
@@ -22,15 +23,37 @@ from . import Session
 _STAT_KEYS = ("min", "max", "mean", "std", "norm")
 
 
+def _limit(text):
+    """--grad-norm: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _count(text):
+    """--chain: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def _parse(argv, prog):
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Run a script until the first NaN or Inf (or a gradient norm above a limit) and show "
                     "where it came from.")
-    parser.add_argument("--grad-norm", type=float, metavar="LIMIT",
+    parser.add_argument("--grad-norm", type=_limit, metavar="LIMIT",
                         help="also stop at a backward step whose input-gradient norm exceeds LIMIT")
     parser.add_argument("--no-nan", action="store_true", help="do not stop at NaN or Inf (with --grad-norm)")
-    parser.add_argument("--chain", type=int, default=8, metavar="N", help="ops shown in the chain (default 8)")
+    parser.add_argument("--chain", type=_count, default=8, metavar="N", help="ops shown in the chain (default 8)")
     parser.add_argument("script", help="the Python script to run")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
     return parser.parse_args(argv)
@@ -69,7 +92,7 @@ def report(session, pause, chain_length=8, out=sys.stdout):
     """Prints the paused entry: what stopped, its line, its tensors' statistics and the ops
     that led to it (from the recorder)."""
     print(f"tapedeck.debug: {pause['description']}", file=out)
-    entry = session.entry(pause["entry"], values=False) if pause.get("entry") else None
+    entry = session.recorder.entry(pause["entry"], values=False) if pause.get("entry") else None
     if entry is None:
         print(f"  at {pause['file']}:{pause['line']} (the recorder has no entry for it)", file=out)
         return
@@ -97,12 +120,22 @@ def report(session, pause, chain_length=8, out=sys.stdout):
     if chain:
         print("  ops that led to it (nearest first):", file=out)
         for ancestor_id in chain:
-            ancestor = session.entry(ancestor_id, values=False)
+            ancestor = session.recorder.entry(ancestor_id, values=False)
             if ancestor is None:
                 continue
             outputs = "; ".join(_stats_text(o["stats"]) for o in ancestor["outputs"][:1])
             print(f"    #{ancestor['entry']:<6} {ancestor['op']:<14} {_where(ancestor)}", file=out)
             print(f"            output: {outputs}", file=out)
+
+
+def _script_frames(tb):
+    """A traceback from the script's first frame on: without this runner's and the
+    debugger's own frames, which the user did not write."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    first = tb
+    while first is not None and os.path.dirname(os.path.abspath(first.tb_frame.f_code.co_filename)) == here:
+        first = first.tb_next
+    return first if first is not None else tb
 
 
 def main(argv=None, prog="python3 -m tapedeck.debug"):
@@ -146,10 +179,15 @@ def main(argv=None, prog="python3 -m tapedeck.debug"):
         while not ended.is_set():
             pause = session.wait(timeout=0.05)
             if pause is not None:
-                sys.stdout.flush()
-                report(session, pause, options.chain)
                 reported.append(pause)
-                session._debugger.stop()  # the paused script gets Cancelled
+                try:
+                    sys.stdout.flush()
+                    report(session, pause, options.chain)
+                except Exception:  # (a bug of ours): say so, and still end the paused run
+                    print("tapedeck.debug: the report failed:", file=sys.stderr)
+                    traceback.print_exc()
+                finally:
+                    session._debugger.stop()  # the paused script gets Cancelled
                 return
 
     reporter = threading.Thread(target=report_first_stop, name="tapedeck-debug-report", daemon=True)
@@ -168,7 +206,7 @@ def main(argv=None, prog="python3 -m tapedeck.debug"):
     if isinstance(error, SystemExit):
         return error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
     if error is not None:
-        traceback.print_exception(type(error), error, error.__traceback__)
+        traceback.print_exception(type(error), error, _script_frames(error.__traceback__))
         return 1
     print("tapedeck.debug: the script finished with no NaN or Inf", file=sys.stderr)
     return 0
