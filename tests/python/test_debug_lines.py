@@ -150,7 +150,7 @@ def test_step_into_a_module_enters_tapedeck_python_but_never_the_debugger(sessio
     def program():
         time.sleep(0.01)  # SLEEP
         y = model(td.ones(2))  # MODEL CALL
-        return y.tolist()
+        return y.tolist()  # MODEL RETURN
 
     s = session()
     paused_at(s, program, "SLEEP")
@@ -159,10 +159,37 @@ def test_step_into_a_module_enters_tapedeck_python_but_never_the_debugger(sessio
     pause = s.step_into()
     package = os.path.dirname(os.path.abspath(td.__file__))
     assert pause["file"].startswith(package + os.sep) and not pause["file"].endswith("debug.py")
-    assert s.step_out()["file"] == __file__
+    # Straight into the module's forward: Module.__call__ is stepped through, not shown.
+    assert s.frames()[-1]["function"] == "ReLU.forward", s.frames()
+    pause = s.step_out()
+    assert pause["file"] == __file__ and pause["line"] == line_of("MODEL RETURN", program)
     assert s.continue_() is None
     s.join()
     assert s.result == [1.0, 1.0]
+
+
+def test_step_into_a_model_lands_in_its_forward_and_steps_leave_it_for_the_calling_line(session):
+    class Doubler(td.nn.Module):
+        def forward(self, x):
+            y = x * 2  # FORWARD FIRST
+            return y  # FORWARD LAST
+
+    model = Doubler()
+
+    def program():
+        y = model(td.ones(2))  # CALL MODEL
+        return y.tolist()  # AFTER MODEL
+
+    s = session()
+    paused_at(s, program, "CALL MODEL")
+    pause = s.step_into()
+    assert pause["file"] == __file__ and pause["line"] == line_of("FORWARD FIRST", Doubler.forward)
+    assert s.step_line()["line"] == line_of("FORWARD LAST", Doubler.forward)
+    pause = s.step_line()  # off the end of forward: back in the caller, past Module.__call__
+    assert pause["file"] == __file__ and pause["line"] == line_of("AFTER MODEL", program)
+    assert s.continue_() is None
+    s.join()
+    assert s.result == [2.0, 2.0]
 
 
 def test_another_pause_ends_a_step(session):

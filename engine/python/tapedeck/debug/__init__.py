@@ -51,6 +51,20 @@ def _untraced(filename):
     return skip
 
 
+# Stepped through, never paused in: the machinery of calling an nn.Module (Module.__call__,
+# its scope bookkeeping), so that Step Into `model(x)` lands in the module's forward and a
+# step out of a forward lands back in the line that called the model.
+_PASS_THROUGH = {os.path.realpath(os.path.join(_PACKAGE, "nn", "modules", name)) for name in ("module.py", "_scope.py")}
+_pass_through_names = {}
+
+
+def _passes_through(filename):
+    through = _pass_through_names.get(filename)
+    if through is None:
+        through = _pass_through_names[filename] = os.path.realpath(filename) in _PASS_THROUGH
+    return through
+
+
 _original_sleep = time.sleep
 _sleep_hooks = {}  # worker thread id -> debugger, while a Session runs there
 _sleep_lock = threading.Lock()
@@ -286,8 +300,12 @@ class Session:
         elif event == "return":
             step = self._step
             if step is not None and step[1] is frame:
-                # The frame a step over or out runs in returns: the step goes on in its caller.
-                caller = self._user_frame(frame.f_back, outside_package=False)
+                # The frame a step over or out runs in returns: the step goes on in its caller
+                # (past a module call's machinery: in the line that called the model).
+                caller = frame.f_back
+                while caller is not None and (_untraced(caller.f_code.co_filename)
+                                              or _passes_through(caller.f_code.co_filename)):
+                    caller = caller.f_back
                 self._step = ("over" if step[0] == "over" else "out to", caller) if caller is not None else None
         return self._tracer
 
@@ -307,6 +325,8 @@ class Session:
         """At a line event with `step` pending: pauses (and returns True) when it ends here."""
         kind, target = step
         if kind == "into":
+            if _passes_through(frame.f_code.co_filename):
+                return False  # calling a module: on into its forward (or a hook)
             verb = "step into"
         elif frame is target and kind != "out":  # over, or out once the frame returned
             verb = "step to" if kind == "over" else "step out to"
@@ -475,7 +495,8 @@ class Session:
 
     def step_into(self, timeout=10.0):
         """Runs to the next line anywhere, inside a called function included (tapedeck's
-        Python code, nn modules' forward for one, too; not the debugger's own frames)."""
+        Python code, nn modules' forward for one, too; not the debugger's own frames). Calling
+        a module steps through Module.__call__ into its forward (or a hook) without stopping."""
         return self._resume_stepping(self.line_step("into"), timeout)
 
     def step_out(self, timeout=10.0):
