@@ -305,7 +305,7 @@ void MainWindow::createActions() {
     if (!path.isEmpty()) openFile(path);
   });
   connect(makeAction("save", tr("&Save"), QKeySequence::Save), &QAction::triggered, this, [this] { saveCurrent(); });
-  connect(makeAction("saveAs", tr("Save &As…"), QKeySequence::SaveAs), &QAction::triggered, this, [this] {
+  connect(makeAction("saveAs", tr("Save &As…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)), &QAction::triggered, this, [this] {
     const QString path = m_prompter->saveFileName(this, currentPath());
     if (!path.isEmpty()) saveCurrentAs(path);
   });

@@ -186,6 +186,12 @@ void MainWindow::setState(RunState state) {
   }
   m_stateLabel->setText(text);
   m_iterationLabel->setText(state == RunState::Paused ? tr("iteration %1").arg(m_pause.iteration) : QString());
+  if (state != RunState::Paused) {
+    // The paused frame's locals and stack describe a moment that is over once the run goes
+    // on or ends: shown on, they would read as the program's current state.
+    m_variablesModel->clear();
+    m_callStackModel->clear();
+  }
   updateActions();
 }
 

@@ -206,6 +206,7 @@ void MainWindow::onTimelineCursor(int index) {
   const ScriptRunner::TapeView tape = m_runner->tapeView(true, true, 0, static_cast<qint64>(p.iteration));
   if (tape.any) m_graph->model()->update(tape.iteration, tape.graph);
   m_graph->model()->setCurrent(p.entryId, p.backward);
+  selectEntry(p.entryId);  // the Tape dock's row too, when it lists that entry
   inspectTensor(p.entryId, false, 0);
   if (!p.file.isEmpty() && p.line > 0) showLocation(p.file, p.line, false);
 }

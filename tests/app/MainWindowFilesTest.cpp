@@ -312,6 +312,8 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     const widgets::TimelinePosition p = timeline->at(back);
     QCOMPARE(w->graphPanel()->model()->node(w->graphPanel()->model()->currentNode()).entryId, p.entryId);
     QCOMPARE(w->inspector()->value().title, QStringLiteral("output of #%1 %2").arg(p.entryId).arg(p.op));
+    QVERIFY(w->tapeModel()->rowOfEntry(p.entryId) >= 0);
+    QCOMPARE(w->tapeView()->currentIndex().row(), w->tapeModel()->rowOfEntry(p.entryId));  // the Tape dock follows
     QVERIFY(w->inspector()->value().hasValues());
     QVERIFY(w->inspector()->gradient().has_value());  // its backward ran
     QCOMPARE(w->runState(), MainWindow::RunState::Paused);

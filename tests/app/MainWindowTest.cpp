@@ -70,6 +70,9 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QCOMPARE(outcome.status, QStringLiteral("finished"));
     QVERIFY(w->console()->text().contains("grad is None: False"));
     QCOMPARE(w->runState(), MainWindow::RunState::Finished);
+    // The last pause's locals and stack went with it: the run is over.
+    QCOMPARE(w->callStackModel()->rowCount(), 0);
+    QCOMPARE(w->variablesModel()->rowCount(), 0);
   }
 
   void stepOpRunToBackwardAndTheTape() {
