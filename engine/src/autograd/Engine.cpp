@@ -41,9 +41,17 @@ std::vector<Tensor> runBackward(const std::vector<Tensor>& roots, const std::vec
   TD_CHECK(t_running == 0, "backward",
            "starting a backward inside a hook or formula of another backward is not supported yet");
   struct Running {
-    Running() { ++t_running; }
-    ~Running() { --t_running; }
-  } running;
+    detail::RecordState& state = detail::recordState();
+    bool gradCall = state.gradCall;
+    explicit Running(bool capturing) {
+      ++t_running;
+      state.gradCall = capturing;  // what observers ask through Tape::inGradCall
+    }
+    ~Running() {
+      --t_running;
+      state.gradCall = gradCall;
+    }
+  } running(captureEdges != nullptr);
   const uint64_t epoch = g_backwardEpoch.fetch_add(1) + 1;
   std::vector<Edge> rootEdges;
   for (const Tensor& r : roots) rootEdges.push_back(detail::gradientEdge(r));

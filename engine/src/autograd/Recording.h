@@ -15,6 +15,7 @@ namespace td::detail {
 struct RecordState {
   bool inFormula = false;          // running a derivative formula
   bool unobserved = false;         // in an UnobservedScope: observers see nothing, no iteration advances
+  bool gradCall = false;           // the backward running is autograd::grad's (Tape::inGradCall)
   uint64_t formulaOwner = 0;       // entry id whose backward is running
   // In-place methods: the next entry for `inplaceOp` writes into tensor `inplaceTarget`.
   OpId inplaceOp = OpId::Add;

@@ -117,6 +117,7 @@ void Tape::removeObserver(TapeObserver* observer) {
 }
 
 uint64_t Tape::iteration() { return g_iteration.load(); }
+bool Tape::inGradCall() { return detail::recordState().gradCall; }
 void Tape::step() { endIteration(); }
 
 ScopeId Tape::currentScope() { return t_scope; }

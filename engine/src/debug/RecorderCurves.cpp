@@ -10,6 +10,9 @@
 namespace td::debug {
 
 void Recorder::recordBackwardBegin(const std::vector<Tensor>& roots) {
+  // Only backward()'s root is a loss: autograd.grad's (a derivative taken on the way, a
+  // gradient penalty's inner one) would put points of other quantities on the curve.
+  if (Tape::inGradCall()) return;
   if (roots.empty() || !roots[0].defined() || roots[0].numel() != 1 || !isFloating(roots[0].dtype()) ||
       !roots[0].device().isCpu())
     return;
@@ -33,6 +36,7 @@ void Recorder::setGradNormTracking(bool on) {
 }
 
 void Recorder::recordBackwardEnd() {
+  if (Tape::inGradCall()) return;  // every .grad is as it was: no new gradient norms
   if (!m_trackGradNorms.load(std::memory_order_relaxed)) {
     std::vector<NamedLeaf> leaves;  // released after the lock: no references kept while off
     std::lock_guard lock(m_mutex);

@@ -29,6 +29,12 @@ TEST(LossCurve, EachBackwardFromAScalarRootIsAPoint) {
   td::sum(td::mul(w, w)).backward(td::ones({}, td::DType::Float64));  // explicit gradient: still a scalar root
   td::Tensor vector = td::mul(w, 3.0);
   vector.backward(td::ones({2}, td::DType::Float64));  // not one element: no point
+
+  // autograd::grad's root is no loss (a derivative taken on the way): no point, no count.
+  td::Tensor inner = td::sum(td::mul(w, w));
+  const std::vector<td::Tensor> dw = td::autograd::grad({inner}, {w});
+  ASSERT_EQ(dw.size(), 1u);
+  EXPECT_FALSE(td::Tape::inGradCall()) << "outside any backward";
   recorder.detach();
 
   const std::vector<LossPoint> points = recorder.losses();
@@ -86,6 +92,7 @@ TEST(GradNorms, TrackedOnRequestPerNamedParameterAfterEachBackward) {
     // d/dw sum(w*w) = 2w: norm 2*5 = 10; d/db sum(b*3) = 3.
     td::Tensor loss = td::add(td::sum(td::mul(w, w)), td::sum(td::mul(b, 3.0)));
     loss = td::add(loss, td::sum(td::mul(unnamed, 0.0)));
+    td::autograd::grad({td::sum(td::mul(w, w))}, {w});  // .grad unchanged: no norms of its own
     loss.backward();
   }
   recorder.detach();

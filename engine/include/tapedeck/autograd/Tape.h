@@ -89,6 +89,10 @@ class Tape {
   static void removeObserver(TapeObserver* observer);
   static bool hasObservers() { return s_hasObservers.load(std::memory_order_relaxed); }
 
+  /// For an observer, in onBackwardBegin/Step/End: whether that backward is autograd::grad's
+  /// (it returns the gradients and leaves every .grad as it was) rather than backward()'s.
+  static bool inGradCall();
+
   /// The current iteration number (starts at 0).
   static uint64_t iteration();
   /// Ends the current iteration explicitly (a script that never calls backward).
