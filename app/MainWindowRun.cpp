@@ -31,6 +31,7 @@
 #include "timeline/TimelineBar.h"
 #include "models/TapeListModel.h"
 #include "models/VariablesModel.h"
+#include "modules/ModuleView.h"
 
 namespace td::app {
 
@@ -72,6 +73,7 @@ void MainWindow::startRun(bool pauseAtStart, const QString& runToFile, int runTo
   m_graph->model()->clear();
   m_timeline->model()->clear();
   m_curves->startRun(QFileInfo(path).fileName());
+  m_modules->setEmptyText(QString());
   m_lossPoints = 0;
   m_gradNormPoints = 0;
   clearExecutionMarks();
@@ -208,6 +210,7 @@ void MainWindow::updateActions() {
   // Time travel looks at what was recorded: whenever the run stands still.
   m_actions["stepOpBack"]->setEnabled(!running && m_state != RunState::Starting);
   m_timeline->setEnabled(!running);
+  m_timeline->setEmptyText(running ? tr("recording: pause to look back in time") : QString());
 }
 
 void MainWindow::onPaused(const PauseInfo& pause) {
@@ -265,6 +268,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
                                           : RunState::Failed;
   refreshTape();
   refreshCurves();
+  m_modules->setEmptyText(outcome.modules.isEmpty() ? tr("No nn.Module was called in this run") : QString());
   showModules(outcome.modules);
   if (!m_breakpoints->conditions().nonFinite && m_graph->model()->firstNonFiniteNode() >= 0) {
     // The graph marks them; where they began may be iterations earlier (a NaN parameter

@@ -77,11 +77,12 @@ ModuleView::ModuleView(QWidget* parent)
       m_model(new ModuleTreeModel(this)),
       m_tree(new QTreeView(this)),
       m_stack(new QStackedWidget(this)),
-      m_emptyLabel(new QLabel(tr("Run or pause a script to see its modules"), this)),
+      m_emptyLabel(new QLabel(this)),
       m_content(new QWidget(this)),
       m_memoryLabel(new QLabel(m_content)),
       m_bar(new detail::MemoryBar(m_content)),
       m_legendLabel(new QLabel(m_content)) {
+  setEmptyText(QString());
   m_emptyLabel->setAlignment(Qt::AlignCenter);
   m_emptyLabel->setWordWrap(true);
   m_emptyLabel->setEnabled(false);  // drawn greyed: a hint, not content
@@ -120,6 +121,10 @@ void ModuleView::setRows(QList<ModuleRow> rows) {
   m_model->setRows(std::move(rows));
   refreshMemory();  // the module totals may have changed
   refreshEmptyState();
+}
+
+void ModuleView::setEmptyText(const QString& text) {
+  m_emptyLabel->setText(text.isEmpty() ? tr("Run or pause a script to see its modules") : text);
 }
 
 void ModuleView::setMemory(const MemorySummary& memory) {

@@ -40,6 +40,8 @@ class ModuleView : public QWidget {
   /// and still exist are expanded again, the selected module is selected again when it still
   /// exists (without moduleSelected) and selectionCleared is emitted when it does not.
   void setRows(QList<ModuleRow> rows);
+  /// What the view says while it has no module (empty: the default, to run or pause a script).
+  void setEmptyText(const QString& text);
   /// Shows the iteration's memory measurement.
   void setMemory(const MemorySummary& memory);
   /// Selects the module at `path`, expanding its ancestors and scrolling to it; emits no

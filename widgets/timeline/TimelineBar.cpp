@@ -43,6 +43,11 @@ TimelineBar::TimelineBar(QWidget* parent)
 
 QString TimelineBar::text() const { return m_label->text(); }
 
+void TimelineBar::setEmptyText(const QString& text) {
+  m_emptyText = text;
+  sync();
+}
+
 void TimelineBar::sync() {
   const QSignalBlocker quiet(m_slider);
   const int count = m_model->count();
@@ -52,7 +57,7 @@ void TimelineBar::sync() {
   m_back->setEnabled(m_model->cursor() > 0);
   m_forward->setEnabled(m_model->cursor() >= 0 && m_model->cursor() + 1 < count);
   m_live->setEnabled(m_model->live() >= 0 && !m_model->atLive());
-  m_label->setText(count == 0 ? tr("nothing recorded yet")
+  m_label->setText(count == 0 ? (m_emptyText.isEmpty() ? tr("nothing recorded yet") : m_emptyText)
                               : m_model->describe(m_model->cursor()) +
                                     (m_model->atLive() || m_model->live() < 0 ? QString() : tr("  (looking back)")));
 }

@@ -19,6 +19,9 @@ class TimelineBar : public QWidget {
   TimelineModel* model() const { return m_model; }
   QSlider* slider() const { return m_slider; }
   QString text() const;
+  /// What the bar says while no position is listed (empty: "nothing recorded yet"); a
+  /// running script's app says that positions come when it pauses.
+  void setEmptyText(const QString& text);
 
  private:
   void sync();
@@ -29,6 +32,7 @@ class TimelineBar : public QWidget {
   QToolButton* m_forward;
   QToolButton* m_live;
   QLabel* m_label;
+  QString m_emptyText;
 };
 
 }  // namespace td::widgets

@@ -290,6 +290,10 @@ class ModuleViewTest : public QObject {
     ModuleView view;
     QVERIFY(view.isEmptyStateShown());
     QCOMPARE(view.emptyStateText(), QStringLiteral("Run or pause a script to see its modules"));
+    view.setEmptyText(QStringLiteral("No nn.Module was called in this run"));
+    QCOMPARE(view.emptyStateText(), QStringLiteral("No nn.Module was called in this run"));
+    view.setEmptyText(QString());
+    QCOMPARE(view.emptyStateText(), QStringLiteral("Run or pause a script to see its modules"));
     view.setRows({module("", "Net"), module("a", "Block"), module("a.b", "Block"), module("a.b.c", "Block"),
                   module("a.b.c.d", "Linear")});
     QVERIFY(!view.isEmptyStateShown());

@@ -80,6 +80,10 @@ class TimelineTest : public QObject {
   void barDrivesTheModel() {
     TimelineBar bar;
     QCOMPARE(bar.text(), QStringLiteral("nothing recorded yet"));
+    bar.setEmptyText(QStringLiteral("recording: pause to look back in time"));  // (a run going on)
+    QCOMPARE(bar.text(), QStringLiteral("recording: pause to look back in time"));
+    bar.setEmptyText(QString());
+    QCOMPARE(bar.text(), QStringLiteral("nothing recorded yet"));
     bar.model()->setPositions(positions(), 5);
     QCOMPARE(bar.slider()->maximum(), 5);
     QCOMPARE(bar.slider()->value(), 5);
