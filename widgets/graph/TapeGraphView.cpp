@@ -380,6 +380,7 @@ TapeGraphView::TapeGraphView(QWidget* parent) : QGraphicsView(parent) {
   m_card->setStyleSheet(QStringLiteral(
       "QLabel { background: rgba(255,253,231,235); border: 1px solid #c0b060; border-radius: 4px; padding: 6px; }"));
   m_card->setTextFormat(Qt::PlainText);
+  m_card->setWordWrap(true);  // a long formula wraps inside the view instead of running off it
   m_card->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   m_card->hide();
   m_card->setProperty("wanted", true);
@@ -735,8 +736,12 @@ bool TapeGraphView::miniMapShown() const { return m_miniMap->isVisible(); }
 
 QString TapeGraphView::cardText() const { return m_card->text(); }
 
+int TapeGraphView::cardNode() const {
+  return m_selected >= 0 ? m_selected : (m_model != nullptr ? m_model->currentNode() : -1);
+}
+
 void TapeGraphView::updateCard() {
-  const int node = m_selected >= 0 ? m_selected : (m_model != nullptr ? m_model->currentNode() : -1);
+  const int node = cardNode();
   const QString text = m_model != nullptr && node >= 0 ? m_model->cardText(node) : QString();
   m_card->setText(text);
   m_card->setVisible(cardVisible() && !text.isEmpty());
@@ -746,7 +751,19 @@ void TapeGraphView::updateCard() {
 
 void TapeGraphView::placeOverlays() {
   const QRect area = viewport()->rect();
-  if (m_card != nullptr) m_card->move(8, 8);
+  if (m_card != nullptr) {
+    m_card->setMaximumWidth(std::max(160, area.width() - 16));
+    m_card->adjustSize();
+    // In the top corner, unless it would cover the node it explains: then in the bottom one.
+    QPoint at(8, 8);
+    const int node = cardNode();
+    if (m_card->isVisible() && !m_foldedShown && node >= 0 && node < m_nodes.size()) {
+      const QRect nodeRect = mapFromScene(m_nodes[node]->sceneBoundingRect()).boundingRect();
+      if (nodeRect.intersects(QRect(at, m_card->size())))
+        at = QPoint(8, std::max(8, area.height() - m_card->height() - 8));
+    }
+    m_card->move(at);
+  }
   if (m_miniMap != nullptr) {
     m_miniMap->move(area.width() - m_miniMap->width() - 8, area.height() - m_miniMap->height() - 8);
     // Shown when the view is big enough to spare the corner and the graph does not fit.

@@ -140,6 +140,8 @@ class TapeGraphView : public QGraphicsView {
   bool m_follow = true;
   bool m_showSaved = false;
   QLabel* m_card = nullptr;
+  /// The node the card explains: the selected one, else the current one (-1: none).
+  int cardNode() const;
   GraphMiniMap* m_miniMap = nullptr;
   bool m_miniMapWanted = true;
   bool m_overview = false;

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QGraphicsItem>
 #include <QImage>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -39,6 +40,7 @@ class TapeGraphViewTest : public QObject {
  private slots:
   void viewItemsStayPutWhileAThousandEntriesArrive();
   void theCurrentNodeIsDrawnInTheHighlightColour();
+  void theCardStaysInsideTheViewAndOffTheNodeItExplains();
   void aColourEncodingShowsItsLegend();
   void exportsSvgAndPngAndSaysWhyItCannot();
   void panelSearchSelectsAndReports();
@@ -147,6 +149,32 @@ void TapeGraphViewTest::theCurrentNodeIsDrawnInTheHighlightColour() {
   // The gradient flowed back along relu's input edge (drawn, as a model fact).
   QVERIFY(model.gradientFlowed(2));
   QVERIFY(view.cardText().contains(QStringLiteral("matmul")));
+}
+
+void TapeGraphViewTest::theCardStaysInsideTheViewAndOffTheNodeItExplains() {
+  TapeGraphModel model;
+  TapeGraphView view;
+  QVERIFY(showOn(view, model, 420, 380, false));
+  model.update(0, longTape(60));  // larger than the view: it scrolls
+  model.setCurrent(1, false);
+  view.resetZoom();
+  auto* card = view.viewport()->findChild<QLabel*>(QStringLiteral("graphCard"));
+  QVERIFY(card != nullptr);
+  const int node = model.nodeOfEntry(1);
+  const QRectF box = view.nodeItem(node)->sceneBoundingRect();
+  // The node in the view's top left corner, where the card goes first.
+  const QRect area = view.viewport()->rect();
+  view.centerOn(box.topLeft() + QPointF(area.width() / 2.0 - 12, area.height() / 2.0 - 12));
+  view.setCardVisible(true);
+  QCoreApplication::processEvents();
+  QVERIFY(card->isVisible());
+  const QRect nodeRect = view.mapFromScene(box).boundingRect();
+  QVERIFY2(nodeRect.top() < 40, qPrintable(QStringLiteral("node at %1").arg(nodeRect.top())));
+  QVERIFY2(!card->geometry().intersects(nodeRect),
+           qPrintable(QStringLiteral("card %1,%2 %3x%4 over the node at %5,%6")
+                          .arg(card->x()).arg(card->y()).arg(card->width()).arg(card->height())
+                          .arg(nodeRect.x()).arg(nodeRect.y())));
+  QVERIFY2(card->geometry().right() <= area.right(), qPrintable(QString::number(card->geometry().right())));
 }
 
 void TapeGraphViewTest::aColourEncodingShowsItsLegend() {
