@@ -188,6 +188,26 @@ def test_command_line_stops_at_the_first_nan_and_shows_where_it_came_from(tmp_pa
     assert f"{script}:4" in chain
 
 
+def test_command_line_chain_names_modules_and_earlier_iterations(tmp_path):
+    result, _ = run_cli(tmp_path, """\
+        import tapedeck as td
+        model = td.nn.Sequential(td.nn.Linear(2, 1))
+        opt = td.optim.SGD(model.parameters(), lr=1e30)  # a step that blows the weights up
+        x = td.ones(4, 2)
+        for step in range(3):
+            loss = (model(x) ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        """)
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "NaN or Inf in the output of pow" in out, out
+    chain = out[out.index("ops that led to it"):]
+    assert "(module 0)" in chain, chain  # the Linear inside the Sequential
+    assert "SGD" in chain and "iteration 0)" in chain, chain  # the update before, one iteration back
+
+
 def test_command_line_clean_run_errors_and_usage(tmp_path):
     clean, _ = run_cli(tmp_path, "import tapedeck as td\nprint((td.ones(2) * 2).tolist())\n")
     assert clean.returncode == 0 and "[2.0, 2.0]" in clean.stdout

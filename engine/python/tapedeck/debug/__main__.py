@@ -124,7 +124,13 @@ def report(session, pause, chain_length=8, out=sys.stdout):
             if ancestor is None:
                 continue
             outputs = "; ".join(_stats_text(o["stats"]) for o in ancestor["outputs"][:1])
-            print(f"    #{ancestor['entry']:<6} {ancestor['op']:<14} {_where(ancestor)}", file=out)
+            # Where it ran when that is not where the stop is: a module, an earlier iteration
+            # (a parameter's NaN often comes from the previous step's update).
+            context = [f"module {ancestor['scope']}"] if ancestor["scope"] else []
+            if ancestor["iteration"] != entry["iteration"]:
+                context.append(f"iteration {ancestor['iteration']}")
+            context = f"  ({', '.join(context)})" if context else ""
+            print(f"    #{ancestor['entry']:<6} {ancestor['op']:<14} {_where(ancestor)}{context}", file=out)
             print(f"            output: {outputs}", file=out)
 
 
