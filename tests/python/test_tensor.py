@@ -107,6 +107,58 @@ def test_inplace_division_by_a_tensor_is_division_not_multiplication_by_the_reci
     np.testing.assert_allclose(w.grad.numpy(), 1.0 / y_np[:4], rtol=1e-6)
 
 
+def test_what_ported_pytorch_scripts_do_with_tensors():
+    # Loops and unpacking go row by row, as over a list.
+    t = td.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [row.tolist() for row in t] == [[1.0, 2.0], [3.0, 4.0]]
+    first, second = t[0]
+    assert (first.item(), second.item()) == (1.0, 2.0)
+    assert sum(td.tensor([1.0, 2.0, 3.0])).item() == 6.0
+    assert [(x.item(), y.item()) for x, y in zip(td.tensor([1, 2]), td.tensor([3.5, 4.5]))] == [(1, 3.5), (2, 4.5)]
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(td.tensor(1.0))
+    # A list of one-element tensors (losses gathered in a loop) keeps their values and kind.
+    losses = td.tensor([td.tensor(0.69), td.tensor([1.5])])
+    assert losses.dtype == td.float32 and losses.tolist() == pytest.approx([0.69, 1.5])
+    assert td.tensor([td.tensor(2), 3]).dtype == td.int64
+    assert td.tensor([[td.tensor(True)], [False]]).dtype == td.bool
+    with pytest.raises(ValueError, match="only one-element tensors can be elements of a new tensor, got a tensor of 2"):
+        td.tensor([td.ones(2), td.ones(2)])
+    # f-strings format a one-element tensor as its number.
+    assert f"{td.tensor(0.12345):.3f}" == "0.123" and f"{td.tensor([2.5]):>5}" == "  2.5"
+    assert f"{td.tensor(7)}" == "7" and f"{td.ones(2)}" == str(td.ones(2))
+    # The usual device line picks the CPU.
+    assert td.cuda.is_available() is False and td.cuda.device_count() == 0
+    # requires_grad_() on an op's result, which requires grad already, changes nothing.
+    w = td.ones(2, requires_grad=True)
+    h = w * 2
+    assert h.requires_grad_() is h and h.requires_grad
+    with pytest.raises(RuntimeError, match="can only be turned off on leaf tensors"):
+        h.requires_grad_(False)
+
+
+def test_an_in_place_op_never_truncates_a_float_result_into_integers():
+    x = td.tensor([1, 3])
+    x += 1  # an int stays an int
+    assert x.tolist() == [2, 4] and x.dtype == td.int64
+    for write in (lambda: x.div_(2), lambda: x.add_(1.5), lambda: x.mul_(td.tensor([0.5, 0.5]))):
+        with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
+            write()
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x /= 2
+    assert x.tolist() == [2, 4], "a refused write leaves the tensor as it was"
+    flags = td.tensor([True, False])
+    with pytest.raises(RuntimeError, match="result type int64 can't be cast to the desired output type bool"):
+        flags.add_(td.tensor([1, 1]))
+
+
+def test_loading_a_missing_file_raises_what_open_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        td.load(tmp_path / "missing.pt")
+    with pytest.raises(IsADirectoryError):
+        td.load(tmp_path)
+
+
 def test_reductions_and_methods():
     x = td.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
     assert x.sum().item() == 21.0
@@ -134,8 +186,8 @@ def test_indexing_and_assignment():
     y[0] = 5
     y[1, 1:] = td.tensor([7.0, 8.0])
     assert y.tolist() == [[5.0, 5.0, 5.0], [0.0, 7.0, 8.0]]
-    with pytest.raises(RuntimeError, match="out of bounds"):
-        x[5]
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 2"):
+        x[5]  # IndexError, as Python's sequences and PyTorch raise (iteration stops on it)
     with pytest.raises(RuntimeError, match="does not match the shape"):
         x[td.tensor([True, False, True])]
 

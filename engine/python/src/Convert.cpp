@@ -48,6 +48,16 @@ void flatten(py::handle value, size_t depth, IntList& shape, std::vector<double>
     throw py::value_error(std::string(what) + ": ragged nested sequence (a number where a list was expected)");
   if (PyBool_Check(value.ptr())) {
     values.push_back(value.ptr() == Py_True ? 1.0 : 0.0);
+  } else if (py::isinstance<Tensor>(value)) {
+    // A one-element tensor stands for its value, of its dtype's kind (as in
+    // torch.tensor([loss_a, loss_b])); its __index__ would make every float an int.
+    const Tensor& t = py::cast<const Tensor&>(value);
+    if (t.numel() != 1)
+      throw py::value_error(std::string(what) + ": only one-element tensors can be elements of a new tensor, got a "
+                            "tensor of " + std::to_string(t.numel()) + " elements (use torch.stack or torch.cat)");
+    if (t.dtype() == DType::Int64 && kind == Kind::Bool) kind = Kind::Int;
+    if (isFloating(t.dtype())) kind = Kind::Float;
+    values.push_back(t.item());
   } else if (PyLong_Check(value.ptr()) || PyIndex_Check(value.ptr())) {
     if (kind == Kind::Bool && !values.empty()) kind = Kind::Int;
     if (kind == Kind::Bool) kind = Kind::Int;

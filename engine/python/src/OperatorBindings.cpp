@@ -80,8 +80,10 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
     } else if (isInt(item)) {
       const auto index = py::cast<int64_t>(item);
       const int64_t size = out.size(dim);
-      TD_CHECK(index >= -size && index < size, "index", "index ", index, " is out of bounds for dimension ", dim,
-               " with size ", size);
+      // An IndexError, as Python's sequences raise: iterating falls back to it, and stops there.
+      if (index < -size || index >= size)
+        throw py::index_error("index " + std::to_string(index) + " is out of bounds for dimension " +
+                              std::to_string(dim) + " with size " + std::to_string(size));
       out = out.select(dim, index, loc);
     } else if (py::isinstance<py::slice>(item)) {
       const auto slice = py::reinterpret_borrow<py::slice>(item);

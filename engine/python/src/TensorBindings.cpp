@@ -69,6 +69,13 @@ void bindTensor(py::module_& m) {
         if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
         return t.size(0);
       })
+      .def("__iter__", [](py::object self) {
+        // Its rows, one at a time, each as self[i] (a view, recorded at the loop's line).
+        const Tensor& t = py::cast<const Tensor&>(self);
+        if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
+        return py::iter(py::module_::import("builtins").attr("map")(self.attr("__getitem__"),
+                                                                   py::module_::import("builtins").attr("range")(t.size(0))));
+      })
       .def_property_readonly("dtype", &Tensor::dtype)
       .def_property_readonly("device", &Tensor::device)
       .def_property_readonly("is_cuda", [](const Tensor& t) { return !t.device().isCpu(); })
@@ -80,6 +87,13 @@ void bindTensor(py::module_& m) {
       .def_property_readonly("_version", &Tensor::version)
       .def_property("name", &Tensor::name, [](Tensor& t, const std::string& name) { t.setName(name); })
       .def("__repr__", [](const Tensor& t) { return t.toString(); })
+      .def("__format__", [](py::object self, const std::string& spec) -> py::object {
+        // f"{loss:.4f}": a one-element tensor formats as its number; others as their text.
+        const Tensor& t = py::cast<const Tensor&>(self);
+        const py::object format = py::module_::import("builtins").attr("format");
+        if (t.dim() == 0 || (t.numel() == 1 && !spec.empty())) return format(itemObject(t), spec);
+        return format(py::str(self), spec);
+      }, py::arg("format_spec"))
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("__bool__", [](const Tensor& t) {
         TD_CHECK(t.numel() == 1, "bool", "the truth value of a tensor with ", t.numel(),

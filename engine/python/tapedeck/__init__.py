@@ -50,7 +50,7 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
 from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: F401
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
-from . import optim, utils, datasets, debug  # noqa: F401
+from . import optim, utils, datasets, debug, cuda  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from .logging import logged, clear_log, write_log_csv  # noqa: F401
 from .logging import log as _log_scalar

@@ -3,6 +3,7 @@ stored as named tensors in order; other containers of tensors and plain values (
 optimizer's state_dict, a checkpoint dict) keep their structure as JSON in the file's
 metadata, with the tensors stored by reference. Any safetensors file loads as a dict."""
 import collections
+import errno
 import json
 import os
 
@@ -66,6 +67,11 @@ def save(obj, f):
 def load(f, map_location=None, weights_only=None):
     """Reads what save() wrote (or any safetensors file, as an OrderedDict of tensors)."""
     path = os.fspath(f)
+    # The exceptions open() raises, so `except FileNotFoundError` works as with PyTorch.
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
     tensors, metadata = _C._io.load_safetensors(path)
     by_name = dict(tensors)
     if _SKELETON in metadata:

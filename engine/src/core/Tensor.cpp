@@ -119,7 +119,11 @@ Tensor& Tensor::setRequiresGrad(bool value, SourceLoc loc) {
   ApiScope api(loc);
   TD_CHECK(!value || isFloating(dtype()), "requires_grad", "only floating tensors can require grad, got ",
            dtypeName(dtype()), " tensor of shape ", shapeString(shape()));
-  TD_CHECK(isLeaf(), "requires_grad", "can only be changed on leaf tensors; use detach() on the result of an op");
+  if (!isLeaf()) {
+    // The result of an op requires grad already: asking so again is a no-op, as in PyTorch.
+    TD_CHECK(value, "requires_grad", "can only be turned off on leaf tensors; use detach() on the result of an op");
+    return *this;
+  }
   m_impl->meta().requiresGrad = value;
   return *this;
 }

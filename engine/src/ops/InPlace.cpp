@@ -34,6 +34,11 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
   state.inplacePending = false;
   TD_CHECK(result.shape() == self.shape(), name, "the result of shape ", shapeString(result.shape()),
            " cannot be written into a tensor of shape ", shapeString(self.shape()));
+  // As PyTorch: a float result is not truncated into integers, nor a number into bools.
+  TD_CHECK(!(isFloating(result.dtype()) && !isFloating(self.dtype())) &&
+               !(result.dtype() != DType::Bool && self.dtype() == DType::Bool),
+           name, "result type ", dtypeName(result.dtype()), " can't be cast to the desired output type ",
+           dtypeName(self.dtype()), " (use the out-of-place op, or convert the tensor first: x = x.float())");
   // Writing a result that has history into a tensor without one that shares memory with
   // other tensors (a view, or the base of one) would lose the gradient for those tensors.
   if (result.gradFn() && !self.requiresGrad())
