@@ -38,6 +38,14 @@ def test_updates_match_pytorch(name, kwargs):
         opt_theirs.step()
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6,
                                    err_msg=f"{name} step {step}")
+    # opt.state[p], as PyTorch's: the same buffers, by the same names, with the same values.
+    mine, theirs_state = opt_ours.state[ours], opt_theirs.state[theirs]
+    for key, value in theirs_state.items():
+        if key == "step" or value is None:  # (plain SGD's momentum_buffer is None there)
+            continue
+        assert key in mine, (key, sorted(mine))
+        np.testing.assert_allclose(mine[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+    assert len(opt_ours.state) == 1
 
 
 def test_param_groups_schedulers_and_state_dict():

@@ -2,6 +2,8 @@
 optimizers (one per parameter group). The update runs in C++ under no-grad inside the
 tape scope "optimizer.step"; a change to a group's 'lr' (a scheduler's) is applied before
 the next step. Other hyperparameters are read when the group is added."""
+from collections import defaultdict
+
 from .. import _C, autograd
 from .optimizer import Optimizer
 
@@ -43,9 +45,8 @@ class _EngineOptimizer(Optimizer):
             engine.step()
         return loss
 
-    def state_dict(self):
-        """PyTorch's layout; the per-parameter state comes from the engine optimizers."""
-        out = super().state_dict()
+    def _engine_state(self):
+        """{index of the parameter over all groups: {name: tensor}}, from the engine optimizers."""
         state = {}
         offset = 0
         for group, engine in zip(self.param_groups, self._engines):
@@ -54,7 +55,27 @@ class _EngineOptimizer(Optimizer):
                 if parts[0] == "state":
                     state.setdefault(offset + int(parts[1]), {})[parts[2]] = value
             offset += len(group["params"])
-        out["state"] = state
+        return state
+
+    @property
+    def state(self):
+        """PyTorch's opt.state: {parameter: {'momentum_buffer': ..., 'exp_avg': ..., 'step': ...}}
+        for the parameters stepped so far: copies of what the engine optimizers keep (change the
+        state through load_state_dict; writing into these copies changes nothing)."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        state = defaultdict(dict)
+        for index, values in self._engine_state().items():
+            state[params[index]] = values
+        return state
+
+    @state.setter
+    def state(self, value):
+        """(The base class sets it empty, and load_state_dict hands it to the engines.)"""
+
+    def state_dict(self):
+        """PyTorch's layout; the per-parameter state comes from the engine optimizers."""
+        out = super().state_dict()
+        out["state"] = self._engine_state()
         return out
 
     def load_state_dict(self, state_dict):
