@@ -152,6 +152,26 @@ def test_an_in_place_op_never_truncates_a_float_result_into_integers():
         flags.add_(td.tensor([1, 1]))
 
 
+def test_integer_powers_stay_integers_and_a_zero_norm_has_a_zero_gradient():
+    for result in (td.tensor([2, 3]) ** 2, td.tensor([2, 3]).pow(2), td.pow(td.tensor([2, 3]), 2)):
+        assert result.dtype == td.int64 and result.tolist() == [4, 9]
+    assert (td.tensor([2, 3]) ** 2.0).dtype == td.float32  # a float exponent: a float power
+    assert (td.tensor([3]) ** 30).tolist() == [3 ** 30]  # exact past float32's 2^24 (up to 2^53)
+    with pytest.raises(RuntimeError, match="integers to negative integer powers are not allowed"):
+        td.tensor([2]) ** -1
+    # The norm's subgradient at zero is 0, as PyTorch's (sqrt's infinite slope made it NaN):
+    # a weight-decay term on zero-initialised biases at the first step.
+    for p in (2, 3):
+        x = td.zeros(3, requires_grad=True)
+        x.norm(p=p).backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0], p
+    rows = td.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    norms = rows.norm(dim=1)
+    assert norms.tolist() == [0.0, 5.0]
+    norms.sum().backward()
+    assert rows.grad[0].tolist() == [0.0, 0.0] and rows.grad[1].tolist() == pytest.approx([0.6, 0.8])
+
+
 def test_loading_a_missing_file_raises_what_open_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         td.load(tmp_path / "missing.pt")

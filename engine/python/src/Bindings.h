@@ -34,6 +34,10 @@ inline std::shared_ptr<py::function> keepCallable(py::function f) {
 /// A Python number as a double (bool and int included); nullopt for anything else.
 std::optional<double> asNumber(py::handle value);
 
+/// `a ** exponent` for an int64 tensor and a Python int, as PyTorch: int64 (a negative
+/// exponent is an error); nullopt for any other pair (the float power applies).
+std::optional<Tensor> integerPower(const Tensor& a, py::handle exponent, SourceLoc loc);
+
 /// Truth-value logic (non-zero is true) as bool tensors: tapedeck.logical_and/or and & |.
 Tensor logicalAnd(const Tensor& a, const Tensor& b, SourceLoc loc);
 Tensor logicalOr(const Tensor& a, const Tensor& b, SourceLoc loc);

@@ -25,6 +25,17 @@ std::optional<double> asNumber(py::handle value) {
   return std::nullopt;
 }
 
+std::optional<Tensor> integerPower(const Tensor& a, py::handle exponent, SourceLoc loc) {
+  PyObject* p = exponent.ptr();
+  if (a.dtype() != DType::Int64 || !PyLong_Check(p) || PyBool_Check(p)) return std::nullopt;
+  const long long power = PyLong_AsLongLong(p);
+  if (power == -1 && PyErr_Occurred()) throw py::error_already_set();
+  TD_CHECK(power >= 0, "pow", "integers to negative integer powers are not allowed (", power,
+           "); use a float tensor: x.float() ** ", power);
+  // In float64, exact for results up to 2^53, and back to int64.
+  return pow(a.to(DType::Float64, loc), static_cast<double>(power), loc).to(DType::Int64, loc);
+}
+
 namespace {
 
 void bindErrors(py::module_& m) {

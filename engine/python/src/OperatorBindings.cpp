@@ -161,7 +161,8 @@ void bindOperators(py::module_& m) {
     return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return div(y, x, l); },
                   [](const Tensor& x, double y, SourceLoc l) { return rdiv(x, y, l); });
   });
-  defBinary(cls, "__pow__", [](const Tensor& a, py::handle b) {
+  defBinary(cls, "__pow__", [](const Tensor& a, py::handle b) -> py::object {
+    if (std::optional<Tensor> whole = integerPower(a, b, here())) return py::cast(*whole);
     return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return pow(x, y, l); },
                   [](const Tensor& x, double y, SourceLoc l) { return pow(x, y, l); });
   });

@@ -44,12 +44,18 @@ IntList pairOf(py::handle value, const char* what) {
 
 /// The p-norm over `dims` (all when empty): p = 2, 1, inf, -inf or any other positive p.
 Tensor pNorm(const Tensor& x, double p, const IntList& dims, bool keepdim, SourceLoc loc) {
-  const Tensor a = abs(x, loc);
-  if (p == 2.0) return sqrt(sum(mul(x, x, loc), dims, keepdim, loc), loc);
-  if (p == 1.0) return sum(a, dims, keepdim, loc);
-  if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim, loc) : amin(a, dims, keepdim, loc);
+  if (p == 1.0) return sum(abs(x, loc), dims, keepdim, loc);
+  if (std::isinf(p)) return p > 0 ? amax(abs(x, loc), dims, keepdim, loc) : amin(abs(x, loc), dims, keepdim, loc);
   TD_CHECK(p > 0, "norm", "p must be positive or +-inf, got ", p);
-  return pow(sum(pow(a, p, loc), dims, keepdim, loc), 1.0 / p, loc);
+  const Tensor powered = p == 2.0 ? sum(mul(x, x, loc), dims, keepdim, loc) : sum(pow(abs(x, loc), p, loc), dims, keepdim, loc);
+  auto root = [&](const Tensor& t) { return p == 2.0 ? sqrt(t, loc) : pow(t, 1.0 / p, loc); };
+  if (!GradMode::enabled() || !x.requiresGrad()) return root(powered);
+  // At a zero norm the root's derivative is infinite, and the chain rule's 0 * inf makes the
+  // gradient NaN (a weight-decay term on zero-initialised biases, at the first step). The
+  // gradient there is 0, as PyTorch's subgradient: the root of a stand-in 1 where the sum is
+  // 0, and 0 put back in its place. Same values; used only when a gradient can flow.
+  const Tensor nonZero = gt(powered, 0.0, loc);
+  return where(nonZero, root(where(nonZero, powered, 1.0, loc)), 0.0, loc);
 }
 
 /// (values, indices) as PyTorch's named tuple.
@@ -182,7 +188,11 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   TD_PY_BINARY("sub", sub);
   TD_PY_BINARY("mul", mul);
   TD_PY_BINARY("div", div);
-  TD_PY_BINARY("pow", pow);
+  both(m, cls, "pow", [](const Tensor& a, py::handle b) -> Tensor {
+    if (std::optional<Tensor> whole = integerPower(a, b, here())) return *whole;
+    if (const std::optional<double> n = asNumber(b)) return pow(a, *n, here());
+    return pow(a, py::cast<const Tensor&>(b), here());
+  });
   TD_PY_BINARY("eq", eq);
   TD_PY_BINARY("ne", ne);
   TD_PY_BINARY("lt", lt);
