@@ -172,6 +172,16 @@ def test_integer_powers_stay_integers_and_a_zero_norm_has_a_zero_gradient():
     assert rows.grad[0].tolist() == [0.0, 0.0] and rows.grad[1].tolist() == pytest.approx([0.6, 0.8])
 
 
+def test_indices_are_ints_as_python_takes_them():
+    x = td.arange(4.0)
+    assert x[td.tensor(1):].tolist() == [1.0, 2.0, 3.0] and list(range(td.tensor(3))) == [0, 1, 2]
+    for bound in (td.tensor(1.9), 1.5):
+        with pytest.raises(TypeError):
+            x[bound:]  # a float bound is refused, not truncated
+    with pytest.raises(TypeError, match="only integer tensors of a single element can be converted to an index"):
+        range(td.tensor(2.0))
+
+
 def test_loading_a_missing_file_raises_what_open_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         td.load(tmp_path / "missing.pt")

@@ -89,7 +89,13 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       const auto slice = py::reinterpret_borrow<py::slice>(item);
       auto bound = [](py::handle v) -> std::optional<int64_t> {
         if (v.is_none()) return std::nullopt;
-        return py::cast<int64_t>(v);
+        // As Python's slices: ints and what __index__ takes (not floats, nor float tensors).
+        if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr()))
+          throw py::type_error("slice indices must be integers or None, got " +
+                               std::string(py::str(v.get_type().attr("__name__"))));
+        PyObject* index = PyNumber_Index(v.ptr());  // (a float tensor's __index__ raises TypeError)
+        if (index == nullptr) throw py::error_already_set();
+        return py::cast<int64_t>(py::reinterpret_steal<py::object>(index));
       };
       const std::optional<int64_t> step = bound(slice.attr("step"));
       TD_CHECK(!step || *step > 0, "index", "slice step must be positive, got ", step.value_or(0));

@@ -103,8 +103,9 @@ void bindTensor(py::module_& m) {
       .def("__float__", [](const Tensor& t) { return t.item(here()); })
       .def("__int__", [](const Tensor& t) { return static_cast<int64_t>(t.item(here())); })
       .def("__index__", [](const Tensor& t) {
-        TD_CHECK(t.dtype() == DType::Int64 && t.numel() == 1, "__index__",
-                 "only integer tensors of a single element can be converted to an index");
+        // A TypeError, as Python's own __index__ raises (range(t), a slice bound, operator.index).
+        if (t.dtype() != DType::Int64 || t.numel() != 1)
+          throw py::type_error("only integer tensors of a single element can be converted to an index");
         return static_cast<int64_t>(t.item());
       })
       // --- values --------------------------------------------------------------------
