@@ -47,6 +47,19 @@ void BreakpointStore::removeLine(const QString& file, int line) {
   emit linesChanged(file);
 }
 
+void BreakpointStore::moveLines(const QString& file, const QMap<int, int>& moves) {
+  auto found = m_lines.find(file);
+  if (found == m_lines.end() || moves.isEmpty()) return;
+  QMap<int, LineBreakpoint> moved;
+  for (LineBreakpoint b : *found) {  // from the top
+    b.line = moves.value(b.line, b.line);
+    if (!moved.contains(b.line)) moved.insert(b.line, b);
+  }
+  *found = moved;
+  saveLines(file);
+  emit linesChanged(file);
+}
+
 QMap<int, LineBreakpoint> BreakpointStore::linesOf(const QString& file) const { return m_lines.value(file); }
 
 QList<LineBreakpoint> BreakpointStore::lines() const {

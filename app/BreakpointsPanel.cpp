@@ -6,11 +6,13 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 #include "BreakpointStore.h"
 #include "Prompter.h"
+#include "tapedeck/ops/OpTable.h"
 
 namespace td::app {
 namespace {
@@ -74,6 +76,10 @@ BreakpointsPanel::BreakpointsPanel(BreakpointStore* store, Prompter* prompter, Q
 }
 
 void BreakpointsPanel::refresh() {
+  if (m_applying) {
+    QMetaObject::invokeMethod(this, &BreakpointsPanel::refresh, Qt::QueuedConnection);
+    return;
+  }
   m_refreshing = true;
   m_table->setRowCount(0);
   auto addRow = [this](const QString& kind, const QString& where, bool enabled, const QString& condition,
@@ -131,6 +137,7 @@ void BreakpointsPanel::onItemChanged(int row, int column) {
   if (kindItem == nullptr) return;
   const QString kind = kindItem->data(KindRole).toString();
   const bool enabled = m_table->item(row, Enabled)->checkState() == Qt::Checked;
+  const QScopedValueRollback applying(m_applying, true);
   if (kind == "line") {
     const QString file = kindItem->data(FileRole).toString();
     const int line = kindItem->data(LineRole).toInt();
@@ -168,6 +175,19 @@ void BreakpointsPanel::addOp() {
   OpBreakpoint op;
   op.op = text.section(':', 0, 0).trimmed();
   const QString direction = text.section(':', 1).trimmed().toLower();
+  // Refused now, with the reason, rather than added and reported at the next run.
+  bool known = false;
+  for (std::size_t i = 0; i < kOpCount && !known; ++i) known = op.op == QLatin1String(opName(static_cast<OpId>(i)));
+  if (!known) {
+    m_prompter->warn(this, tr("Op breakpoint"),
+                     tr("no op named '%1' (names as on the tape: matmul, relu, log, …)").arg(op.op));
+    return;
+  }
+  if (!direction.isEmpty() && direction != "forward" && direction != "backward" && direction != "both") {
+    m_prompter->warn(this, tr("Op breakpoint"),
+                     tr("'%1' is not a direction: write %2, %2:forward, %2:backward or %2:both").arg(direction, op.op));
+    return;
+  }
   if (direction == "forward") op.backward = false;
   if (direction == "backward") op.forward = false;
   m_store->addOp(op);

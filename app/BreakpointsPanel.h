@@ -40,6 +40,9 @@ class BreakpointsPanel : public QWidget {
   QCheckBox* m_gradNorm;
   QDoubleSpinBox* m_gradNormThreshold;
   bool m_refreshing = false;
+  /// An edit of a cell is going to the store: the table is rebuilt after it, not while
+  /// the cell's editor is still closing.
+  bool m_applying = false;
 };
 
 }  // namespace td::app

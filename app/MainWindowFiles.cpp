@@ -33,6 +33,10 @@ widgets::CodeEditor* MainWindow::addEditor(const QString& path, const QString& t
     updateTabTitle(editor);
     updateActions();
   });
+  connect(editor, &widgets::CodeEditor::breakpointsMoved, this, [this, editor](const QMap<int, int>& moves) {
+    const QString file = editor->property("path").toString();
+    if (!file.isEmpty()) m_breakpoints->moveLines(file, moves);
+  });
   connect(editor, &widgets::CodeEditor::breakpointToggleRequested, this, [this, editor](int line) {
     const QString file = editor->property("path").toString();
     if (file.isEmpty()) {
@@ -115,6 +119,15 @@ bool MainWindow::saveCurrentAs(const QString& path) {
 
 bool MainWindow::saveEditor(widgets::CodeEditor* editor, const QString& path) {
   const QString absolute = QFileInfo(path).absoluteFilePath();
+  if (widgets::CodeEditor* other = editorFor(absolute); other != nullptr && other != editor) {
+    // Two tabs on one file: the other's text would be stale, and saving it later would
+    // overwrite this one. Nothing is written; this buffer stays as it is.
+    const QString error = tr("cannot save as %1: it is open in another tab; close that tab first, or choose "
+                             "another name").arg(absolute);
+    m_prompter->warn(this, tr("Save failed"), error);
+    m_console->append(error + "\n", widgets::ConsoleWidget::Stream::Err);
+    return false;
+  }
   const SaveResult result = saveTextAtomically(absolute, editor->toPlainText());
   if (!result.ok) {
     // The old file is intact and the buffer stays modified (and autosaved).

@@ -70,6 +70,22 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('new')\n"));
   }
 
+  void saveAsOntoAFileOpenInAnotherTabIsRefused() {
+    MainWindow* w = open("first.py", {"print('first')"});
+    const QString first = m_dir.filePath("first.py");
+    QVERIFY(w->openFile(writeScript("second.py", {"print('second')"})));
+    w->currentEditor()->insertPlainText("# edited\n");
+    QVERIFY(!w->saveCurrentAs(first));
+    QCOMPARE(m_prompter->warnings.size(), 1);
+    QVERIFY2(m_prompter->warnings[0].contains("open in another tab"), qPrintable(m_prompter->warnings[0]));
+    QFile file(first);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()), QStringLiteral("print('first')\n"));
+    QVERIFY(w->isModified(w->currentEditor()));  // the edited buffer, kept as it was
+    QCOMPARE(w->currentEditor()->property("path").toString(), m_dir.filePath("second.py"));
+    QVERIFY(w->saveCurrentAs(first + ".copy.py"));  // another name: fine
+  }
+
   void closingWithUnsavedChangesAsksFirst() {
     MainWindow* w = open("edited.py", {"print('on disk')"});
     w->currentEditor()->selectAll();

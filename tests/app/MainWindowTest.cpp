@@ -17,6 +17,9 @@
 
 #include "BreakpointStore.h"
 #include "BreakpointsPanel.h"
+#include <QTextCursor>
+#include <QLineEdit>
+
 #include "curves/CurvesView.h"
 #include "editor/CodeEditor.h"
 #include "graph/TapeGraphPanel.h"
@@ -73,6 +76,21 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     // The last pause's locals and stack went with it: the run is over.
     QCOMPARE(w->callStackModel()->rowCount(), 0);
     QCOMPARE(w->variablesModel()->rowCount(), 0);
+  }
+
+  void aLineBreakpointMovesWithItsStatementWhenLinesAreAddedAbove() {
+    MainWindow* w = open("moving.py", kTrainLines);
+    const QString path = m_dir.filePath("moving.py");
+    w->breakpoints()->toggleLine(path, 25);
+    QTextCursor top(w->currentEditor()->document());
+    top.insertText(QStringLiteral("# two lines\n# above it\n"));
+    QCOMPARE(w->breakpoints()->linesOf(path).keys(), QList<int>{27});
+    QCOMPARE(w->currentEditor()->breakpoints().keys(), QList<int>{27});
+    const PauseInfo pause = pauseAfter("run");  // the buffer runs as it stands
+    QCOMPARE(pause.reason, QStringLiteral("line"));
+    QCOMPARE(pause.line, 27);
+    w->breakpoints()->toggleLine(path, 27);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
   }
 
   void stepOpRunToBackwardAndTheTape() {
@@ -274,6 +292,39 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QTRY_COMPARE(table->item(opRow(), 3)->text(), QStringLiteral("backward"));
     table->item(opRow(), 3)->setText("both");
     QVERIFY(w->breakpoints()->conditions().ops.at(0).forward && w->breakpoints()->conditions().ops.at(0).backward);
+    // A line breakpoint's condition typed into its cell: stored, and the table rebuilt only
+    // once the cell's editor has closed (Qt warned of an editor that no longer belonged).
+    QCoreApplication::processEvents();  // (the refreshes the edits above queued)
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("does not belong to this view")));
+    const QString file = m_dir.filePath("conditions.py");
+    w->breakpoints()->toggleLine(file, 3);
+    int lineRow = -1;
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (table->item(r, 1)->text() == "line") lineRow = r;
+    QVERIFY(lineRow >= 0);
+    w->findChild<QDockWidget*>("breakpointsDock")->raise();
+    table->setCurrentCell(lineRow, 3);
+    table->editItem(table->item(lineRow, 3));
+    auto* cellEditor = table->viewport()->findChild<QLineEdit*>();
+    QVERIFY(cellEditor != nullptr);
+    QTest::keyClicks(cellEditor, QStringLiteral("i == 3"));
+    QTest::keyClick(cellEditor, Qt::Key_Return);
+    QTRY_COMPARE(w->breakpoints()->linesOf(file).value(3).condition, QStringLiteral("i == 3"));
+    QCoreApplication::processEvents();
+    w->breakpoints()->toggleLine(file, 3);
+    // Add Op… refuses an op that does not exist and a direction that is not one, at once.
+    for (const char* typed : {"matmull", "relu:sideways"}) {
+      m_prompter->text = QString::fromLatin1(typed);
+      w->breakpointsPanel()->addOp();
+      QVERIFY2(m_prompter->warnings.last().contains(typed == QByteArray("matmull") ? "no op named 'matmull'"
+                                                                                   : "'sideways' is not a direction"),
+               qPrintable(m_prompter->warnings.last()));
+      QCOMPARE(w->breakpoints()->conditions().ops.size(), 1);
+    }
+    m_prompter->text = QStringLiteral("log:backward");
+    w->breakpointsPanel()->addOp();
+    QCOMPARE(w->breakpoints()->conditions().ops.size(), 2);
+    QVERIFY(!w->breakpoints()->conditions().ops.at(1).forward && w->breakpoints()->conditions().ops.at(1).backward);
   }
 
   void nanBreakpointStopsAtTheOpThatMadeIt() {

@@ -3,6 +3,7 @@
 #include "PythonHighlighter.h"
 
 #include <QCoreApplication>
+#include <QTextDocument>
 #include <QFontDatabase>
 #include <QMouseEvent>
 #include <QPainter>
@@ -92,6 +93,10 @@ CodeEditor::CodeEditor(QWidget* parent)
     updateLineHighlights();
   });
   connect(this, &QPlainTextEdit::updateRequest, this, &CodeEditor::updateGutterArea);
+  m_lineCount = blockCount();
+  m_charCount = document()->characterCount();
+  connect(document(), &QTextDocument::contentsChange, this,
+          [this](int position, int removed, int /*added*/) { moveMarksWith(position, removed); });
   connect(this, &QPlainTextEdit::cursorPositionChanged, this, [this] {
     updateLineHighlights();
     m_gutter->update();
@@ -105,6 +110,34 @@ CodeEditor::~CodeEditor() = default;
 void CodeEditor::setBreakpoints(const QMap<int, BreakpointMark>& marks) {
   m_breakpoints = marks;
   m_gutter->update();
+}
+
+void CodeEditor::moveMarksWith(int position, int removed) {
+  const int lines = blockCount();
+  const int delta = lines - m_lineCount;
+  // setPlainText (a file read again, an autosave restored) replaces everything: its
+  // owner sets the marks again.
+  const bool replacedAll = position == 0 && removed >= m_charCount - 1;
+  m_lineCount = lines;
+  m_charCount = document()->characterCount();
+  if (delta == 0 || replacedAll || m_breakpoints.isEmpty()) return;
+  const QTextBlock block = document()->findBlock(position);
+  const int line = block.blockNumber() + 1;
+  // Lines inserted at the start of a marked line push its statement (and the mark) down;
+  // inserted after its start, they come below it. Removed lines join the edited one.
+  const bool atLineStart = position == block.position();
+  QMap<int, BreakpointMark> moved;
+  QMap<int, int> moves;
+  for (auto it = m_breakpoints.cbegin(); it != m_breakpoints.cend(); ++it) {
+    int to = it.key();
+    if (it.key() > line || (it.key() == line && atLineStart && delta > 0)) to = std::max(line, it.key() + delta);
+    if (to != it.key()) moves.insert(it.key(), to);
+    if (!moved.contains(to)) moved.insert(to, it.value());
+  }
+  if (moves.isEmpty()) return;
+  m_breakpoints = moved;
+  m_gutter->update();
+  emit breakpointsMoved(moves);
 }
 
 void CodeEditor::setExecutionLine(int line) {

@@ -28,7 +28,8 @@ class CodeEditor : public QPlainTextEdit {
   ~CodeEditor() override;
 
   /// Shows `marks` (line -> mark) in the gutter, replacing the previous ones. Marks past
-  /// the last line are kept but not drawn; edits do not move them (the owner does).
+  /// the last line are kept but not drawn. An edit that adds or removes lines moves the
+  /// marks below it with their statements, and breakpointsMoved tells the owner.
   void setBreakpoints(const QMap<int, BreakpointMark>& marks);
   const QMap<int, BreakpointMark>& breakpoints() const { return m_breakpoints; }
 
@@ -58,6 +59,9 @@ class CodeEditor : public QPlainTextEdit {
  signals:
   /// The user clicked the gutter (breakpoint column or line number) of `line`.
   void breakpointToggleRequested(int line);
+  /// An edit moved marks: old line -> new line. Marks of lines joined into one that has
+  /// a mark already are gone (moved onto a taken line: the first, from the top, stays).
+  void breakpointsMoved(const QMap<int, int>& moves);
 
  protected:
   void resizeEvent(QResizeEvent* event) override;
@@ -81,12 +85,16 @@ class CodeEditor : public QPlainTextEdit {
   void scrollLineIntoView(int line);
   void updateLineHighlights();
   void indentSelection(bool indent);
+  /// Moves the marks below an edit that added or removed lines (QTextDocument::contentsChange).
+  void moveMarksWith(int position, int removed);
 
   detail::CodeEditorGutter* m_gutter = nullptr;
   PythonHighlighter* m_highlighter = nullptr;
   QMap<int, BreakpointMark> m_breakpoints;
   int m_executionLine = 0;
   int m_originLine = 0;
+  int m_lineCount = 1;  ///< lines and characters before the latest edit
+  int m_charCount = 1;
 };
 
 }  // namespace td::widgets

@@ -86,6 +86,46 @@ class CodeEditorTest : public QObject {
     QCOMPARE(editor->toPlainText(), numberedLines(10));
   }
 
+  void marksMoveWithTheirStatementsWhenLinesAreAddedOrRemoved() {
+    auto editor = shownEditor(10);
+    QVERIFY(editor);
+    QMap<int, BreakpointMark> marks;
+    marks[2] = BreakpointMark{};
+    marks[5] = BreakpointMark{.enabled = false, .conditional = true};
+    marks[6] = BreakpointMark{};
+    editor->setBreakpoints(marks);
+    QSignalSpy moved(editor.get(), &CodeEditor::breakpointsMoved);
+    auto cursorAt = [&](int line, int column) {
+      QTextCursor c(editor->document()->findBlockByNumber(line - 1));
+      c.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor, column);
+      return c;
+    };
+    // Three lines typed at the start of line 1: every mark goes down three.
+    cursorAt(1, 0).insertText(QStringLiteral("a\nb\nc\n"));
+    QCOMPARE(editor->breakpoints().keys(), (QList<int>{5, 8, 9}));
+    QCOMPARE(editor->breakpoints()[8], marks[5]);  // its state goes with it
+    QCOMPARE(moved.count(), 1);
+    const QMap<int, int> expected{{2, 5}, {5, 8}, {6, 9}};
+    using Moves = QMap<int, int>;
+    QCOMPARE(moved.last()[0].value<Moves>(), expected);
+    // A line added at the end of line 5 comes below it: 5 stays, 8 and 9 move.
+    QTextCursor end = cursorAt(5, 0);
+    end.movePosition(QTextCursor::EndOfBlock);
+    end.insertText(QStringLiteral("\nnew"));
+    QCOMPARE(editor->breakpoints().keys(), (QList<int>{5, 9, 10}));
+    // Line 10 joined into line 9 (Backspace at its start): one mark stays, the first.
+    QTextCursor join = cursorAt(10, 0);
+    join.deletePreviousChar();
+    QCOMPARE(editor->breakpoints().keys(), (QList<int>{5, 9}));
+    QCOMPARE(editor->breakpoints()[9], marks[5]);
+    // An edit within a line, and the whole text replaced (a file read again), move nothing.
+    const int before = moved.count();
+    cursorAt(3, 1).insertText(QStringLiteral("xyz"));
+    editor->setPlainText(numberedLines(12));
+    QCOMPARE(moved.count(), before);
+    QCOMPARE(editor->breakpoints().keys(), (QList<int>{5, 9}));
+  }
+
   void gutterPaintsBreakpointsAndArrow() {
     auto editor = shownEditor(10);
     QVERIFY(editor);
