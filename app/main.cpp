@@ -183,8 +183,9 @@ int main(int argc, char** argv) {
   window.show();
   window.recoverAutosaved();
   if (!script.isEmpty()) {
-    if (!QFileInfo(script).isFile())
-      std::fprintf(stderr, "tapedeck: %s: no such file\n", script.toUtf8().constData());
+    if (const QFileInfo info(script); !info.isFile())
+      std::fprintf(stderr, "tapedeck: %s: %s\n", script.toUtf8().constData(),
+                   info.isDir() ? "is a folder, not a script" : "no such file");
     window.openFile(script);
     window.setScriptArguments(scriptArgs);
   } else if (window.currentEditor() == nullptr) {

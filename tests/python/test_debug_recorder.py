@@ -239,6 +239,8 @@ def test_command_line_clean_run_errors_and_usage(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "tapedeck.debug", str(tmp_path / "nope.py")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "cannot read the script" in missing.stderr
+    none = subprocess.run([sys.executable, "-m", "tapedeck.debug"], capture_output=True, text=True, timeout=60)
+    assert none.returncode == 2 and "the following arguments are required: script\n" in none.stderr, none.stderr
     grad, _ = run_cli(tmp_path, """\
         import tapedeck as td
         w = td.tensor([100.0, 100.0], requires_grad=True)

@@ -55,7 +55,9 @@ def _parse(argv, prog):
     parser.add_argument("--no-nan", action="store_true", help="do not stop at NaN or Inf (with --grad-norm)")
     parser.add_argument("--chain", type=_count, default=8, metavar="N", help="ops shown in the chain (default 8)")
     parser.add_argument("script", help="the Python script to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    # (REMAINDER positionals count as required: without this, a missing script was
+    # reported as "the following arguments are required: script, args".)
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments").required = False
     return parser.parse_args(argv)
 
 
