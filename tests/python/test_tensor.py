@@ -182,6 +182,28 @@ def test_indices_are_ints_as_python_takes_them():
         range(td.tensor(2.0))
 
 
+def test_clamp_takes_float_and_tensor_bounds_and_hardtanh_has_pytorchs_gradient():
+    clamped = td.tensor([-5, 0, 5]).clamp(-1.5, 1.5)  # a float bound: a float result
+    assert clamped.dtype == td.float32 and clamped.tolist() == [-1.5, 0.0, 1.5]
+    assert td.tensor([-5, 0, 5]).clamp(-1, 1).dtype == td.int64
+    low, high = td.tensor([2.0, 2.0, 2.0]), td.tensor([6.0, 6.0, 6.0])
+    assert td.tensor([1.0, 5.0, 9.0]).clamp(low, high).tolist() == [2.0, 5.0, 6.0]
+    with pytest.raises(TypeError, match=r"clamp\(min=...\): expected a number, a tensor or None, got str"):
+        td.ones(2).clamp("a")
+    # PyTorch's gradients (Debian's torch gives these): clamp's is 1 at its bounds,
+    # hardtanh's and relu6's 0 there.
+    F = td.nn.functional
+    for f, inputs, values, grads in [
+            (F.relu6, [-1.0, 0.0, 3.0, 6.0, 7.0], [0.0, 0.0, 3.0, 6.0, 6.0], [0.0, 0.0, 1.0, 0.0, 0.0]),
+            (F.hardtanh, [-2.0, -1.0, 0.0, 1.0, 2.0], [-1.0, -1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0, 0.0]),
+            (lambda x: x.clamp(0, 6), [-1.0, 0.0, 3.0, 6.0, 7.0], [0.0, 0.0, 3.0, 6.0, 6.0], [0.0, 1.0, 1.0, 1.0, 0.0])]:
+        x = td.tensor(inputs, requires_grad=True)
+        y = f(x)
+        y.sum().backward()
+        assert y.tolist() == values and x.grad.tolist() == grads, (inputs, x.grad.tolist())
+    assert F.relu6(td.tensor([float("inf"), 7.0])).tolist() == [6.0, 6.0]
+
+
 def test_loading_a_missing_file_raises_what_open_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         td.load(tmp_path / "missing.pt")

@@ -58,6 +58,28 @@ Tensor pNorm(const Tensor& x, double p, const IntList& dims, bool keepdim, Sourc
   return where(nonZero, root(where(nonZero, powered, 1.0, loc)), 0.0, loc);
 }
 
+/// clamp/clip as PyTorch takes them: bounds that are numbers (a float bound makes an
+/// integer tensor's result float, as PyTorch's type promotion), tensors (element by
+/// element), or None.
+Tensor clampPython(const Tensor& x, py::handle min, py::handle max) {
+  const SourceLoc loc = here();
+  auto bound = [](py::handle value, const char* name) -> std::optional<double> {
+    if (value.is_none() || py::isinstance<Tensor>(value)) return std::nullopt;
+    const std::optional<double> number = asNumber(value);
+    if (!number)
+      throw py::type_error(std::string("clamp(") + name + "=...): expected a number, a tensor or None, got " +
+                           std::string(py::str(value.get_type().attr("__name__"))));
+    return number;
+  };
+  const std::optional<double> low = bound(min, "min"), high = bound(max, "max");
+  const bool floatBound = PyFloat_Check(min.ptr()) || PyFloat_Check(max.ptr());
+  Tensor out = floatBound && !isFloating(x.dtype()) ? x.to(DType::Float32, loc) : x;
+  if (low || high) out = clamp(out, low, high, loc);
+  if (py::isinstance<Tensor>(min)) out = maximum(out, py::cast<const Tensor&>(min), loc);
+  if (py::isinstance<Tensor>(max)) out = minimum(out, py::cast<const Tensor&>(max), loc);
+  return out;
+}
+
 /// (values, indices) as PyTorch's named tuple.
 py::object valuesIndices(const char* name, const std::pair<Tensor, Tensor>& result) {
   static py::object type = py::module_::import("collections").attr("namedtuple")("values_indices", "values indices");
@@ -210,12 +232,8 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
   both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
   both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
-  both(m, cls, "clamp", [](const Tensor& x, std::optional<double> min, std::optional<double> max) {
-    return clamp(x, min, max, here());
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
-  both(m, cls, "clip", [](const Tensor& x, std::optional<double> min, std::optional<double> max) {
-    return clamp(x, min, max, here());
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  both(m, cls, "clamp", clampPython, py::arg("min") = py::none(), py::arg("max") = py::none());
+  both(m, cls, "clip", clampPython, py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def("where", [](const Tensor& condition, const Tensor& a, py::handle b) -> Tensor {
     if (const std::optional<double> n = asNumber(b)) return where(condition, a, *n, here());
     return where(condition, a, py::cast<const Tensor&>(b), here());

@@ -79,13 +79,17 @@ def logsigmoid(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """input clamped to [min_val, max_val]."""
-    return input.clamp(min_val, max_val)
+    """input clamped to [min_val, max_val]; its gradient is 1 strictly inside, 0 elsewhere
+    (at the bounds too, as PyTorch's hardtanh, where clamp's is 1)."""
+    if not (input.requires_grad and _C.is_grad_enabled()):
+        return input.clamp(min_val, max_val)
+    inside = (input > min_val) & (input < max_val)
+    return _C.where(inside, input, input.detach().clamp(min_val, max_val))
 
 
 def relu6(input, inplace=False):
-    """input clamped to [0, 6]."""
-    return input.clamp(0.0, 6.0)
+    """input clamped to [0, 6], with hardtanh's gradient (0 at 0 and at 6)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
