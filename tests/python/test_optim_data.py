@@ -1,5 +1,7 @@
 """tapedeck.optim (against Debian's PyTorch on the same parameters and gradients),
 schedulers, state dicts, and tapedeck.utils.data."""
+import collections
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,25 @@ def test_generic_dataset_collates_tuples_and_numbers():
     assert xs.shape == (5, 1) and ys.tolist() == [0, 1, 4, 9, 16]
     a, b = td.utils.data.random_split(Squares(), [3, 2])
     assert len(a) == 3 and len(b) == 2
+
+
+def test_a_dataset_of_numpy_arrays_strings_and_namedtuples_batches_as_with_pytorch():
+    Point = collections.namedtuple("Point", "x y")
+
+    class Samples(td.utils.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return np.full((2,), i, dtype=np.float32), np.int64(i), f"name{i}", Point(i, float(i))
+
+    ours = next(iter(td.utils.data.DataLoader(Samples(), batch_size=2)))
+    theirs = next(iter(torch.utils.data.DataLoader(Samples(), batch_size=2)))
+    assert ours[0].dtype == td.float32 and ours[0].tolist() == theirs[0].tolist()
+    assert ours[1].dtype == td.int64 and ours[1].tolist() == theirs[1].tolist()
+    assert tuple(ours[2]) == tuple(theirs[2]) == ("name0", "name1")
+    assert isinstance(ours[3], Point) and ours[3].x.tolist() == [0, 1] and ours[3].y.dtype == td.float64
+    # batch_size=None: no batching, each sample with its NumPy values as tensors.
+    single = list(td.utils.data.DataLoader(Samples(), batch_size=None))
+    assert len(single) == 5 == len(td.utils.data.DataLoader(Samples(), batch_size=None))
+    assert single[3][0].tolist() == [3.0, 3.0] and single[3][1].item() == 3 and single[3][2] == "name3"

@@ -2,16 +2,43 @@
 shuffle order comes from tapedeck's global generator (reproducible under manual_seed). A
 TensorDataset (or a Subset of one) is batched with one index_select per tensor."""
 import random
+import sys
 
 from ... import _C
 from .dataset import Subset, TensorDataset
 
 
+def _is_numpy(value, kind):
+    """Whether `value` is a NumPy array (kind "ndarray") or scalar (kind "generic"), without
+    importing NumPy for datasets that never use it."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, getattr(numpy, kind))
+
+
+def default_convert(sample):
+    """A sample as DataLoader(batch_size=None) yields it: NumPy arrays and scalars as tensors,
+    inside tuples, lists and dicts too; anything else as it is."""
+    if (_is_numpy(sample, "ndarray") or _is_numpy(sample, "generic")) and sample.dtype.kind in "biuf":
+        return _C.tensor(sys.modules["numpy"].asarray(sample))
+    if isinstance(sample, dict):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # a namedtuple
+        return type(sample)(*(default_convert(value) for value in sample))
+    if isinstance(sample, (tuple, list)):
+        return [default_convert(value) for value in sample]
+    return sample
+
+
 def default_collate(batch):
-    """Stacks tensors, turns numbers into tensors, and recurses into tuples, lists and dicts."""
+    """Stacks tensors and NumPy arrays, turns numbers into tensors, keeps strings as a list,
+    and recurses into tuples (namedtuples keep their type), lists and dicts, as PyTorch's."""
     first = batch[0]
     if isinstance(first, _C.Tensor):
         return _C.stack(list(batch), 0)
+    if (_is_numpy(first, "ndarray") or _is_numpy(first, "generic")) and first.dtype.kind in "biuf":
+        return _C.tensor(sys.modules["numpy"].stack(batch))  # one copy, of the arrays' own dtype
+    if isinstance(first, (str, bytes)):
+        return batch  # as given (from a tuple of samples, a tuple: PyTorch's too)
     if isinstance(first, bool):
         return _C.tensor(list(batch), dtype=_C.dtype.bool)
     if isinstance(first, int):
@@ -20,8 +47,10 @@ def default_collate(batch):
         return _C.tensor(list(batch), dtype=_C.dtype.float64)
     if isinstance(first, dict):
         return {key: default_collate([example[key] for example in batch]) for key in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
+        return type(first)(*(default_collate(items) for items in zip(*batch)))
     if isinstance(first, (tuple, list)):
-        return [default_collate(list(items)) for items in zip(*batch)]
+        return [default_collate(items) for items in zip(*batch)]
     raise TypeError(f"default_collate: cannot batch elements of type {type(first).__name__}")
 
 
@@ -48,6 +77,8 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
 
     def _order(self):
@@ -82,6 +113,13 @@ class DataLoader:
         return None
 
     def __iter__(self):
+        if self.batch_size is None and self.batch_sampler is None:
+            # No batching (PyTorch's batch_size=None): each sample, converted as collate_fn
+            # or default_convert says.
+            convert = self.collate_fn or default_convert
+            for index in self._order():
+                yield convert(self.dataset[index])
+            return
         fast = self._tensors()
         for indices in self._batches():
             if fast is not None:
