@@ -8,6 +8,7 @@
 Every op records the caller's line (the innermost frame outside this package) on the tape.
 """
 import os as _os
+import sys as _sys
 
 
 def _name_blas_kernels():
@@ -52,6 +53,9 @@ from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, utils, datasets, debug, cuda  # noqa: F401
 from .serialization import save, load  # noqa: F401
+from . import _composites  # noqa: E402
+
+_composites.install(_sys.modules[__name__])  # isnan, nan_to_num, tril, new_zeros, ...
 from .logging import logged, clear_log, write_log_csv  # noqa: F401
 from .logging import log as _log_scalar
 
