@@ -57,6 +57,13 @@ QString joinArguments(const QStringList& arguments) {
   return quoted.join(' ');
 }
 
+/// The file type an export offers in its dialog.
+QString exportFilter(const QString& format) {
+  if (format == "csv") return QObject::tr("CSV files (*.csv);;All files (*)");
+  if (format == "svg") return QObject::tr("SVG images (*.svg);;All files (*)");
+  return QObject::tr("PNG images (*.png);;All files (*)");
+}
+
 }  // namespace
 
 MainWindow::MainWindow(std::unique_ptr<Prompter> prompter, QWidget* parent)
@@ -348,13 +355,14 @@ void MainWindow::createActions() {
   connect(makeAction("resetLayout", tr("&Reset Layout"), {}), &QAction::triggered, this, &MainWindow::resetLayout);
   // The Curves dock's data and picture, where the user says.
   auto exportCurves = [this](const QString& format) {
-    const QString path = m_prompter->saveFileName(this, QDir::home().filePath("curves." + format));
+    const QString path = m_prompter->saveFileName(this, QDir::home().filePath("curves." + format), exportFilter(format));
     if (path.isEmpty()) return;
     QString error;
     const bool ok = format == "csv"   ? m_curves->exportCsv(path, &error)
                     : format == "svg" ? m_curves->exportSvg(path, &error)
                                       : m_curves->exportPng(path, &error);
     if (!ok) m_prompter->warn(this, tr("Export failed"), error);
+    else statusBar()->showMessage(tr("Curves exported to %1").arg(path), 8000);
   };
   connect(makeAction("exportCurvesCsv", tr("Export Curves as &CSV…"), {}), &QAction::triggered, this,
           [exportCurves] { exportCurves("csv"); });
@@ -364,11 +372,13 @@ void MainWindow::createActions() {
           [exportCurves] { exportCurves("svg"); });
   // The tape graph as a picture.
   auto exportGraph = [this](const QString& format) {
-    const QString path = m_prompter->saveFileName(this, QDir::home().filePath("tape-graph." + format));
+    const QString path =
+        m_prompter->saveFileName(this, QDir::home().filePath("tape-graph." + format), exportFilter(format));
     if (path.isEmpty()) return;
     QString error;
     const bool ok = format == "svg" ? m_graph->view()->exportSvg(path, &error) : m_graph->view()->exportPng(path, &error);
     if (!ok) m_prompter->warn(this, tr("Export failed"), error);
+    else statusBar()->showMessage(tr("Graph exported to %1").arg(path), 8000);
   };
   connect(makeAction("exportGraphPng", tr("Export &Graph as PNG…"), {}), &QAction::triggered, this,
           [exportGraph] { exportGraph("png"); });

@@ -192,6 +192,9 @@ void MainWindow::refreshTimeline() {
     for (int i = 0; i < positions.size(); ++i)
       if (positions[i].entryId == m_pause.entry && positions[i].backward == m_pause.backward) live = i;
   }
+  // Paused at a line, or ended: execution stands after the newest recorded position, which
+  // Live returns to (a look back from there says so).
+  if (live < 0 && !positions.isEmpty()) live = static_cast<int>(positions.size()) - 1;
   m_timeline->model()->setPositions(std::move(positions), live);
   // A new stop: the views show where execution stands (a look back starts from there).
   m_timeline->model()->goLive();

@@ -28,9 +28,9 @@ QString Prompter::openFileName(QWidget* parent, const QString& folder) {
                                       QObject::tr("Python scripts (*.py);;All files (*)"));
 }
 
-QString Prompter::saveFileName(QWidget* parent, const QString& suggested) {
+QString Prompter::saveFileName(QWidget* parent, const QString& suggested, const QString& filter) {
   return QFileDialog::getSaveFileName(parent, QObject::tr("Save as"), suggested,
-                                      QObject::tr("Python scripts (*.py);;All files (*)"));
+                                      filter.isEmpty() ? QObject::tr("Python scripts (*.py);;All files (*)") : filter);
 }
 
 bool Prompter::askRecover(QWidget* parent, const QStringList& names) {

@@ -19,7 +19,8 @@ class Prompter {
   /// A file to open; empty for none.
   virtual QString openFileName(QWidget* parent, const QString& folder);
   /// Where to save; empty for cancel.
-  virtual QString saveFileName(QWidget* parent, const QString& suggested);
+  /// Where to save: `filter` as QFileDialog takes it (empty: Python scripts, then all files).
+  virtual QString saveFileName(QWidget* parent, const QString& suggested, const QString& filter = {});
   /// Buffers left unsaved by a crash: offer them back (true: restore).
   virtual bool askRecover(QWidget* parent, const QStringList& names);
   /// A line of text (an op name, a condition); `ok` false when cancelled.

@@ -295,9 +295,11 @@ ScriptRunner::Inspected ScriptRunner::inspect(quint64 entryId, bool input, int i
                       : QStringLiteral("output of #%1 %2").arg(entryId).arg(QString::fromStdString(e->name));
   out.found = true;
   out.value = tensorSnapshot(r, *e, title);
+  out.value.readByOp = input;  // (a parameter, or another op's output, that this op read)
   const std::vector<debug::TensorRecord>& grads = input ? e->gradInputs : e->gradOutputs;
   if (e->backwardRan && static_cast<std::size_t>(index) < grads.size() && grads[static_cast<std::size_t>(index)].tensorId != 0)
     out.gradient = tensorSnapshot(grads[static_cast<std::size_t>(index)], *e, QStringLiteral("gradient of ") + title);
+  if (out.gradient) out.gradient->readByOp = input;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QScreen>
+#include <QStatusBar>
 #include <QListWidget>
 #include <QTableView>
 #include <QGraphicsItem>
@@ -325,6 +326,10 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     w->action("stepOpBack")->trigger();
     const int back = timeline->cursor();
     QCOMPARE(back, timeline->count() - 2);
+    // Paused at a line, Live is the newest position: back there is one click away.
+    QCOMPARE(timeline->live(), timeline->count() - 1);
+    QVERIFY(!timeline->atLive());
+    QVERIFY(w->timelineBar()->text().contains("looking back"));
     const widgets::TimelinePosition p = timeline->at(back);
     QCOMPARE(w->graphPanel()->model()->node(w->graphPanel()->model()->currentNode()).entryId, p.entryId);
     QCOMPARE(w->inspector()->value().title, QStringLiteral("output of #%1 %2").arg(p.entryId).arg(p.op));
@@ -391,6 +396,8 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     // File > Export Curves as CSV writes every run's points where the user says.
     m_prompter->savePath = m_dir.filePath("curves.csv");
     w->action("exportCurvesCsv")->trigger();
+    QVERIFY2(m_prompter->saveFilters.last().startsWith("CSV files (*.csv)"), qPrintable(m_prompter->saveFilters.last()));
+    QVERIFY2(w->statusBar()->currentMessage().contains("curves.csv"), qPrintable(w->statusBar()->currentMessage()));
     QFile csv(m_dir.filePath("curves.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(csv.readAll());

@@ -37,7 +37,10 @@ class TestPrompter : public td::app::Prompter {
     return saveChoice;
   }
   QString openFileName(QWidget*, const QString&) override { return {}; }
-  QString saveFileName(QWidget*, const QString&) override { return savePath; }
+  QString saveFileName(QWidget*, const QString&, const QString& filter) override {
+    saveFilters << filter;
+    return savePath;
+  }
   bool askRecover(QWidget*, const QStringList&) override { return recover; }
   QString askText(QWidget*, const QString&, const QString&, const QString&, bool* ok) override {
     *ok = !text.isEmpty();
@@ -57,6 +60,7 @@ class TestPrompter : public td::app::Prompter {
   QString savePath;  ///< what Save As and exports are told (empty: cancelled)
   std::optional<td::app::RecorderSettings> recorderSettings;  ///< nullopt: cancelled
   QStringList warnings;
+  QStringList saveFilters;  ///< the file type filters Save As and exports offered
 };
 
 // A two-layer model trained for three steps; the line numbers below are the tests'.

@@ -413,7 +413,12 @@ void TapeGraphModel::setCurrent(quint64 entryId, bool backward) {
 
 bool TapeGraphModel::gradientFlowed(int edge) const {
   const GraphEntry* reader = entryOf(m_edges[edge].to);
-  return reader != nullptr && reader->backwardRan && !isStale(m_edges[edge].to);
+  if (reader == nullptr || !reader->backwardRan || isStale(m_edges[edge].to)) return false;
+  // An input that needs no gradient (integer targets, constants) got none: no flow drawn
+  // into it. (No gradients listed at all: the backward ran, and every edge is drawn.)
+  const int input = m_edges[edge].input;
+  return reader->gradInputs.isEmpty() ||
+         (input >= 0 && input < reader->gradInputs.size() && reader->gradInputs[input].id != 0);
 }
 
 bool TapeGraphModel::edgeSaved(int edge) const {

@@ -50,7 +50,9 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   card->setToolTip(tr("Explain the selected or current node: inputs, output, and in backward the formula with its numbers"));
   card->setChecked(true);
 
-  // A tool bar: what does not fit a narrow dock goes behind its extension arrow.
+  // Two rows of tools: finding and drawing, then what the view shows. (One row hid the
+  // last ones behind a tool bar's extension arrow, which does nothing outside a main
+  // window's tool bar area: a docked graph could not reach them.)
   m_search->setMinimumWidth(140);
   m_colour->setToolTip(tr("What a node's colour encodes (the legend shows its range)"));
   auto* tools = new QToolBar(this);
@@ -62,16 +64,18 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   tools->addWidget(m_colour);
   tools->addWidget(fit);
   tools->addWidget(actual);
-  tools->addSeparator();
-  tools->addWidget(fold);
-  tools->addWidget(expand);
-  tools->addWidget(saved);
-  tools->addWidget(follow);
-  tools->addWidget(card);
+  auto* toggles = new QToolBar(this);
+  toggles->setObjectName(QStringLiteral("graphToggles"));
+  toggles->addWidget(fold);
+  toggles->addWidget(expand);
+  toggles->addWidget(saved);
+  toggles->addWidget(follow);
+  toggles->addWidget(card);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(tools);
+  layout->addWidget(toggles);
   layout->addWidget(m_view, 1);
 
   connect(m_search, &QLineEdit::returnPressed, this, [this] { search(m_search->text()); });

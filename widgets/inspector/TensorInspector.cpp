@@ -275,7 +275,8 @@ void TensorInspector::updateHeader() {
   } else {
     const QString link = QStringLiteral("<a href=\"source\">%1</a>").arg(placeText(m_value).toHtmlEscaped());
     m_origin->setText(m_value.op.isEmpty() ? tr("leaf tensor, created at %1").arg(link)
-                                           : tr("made by <b>%1</b> at %2").arg(m_value.op.toHtmlEscaped(), link));
+                      : m_value.readByOp ? tr("read by <b>%1</b> at %2").arg(m_value.op.toHtmlEscaped(), link)
+                                         : tr("made by <b>%1</b> at %2").arg(m_value.op.toHtmlEscaped(), link));
     m_origin->setToolTip(m_value.file + QLatin1Char(':') + QString::number(m_value.line));
   }
   m_origin->setVisible(m_hasTensor && !m_isDifference);
@@ -305,8 +306,9 @@ QString TensorInspector::originText() const {
   if (!m_hasTensor) return {};
   if (m_value.op.isEmpty())
     return m_value.file.isEmpty() ? tr("leaf tensor") : tr("leaf tensor, created at %1").arg(placeText(m_value));
-  return m_value.file.isEmpty() ? tr("made by %1").arg(m_value.op)
-                                : tr("made by %1 at %2").arg(m_value.op, placeText(m_value));
+  const QString verb = m_value.readByOp ? tr("read by") : tr("made by");
+  return m_value.file.isEmpty() ? tr("%1 %2").arg(verb, m_value.op)
+                                : tr("%1 %2 at %3").arg(verb, m_value.op, placeText(m_value));
 }
 
 QString TensorInspector::statisticsText() const {

@@ -69,7 +69,8 @@ struct TensorSnapshot {
   QString dtype;                   ///< "float32", "float64", "int64", "bool"
   QString device;                  ///< "cpu", "cuda:0"
   quint64 tensorId = 0;
-  QString op;    ///< the op that made it; empty for a leaf
+  QString op;    ///< the op that made it (or read it: readByOp); empty for a leaf
+  bool readByOp = false;  ///< an op's input: `op` read it (what made it is another entry)
   QString file;  ///< where that op was called
   int line = 0;
   TensorStatsRow stats;

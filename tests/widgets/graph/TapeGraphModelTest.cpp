@@ -146,12 +146,19 @@ void TapeGraphModelTest::backwardFillsGradientsValuesAndTheCard() {
   QSignalSpy changed(&model, &TapeGraphModel::nodesChanged);
   mul.backwardRan = true;
   mul.gradOutputs = {tensor(0, {}, {}, {1.0})};
-  mul.gradInputs = {tensor(0, {}, {}, {-3.0}), tensor(0, {}, {}, {2.0})};
+  mul.gradInputs = {tensor(10, {}, {}, {-3.0}), tensor(11, {}, {}, {2.0})};
   model.update(0, {mul});
   QCOMPARE(changed.count(), 1);
   QVERIFY(changed.at(0).at(0).value<QVector<int>>().contains(node));
   QVERIFY(model.gradientFlowed(0));
   QVERIFY(model.gradientFlowed(1));
+  // An input that got no gradient (id 0: an integer target, a constant) shows no flow.
+  GraphEntry noGrad = mul;
+  noGrad.gradInputs[1] = GraphTensor{};
+  TapeGraphModel partial;
+  partial.update(0, {noGrad});
+  QVERIFY(partial.gradientFlowed(0));
+  QVERIFY(!partial.gradientFlowed(1));
   QCOMPARE(model.valueLines(node), (QStringList{QStringLiteral("data -6"), QStringLiteral("grad 1")}));
   // The leaf's gradient is what its reader sent back: d(a*b)/da = b.
   QCOMPARE(model.valueLines(a), (QStringList{QStringLiteral("data 2"), QStringLiteral("grad -3")}));

@@ -554,6 +554,11 @@ class TensorInspectorTest : public QObject {
     QCOMPARE(requested.count(), 1);
     QCOMPARE(requested.at(0).at(0).toString(), QStringLiteral("/home/ada/train.py"));
     QCOMPARE(requested.at(0).at(1).toInt(), 25);
+    // An op's input (a parameter it read): read by that op, not made by it.
+    t.readByOp = true;
+    t.title = QStringLiteral("0.weight");
+    inspector.setTensor(t);
+    QCOMPARE(inspector.originText(), QStringLiteral("read by matmul at train.py:25"));
 
     TensorSnapshot leaf = floats({1}, {1});
     leaf.stats = TensorStatsRow();
