@@ -111,7 +111,9 @@ void MainWindow::showModules(QList<widgets::ModuleRow> rows) {
     QString path = e->scope;
     while (!path.isEmpty() && !paths.contains(path)) path = path.section(QLatin1Char('.'), 0, -2);
     if (path.isEmpty()) continue;
-    if (path == e->scope) saved[path] += e->savedBytes;
+    // Its nearest module's own: a composite's scope inside it (conv2d's, say) is not a
+    // module of its own, and its ops' saved tensors are that module's.
+    saved[path] += e->savedBytes;
     if (e->outputs.isEmpty()) continue;
     QStringList shape;
     for (qint64 d : e->outputs[0].shape) shape << QString::number(d);

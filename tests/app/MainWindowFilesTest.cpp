@@ -148,6 +148,21 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(w->console()->text().contains("second module://tapedeck.debug.mpl_backend"));
   }
 
+  void aConvolutionsSavedTensorsCountForItsModule() {
+    // conv2d runs as a composite under its own scope ("0.conv2d") inside module "0": its
+    // saved tensors are that module's (the row said 0 B).
+    MainWindow* w = open("conv.py", {"import torch", "from torch import nn",
+                                     "model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), "
+                                     "nn.Linear(64, 2))",
+                                     "model(torch.ones(2, 1, 6, 6)).sum().backward()"});
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const td::widgets::ModuleTreeModel* modules = w->moduleView()->model();
+    const td::widgets::ModuleRow* conv = modules->rowForPath(QStringLiteral("0"));
+    QVERIFY(conv != nullptr);
+    QCOMPARE(conv->type, QStringLiteral("Conv2d"));
+    QVERIFY2(conv->savedBytes > 0, qPrintable(QString::number(conv->savedBytes)));
+  }
+
   void anEndedRunShowsTheLastTrainingStepAroundItsLoss() {
     // The spiral lesson: its last training step's graph is large; ended, the view is on the
     // loss that step's backward() started from (the graph's own iteration, not the evaluation).
