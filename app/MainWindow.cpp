@@ -258,8 +258,12 @@ void MainWindow::createDocks() {
   m_curves->setObjectName("curves");
   auto* curvesDock = dock("curvesDock", tr("Curves"), m_curves, Qt::BottomDockWidgetArea);
   // Per-parameter gradient norms with one click: tracked by the recorder while checked.
-  connect(m_curves, &widgets::CurvesView::gradientNormsToggled, this,
-          [this](bool on) { m_runner->setGradNormTracking(on); });
+  connect(m_curves, &widgets::CurvesView::gradientNormsToggled, this, [this](bool on) {
+    m_runner->setGradNormTracking(on);
+    // Norms are taken after each backward() from now on: none for a run that has ended.
+    if (on && m_state != RunState::Running && m_state != RunState::Paused)
+      statusBar()->showMessage(tr("Per-parameter gradient norms are tracked from the next run on"), 8000);
+  });
 
   // The tape as a graph with the time-travel bar under it, and the tensor inspector
   // (MainWindowViews.cpp).

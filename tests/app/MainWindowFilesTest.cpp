@@ -420,6 +420,9 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     // Per-parameter gradient norms with one click: one series per parameter, one point per
     // backward().
     w->curvesView()->gradientNormsBox()->setChecked(true);
+    // (Ticked after a run: it says they come with the next run.)
+    QVERIFY2(w->statusBar()->currentMessage().contains("from the next run on"),
+             qPrintable(w->statusBar()->currentMessage()));
     w->currentEditor()->setPlainText(kTrainLines.join('\n') + '\n');
     QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
     QCOMPARE(w->curvesView()->pointCount(QStringLiteral("‖grad‖ fc1.weight")), 3);

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QMouseEvent>
 #include <QSvgGenerator>
+#include <iterator>
 #include <QToolTip>
 #include <QFile>
 #include <QHBoxLayout>
@@ -19,11 +20,14 @@
 namespace td::widgets {
 namespace {
 
-/// Distinct colours for the series of the current run.
+/// Distinct colours for the series of the current run (nine: the loss and a small model's
+/// gradient norms differ; no grey, which earlier runs are drawn in).
 QColor seriesColour(int index) {
   static const QColor colours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                   QColor(214, 39, 40), QColor(148, 103, 189), QColor(140, 86, 75)};
-  return colours[index % 6];
+                                   QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+                                   QColor(227, 119, 194), QColor(188, 189, 34), QColor(23, 190, 207)};
+  constexpr int kCount = static_cast<int>(std::size(colours));
+  return colours[index % kCount];
 }
 
 }  // namespace
