@@ -208,6 +208,7 @@ void MainWindow::createDocks() {
   m_variables = new QTreeView(this);
   m_variables->setObjectName("variables");
   m_variables->setModel(m_variablesModel);
+  connect(m_variables, &QTreeView::activated, this, [this](const QModelIndex& index) { inspectVariable(index.row()); });
   m_variables->setRootIsDecorated(false);
   m_variables->setUniformRowHeights(true);
   auto* variablesDock = dock("variablesDock", tr("Variables"), m_variables, Qt::RightDockWidgetArea);

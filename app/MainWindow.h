@@ -179,6 +179,8 @@ class MainWindow : public QMainWindow {
   void selectEntry(quint64 entryId);
   /// Shows a tensor of an entry in the inspector (with its gradient once backward ran).
   void inspectTensor(quint64 entryId, bool input, int index);
+  /// A tensor variable (its row in Variables) in the inspector, found on the recorded tape.
+  void inspectVariable(int row);
   /// The inspected tensor's change since the previous iteration (same entry position).
   void compareWithPreviousIteration();
   /// Marks the inspected tensor; compareWithMarked shows the inspected one minus it.

@@ -1,15 +1,18 @@
 // The visual debugging views in the main window: the tape graph with its time-travel bar,
 // and the tensor inspector. They read snapshots the runner takes from the recorder; a
 // selection in any of them (graph node, tape row, timeline position) shows everywhere.
+#include <QDockWidget>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSet>
+#include <QStatusBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include "MainWindow.h"
 #include "ScriptRunner.h"
 #include "graph/TapeGraphPanel.h"
+#include "models/VariablesModel.h"
 #include "inspector/TensorInspector.h"
 #include "modules/ModuleView.h"
 #include "timeline/TimelineBar.h"
@@ -130,6 +133,24 @@ void MainWindow::showModules(QList<widgets::ModuleRow> rows) {
   }
   m_modules->setRows(std::move(rows));
   m_modules->setMemory(m_runner->memorySummary());
+}
+
+void MainWindow::inspectVariable(int row) {
+  if (row < 0 || row >= m_variablesModel->rowCount()) return;
+  const widgets::VariableRow& variable = m_variablesModel->row(row);
+  if (variable.tensorId == 0) return;  // not a tensor
+  const std::optional<ScriptRunner::Place> place = m_runner->placeOfTensor(variable.tensorId);
+  if (!place) {
+    // Made outside the tape (from data, before the run recorded) and read by no kept op.
+    statusBar()->showMessage(tr("%1 is on no recorded entry: the recorder has not seen it (made from data, or "
+                                "older than the iterations it keeps)").arg(variable.name), 8000);
+    return;
+  }
+  if (QDockWidget* dock = findChild<QDockWidget*>(QStringLiteral("inspectorDock"))) {
+    dock->show();
+    dock->raise();
+  }
+  inspectTensor(place->entryId, place->input, place->index);
 }
 
 void MainWindow::inspectTensor(quint64 entryId, bool input, int index) {

@@ -104,6 +104,15 @@ class ScriptRunner : public QObject {
     std::optional<widgets::TensorSnapshot> gradient;
   };
   Inspected inspect(quint64 entryId, bool input, int index) const;
+  /// Where the recorder keeps tensor `tensorId`, for inspect(): in the newest iteration
+  /// that has it, the entry that made it, else the newest that read it (a parameter);
+  /// nullopt when no kept entry has it.
+  struct Place {
+    quint64 entryId = 0;
+    bool input = false;
+    int index = 0;
+  };
+  std::optional<Place> placeOfTensor(quint64 tensorId) const;
   /// Memory of the newest iteration kept (its peaks so far) and the recorder's own bytes.
   widgets::MemorySummary memorySummary() const;
   /// The entry at the same place in the previous kept iteration (same index in its

@@ -131,6 +131,7 @@ void ScriptRunner::requestSnapshot(int frameIndex) {
           info.shape = shapeText(v["shape"].cast<std::vector<int64_t>>());
           info.dtype = str(v["dtype"]);
           info.stats = statsText(v["stats"]);
+          info.tensorId = v["id"].cast<quint64>();
         }
         snapshot.variables.push_back(std::move(info));
       }

@@ -303,4 +303,22 @@ ScriptRunner::Inspected ScriptRunner::inspect(quint64 entryId, bool input, int i
   return out;
 }
 
+std::optional<ScriptRunner::Place> ScriptRunner::placeOfTensor(quint64 tensorId) const {
+  const std::shared_ptr<debug::Recorder> recorder = currentRecorder();
+  if (!recorder || tensorId == 0) return std::nullopt;
+  std::optional<Place> read;
+  const std::vector<uint64_t> iterations = recorder->iterations();
+  for (auto it = iterations.rbegin(); it != iterations.rend(); ++it) {
+    const std::vector<debug::EntryRecord> entries = recorder->entries(*it);
+    for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
+      for (std::size_t i = 0; i < e->outputs.size(); ++i)
+        if (e->outputs[i].tensorId == tensorId) return Place{e->entry.id, false, static_cast<int>(i)};
+      for (std::size_t i = 0; i < e->inputs.size() && !read; ++i)
+        if (e->inputs[i].tensorId == tensorId) read = Place{e->entry.id, true, static_cast<int>(i)};
+    }
+    if (read) return read;  // (a parameter: read in this iteration, made in none)
+  }
+  return read;
+}
+
 }  // namespace td::app

@@ -18,6 +18,7 @@
 #include "BreakpointStore.h"
 #include "BreakpointsPanel.h"
 #include <QTextCursor>
+#include <QTreeView>
 #include <QLineEdit>
 
 #include "curves/CurvesView.h"
@@ -68,6 +69,17 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     pause = pauseAfter("run");  // Continue: the breakpoint again, one iteration on
     QCOMPARE(pause.line, 25);
     QCOMPARE(variable("step"), QStringLiteral("1"));
+    // A tensor variable opens in the inspector (activated: double-click or Enter), found
+    // on the recorded tape: x, made by randn, read by the last forward.
+    int xRow = -1;
+    for (int r = 0; r < w->variablesModel()->rowCount(); ++r)
+      if (w->variablesModel()->row(r).name == "x") xRow = r;
+    QVERIFY(xRow >= 0);
+    QVERIFY(w->variablesModel()->row(xRow).tensorId != 0);
+    auto* variables = w->findChild<QTreeView*>("variables");
+    emit variables->activated(w->variablesModel()->index(xRow, 0));
+    QCOMPARE(w->inspector()->value().shape, (QVector<qint64>{8, 2}));
+    QVERIFY2(w->inspector()->value().hasValues(), qPrintable(w->inspector()->value().missingReason));
     w->breakpoints()->toggleLine(path, 25);
     const RunOutcome outcome = finishAfter("run");
     QCOMPARE(outcome.status, QStringLiteral("finished"));

@@ -24,6 +24,7 @@ struct VariableRow {
   QString shape;  ///< "[3, 2]" for tensors, empty otherwise
   QString dtype;  ///< "float32" for tensors, empty otherwise
   QString stats;  ///< a one-line summary ("min -1.2  max 3.4  mean 0.1"), may be empty
+  quint64 tensorId = 0;  ///< a tensor's id (as tape entries name it), 0 otherwise
 
   friend bool operator==(const VariableRow&, const VariableRow&) = default;
 };

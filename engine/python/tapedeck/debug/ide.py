@@ -437,11 +437,12 @@ def _variables(frame):
 
 def _describe(name, scope, value):
     row = {"name": name, "scope": scope, "type": type(value).__name__, "value": "", "shape": None,
-           "dtype": None, "stats": None}
+           "dtype": None, "stats": None, "id": 0}
     if isinstance(value, _C.Tensor):
         row["shape"] = list(value.shape)
         row["dtype"] = str(value.dtype).replace("tapedeck.", "")
         row["stats"] = _C._debug.stats(value)
+        row["id"] = value.id
         grad = value.grad if value.requires_grad else None
         extras = ", requires_grad" if value.requires_grad else ""
         extras += f", grad {list(grad.shape)}" if grad is not None else (", grad None" if value.requires_grad else "")
