@@ -2,6 +2,8 @@
 op, stop a paused run, and keep running Python on the controlling thread while paused."""
 import math
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -309,6 +311,22 @@ def test_a_condition_that_raises_pauses_there_and_says_why():
     truthy.run(program)
     assert truthy.wait()["op"] == "exp"
     truthy.stop()
+
+
+def test_a_first_session_numbers_iterations_from_0_as_the_command_line_does():
+    # In a fresh process (a subprocess: this one's tape has run many iterations).
+    program = ("import tapedeck as td\n"
+               "w = td.ones(2, requires_grad=True)\n"
+               "def f():\n"
+               "    for _ in range(2):\n"
+               "        (w * w).sum().backward()\n"
+               "s = td.debug.Session()\n"
+               "s.run(f)\n"
+               "s.join()\n"
+               "print(s.recorder.iterations())\n")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[0, 1]"
 
 
 def test_controls_need_a_run_in_progress():

@@ -47,6 +47,8 @@ void bindDebug(py::module_& m) {
   bindRecorder(dbg);
   dbg.def("new_iteration", &Tape::step,
           "Ends the current iteration: a run that starts here does not share one with the last run's backward()");
+  dbg.def("iteration_started", &Tape::iterationStarted,
+          "Whether the current iteration has an entry or a finished backward() already");
   dbg.def("paused_frame", []() -> py::object {
     return t_pausedFrame != nullptr ? py::reinterpret_borrow<py::object>(t_pausedFrame) : py::object(py::none());
   }, "Inside a job served by a paused thread (Debugger.serve): the frame it paused in; else None");

@@ -119,6 +119,9 @@ void Tape::removeObserver(TapeObserver* observer) {
 uint64_t Tape::iteration() { return g_iteration.load(); }
 bool Tape::inGradCall() { return detail::recordState().gradCall; }
 void Tape::step() { endIteration(); }
+bool Tape::iterationStarted() {
+  return g_entriesThisIteration.load(std::memory_order_relaxed) > 0 || g_backwardReturned.load(std::memory_order_relaxed);
+}
 
 ScopeId Tape::currentScope() { return t_scope; }
 std::string Tape::scopeName(ScopeId id) { return internedString(id); }

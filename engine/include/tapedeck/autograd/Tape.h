@@ -97,6 +97,9 @@ class Tape {
   static uint64_t iteration();
   /// Ends the current iteration explicitly (a script that never calls backward).
   static void step();
+  /// Whether the current iteration has begun: an entry was recorded in it, or a
+  /// backward() returned (a run starting now would share it).
+  static bool iterationStarted();
   /// Entries without a backward after which an iteration ends on its own.
   static constexpr uint64_t kMaxEntriesPerIteration = 10000;
 

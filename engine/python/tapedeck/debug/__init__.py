@@ -379,7 +379,11 @@ class Session:
         def body():
             self._run_body(function, args, kwargs)
 
-        _C._debug.new_iteration()  # a fresh iteration: the last run's backward does not end this one's first
+        # A fresh iteration, so the last run's backward does not end this one's first; in a
+        # fresh process the first one (0) is fresh already, and the numbering starts there,
+        # as under run_here (the IDE, the command line).
+        if _C._debug.iteration_started():
+            _C._debug.new_iteration()
         self._debugger.attach()
         if self._pause_at_start:
             self._debugger.request_pause()
