@@ -53,7 +53,7 @@ void BreakpointStore::moveLines(const QString& file, const QMap<int, int>& moves
   QMap<int, LineBreakpoint> moved;
   for (LineBreakpoint b : *found) {  // from the top
     b.line = moves.value(b.line, b.line);
-    if (!moved.contains(b.line)) moved.insert(b.line, b);
+    if (b.line > 0 && !moved.contains(b.line)) moved.insert(b.line, b);  // (0: its line was removed)
   }
   *found = moved;
   saveLines(file);

@@ -20,9 +20,9 @@ class BreakpointStore : public QObject {
   void setLineEnabled(const QString& file, int line, bool enabled);
   void setLineCondition(const QString& file, int line, const QString& condition);
   void removeLine(const QString& file, int line);
-  /// An edit moved lines of `file` (old line -> new line, as CodeEditor::breakpointsMoved
-  /// says): its breakpoints go with them, keeping their state; onto a taken line, the one
-  /// that was there (or came first from the top) stays.
+  /// An edit moved lines of `file` (old line -> new line, 0 for a removed line, as
+  /// CodeEditor::breakpointsMoved says): its breakpoints go with them, keeping their state;
+  /// onto a taken line, the one that was there (or came first from the top) stays.
   void moveLines(const QString& file, const QMap<int, int>& moves);
   /// The breakpoints of one file, by line.
   QMap<int, LineBreakpoint> linesOf(const QString& file) const;

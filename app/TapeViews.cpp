@@ -311,6 +311,10 @@ std::optional<ScriptRunner::Place> ScriptRunner::placeOfTensor(quint64 tensorId)
   for (auto it = iterations.rbegin(); it != iterations.rend(); ++it) {
     const std::vector<debug::EntryRecord> entries = recorder->entries(*it);
     for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
+      // An in-place entry made its target's newest value (its output slot may be the
+      // op's result tensor, under another id).
+      if (e->entry.inplace && !e->entry.outputIds.empty() && e->entry.outputIds[0] == tensorId)
+        return Place{e->entry.id, false, 0};
       for (std::size_t i = 0; i < e->outputs.size(); ++i)
         if (e->outputs[i].tensorId == tensorId) return Place{e->entry.id, false, static_cast<int>(i)};
       for (std::size_t i = 0; i < e->inputs.size() && !read; ++i)

@@ -32,6 +32,7 @@ def test_value_checks(name):
     same(getattr(td, name)(ours), getattr(torch, name)(theirs))
     same(getattr(ours, name)(), getattr(theirs, name)())
     same(getattr(td, name)(td.tensor([1, 2])), getattr(torch, name)(torch.tensor([1, 2])))
+    same(getattr(td, name)(td.tensor([True, False])), getattr(torch, name)(torch.tensor([True, False])))
 
 
 @pytest.mark.parametrize("kwargs", [{}, dict(nan=1.5, posinf=9.0, neginf=-9.0)])

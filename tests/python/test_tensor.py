@@ -147,9 +147,11 @@ def test_an_in_place_op_never_truncates_a_float_result_into_integers():
     with pytest.raises(RuntimeError, match="can't be cast"):
         x /= 2
     assert x.tolist() == [2, 4], "a refused write leaves the tensor as it was"
+    # Bools combined in place stay bools (non-zero is True), as PyTorch's bool * bool.
     flags = td.tensor([True, False])
-    with pytest.raises(RuntimeError, match="result type int64 can't be cast to the desired output type bool"):
-        flags.add_(td.tensor([1, 1]))
+    assert flags.mul_(td.tensor([True, True])).tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type bool"):
+        flags.add_(0.5)
 
 
 def test_integer_powers_stay_integers_and_a_zero_norm_has_a_zero_gradient():
@@ -165,6 +167,8 @@ def test_integer_powers_stay_integers_and_a_zero_norm_has_a_zero_gradient():
         x = td.zeros(3, requires_grad=True)
         x.norm(p=p).backward()
         assert x.grad.tolist() == [0.0, 0.0, 0.0], p
+    nan = td.tensor([float("nan"), 1.0], requires_grad=True)
+    assert math.isnan(nan.norm().item())  # a NaN norm stays NaN (and the NaN check sees it)
     rows = td.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
     norms = rows.norm(dim=1)
     assert norms.tolist() == [0.0, 5.0]
@@ -175,6 +179,7 @@ def test_integer_powers_stay_integers_and_a_zero_norm_has_a_zero_gradient():
 def test_indices_are_ints_as_python_takes_them():
     x = td.arange(4.0)
     assert x[td.tensor(1):].tolist() == [1.0, 2.0, 3.0] and list(range(td.tensor(3))) == [0, 1, 2]
+    assert x[True:].tolist() == [1.0, 2.0, 3.0]  # a bool is an int to Python
     for bound in (td.tensor(1.9), 1.5):
         with pytest.raises(TypeError):
             x[bound:]  # a float bound is refused, not truncated
@@ -190,6 +195,10 @@ def test_clamp_takes_float_and_tensor_bounds_and_hardtanh_has_pytorchs_gradient(
     assert td.tensor([1.0, 5.0, 9.0]).clamp(low, high).tolist() == [2.0, 5.0, 6.0]
     with pytest.raises(TypeError, match=r"clamp\(min=...\): expected a number, a tensor or None, got str"):
         td.ones(2).clamp("a")
+    with pytest.raises(ValueError, match="at least one of min and max must not be None"):
+        td.ones(2).clamp()
+    # Where min > max, max wins (PyTorch's order: the lower bound, then the upper one).
+    assert td.tensor([0.0, 5.0]).clamp(td.tensor([3.0, 3.0]), 1.0).tolist() == [1.0, 1.0]
     # PyTorch's gradients (Debian's torch gives these): clamp's is 1 at its bounds,
     # hardtanh's and relu6's 0 there.
     F = td.nn.functional

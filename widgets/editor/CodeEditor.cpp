@@ -124,15 +124,24 @@ void CodeEditor::moveMarksWith(int position, int removed) {
   const QTextBlock block = document()->findBlock(position);
   const int line = block.blockNumber() + 1;
   // Lines inserted at the start of a marked line push its statement (and the mark) down;
-  // inserted after its start, they come below it. Removed lines join the edited one.
+  // inserted after its start, they come below it. Lines removed from the start of a line
+  // on take their marks with them (0: gone); removed from within a line (a join), the
+  // lines after it join it.
   const bool atLineStart = position == block.position();
   QMap<int, BreakpointMark> moved;
   QMap<int, int> moves;
   for (auto it = m_breakpoints.cbegin(); it != m_breakpoints.cend(); ++it) {
-    int to = it.key();
-    if (it.key() > line || (it.key() == line && atLineStart && delta > 0)) to = std::max(line, it.key() + delta);
-    if (to != it.key()) moves.insert(it.key(), to);
-    if (!moved.contains(to)) moved.insert(to, it.value());
+    const int from = it.key();
+    int to = from;
+    if (delta > 0) {
+      if (from > line || (from == line && atLineStart)) to = from + delta;
+    } else if (atLineStart) {
+      if (from >= line) to = from < line - delta ? 0 : from + delta;
+    } else if (from > line) {
+      to = std::max(line, from + delta);
+    }
+    if (to != from) moves.insert(from, to);
+    if (to > 0 && !moved.contains(to)) moved.insert(to, it.value());
   }
   if (moves.isEmpty()) return;
   m_breakpoints = moved;

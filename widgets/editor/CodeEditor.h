@@ -59,8 +59,9 @@ class CodeEditor : public QPlainTextEdit {
  signals:
   /// The user clicked the gutter (breakpoint column or line number) of `line`.
   void breakpointToggleRequested(int line);
-  /// An edit moved marks: old line -> new line. Marks of lines joined into one that has
-  /// a mark already are gone (moved onto a taken line: the first, from the top, stays).
+  /// An edit moved marks: old line -> new line, 0 for a mark whose line was removed.
+  /// Marks of lines joined into one that has a mark already are gone (moved onto a taken
+  /// line: the first, from the top, stays).
   void breakpointsMoved(const QMap<int, int>& moves);
 
  protected:

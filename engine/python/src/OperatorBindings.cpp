@@ -90,7 +90,7 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       auto bound = [](py::handle v) -> std::optional<int64_t> {
         if (v.is_none()) return std::nullopt;
         // As Python's slices: ints and what __index__ takes (not floats, nor float tensors).
-        if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr()))
+        if (!PyIndex_Check(v.ptr()))  // (True and False are ints here, as in Python)
           throw py::type_error("slice indices must be integers or None, got " +
                                std::string(py::str(v.get_type().attr("__name__"))));
         PyObject* index = PyNumber_Index(v.ptr());  // (a float tensor's __index__ raises TypeError)

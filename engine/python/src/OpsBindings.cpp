@@ -54,7 +54,7 @@ Tensor pNorm(const Tensor& x, double p, const IntList& dims, bool keepdim, Sourc
   // gradient NaN (a weight-decay term on zero-initialised biases, at the first step). The
   // gradient there is 0, as PyTorch's subgradient: the root of a stand-in 1 where the sum is
   // 0, and 0 put back in its place. Same values; used only when a gradient can flow.
-  const Tensor nonZero = gt(powered, 0.0, loc);
+  const Tensor nonZero = ne(powered, 0.0, loc);  // (NaN too: a NaN norm stays NaN)
   return where(nonZero, root(where(nonZero, powered, 1.0, loc)), 0.0, loc);
 }
 
@@ -72,11 +72,17 @@ Tensor clampPython(const Tensor& x, py::handle min, py::handle max) {
     return number;
   };
   const std::optional<double> low = bound(min, "min"), high = bound(max, "max");
+  const bool minTensor = py::isinstance<Tensor>(min), maxTensor = py::isinstance<Tensor>(max);
+  if (!low && !high && !minTensor && !maxTensor)
+    throw py::value_error("clamp: at least one of min and max must not be None");
   const bool floatBound = PyFloat_Check(min.ptr()) || PyFloat_Check(max.ptr());
   Tensor out = floatBound && !isFloating(x.dtype()) ? x.to(DType::Float32, loc) : x;
-  if (low || high) out = clamp(out, low, high, loc);
-  if (py::isinstance<Tensor>(min)) out = maximum(out, py::cast<const Tensor&>(min), loc);
-  if (py::isinstance<Tensor>(max)) out = minimum(out, py::cast<const Tensor&>(max), loc);
+  if (!minTensor && !maxTensor) return clamp(out, low, high, loc);
+  // The lower bound, then the upper one (where min > max, max wins, as in PyTorch).
+  if (low) out = clamp(out, low, std::nullopt, loc);
+  if (minTensor) out = maximum(out, py::cast<const Tensor&>(min), loc);
+  if (high) out = clamp(out, std::nullopt, high, loc);
+  if (maxTensor) out = minimum(out, py::cast<const Tensor&>(max), loc);
   return out;
 }
 

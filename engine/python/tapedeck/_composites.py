@@ -14,12 +14,16 @@ def isnan(input):
 
 
 def isinf(input):
-    """Where input is +Inf or -Inf (a bool tensor)."""
+    """Where input is +Inf or -Inf (a bool tensor); never for integers and bools."""
+    if not input.is_floating_point():
+        return _C.zeros(*input.shape, dtype=_C.dtype.bool)
     return input.abs() == math.inf
 
 
 def isfinite(input):
-    """Where input is neither NaN nor +-Inf (a bool tensor)."""
+    """Where input is neither NaN nor +-Inf (a bool tensor); everywhere for integers and bools."""
+    if not input.is_floating_point():
+        return _C.ones(*input.shape, dtype=_C.dtype.bool)
     return (input == input) & (input.abs() != math.inf)
 
 

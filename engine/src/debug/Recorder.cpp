@@ -176,10 +176,13 @@ void Recorder::addSlotAsRead(Iteration& iteration, const Tensor& t, const Storag
   Known* known = t.defined() && t.impl()->storage.get() == written ? findKnown(t.id()) : nullptr;
   if (t.defined() && t.impl()->storage.get() == written && (known == nullptr || known->version != t.version())) {
     // Read before the write: what was kept of it then. Its value, once copied or moved
-    // before the write (beforeWrite), holds the old values; memory never held is gone, and
-    // the slot says so (not kept, statistics not computed) rather than show the new values.
+    // before the write (beforeWrite), holds the old values, if the recorder knew the
+    // version just before this write (one bump ago): after a write it did not see as this
+    // tensor's (through a view, .data, an entry recorded under another id), what it knows
+    // is older than what was read. Otherwise the slot says so (not kept, statistics not
+    // computed) rather than show values the op did not read.
     Slot& slot = newSlot(iteration, t);
-    if (known == nullptr) return;
+    if (known == nullptr || known->version + 1 != t.version()) return;
     known->lastIteration = iteration.number;
     slot.constant = known->constant;
     if (known->value != kNoValue && known->value >= m_valueBase) {

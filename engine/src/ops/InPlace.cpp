@@ -34,11 +34,12 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
   state.inplacePending = false;
   TD_CHECK(result.shape() == self.shape(), name, "the result of shape ", shapeString(result.shape()),
            " cannot be written into a tensor of shape ", shapeString(self.shape()));
-  // As PyTorch: a float result is not truncated into integers, nor a number into bools.
-  TD_CHECK(!(isFloating(result.dtype()) && !isFloating(self.dtype())) &&
-               !(result.dtype() != DType::Bool && self.dtype() == DType::Bool),
-           name, "result type ", dtypeName(result.dtype()), " can't be cast to the desired output type ",
-           dtypeName(self.dtype()), " (use the out-of-place op, or convert the tensor first: x = x.float())");
+  // As PyTorch: a float result is not truncated into integers or bools. (An int64 result
+  // into bools is the engine's promotion of bool arithmetic: non-zero is True, as
+  // PyTorch's bool + bool and bool * bool give.)
+  TD_CHECK(!(isFloating(result.dtype()) && !isFloating(self.dtype())), name, "result type ",
+           dtypeName(result.dtype()), " can't be cast to the desired output type ", dtypeName(self.dtype()),
+           " (use the out-of-place op, or convert the tensor first: x = x.float())");
   // Writing a result that has history into a tensor without one that shares memory with
   // other tensors (a view, or the base of one) would lose the gradient for those tensors.
   if (result.gradFn() && !self.requiresGrad())
@@ -78,7 +79,8 @@ Tensor& applyInplace(Tensor& self, OpId op, const char* name, Compute&& compute)
 /// neither operand requires grad) and self is contiguous: the kernel writes straight into
 /// self, one pass, no allocation. Observers still see the entry (inplace, output = self).
 bool writesDirectly(const Tensor& self, const Tensor* other) {
-  if (!self.defined() || !self.isContiguous()) return false;
+  // (Bools have no arithmetic kernels: their ops promote, and the result is written back.)
+  if (!self.defined() || !self.isContiguous() || self.dtype() == DType::Bool) return false;
   // An operand overlapping self (x.add_(x.t())) would be read after being overwritten.
   if (other != nullptr && other->defined() && other->impl()->storage == self.impl()->storage &&
       !(other->offset() == self.offset() && other->strides() == self.strides() && other->shape() == self.shape()))

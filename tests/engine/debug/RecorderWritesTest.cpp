@@ -102,6 +102,23 @@ TEST(Recorder, AnInPlaceEntryShowsItsInputAsReadBeforeTheWrite) {
   EXPECT_EQ(r.recorder.entry(entries[entries.size() - 2].entry.id)->outputs[0].value.toVector(),
             (std::vector<double>{0.0, 2.0}));
 
+  // A write the recorder saw under another id (relu_ with autograd: its entry's output is
+  // the result tensor) leaves what it knows of y one version behind: the next in-place
+  // entry's input is then not kept, rather than the pre-relu_ values it did not read.
+  td::Tensor w = f64({-1.0, 2.0});
+  w.setRequiresGrad();
+  td::Tensor y = td::mul(w, 1.0);
+  y.relu_();
+  {
+    td::NoGradGuard noGrad;
+    y.add_(1.0);
+  }
+  const std::optional<EntryRecord> added = r.recorder.entry(newest(r.recorder).back().entry.id);
+  ASSERT_TRUE(added);
+  ASSERT_TRUE(added->entry.inplace);
+  EXPECT_EQ(added->inputs[0].state, ValueState::NotKept);
+  EXPECT_EQ(added->outputs[0].value.toVector(), (std::vector<double>{1.0, 3.0}));
+
   // Memory the recorder never held: its old values are gone, and the entry says so instead
   // of showing the new ones as its input.
   td::Tensor fresh = f64({1.0, 2.0});

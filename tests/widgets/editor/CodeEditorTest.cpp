@@ -118,6 +118,16 @@ class CodeEditorTest : public QObject {
     join.deletePreviousChar();
     QCOMPARE(editor->breakpoints().keys(), (QList<int>{5, 9}));
     QCOMPARE(editor->breakpoints()[9], marks[5]);
+    // Line 5 removed whole (from its start to the next line's start): its mark goes, and
+    // line 6's statement (now line 5) keeps its own.
+    editor->setBreakpoints({{5, BreakpointMark{}}, {6, BreakpointMark{.enabled = true, .conditional = true}}});
+    QTextCursor whole = cursorAt(5, 0);
+    whole.movePosition(QTextCursor::NextBlock, QTextCursor::KeepAnchor);
+    whole.removeSelectedText();
+    QCOMPARE(editor->breakpoints().keys(), QList<int>{5});
+    QVERIFY(editor->breakpoints()[5].conditional);
+    QCOMPARE(moved.last()[0].value<Moves>(), (Moves{{5, 0}, {6, 5}}));
+    editor->setBreakpoints({{5, BreakpointMark{}}, {9, marks[5]}});
     // An edit within a line, and the whole text replaced (a file read again), move nothing.
     const int before = moved.count();
     cursorAt(3, 1).insertText(QStringLiteral("xyz"));
