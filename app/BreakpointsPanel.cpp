@@ -176,9 +176,7 @@ void BreakpointsPanel::addOp() {
   op.op = text.section(':', 0, 0).trimmed();
   const QString direction = text.section(':', 1).trimmed().toLower();
   // Refused now, with the reason, rather than added and reported at the next run.
-  bool known = false;
-  for (std::size_t i = 0; i < kOpCount && !known; ++i) known = op.op == QLatin1String(opName(static_cast<OpId>(i)));
-  if (!known) {
+  if (OpId id; !opFromName(op.op.toStdString(), id)) {
     m_prompter->warn(this, tr("Op breakpoint"),
                      tr("no op named '%1' (names as on the tape: matmul, relu, log, …)").arg(op.op));
     return;

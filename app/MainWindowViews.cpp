@@ -146,11 +146,12 @@ void MainWindow::inspectVariable(int row) {
                                 "older than the iterations it keeps)").arg(variable.name), 8000);
     return;
   }
+  // Shown first: the dock brought to the front then has nothing more to show for the pause.
+  inspectTensor(place->entryId, place->input, place->index);
   if (QDockWidget* dock = findChild<QDockWidget*>(QStringLiteral("inspectorDock"))) {
     dock->show();
     dock->raise();
   }
-  inspectTensor(place->entryId, place->input, place->index);
 }
 
 void MainWindow::inspectTensor(quint64 entryId, bool input, int index) {

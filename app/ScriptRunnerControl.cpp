@@ -206,15 +206,10 @@ void ScriptRunner::applyConditions() {
   m_conditionIds.clear();
   for (const OpBreakpoint& b : m_conditions.ops) {
     if (!b.enabled) continue;
-    bool found = false;
-    for (std::size_t i = 0; i < kOpCount; ++i) {
-      if (b.op.toStdString() == opName(static_cast<OpId>(i))) {
-        m_conditionIds.push_back(m_debugger->addOpBreakpoint(static_cast<OpId>(i), b.forward, b.backward));
-        found = true;
-        break;
-      }
-    }
-    if (!found) emit message(QStringLiteral("no op named '%1' (names as on the tape: matmul, relu, log, ...)").arg(b.op));
+    if (OpId id; opFromName(b.op.toStdString(), id))
+      m_conditionIds.push_back(m_debugger->addOpBreakpoint(id, b.forward, b.backward));
+    else
+      emit message(QStringLiteral("no op named '%1' (names as on the tape: matmul, relu, log, ...)").arg(b.op));
   }
   for (const ModuleBreakpoint& b : m_conditions.modules)
     if (b.enabled) m_conditionIds.push_back(m_debugger->addModuleBreakpoint(b.glob.toStdString()));

@@ -93,8 +93,7 @@ void bindAutograd(py::module_& m) {
   }, py::arg("name"), py::arg("inputs"), py::arg("values"), py::arg("backward"));
   autograd.def("is_anomaly_enabled", &AnomalyMode::enabled);
   autograd.def("derivative_formula", [](const std::string& op) {
-    for (std::size_t i = 0; i < kOpCount; ++i)
-      if (op == opName(static_cast<OpId>(i))) return std::string(derivativeFormula(static_cast<OpId>(i)));
+    if (OpId id; opFromName(op, id)) return std::string(derivativeFormula(id));
     throw py::value_error("no op named '" + op + "'");
   }, "The readable derivative formula of an op, by its display name");
 }

@@ -34,8 +34,7 @@ py::dict eventDict(const debug::PauseEvent& e) {
 }
 
 OpId opNamed(const std::string& name) {
-  for (std::size_t i = 0; i < kOpCount; ++i)
-    if (name == opName(static_cast<OpId>(i))) return static_cast<OpId>(i);
+  if (OpId id; opFromName(name, id)) return id;
   throw py::value_error("no op named '" + name + "' (names as in the tape: 'matmul', 'log', 'relu', ...)");
 }
 

@@ -73,8 +73,8 @@ void bindTensor(py::module_& m) {
         // Its rows, one at a time, each as self[i] (a view, recorded at the loop's line).
         const Tensor& t = py::cast<const Tensor&>(self);
         if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
-        return py::iter(py::module_::import("builtins").attr("map")(self.attr("__getitem__"),
-                                                                   py::module_::import("builtins").attr("range")(t.size(0))));
+        const py::module_ builtins = py::module_::import("builtins");
+        return py::iter(builtins.attr("map")(self.attr("__getitem__"), builtins.attr("range")(t.size(0))));
       })
       .def_property_readonly("dtype", &Tensor::dtype)
       .def_property_readonly("device", &Tensor::device)

@@ -173,28 +173,26 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
 }
 
 void Recorder::addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written) {
-  Known* known = t.defined() && t.impl()->storage.get() == written ? findKnown(t.id()) : nullptr;
-  if (t.defined() && t.impl()->storage.get() == written && (known == nullptr || known->version != t.version())) {
-    // Read before the write: what was kept of it then. Its value, once copied or moved
-    // before the write (beforeWrite), holds the old values, if the recorder knew the
-    // version just before this write (one bump ago): after a write it did not see as this
-    // tensor's (through a view, .data, an entry recorded under another id), what it knows
-    // is older than what was read. Otherwise the slot says so (not kept, statistics not
-    // computed) rather than show values the op did not read.
-    Slot& slot = newSlot(iteration, t);
-    if (known == nullptr || known->version + 1 != t.version()) return;
-    known->lastIteration = iteration.number;
-    slot.constant = known->constant;
-    if (known->value != kNoValue && known->value >= m_valueBase) {
-      const Value& value = valueAt(known->value);
-      if (!value.dropped && (value.copied || value.storage.get() != written)) slot.value = known->value;
-    }
-    const TensorStats* stats = statsOfKnown(*known);
-    if (stats == nullptr && slot.value != kNoValue) stats = computedStats(valueAt(slot.value));
-    if (stats != nullptr) setOwnStats(iteration, slot, *stats);
-    return;
+  if (!t.defined() || t.impl()->storage.get() != written) return addSlot(iteration, t, false);
+  Known* known = findKnown(t.id());
+  if (known != nullptr && known->version == t.version()) return addSlot(iteration, t, false);  // (not written)
+  // Read before the write: what was kept of it then. Its value, once copied or moved
+  // before the write (beforeWrite), holds the old values, if the recorder knew the version
+  // just before this write (one bump ago): after a write it did not see as this tensor's
+  // (through a view, .data, an entry recorded under another id), what it knows is older
+  // than what was read. Otherwise the slot says so (not kept, statistics not computed)
+  // rather than show values the op did not read.
+  Slot& slot = newSlot(iteration, t);
+  if (known == nullptr || known->version + 1 != t.version()) return;
+  known->lastIteration = iteration.number;
+  slot.constant = known->constant;
+  if (known->value != kNoValue && known->value >= m_valueBase) {
+    const Value& value = valueAt(known->value);
+    if (!value.dropped && (value.copied || value.storage.get() != written)) slot.value = known->value;
   }
-  addSlot(iteration, t, false);
+  const TensorStats* stats = statsOfKnown(*known);
+  if (stats == nullptr && slot.value != kNoValue) stats = computedStats(valueAt(slot.value));
+  if (stats != nullptr) setOwnStats(iteration, slot, *stats);
 }
 
 Recorder::Range Recorder::addSlots(Iteration& iteration, const Tensor* tensors, std::size_t n, bool computeNow) {

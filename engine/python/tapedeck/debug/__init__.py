@@ -218,7 +218,7 @@ class Session:
         raises pauses too, and says why)."""
         try:
             number = operator.index(line) if not isinstance(line, bool) else 0
-        except (TypeError, RuntimeError):  # (the rare error from the value itself)
+        except (TypeError, RuntimeError):  # (what an odd value's __index__ raises)
             number = 0
         if number < 1:
             raise ValueError(f"break_at({file!r}, {line!r}): the line must be a line number (an int >= 1)")

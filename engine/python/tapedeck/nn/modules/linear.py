@@ -22,7 +22,7 @@ def _index(value):
     anything else (a bool, a float, a string)."""
     try:
         return operator.index(value) if not isinstance(value, bool) else -1
-    except (TypeError, RuntimeError):  # (a many-element tensor's item: TapedeckError)
+    except (TypeError, RuntimeError):  # (what an odd value's __index__ raises)
         return -1
 
 
