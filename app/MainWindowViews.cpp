@@ -232,10 +232,19 @@ void MainWindow::onTimelineCursor(int index) {
   // with the position highlighted; the inspector and the editor follow. Execution stays.
   const ScriptRunner::TapeView tape = m_runner->tapeView(true, true, 0, static_cast<qint64>(p.iteration));
   if (tape.any) m_graph->model()->update(tape.iteration, tape.graph);
+  if (m_state == RunState::Finished || m_state == RunState::Stopped || m_state == RunState::Failed) tidyEndedGraph();
   m_graph->model()->setCurrent(p.entryId, p.backward);
   selectEntry(p.entryId);  // the Tape dock's row too, when it lists that entry
   inspectTensor(p.entryId, false, 0);
   if (!p.file.isEmpty() && p.line > 0) showLocation(p.file, p.line, false);
+}
+
+void MainWindow::tidyEndedGraph() {
+  // Growing live never moves a node, which can leave module boxes over each other; once the
+  // run has ended nothing grows any more, so such a drawing is laid out anew. (Paused, the
+  // nodes stay put: stepping adds to the drawing the user is reading.)
+  widgets::TapeGraphModel* graph = m_graph->model();
+  if (graph->nodeCount() <= widgets::TapeGraphModel::kAutoTidyNodes && graph->groupsOverlap()) graph->tidy();
 }
 
 }  // namespace td::app

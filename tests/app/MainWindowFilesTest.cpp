@@ -163,6 +163,26 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY2(conv->savedBytes > 0, qPrintable(QString::number(conv->savedBytes)));
   }
 
+  void anEndedRunsGraphIsTidiedWhenModuleBoxesOverlap() {
+    // Two convolutions reading their biases through views: grown live, the module boxes end
+    // up over each other; once the run has ended the graph is laid out anew, boxes apart.
+    MainWindow* w = open("cnn.py", {"import torch", "from torch import nn", "import torch.nn.functional as F",
+                                    "model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),",
+                                    "                      nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),",
+                                    "                      nn.Flatten(), nn.Linear(72, 2))",
+                                    "opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)",
+                                    "x, y = torch.randn(4, 1, 12, 12), torch.tensor([0, 1, 0, 1])",
+                                    "for _ in range(2):",
+                                    "    opt.zero_grad()",
+                                    "    F.cross_entropy(model(x), y).backward()",
+                                    "    opt.step()"});
+    QVERIFY(w->graphPanel()->isVisible());
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const td::widgets::TapeGraphModel* graph = w->graphPanel()->model();
+    QVERIFY(graph->nodeCount() > 20);
+    QVERIFY(!graph->groupsOverlap());
+  }
+
   void anEndedRunShowsTheLastTrainingStepAroundItsLoss() {
     // The spiral lesson: its last training step's graph is large; ended, the view is on the
     // loss that step's backward() started from (the graph's own iteration, not the evaluation).

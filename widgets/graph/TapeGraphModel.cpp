@@ -403,6 +403,37 @@ layout::Rect TapeGraphModel::groupBox(int group) const {
   return static_cast<std::size_t>(group) < l.groupBoxes.size() ? l.groupBoxes[static_cast<std::size_t>(group)] : layout::Rect{};
 }
 
+bool TapeGraphModel::groupsOverlap() const {
+  const layout::Layout& l = layout();
+  auto box = [&](int g) { return static_cast<std::size_t>(g) < l.groupBoxes.size() ? l.groupBoxes[static_cast<std::size_t>(g)] : layout::Rect{}; };
+  for (int g = 0; g < groupCount(); ++g) {
+    const layout::Rect mine = box(g);
+    if (mine.empty()) continue;
+    const int parent = m_groups[g].parent;
+    if (parent >= 0 && !box(parent).empty() && !box(parent).contains(mine)) return true;
+    for (int h = g + 1; h < groupCount(); ++h)
+      if (m_groups[h].parent == parent && mine.overlaps(box(h))) return true;
+  }
+  // A node inside a box of a group it is not in (its own groups are its group's ancestors).
+  for (int n = 0; n < nodeCount(); ++n) {
+    const layout::Rect node = nodeBox(n);
+    if (node.empty()) continue;
+    for (int g = 0; g < groupCount(); ++g) {
+      if (!box(g).overlaps(node)) continue;
+      bool member = false;
+      for (int a = m_nodes[n].group; a >= 0 && !member; a = m_groups[a].parent) member = a == g;
+      if (!member) return true;
+    }
+  }
+  return false;
+}
+
+void TapeGraphModel::tidy() {
+  if (m_nodes.isEmpty()) return;
+  m_layout->compact();
+  emit laidOut();
+}
+
 void TapeGraphModel::setCurrent(quint64 entryId, bool backward) {
   const int before = currentNode();
   m_currentEntry = entryId;

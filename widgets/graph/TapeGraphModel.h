@@ -94,6 +94,17 @@ class TapeGraphModel : public QObject {
   layout::Rect nodeBox(int node) const;
   layout::Rect groupBox(int group) const;
   layout::Rect bounds() const { return layout().bounds; }
+  /// Whether the live drawing is untidy: two sibling module boxes overlap, a box sticks out
+  /// of its parent's, or a node sits in a box it is not part of. Growing without moving
+  /// what is placed can leave that behind; tidy() never does.
+  bool groupsOverlap() const;
+  /// Lays the live graph out anew in one shot (the layered layout: every module box holds
+  /// exactly its calls, beside its siblings). Nodes move, so laidOut() follows; later growth
+  /// and later iterations continue from the new places without moving them again.
+  void tidy();
+  /// Up to this many nodes the IDE tidies a finished run's graph by itself (the one-shot
+  /// layout of 1,000 ops takes a few milliseconds, of 10,000 about a second).
+  static constexpr int kAutoTidyNodes = 3000;
 
   // --- folding: a compact drawing laid out in one shot --------------------------------
   /// A collapsed module call is drawn as one node carrying its external edges; with
@@ -158,6 +169,8 @@ class TapeGraphModel : public QObject {
   void coloursChanged();
   /// What is folded changed (not emitted for growth: nodesAdded covers that).
   void foldingChanged();
+  /// tidy() moved the nodes and group boxes (the same nodes, edges and groups).
+  void laidOut();
 
  private:
   /// clear() without the signal.

@@ -34,6 +34,11 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   fit->setToolTip(tr("Fit the whole graph in the view"));
   auto* actual = new QToolButton(this);
   actual->setText(tr("100%"));
+  auto* tidy = new QToolButton(this);
+  tidy->setObjectName(QStringLiteral("graphTidy"));
+  tidy->setText(tr("Tidy"));
+  tidy->setToolTip(tr("Lay the graph out anew: module boxes side by side, none overlapping "
+                      "(the live graph never moves a node while it grows)"));
   auto* follow = new QCheckBox(tr("Follow"), this);
   follow->setToolTip(tr("Scroll to the entry the debugger stands on"));
   follow->setChecked(true);
@@ -64,6 +69,7 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   tools->addWidget(m_colour);
   tools->addWidget(fit);
   tools->addWidget(actual);
+  tools->addWidget(tidy);
   auto* toggles = new QToolBar(this);
   toggles->setObjectName(QStringLiteral("graphToggles"));
   toggles->addWidget(fold);
@@ -88,6 +94,7 @@ TapeGraphPanel::TapeGraphPanel(QWidget* parent)
   });
   connect(fit, &QToolButton::clicked, m_view, &TapeGraphView::fitAll);
   connect(actual, &QToolButton::clicked, m_view, &TapeGraphView::resetZoom);
+  connect(tidy, &QToolButton::clicked, m_model, &TapeGraphModel::tidy);
   connect(follow, &QCheckBox::toggled, m_view, &TapeGraphView::setFollowCurrent);
   connect(fold, &QCheckBox::toggled, m_model, &TapeGraphModel::setFoldRepeats);
   connect(saved, &QCheckBox::toggled, m_view, &TapeGraphView::setShowSaved);

@@ -407,6 +407,7 @@ void TapeGraphView::setModel(TapeGraphModel* model) {
       rebuildFolded();
       updateOverview();
     });
+    connect(model, &TapeGraphModel::laidOut, this, &TapeGraphView::relaidOut);
   }
   rebuild();
 }
@@ -443,6 +444,17 @@ void TapeGraphView::rebuild() {
   growScene();
   updateCard();
   graphChanged();
+}
+
+void TapeGraphView::relaidOut() {
+  // Every item anew at its new place; the selection stays, and the scene fits the new
+  // drawing (which is usually smaller: the scene never shrinks while growing).
+  const int selected = m_selected;
+  rebuild();
+  if (m_model != nullptr && m_model->nodeCount() > 0 && !m_foldedShown)
+    setSceneRect(toQt(m_model->bounds()).adjusted(-40, -40, 40, 40));
+  selectNode(selected);
+  if (selected >= 0) reveal(selected);
 }
 
 void TapeGraphView::addGroups(int first, int count) {

@@ -104,6 +104,8 @@ class TapeGraphView : public QGraphicsView {
 
  private:
   void rebuild();
+  /// The model was laid out anew (TapeGraphModel::tidy): items rebuilt where they now are.
+  void relaidOut();
   void deleteItems();
   struct LiveItemsForExport {
     explicit LiveItemsForExport(TapeGraphView& view);

@@ -26,6 +26,7 @@ class TapeGraphModelTest : public QObject {
   void marksTheFirstNonFiniteOp();
   void colourEncodingsAndSearch();
   void aNewIterationTakesOverTheNodesWhileItMatches();
+  void tidyLaysOutAnewWithoutOverlappingModules();
 };
 
 void TapeGraphModelTest::nodesLeavesEdgesAndModuleGroups() {
@@ -300,6 +301,48 @@ void TapeGraphModelTest::aNewIterationTakesOverTheNodesWhileItMatches() {
   model.update(8, same);
   QCOMPARE(resets.count(), before + 1);
   QCOMPARE(model.groupCount(), groups + 1);
+}
+
+void TapeGraphModelTest::tidyLaysOutAnewWithoutOverlappingModules() {
+  // Growing the cnn_bars lesson's training step leaves module boxes over each other.
+  const td::widgets::GraphFixture f = cnnStepFixture();
+  TapeGraphModel model;
+  model.update(0, f.entries);
+  QVERIFY(model.groupsOverlap());
+  const int nodes = model.nodeCount(), edges = model.edgeCount(), groups = model.groupCount();
+  QSignalSpy laidOut(&model, &TapeGraphModel::laidOut);
+  QSignalSpy resets(&model, &TapeGraphModel::reset);
+  model.tidy();
+  QCOMPARE(laidOut.count(), 1);
+  QCOMPARE(resets.count(), 0);  // the same graph, moved
+  QVERIFY(!model.groupsOverlap());
+  QCOMPARE(model.nodeCount(), nodes);
+  QCOMPARE(model.edgeCount(), edges);
+  QCOMPARE(model.groupCount(), groups);
+  for (int g = 0; g < groups; ++g)
+    for (int n = 0; n < nodes; ++n) {
+      bool member = false;
+      for (int a = model.node(n).group; a >= 0; a = model.group(a).parent) member = member || a == g;
+      if (member) QVERIFY(model.groupBox(g).contains(model.nodeBox(n)));
+    }
+  // Growing continues from the new places without moving them.
+  QVector<td::layout::Rect> boxes;
+  for (int n = 0; n < nodes; ++n) boxes << model.nodeBox(n);
+  QVector<GraphEntry> more = f.entries;
+  more << entry(100, QStringLiteral("mul"), QString(), {tensor(f.tensorOf.value(QStringLiteral("t9445")), {})},
+                tensor(9001, {}));
+  model.update(0, more);
+  QCOMPARE(model.nodeCount(), nodes + 1);
+  for (int n = 0; n < nodes; ++n) {
+    QCOMPARE(model.nodeBox(n).x, boxes[n].x);
+    QCOMPARE(model.nodeBox(n).y, boxes[n].y);
+  }
+  // An empty graph has nothing to lay out.
+  TapeGraphModel empty;
+  QSignalSpy none(&empty, &TapeGraphModel::laidOut);
+  empty.tidy();
+  QCOMPARE(none.count(), 0);
+  QVERIFY(!empty.groupsOverlap());
 }
 
 QTEST_MAIN(TapeGraphModelTest)

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include <cmath>
@@ -45,6 +46,7 @@ class TapeGraphViewTest : public QObject {
   void exportsSvgAndPngAndSaysWhyItCannot();
   void panelSearchSelectsAndReports();
   void collapsedCallsAndRepeatedBlocksFold();
+  void tidyMovesTheItemsAndKeepsTheSelection();
 };
 
 void TapeGraphViewTest::viewItemsStayPutWhileAThousandEntriesArrive() {
@@ -299,6 +301,34 @@ void TapeGraphViewTest::collapsedCallsAndRepeatedBlocksFold() {
   panel.model()->setFoldRepeats(false);
   QVERIFY(!panel.findChild<QCheckBox*>("graphFoldRepeats")->isChecked());
   QVERIFY(!panel.view()->foldedShown());
+}
+
+void TapeGraphViewTest::tidyMovesTheItemsAndKeepsTheSelection() {
+  TapeGraphPanel panel;
+  TapeGraphView& view = *panel.view();
+  panel.resize(900, 700);
+  panel.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&panel));
+  const td::widgets::GraphFixture f = cnnStepFixture();
+  panel.model()->update(0, f.entries);
+  QVERIFY(panel.model()->groupsOverlap());
+  const int selected = panel.model()->nodeOfEntry(9);  // the second conv2d
+  QVERIFY(selected >= 0);
+  view.selectNode(selected);
+  auto* tidy = panel.findChild<QToolButton*>(QStringLiteral("graphTidy"));
+  QVERIFY(tidy != nullptr);
+  tidy->click();
+  QVERIFY(!panel.model()->groupsOverlap());
+  QCOMPARE(view.nodeItemCount(), panel.model()->nodeCount());
+  for (int n = 0; n < view.nodeItemCount(); ++n) {
+    const td::layout::Rect box = panel.model()->nodeBox(n);
+    const QRectF drawn = view.nodeItem(n)->mapRectToScene(view.nodeItem(n)->boundingRect());
+    QVERIFY2(drawn.contains(QPointF(box.x + box.width / 2, box.y + box.height / 2)), qPrintable(QString::number(n)));
+  }
+  QCOMPARE(view.selectedNode(), selected);
+  const td::layout::Rect bounds = panel.model()->bounds();
+  QVERIFY(view.sceneRect().contains(QRectF(bounds.x, bounds.y, bounds.width, bounds.height)));
+  QVERIFY(view.sceneRect().width() < bounds.width + 100);  // fitted to the new drawing
 }
 
 QTEST_MAIN(TapeGraphViewTest)
