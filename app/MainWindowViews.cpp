@@ -4,6 +4,7 @@
 #include <QDockWidget>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QScrollArea>
 #include <QSet>
 #include <QStatusBar>
 #include <QToolButton>
@@ -84,7 +85,15 @@ QWidget* MainWindow::createInspectorView() {
   connect(compareMarked, &QToolButton::clicked, this, &MainWindow::compareWithMarked);
   connect(m_inspector, &widgets::TensorInspector::sourceRequested, this,
           [this](const QString& file, int line) { showLocation(file, line, false); });
-  return box;
+  // In a scroll area: the inspector's lines and tabs, shown with its first tensor, raise
+  // its minimum height, and the bottom dock area grew for it at the editor's expense. Now
+  // a short dock scrolls instead.
+  auto* scroll = new QScrollArea(this);
+  scroll->setObjectName("inspectorScroll");
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setWidget(box);
+  return scroll;
 }
 
 QWidget* MainWindow::createModuleView() {

@@ -183,6 +183,28 @@ class MainWindowFilesTest : public QObject, public MainWindowFixture {
     QVERIFY(!graph->groupsOverlap());
   }
 
+  void theEditorKeepsItsHeightWhenTheInspectorFillsIn() {
+    // The inspector's lines and tabs appear with its first tensor; the bottom dock area
+    // must not grow for them and take the height from the editor.
+    MainWindow* w = open("fill.py", {"import torch", "x = torch.ones(4, 3, requires_grad=True)",
+                                     "(x * 2).sum().backward()"});
+    w->resize(1280, 820);
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    QCoreApplication::processEvents();
+    for (const char* dock : {"consoleDock", "inspectorDock"}) {
+      w->findChild<QDockWidget*>(dock)->raise();
+      QCoreApplication::processEvents();
+      const int before = w->centralWidget()->height();
+      QVERIFY(w->tapeModel()->rowCount() > 0);
+      w->tapeView()->selectRow(0);
+      QVERIFY(QTest::qWaitFor([&] { return !w->inspector()->value().title.isEmpty(); }, kTimeout) ||
+              std::string(dock) == "consoleDock");
+      QCoreApplication::processEvents();
+      QCOMPARE(w->centralWidget()->height(), before);
+    }
+    QVERIFY(!w->inspector()->value().title.isEmpty());
+  }
+
   void anEndedRunShowsTheLastTrainingStepAroundItsLoss() {
     // The spiral lesson: its last training step's graph is large; ended, the view is on the
     // loss that step's backward() started from (the graph's own iteration, not the evaluation).
