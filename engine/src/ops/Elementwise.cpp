@@ -75,6 +75,10 @@ TD_UNARY(sqrt, Sqrt, true)
 TD_UNARY(rsqrt, Rsqrt, true)
 TD_UNARY(abs, Abs, false)
 TD_UNARY(sign, Sign, false)
+TD_UNARY(floor, Floor, false)
+TD_UNARY(ceil, Ceil, false)
+TD_UNARY(round, Round, false)
+TD_UNARY(trunc, Trunc, false)
 TD_UNARY(sin, Sin, true)
 TD_UNARY(cos, Cos, true)
 TD_UNARY(tanh, Tanh, true)
@@ -143,6 +147,40 @@ Tensor pow(const Tensor& a, const Tensor& b, SourceLoc loc) {
 Tensor maximum(const Tensor& a, const Tensor& b, SourceLoc loc) {
   ApiScope api(loc);
   return binary(OpId::Maximum, a, b);
+}
+
+Tensor remainder(const Tensor& a, const Tensor& b, SourceLoc loc) {
+  ApiScope api(loc);
+  return binary(OpId::Remainder, a, b);
+}
+
+Tensor remainder(const Tensor& a, double b, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(a, "remainder", "input");
+  return binary(OpId::Remainder, a, wrapScalar(a, b));
+}
+
+Tensor rremainder(const Tensor& a, double b, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(a, "remainder", "input");
+  return binary(OpId::Remainder, wrapScalar(a, b), a);
+}
+
+Tensor floorDivide(const Tensor& a, const Tensor& b, SourceLoc loc) {
+  ApiScope api(loc);
+  return binary(OpId::FloorDivide, a, b);
+}
+
+Tensor floorDivide(const Tensor& a, double b, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(a, "floor_divide", "input");
+  return binary(OpId::FloorDivide, a, wrapScalar(a, b));
+}
+
+Tensor rfloorDivide(const Tensor& a, double b, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(a, "floor_divide", "input");
+  return binary(OpId::FloorDivide, wrapScalar(a, b), a);
 }
 
 Tensor minimum(const Tensor& a, const Tensor& b, SourceLoc loc) {

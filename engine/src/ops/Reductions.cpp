@@ -122,6 +122,20 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim, SourceL
   return reduce(OpId::Argmin, x, {*dim}, keepdim);
 }
 
+Tensor cumsum(const Tensor& input, int64_t dim, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(input, "cumsum", "input");
+  if (input.dim() == 0) {
+    wrapDim(dim, 0, "cumsum");
+    return cumsum(input.view({1}), 0).view({});
+  }
+  OpAttrs attrs;
+  attrs.ints = {wrapDim(dim, input, "cumsum")};
+  // As sum: bool counts as int64.
+  const Tensor x = input.dtype() == DType::Bool ? castTo(input, DType::Int64) : input;
+  return runUnary(OpId::Cumsum, x, allocate(x.shape(), x.dtype(), x.device(), "cumsum"), attrs);
+}
+
 Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
   CompositeScope scope("logsumexp");

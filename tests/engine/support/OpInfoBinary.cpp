@@ -88,6 +88,11 @@ void addBinary(std::vector<OpInfo>& t) {
                      [](double a, double b) { return std::max(a, b); }, phase(0.2), phase(0.6)));
   t.push_back(binary("minimum", [](const td::Tensor& a, const td::Tensor& b) { return td::minimum(a, b); },
                      [](double a, double b) { return std::min(a, b); }, phase(0.2), phase(0.6)));
+  // Python's % and //: the remainder has the divisor's sign.
+  t.push_back(binary("remainder", [](const td::Tensor& a, const td::Tensor& b) { return td::remainder(a, b); },
+                     [](double a, double b) { return a - b * std::floor(a / b); }, anyValue(), nonZeroValue()));
+  t.push_back(binary("floor_divide", [](const td::Tensor& a, const td::Tensor& b) { return td::floorDivide(a, b); },
+                     [](double a, double b) { return std::floor(a / b); }, anyValue(), nonZeroValue(), false));
   t.push_back(binary("operator_arithmetic",
                      [](const td::Tensor& a, const td::Tensor& b) { return (a + b) * a - b / (a * a + 1.0); },
                      [](double a, double b) { return (a + b) * a - b / (a * a + 1.0); }, anyValue(), anyValue()));

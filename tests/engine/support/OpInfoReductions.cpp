@@ -134,6 +134,16 @@ void addReductions(std::vector<OpInfo>& t) {
     };
     t.push_back(row);
   }
+  auto runningSum = [](const std::vector<double>& v) {
+    std::vector<double> out;
+    double total = 0.0;
+    for (double x : v) out.push_back(total += x);
+    return out;
+  };
+  t.push_back(reduction("cumsum", one([](const td::Tensor& x) { return td::cumsum(x, 1); }), alongLanes(1, runningSum),
+                        {2, 0, 4}));
+  t.push_back(reduction("cumsum_last_dim", one([](const td::Tensor& x) { return td::cumsum(x, -1); }),
+                        alongLanes(2, runningSum), {0, 3, 4}));
   t.push_back(reduction("logsumexp", one([](const td::Tensor& x) { return td::logsumexp(x, {1}); }),
                         reduced({1}, false, logSumExpOf), emptyFirst));
   t.push_back(reduction("logsumexp_dims_keepdim", one([](const td::Tensor& x) { return td::logsumexp(x, {0, 2}, true); }),

@@ -88,6 +88,16 @@ void addUnary(std::vector<OpInfo>& t) {
                     awayFromZero));
   t.push_back(unary("sign", [](const td::Tensor& x) { return td::sign(x); },
                     [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }, awayFromZero, false));
+  // Rounding: zero gradients; samples kept off the steps (whole and half numbers).
+  const Domain offSteps{-2.0, 2.0, {-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0}, 0.05};
+  t.push_back(unary("floor", [](const td::Tensor& x) { return td::floor(x); }, [](double x) { return std::floor(x); },
+                    offSteps));
+  t.push_back(unary("ceil", [](const td::Tensor& x) { return td::ceil(x); }, [](double x) { return std::ceil(x); },
+                    offSteps));
+  t.push_back(unary("round", [](const td::Tensor& x) { return td::round(x); },
+                    [](double x) { return std::nearbyint(x); }, offSteps));
+  t.push_back(unary("trunc", [](const td::Tensor& x) { return td::trunc(x); }, [](double x) { return std::trunc(x); },
+                    offSteps));
   t.push_back(unary("sin", [](const td::Tensor& x) { return td::sin(x); }, [](double x) { return std::sin(x); }));
   t.push_back(unary("cos", [](const td::Tensor& x) { return td::cos(x); }, [](double x) { return std::cos(x); }));
   t.push_back(unary("tanh", [](const td::Tensor& x) { return td::tanh(x); }, [](double x) { return std::tanh(x); }));

@@ -22,6 +22,11 @@
   X(Rsqrt, "rsqrt", 1, true, "Rsqrt")                                                              \
   X(Abs, "abs", 1, true, "Abs")                 /* any numeric dtype */                            \
   X(Sign, "sign", 1, false, "Sign")             /* any numeric dtype */                            \
+  /* Rounding: any numeric dtype (integers unchanged); round: half to even, as PyTorch. */        \
+  X(Floor, "floor", 1, true, "Floor")                                                              \
+  X(Ceil, "ceil", 1, true, "Ceil")                                                                 \
+  X(Round, "round", 1, true, "Round")                                                              \
+  X(Trunc, "trunc", 1, true, "")                                                                   \
   X(Sin, "sin", 1, true, "Sin")                                                                    \
   X(Cos, "cos", 1, true, "Cos")                                                                    \
   X(Tanh, "tanh", 1, true, "Tanh")                                                                 \
@@ -42,6 +47,10 @@
   X(Pow, "pow", 2, true, "Pow")                                                                    \
   X(Maximum, "maximum", 2, true, "Max")                                                            \
   X(Minimum, "minimum", 2, true, "Min")                                                            \
+  /* Python's % and //: the remainder has the divisor's sign; a // b rounds a / b down. An  \
+     integer divisor of 0 is an error (ZeroDivisionError in Python).                        */  \
+  X(Remainder, "remainder", 2, true, "Mod")                                                        \
+  X(FloorDivide, "floor_divide", 2, false, "")                                                     \
   /* Comparisons: inputs expanded to out's shape, same dtype; out is bool. */                     \
   X(Eq, "eq", 2, false, "Equal")                                                                   \
   X(Ne, "ne", 2, false, "Not")                                                                     \
@@ -69,6 +78,8 @@
   X(Amin, "amin", 1, true, "ReduceMin")                                                            \
   X(Argmax, "argmax", 1, false, "ArgMax")       /* ints = {dim}; out int64; first max wins */      \
   X(Argmin, "argmin", 1, false, "ArgMin")                                                          \
+  /* Cumsum: running sums along ints = {dim}; out has the input's shape (bool sums as int64). */  \
+  X(Cumsum, "cumsum", 1, true, "CumSum")                                                           \
   /* LogSoftmax: x - log(sum(exp(x))) along dim (a 0-d input: its one element is the row);     \
      out has the input's shape. A primitive: the composite was 10 ops (benchmarked).          */  \
   X(LogSoftmax, "log_softmax", 1, true, "LogSoftmax")                                              \

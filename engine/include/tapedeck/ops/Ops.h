@@ -71,6 +71,15 @@ Tensor pow(const Tensor& a, const Tensor& b, TD_LOC);
 Tensor pow(const Tensor& a, double exponent, TD_LOC);
 Tensor maximum(const Tensor& a, const Tensor& b, TD_LOC);
 Tensor minimum(const Tensor& a, const Tensor& b, TD_LOC);
+/// Python's a % b: the remainder has b's sign (a - b * floor(a / b)); an integer b of 0 is
+/// an error.
+Tensor remainder(const Tensor& a, const Tensor& b, TD_LOC);
+Tensor remainder(const Tensor& a, double b, TD_LOC);
+Tensor rremainder(const Tensor& a, double b, TD_LOC);  // b % a
+/// Python's a // b: a / b rounded down (integers stay integers); not differentiable.
+Tensor floorDivide(const Tensor& a, const Tensor& b, TD_LOC);
+Tensor floorDivide(const Tensor& a, double b, TD_LOC);
+Tensor rfloorDivide(const Tensor& a, double b, TD_LOC);  // b // a
 Tensor neg(const Tensor& x, TD_LOC);
 Tensor exp(const Tensor& x, TD_LOC);
 Tensor log(const Tensor& x, TD_LOC);
@@ -78,6 +87,12 @@ Tensor sqrt(const Tensor& x, TD_LOC);
 Tensor rsqrt(const Tensor& x, TD_LOC);
 Tensor abs(const Tensor& x, TD_LOC);
 Tensor sign(const Tensor& x, TD_LOC);
+/// Rounding (integers unchanged; the gradient is zero, as PyTorch's).
+Tensor floor(const Tensor& x, TD_LOC);
+Tensor ceil(const Tensor& x, TD_LOC);
+/// Half to even (2.5 -> 2, 3.5 -> 4), as PyTorch.
+Tensor round(const Tensor& x, TD_LOC);
+Tensor trunc(const Tensor& x, TD_LOC);
 Tensor sin(const Tensor& x, TD_LOC);
 Tensor cos(const Tensor& x, TD_LOC);
 Tensor tanh(const Tensor& x, TD_LOC);
@@ -123,6 +138,8 @@ std::pair<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TD_LOC);
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TD_LOC);
 Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim = false, TD_LOC);
+/// Running sums along `dim` (bool and integers sum as int64).
+Tensor cumsum(const Tensor& x, int64_t dim, TD_LOC);
 Tensor softmax(const Tensor& x, int64_t dim, TD_LOC);
 Tensor logSoftmax(const Tensor& x, int64_t dim, TD_LOC);
 

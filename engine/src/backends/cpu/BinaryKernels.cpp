@@ -146,6 +146,70 @@ void minimumKernel(const KernelContext& ctx) {
   });
 }
 
+// Python's % and // (as PyTorch computes them): the remainder takes the divisor's sign,
+// the quotient rounds down, and for floats a // b is (a - a % b) / b rounded to the
+// nearest whole number, so 1.0 // 0.1 is 9 as in Python, not floor(10.000000000000002).
+template <typename T>
+T floorRemainder(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    T mod = std::fmod(a, b);
+    if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
+    return mod;
+  } else {
+    if (b == 0 || b == -1) return 0;  // (0: refused before the loop; INT64_MIN % -1 overflows)
+    T mod = a % b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
+    return mod;
+  }
+}
+
+template <typename T>
+T floorQuotient(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == 0) return a / b;
+    const T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= T(1);
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floored = std::floor(div);
+    if (div - floored > T(0.5)) floored += T(1);
+    return floored;
+  } else {
+    if (b == 0) return 0;  // (refused before the loop)
+    if (b == -1) return wrapping(a, b, [](auto x, auto y) { return x * y; });  // (INT64_MIN / -1 wraps)
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+    return q;
+  }
+}
+
+/// An integer divisor of 0 is refused before any element is computed (as Python's
+/// ZeroDivisionError; PyTorch raises too).
+template <typename T>
+void refuseIntegerZero(const Tensor& divisor, const char* name) {
+  if constexpr (std::is_integral_v<T>) {
+    bool zero = false;
+    forEachElement(divisor.shape(), [&zero](const T& v) { zero = zero || v == 0; }, strided<const T>(divisor));
+    TD_CHECK(!zero, name, "integer division by zero (ZeroDivisionError)");
+  }
+}
+
+void remainderKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "remainder", [&] {
+    refuseIntegerZero<scalar_t>(ctx.in(1), "remainder");
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return floorRemainder(a, b); });
+  });
+}
+
+void floorDivideKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "floor_divide", [&] {
+    refuseIntegerZero<scalar_t>(ctx.in(1), "floor_divide");
+    zipInto<scalar_t>(ctx, [](scalar_t a, scalar_t b) { return floorQuotient(a, b); });
+  });
+}
+
 /// out (bool)[i] = cmp(a[i], b[i]) for inputs of any dtype.
 template <typename Cmp>
 void compareKernel(const KernelContext& ctx, Cmp cmp) {
@@ -208,6 +272,8 @@ TD_REGISTER_KERNEL(CPU, Div, divKernel);
 TD_REGISTER_KERNEL(CPU, Pow, powKernel);
 TD_REGISTER_KERNEL(CPU, Maximum, maximumKernel);
 TD_REGISTER_KERNEL(CPU, Minimum, minimumKernel);
+TD_REGISTER_KERNEL(CPU, Remainder, remainderKernel);
+TD_REGISTER_KERNEL(CPU, FloorDivide, floorDivideKernel);
 TD_REGISTER_KERNEL(CPU, Eq, eqKernel);
 TD_REGISTER_KERNEL(CPU, Ne, neKernel);
 TD_REGISTER_KERNEL(CPU, Lt, ltKernel);

@@ -275,9 +275,40 @@ void argExtremumKernel(const KernelContext& ctx, bool isMax) {
 void argmaxKernel(const KernelContext& ctx) { argExtremumKernel(ctx, true); }
 void argminKernel(const KernelContext& ctx) { argExtremumKernel(ctx, false); }
 
+/// Running sums along ints[0]: float32 accumulates in double, integers in int64 (wrapping).
+void cumsumKernel(const KernelContext& ctx) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& out = ctx.out();
+  TD_ASSERT(ctx.attrs.ints.size() == 1 && out.shape() == in.shape() && out.dtype() == in.dtype() && out.isContiguous(),
+            "cumsum: output does not match input");
+  const int64_t dim = ctx.attrs.ints[0];
+  const int64_t length = in.size(dim);
+  const int64_t inStep = in.stride(dim);
+  const int64_t outStep = out.stride(dim);
+  IntList outerShape = in.shape();
+  outerShape[dim] = 1;
+  if (length == 0 || in.numel() == 0) return;
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), "cumsum", [&] {
+    using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, uint64_t>;
+    forEachElement(
+        outerShape,
+        [length, inStep, outStep](scalar_t& first, const scalar_t& from) {
+          scalar_t* o = &first;
+          const scalar_t* p = &from;
+          acc_t total = 0;
+          for (int64_t k = 0; k < length; ++k) {
+            total += static_cast<acc_t>(p[k * inStep]);
+            o[k * outStep] = static_cast<scalar_t>(total);
+          }
+        },
+        strided(out.data<scalar_t>(), out.strides()), strided<const scalar_t>(in));
+  });
+}
+
 }  // namespace
 
 TD_REGISTER_KERNEL(CPU, Sum, sumKernel);
+TD_REGISTER_KERNEL(CPU, Cumsum, cumsumKernel);
 TD_REGISTER_KERNEL(CPU, Amax, amaxKernel);
 TD_REGISTER_KERNEL(CPU, Amin, aminKernel);
 TD_REGISTER_KERNEL(CPU, Argmax, argmaxKernel);

@@ -75,6 +75,24 @@ void signKernel(const KernelContext& ctx) {
   });
 }
 
+/// floor, ceil, round (half to even under the default rounding mode), trunc: integers are
+/// already whole.
+template <typename F>
+void roundingKernel(const KernelContext& ctx, const char* name, F f) {
+  TD_CPU_DISPATCH_NUMERIC(ctx.in(0).dtype(), name, [&] {
+    mapInto<scalar_t>(ctx, [f](scalar_t x) -> scalar_t {
+      if constexpr (std::is_floating_point_v<scalar_t>)
+        return f(x);
+      else
+        return x;
+    });
+  });
+}
+void floorKernel(const KernelContext& ctx) { roundingKernel(ctx, "floor", [](auto x) { return std::floor(x); }); }
+void ceilKernel(const KernelContext& ctx) { roundingKernel(ctx, "ceil", [](auto x) { return std::ceil(x); }); }
+void roundKernel(const KernelContext& ctx) { roundingKernel(ctx, "round", [](auto x) { return std::nearbyint(x); }); }
+void truncKernel(const KernelContext& ctx) { roundingKernel(ctx, "trunc", [](auto x) { return std::trunc(x); }); }
+
 void reluKernel(const KernelContext& ctx) {
   // NaN propagates (x < 0 is false for NaN).
   TD_CPU_DISPATCH_NUMERIC(ctx.in(0).dtype(), "relu",
@@ -151,6 +169,10 @@ TD_REGISTER_KERNEL(CPU, Sqrt, sqrtKernel);
 TD_REGISTER_KERNEL(CPU, Rsqrt, rsqrtKernel);
 TD_REGISTER_KERNEL(CPU, Abs, absKernel);
 TD_REGISTER_KERNEL(CPU, Sign, signKernel);
+TD_REGISTER_KERNEL(CPU, Floor, floorKernel);
+TD_REGISTER_KERNEL(CPU, Ceil, ceilKernel);
+TD_REGISTER_KERNEL(CPU, Round, roundKernel);
+TD_REGISTER_KERNEL(CPU, Trunc, truncKernel);
 TD_REGISTER_KERNEL(CPU, Sin, sinKernel);
 TD_REGISTER_KERNEL(CPU, Cos, cosKernel);
 TD_REGISTER_KERNEL(CPU, Tanh, tanhKernel);
