@@ -542,6 +542,29 @@ _unary("abs", kink=True, extra_forms=[("abs(v)", lambda run, v: abs(v), "Tensor.
 # sign's own result differs in requires_grad (KNOWN_MISMATCHES["sign_requires_grad"]): drawn as
 # v + sign(v), whose gradient PyTorch and Tapedeck agree on.
 _unary("sign", kink=True, wrap=("v + #", lambda f: (lambda run, v: v + f(run, v))))
+def _rounding(name, offset, aliases=()):
+    """floor, ceil, trunc (steps at whole numbers) and round (at halves): values away from a
+    step, so both libraries see the same side of it; their gradients are zero."""
+    def make(b, shape):
+        forms = [(f"M.{name}(v)", lambda run, v: getattr(run.M, name)(v), name),
+                 (f"v.{name}()", lambda run, v: getattr(v, name)(), f"Tensor.{name}")]
+        for alias in aliases:
+            forms += [(f"M.{alias}(v)", lambda run, v, a=alias: getattr(run.M, a)(v), alias),
+                      (f"v.{alias}()", lambda run, v, a=alias: getattr(v, a)(), f"Tensor.{alias}")]
+        desc, f = choose(b, forms)
+
+        def fn(run, v):
+            run.kink(name, v, transform=lambda d: (d + offset) - np.round(d + offset))
+            return f(run, v)
+        return desc, fn
+    covers = [name, f"Tensor.{name}"] + [c for a in aliases for c in (a, f"Tensor.{a}")]
+    op(name, covers)(make)
+
+
+_rounding("floor", 0.0)
+_rounding("ceil", 0.0)
+_rounding("trunc", 0.0, aliases=("fix",))
+_rounding("round", 0.5)
 _unary("sin")
 _unary("cos")
 _unary("tanh")
@@ -636,6 +659,62 @@ def _pow(b, shape):
              (f"pos(v).pow({fmt(o)})", lambda run, v: pos(v).pow(run.get(o)), "Tensor.pow"),
              (f"pos(v) ** {fmt(o)}", lambda run, v: pos(v) ** run.get(o), "Tensor.__pow__"),
              (f"pos({fmt(o)}) ** v", lambda run, v: pos(run.get(o)) ** v, "Tensor.__pow__")]
+    return choose(b, forms)
+
+
+def _python_division(name, fn_name, operator, fwd, rev):
+    """remainder (%) and floor_divide (//): a scalar or tensor divisor kept away from 0, and
+    quotients away from whole numbers (where both ops step). PyTorch 1.13 has no gradient for
+    a remainder's divisor nor for floor_divide at all: divisors are detached there, and a
+    floor division is added to v detached (as sign's row adds v)."""
+    def make(b, shape):
+        r = b.r
+        if r.random() < 0.4:
+            s = b.scalar(nonzero=True)
+            forms = [(f"M.{fn_name}(v, {fmt(s)})", lambda run, v: (v, s[1], getattr(run.M, fn_name)(v, s[1])), fn_name),
+                     (f"v.{fn_name}({fmt(s)})", lambda run, v: (v, s[1], getattr(v, fn_name)(s[1])),
+                      f"Tensor.{fn_name}"),
+                     (f"v {operator} {fmt(s)}", lambda run, v: (v, s[1], eval(f"v {operator} d", {"v": v, "d": s[1]})),
+                      f"Tensor.{fwd}"),
+                     (f"{fmt(s)} {operator} pos(v).detach()",
+                      lambda run, v: (s[1], pos(v), eval(f"d {operator} p.detach()", {"p": pos(v), "d": s[1]})),
+                      f"Tensor.{rev}")]
+            if fn_name == "floor_divide":
+                forms += [(f"M.div(v, {fmt(s)}, rounding_mode='floor')",
+                           lambda run, v: (v, s[1], run.M.div(v, s[1], rounding_mode="floor")), "div"),
+                          (f"v.div({fmt(s)}, rounding_mode='trunc')",
+                           lambda run, v: (v, s[1], v.div(s[1], rounding_mode="trunc")), "Tensor.div")]
+        else:
+            o = b.tensor_operand(shape)
+            forms = [(f"M.{fn_name}(v, pos({fmt(o)}).detach())",
+                      lambda run, v: (v, pos(run.get(o)), getattr(run.M, fn_name)(v, pos(run.get(o)).detach())),
+                      fn_name),
+                     (f"v {operator} pos({fmt(o)}).detach()",
+                      lambda run, v: (v, pos(run.get(o)),
+                                      eval(f"v {operator} p.detach()", {"v": v, "p": pos(run.get(o))})),
+                      f"Tensor.{fwd}")]
+        desc, f = choose(b, forms)
+        reverse = desc.split(operator)[-1].strip().startswith("pos(v)")
+
+        def fn(run, v):
+            a, d, out = f(run, v)
+            run.kink(name, a / d, transform=lambda q: q - np.round(q))
+            # (No gradient reaches v through a detached divisor, nor through // in PyTorch.)
+            return v + out.detach() if fn_name == "floor_divide" or reverse else out
+        return (f"v + ({desc}).detach()" if fn_name == "floor_divide" or reverse else desc), fn
+    op(name, [fn_name, f"Tensor.{fn_name}", f"Tensor.{fwd}", f"Tensor.{rev}"])(make)
+
+
+_python_division("remainder", "remainder", "%", "__mod__", "__rmod__")
+_python_division("floor_divide", "floor_divide", "//", "__floordiv__", "__rfloordiv__")
+
+
+@op("cumsum", ["cumsum", "Tensor.cumsum"])
+def _cumsum(b, shape):
+    dim = b.r.choice([0, -1]) if len(shape) == 0 else b.dim(len(shape))
+    forms = [(f"M.cumsum(v, {dim})", lambda run, v: run.M.cumsum(v, dim), "cumsum"),
+             (f"v.cumsum({dim})", lambda run, v: v.cumsum(dim), "Tensor.cumsum"),
+             (f"v.cumsum(dim={dim})", lambda run, v: v.cumsum(dim=dim), "Tensor.cumsum")]
     return choose(b, forms)
 
 
@@ -2041,6 +2120,8 @@ def _norm(b, shape):
     r = b.r
     p = r.choice([None, 2, 2.0, "fro", 1, 3, 0.5, math.inf, -math.inf])
     dims = b.reduce_dims(shape) if shape else None
+    if p == "fro" and dims is not None and not isinstance(dims, int) and len(dims) > 2:
+        dims = tuple(dims)[:2]  # PyTorch's 'fro' takes at most two dims
     keep = r.random() < 0.4
     if dims is None:
         forms = [(f"M.norm(v, {p!r})", lambda run, v: run.M.norm(v, p), "norm"),

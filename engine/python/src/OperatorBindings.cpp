@@ -176,6 +176,22 @@ void bindOperators(py::module_& m) {
     return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return pow(y, x, l); },
                   [](const Tensor& x, double y, SourceLoc l) { return pow(fullLike(x, y, l), x, l); });
   });
+  defBinary(cls, "__mod__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return remainder(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return remainder(x, y, l); });
+  });
+  defBinary(cls, "__rmod__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return remainder(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return rremainder(x, y, l); });
+  });
+  defBinary(cls, "__floordiv__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return floorDivide(x, y, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return floorDivide(x, y, l); });
+  });
+  defBinary(cls, "__rfloordiv__", [](const Tensor& a, py::handle b) {
+    return binary(a, b, [](const Tensor& x, const Tensor& y, SourceLoc l) { return floorDivide(y, x, l); },
+                  [](const Tensor& x, double y, SourceLoc l) { return rfloorDivide(x, y, l); });
+  });
   defBinary(cls, "__matmul__", [](const Tensor& a, const Tensor& b) { return matmul(a, b, here()); });
   defBinary(cls, "__neg__", [](const Tensor& a) { return neg(a, here()); });
   defBinary(cls, "__pos__", [](const Tensor& a) { return a; });

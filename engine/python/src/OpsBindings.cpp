@@ -200,6 +200,17 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   TD_PY_UNARY("rsqrt", rsqrt);
   TD_PY_UNARY("abs", abs);
   TD_PY_UNARY("sign", sign);
+  TD_PY_UNARY("floor", floor);
+  TD_PY_UNARY("ceil", ceil);
+  TD_PY_UNARY("trunc", trunc);
+  TD_PY_UNARY("fix", trunc);
+  // round(x, decimals=d): x * 10^d rounded (half to even) and scaled back, as PyTorch.
+  both(m, cls, "round", [](const Tensor& x, int64_t decimals) -> Tensor {
+    if (decimals == 0) return round(x, here());
+    TD_CHECK(isFloating(x.dtype()), "round", "decimals needs a floating tensor, got ", dtypeName(x.dtype()));
+    const double scale = std::pow(10.0, static_cast<double>(decimals));
+    return div(round(mul(x, scale, here()), here()), scale, here());
+  }, py::kw_only(), py::arg("decimals") = 0);
   TD_PY_UNARY("sin", sin);
   TD_PY_UNARY("cos", cos);
   TD_PY_UNARY("tanh", tanh);
@@ -215,7 +226,23 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   })
   TD_PY_BINARY("sub", sub);
   TD_PY_BINARY("mul", mul);
-  TD_PY_BINARY("div", div);
+  TD_PY_BINARY("remainder", remainder);
+  TD_PY_BINARY("floor_divide", floorDivide);
+  // div(a, b, rounding_mode=None | "trunc" | "floor"), as PyTorch: integers stay integers
+  // under a rounding mode.
+  both(m, cls, "div", [](const Tensor& a, py::handle b, std::optional<std::string> mode) -> Tensor {
+    const std::optional<double> n = asNumber(b);
+    if (!mode) return n ? div(a, *n, here()) : div(a, py::cast<const Tensor&>(b), here());
+    if (*mode == "floor") return n ? floorDivide(a, *n, here()) : floorDivide(a, py::cast<const Tensor&>(b), here());
+    TD_CHECK(*mode == "trunc", "div", "rounding_mode must be None, 'trunc' or 'floor', got '", *mode, "'");
+    const bool integers = !isFloating(a.dtype()) &&
+                          (n ? *n == std::floor(*n) : !isFloating(py::cast<const Tensor&>(b).dtype()));
+    if (!integers) return trunc(n ? div(a, *n, here()) : div(a, py::cast<const Tensor&>(b), here()), here());
+    // Exact below 2^53, in float64.
+    const Tensor wide = a.to(DType::Float64);
+    const Tensor q = n ? div(wide, *n, here()) : div(wide, py::cast<const Tensor&>(b).to(DType::Float64), here());
+    return trunc(q, here()).to(promoteTypes(a.dtype(), n ? DType::Int64 : py::cast<const Tensor&>(b).dtype()));
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   both(m, cls, "pow", [](const Tensor& a, py::handle b) -> Tensor {
     if (std::optional<Tensor> whole = integerPower(a, b, here())) return *whole;
     if (const std::optional<double> n = asNumber(b)) return pow(a, *n, here());
@@ -289,6 +316,9 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
     return logsumexp(x, intList(dim, "logsumexp"), keepdim, here());
   }, py::arg("dim"), py::arg("keepdim") = false);
   both(m, cls, "softmax", [](const Tensor& x, int64_t dim) { return softmax(x, dim, here()); }, py::arg("dim"));
+  both(m, cls, "cumsum", [](const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+    return cumsum(dtype ? x.to(*dtype) : x, dim, here());
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   both(m, cls, "norm", [](const Tensor& x, py::handle p, py::handle dim, bool keepdim) {
     const double order = p.is_none() ? 2.0 : py::isinstance<py::str>(p) ? (std::string(py::str(p)) == "fro" ? 2.0 : -1.0)
                                                                          : py::cast<double>(p);
