@@ -214,6 +214,8 @@ def check_rows_tie(label, rows, which):
             gaps.append(s[..., -1] - s[..., -2])
         if which in ("both", "min"):
             gaps.append(s[..., 1] - s[..., 0])
+        if which == "all":  # any two values (a sort's order of ties is open)
+            gaps.append(np.diff(s, axis=-1))
         g = np.concatenate([np.ravel(x) for x in gaps])
     g = g[np.isfinite(g)]
     if g.size and g.min() < KINK_TOL:
@@ -689,6 +691,9 @@ def _python_division(name, fn_name, operator, fwd, rev):
             forms = [(f"M.{fn_name}(v, pos({fmt(o)}).detach())",
                       lambda run, v: (v, pos(run.get(o)), getattr(run.M, fn_name)(v, pos(run.get(o)).detach())),
                       fn_name),
+                     (f"v.{fn_name}(pos({fmt(o)}).detach())",
+                      lambda run, v: (v, pos(run.get(o)), getattr(v, fn_name)(pos(run.get(o)).detach())),
+                      f"Tensor.{fn_name}"),
                      (f"v {operator} pos({fmt(o)}).detach()",
                       lambda run, v: (v, pos(run.get(o)),
                                       eval(f"v {operator} p.detach()", {"v": v, "p": pos(run.get(o))})),
@@ -707,6 +712,34 @@ def _python_division(name, fn_name, operator, fwd, rev):
 
 _python_division("remainder", "remainder", "%", "__mod__", "__rmod__")
 _python_division("floor_divide", "floor_divide", "//", "__floordiv__", "__rfloordiv__")
+
+
+@op("sort", ["sort", "Tensor.sort", "argsort", "Tensor.argsort", "topk", "Tensor.topk"])
+def _sort(b, shape):
+    """sort, argsort and topk along a dim, its values free of ties (whose order is open).
+    Indices are compared as they are; the values carry the gradient."""
+    r = b.r
+    n = len(shape)
+    dim = r.choice([0, -1]) if n == 0 else b.dim(n)
+    size = 1 if n == 0 else shape[dim]
+    desc_ = r.random() < 0.5
+    k = r.randint(min(1, size), size)  # (k = 0 would leave later ops an empty tensor)
+    largest = r.random() < 0.6
+    forms = [(f"M.sort(v, {dim}, {desc_}).values", lambda run, v: run.M.sort(v, dim, desc_).values, "sort"),
+             (f"v.sort(dim={dim}, descending={desc_})[0]", lambda run, v: v.sort(dim=dim, descending=desc_)[0],
+              "Tensor.sort"),
+             (f"v + M.sort(v, {dim}).indices", lambda run, v: v + run.M.sort(v, dim).indices, "sort"),
+             (f"v + M.argsort(v, {dim}, {desc_})", lambda run, v: v + run.M.argsort(v, dim, desc_), "argsort"),
+             (f"v + v.argsort(dim={dim})", lambda run, v: v + v.argsort(dim=dim), "Tensor.argsort"),
+             (f"M.topk(v, {k}, {dim}, {largest}).values", lambda run, v: run.M.topk(v, k, dim, largest).values, "topk"),
+             (f"v.topk({k}, dim={dim}, largest={largest})[0]",
+              lambda run, v: v.topk(k, dim=dim, largest=largest)[0], "Tensor.topk")]
+    desc, f = choose(b, forms)
+
+    def fn(run, v):
+        run.tie("sort", v, dim if n else None, "all")
+        return f(run, v)
+    return desc, fn
 
 
 @op("cumsum", ["cumsum", "Tensor.cumsum"])

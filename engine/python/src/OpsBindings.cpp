@@ -316,6 +316,18 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
     return logsumexp(x, intList(dim, "logsumexp"), keepdim, here());
   }, py::arg("dim"), py::arg("keepdim") = false);
   both(m, cls, "softmax", [](const Tensor& x, int64_t dim) { return softmax(x, dim, here()); }, py::arg("dim"));
+  // sort(dim=-1, descending=False, stable=False): always stable here (PyTorch's order of
+  // ties is unspecified unless stable=True, so this satisfies both).
+  both(m, cls, "sort", [](const Tensor& x, int64_t dim, bool descending, bool) {
+    return valuesIndices("sort", sort(x, dim, descending, here()));
+  }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
+  both(m, cls, "argsort", [](const Tensor& x, int64_t dim, bool descending) {
+    return argsort(x, dim, descending, here());
+  }, py::arg("dim") = -1, py::arg("descending") = false);
+  // topk(k, dim=-1, largest=True, sorted=True): the values come sorted either way.
+  both(m, cls, "topk", [](const Tensor& x, int64_t k, int64_t dim, bool largest, bool) {
+    return valuesIndices("topk", topk(x, k, dim, largest, here()));
+  }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   both(m, cls, "cumsum", [](const Tensor& x, int64_t dim, std::optional<DType> dtype) {
     return cumsum(dtype ? x.to(*dtype) : x, dim, here());
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());

@@ -190,6 +190,10 @@ constexpr DerivativeRow kRows[] = {
      F(const OpAttrs& a = c.attrs(); Tensor g = c.grad();
        if (a.ints.empty()) return {g};
        return {add(sub(sum(g, a.ints, true), cumsum(g, a.ints[0])), g)};)},
+    {OpId::Sort, "grad sent back to where each value came from (scatter_add by the saved indices)", kNone, false,
+     true,
+     F(Tensor g = c.grad();
+       return {scatterAdd(zeros(c.inputShape(0), TensorOptions(g.dtype())), c.attrs().dim, c.extra(0), g)};)},
     {OpId::LogSoftmax, "grad - exp(result) * sum(grad, dim)", kNone, true, true,
      F(Tensor g = c.grad(); return {sub(g, mul(exp(c.result()), sum(g, {c.attrs().dim}, true)))};)},
     {OpId::Softmax, "result * (grad - sum(grad * result, dim))", kNone, true, true,

@@ -136,6 +136,42 @@ Tensor cumsum(const Tensor& input, int64_t dim, SourceLoc loc) {
   return runUnary(OpId::Cumsum, x, allocate(x.shape(), x.dtype(), x.device(), "cumsum"), attrs);
 }
 
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, SourceLoc loc) {
+  ApiScope api(loc);
+  checkDefined(x, "sort", "input");
+  TD_CHECK(x.dtype() != DType::Bool, "sort", "expected a numeric tensor, got ", describe(x));
+  if (x.dim() == 0) {
+    wrapDim(dim, 0, "sort");
+    auto [values, indices] = sort(x.view({1}), 0, descending);
+    return {values.view({}), indices.view({})};
+  }
+  OpAttrs attrs;
+  attrs.dim = wrapDim(dim, x, "sort");
+  attrs.step = descending ? -1 : 1;
+  Tensor outs[2] = {allocate(x.shape(), x.dtype(), x.device(), "sort"),
+                    allocate(x.shape(), DType::Int64, x.device(), "sort")};
+  runKernel(OpId::Sort, &x, 1, outs, 2, attrs);
+  recordOp(OpId::Sort, &x, 1, outs, 1, attrs, &outs[1], 1);
+  return {outs[0], outs[1]};
+}
+
+Tensor argsort(const Tensor& x, int64_t dim, bool descending, SourceLoc loc) {
+  ApiScope api(loc);
+  return sort(x, dim, descending).second;
+}
+
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("topk");
+  checkDefined(x, "topk", "input");
+  const int64_t d = x.dim() == 0 ? wrapDim(dim, 0, "topk") : wrapDim(dim, x, "topk");
+  const int64_t size = x.dim() == 0 ? 1 : x.size(d);
+  TD_CHECK(k >= 0 && k <= size, "topk", "k (", k, ") is out of range for dimension ", d, " of size ", size);
+  auto [values, indices] = sort(x, d, largest);
+  if (x.dim() == 0) return {values, indices};
+  return {values.slice(d, 0, k), indices.slice(d, 0, k)};
+}
+
 Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
   CompositeScope scope("logsumexp");

@@ -212,6 +212,32 @@ TEST(TensorDtypes, CumulativeSums) {
   EXPECT_THAT(valuesOf(x.grad()), ElementsAre(111, 110, 100));
 }
 
+TEST(TensorDtypes, SortTopkAndArgsort) {
+  // Stable (ties keep their order) and NaN as the largest value, as PyTorch.
+  td::Tensor x = td::tensor({3, NAN, 1, 3, -2});
+  auto [up, upIndex] = td::sort(x);
+  EXPECT_THAT(valuesOf(upIndex), ElementsAre(4, 2, 0, 3, 1));
+  EXPECT_TRUE(std::isnan(up.toVector()[4]));
+  auto [down, downIndex] = td::sort(x, 0, true);
+  EXPECT_THAT(valuesOf(downIndex), ElementsAre(1, 0, 3, 2, 4));
+  EXPECT_EQ(downIndex.dtype(), td::DType::Int64);
+  auto [top, topIndex] = td::topk(td::tensor({0.5, 2, -1, 7}), 2);
+  EXPECT_THAT(valuesOf(top), ElementsAre(7, 2));
+  EXPECT_THAT(valuesOf(topIndex), ElementsAre(3, 1));
+  auto [bottom, bottomIndex] = td::topk(td::fromVector(std::vector<int64_t>{4, 1, 3}), 1, 0, false);
+  EXPECT_EQ(bottom.dtype(), td::DType::Int64);
+  EXPECT_THAT(valuesOf(bottomIndex), ElementsAre(1));
+  EXPECT_THAT(valuesOf(td::argsort(td::tensor({2, 0, 1}))), ElementsAre(1, 2, 0));
+  EXPECT_EQ(td::sort(td::scalarTensor(4)).first.item(), 4.0);
+  EXPECT_EQ(td::topk(td::tensor({1, 2}), 0).first.numel(), 0);
+  EXPECT_THROW(td::topk(td::tensor({1, 2}), 3), td::Error);
+  EXPECT_THROW(td::sort(td::tensor({1, 2}), 1), td::Error);
+  // The gradient goes back to where each value came from.
+  td::Tensor w = td::tensor({3, 1, 2}).setRequiresGrad();
+  td::sum(td::mul(td::topk(w, 2).first, td::tensor({10, 1}))).backward();
+  EXPECT_THAT(valuesOf(w.grad()), ElementsAre(10, 0, 1));
+}
+
 TEST(TensorDtypes, Conversions) {
   td::Tensor f = td::tensor({2.7, -2.7, 0.0, 0.5});
   EXPECT_THAT(valuesOf(f.to(td::DType::Int64)), ElementsAre(2, -2, 0, 0));  // toward zero

@@ -1,5 +1,6 @@
 // Rows: reductions (dims, keepdim), max/min with indices, argmax/argmin, logsumexp,
 // softmax and log_softmax.
+#include <algorithm>
 #include <cmath>
 
 #include "OpInfo.h"
@@ -144,6 +145,65 @@ void addReductions(std::vector<OpInfo>& t) {
                         {2, 0, 4}));
   t.push_back(reduction("cumsum_last_dim", one([](const td::Tensor& x) { return td::cumsum(x, -1); }),
                         alongLanes(2, runningSum), {0, 3, 4}));
+  // sort, topk and argsort: distinct values (ties would leave the indices' order open).
+  // (k < 0: the whole lane.)
+  auto sortedLanes = [](int64_t dim, bool descending, int64_t count) {
+    return [=](const std::vector<RefTensor>& in) -> std::vector<RefTensor> {
+      Shape shape = in[0].shape;
+      const int64_t length = shape[static_cast<std::size_t>(dim)];
+      const int64_t k = count < 0 ? length : count;
+      shape[static_cast<std::size_t>(dim)] = k;
+      RefTensor values(shape, std::vector<double>(static_cast<std::size_t>(numelOf(shape))));
+      RefTensor indices(shape, values.values, td::DType::Int64);
+      const auto inLanes = lanes(in[0].shape, dim);
+      const auto outLanes = lanes(shape, dim);
+      for (std::size_t l = 0; l < inLanes.size(); ++l) {
+        std::vector<int64_t> order(static_cast<std::size_t>(length));
+        for (int64_t i = 0; i < length; ++i) order[static_cast<std::size_t>(i)] = i;
+        auto at = [&](int64_t i) { return in[0].values[static_cast<std::size_t>(inLanes[l][static_cast<std::size_t>(i)])]; };
+        std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return descending ? at(a) > at(b) : at(a) < at(b); });
+        for (int64_t i = 0; i < k; ++i) {
+          const auto o = static_cast<std::size_t>(outLanes[l][static_cast<std::size_t>(i)]);
+          values.values[o] = at(order[static_cast<std::size_t>(i)]);
+          indices.values[o] = static_cast<double>(order[static_cast<std::size_t>(i)]);
+        }
+      }
+      return {values, indices};
+    };
+  };
+  t.push_back(reduction(
+      "sort",
+      [](const Inputs& in) -> Outputs {
+        auto [values, indices] = td::sort(in[0], 1);
+        return {values, indices};
+      },
+      sortedLanes(1, false, -1), {2, 0, 4}, Values::Distinct));
+  t.push_back(reduction(
+      "sort_descending_last_dim",
+      [](const Inputs& in) -> Outputs {
+        auto [values, indices] = td::sort(in[0], -1, true);
+        return {values, indices};
+      },
+      sortedLanes(2, true, -1), {0, 3, 4}, Values::Distinct));
+  t.push_back(reduction(
+      "topk",
+      [](const Inputs& in) -> Outputs {
+        auto [values, indices] = td::topk(in[0], 2, 2);
+        return {values, indices};
+      },
+      sortedLanes(2, true, 2), {0, 3, 4}, Values::Distinct));
+  t.push_back(reduction(
+      "topk_smallest",
+      [](const Inputs& in) -> Outputs {
+        auto [values, indices] = td::topk(in[0], 2, 1, false);
+        return {values, indices};
+      },
+      sortedLanes(1, false, 2), {2, 3, 0}, Values::Distinct));
+  t.push_back(reduction("argsort", one([](const td::Tensor& x) { return td::argsort(x, 0, true); }),
+                        [=](const std::vector<RefTensor>& in) -> std::vector<RefTensor> {
+                          return {sortedLanes(0, true, -1)(in)[1]};
+                        },
+                        {2, 3, 0}, Values::Distinct, false));
   t.push_back(reduction("logsumexp", one([](const td::Tensor& x) { return td::logsumexp(x, {1}); }),
                         reduced({1}, false, logSumExpOf), emptyFirst));
   t.push_back(reduction("logsumexp_dims_keepdim", one([](const td::Tensor& x) { return td::logsumexp(x, {0, 2}, true); }),

@@ -80,6 +80,9 @@
   X(Argmin, "argmin", 1, false, "ArgMin")                                                          \
   /* Cumsum: running sums along ints = {dim}; out has the input's shape (bool sums as int64). */  \
   X(Cumsum, "cumsum", 1, true, "CumSum")                                                           \
+  /* Sort along dim (step -1: descending), stable; outputs: values, and int64 indices into the   \
+     input along dim. NaN sorts as the largest value (as PyTorch).                             */  \
+  X(Sort, "sort", 1, true, "TopK")                                                                 \
   /* LogSoftmax: x - log(sum(exp(x))) along dim (a 0-d input: its one element is the row);     \
      out has the input's shape. A primitive: the composite was 10 ops (benchmarked).          */  \
   X(LogSoftmax, "log_softmax", 1, true, "LogSoftmax")                                              \

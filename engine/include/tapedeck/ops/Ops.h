@@ -140,6 +140,11 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool k
 Tensor logsumexp(const Tensor& x, const IntList& dims, bool keepdim = false, TD_LOC);
 /// Running sums along `dim` (bool and integers sum as int64).
 Tensor cumsum(const Tensor& x, int64_t dim, TD_LOC);
+/// (values, indices) sorted along `dim`, stably; NaN counts as the largest value.
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false, TD_LOC);
+Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false, TD_LOC);
+/// The `k` largest (or smallest) values along `dim` and their indices, in sorted order.
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, TD_LOC);
 Tensor softmax(const Tensor& x, int64_t dim, TD_LOC);
 Tensor logSoftmax(const Tensor& x, int64_t dim, TD_LOC);
 

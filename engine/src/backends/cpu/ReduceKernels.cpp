@@ -1,6 +1,7 @@
 // CPU kernels of the reductions. Sum/Amax/Amin reduce over attrs.ints (sorted, unique
 // dims of the input); Argmax/Argmin over the one dim attrs.ints[0]. The output is
 // contiguous with numel = product of the kept dims, whatever its rank (keepdim or not).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -305,9 +306,57 @@ void cumsumKernel(const KernelContext& ctx) {
   });
 }
 
+/// Each lane along attrs.dim sorted stably into values and indices (attrs.step -1:
+/// descending); NaN is larger than every number, as PyTorch orders it.
+void sortKernel(const KernelContext& ctx) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& values = ctx.out(0);
+  const Tensor& indices = ctx.out(1);
+  const int64_t dim = ctx.attrs.dim;
+  TD_ASSERT(dim >= 0 && dim < in.dim() && values.shape() == in.shape() && indices.shape() == in.shape() &&
+                values.isContiguous() && indices.isContiguous() && indices.dtype() == DType::Int64,
+            "sort: outputs do not match the input");
+  const bool descending = ctx.attrs.step < 0;
+  const int64_t length = in.size(dim);
+  const int64_t inStep = in.stride(dim);
+  const int64_t outStep = values.stride(dim);
+  IntList outerShape = in.shape();
+  outerShape[dim] = 1;
+  if (in.numel() == 0) return;
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), "sort", [&] {
+    std::vector<int64_t> order(static_cast<std::size_t>(length));
+    forEachElement(
+        outerShape,
+        [&](scalar_t& valueOut, int64_t& indexOut, const scalar_t& from) {
+          const scalar_t* p = &from;
+          for (int64_t k = 0; k < length; ++k) order[static_cast<std::size_t>(k)] = k;
+          auto key = [p, inStep](int64_t k) { return p[k * inStep]; };
+          // NaN is the largest: ascending puts it last, descending first.
+          auto less = [&](int64_t a, int64_t b) {
+            const scalar_t x = key(a), y = key(b);
+            if (isNan(x) || isNan(y)) return !isNan(x) && isNan(y);
+            return x < y;
+          };
+          if (descending)
+            std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return less(b, a); });
+          else
+            std::stable_sort(order.begin(), order.end(), less);
+          scalar_t* v = &valueOut;
+          int64_t* i = &indexOut;
+          for (int64_t k = 0; k < length; ++k) {
+            v[k * outStep] = key(order[static_cast<std::size_t>(k)]);
+            i[k * outStep] = order[static_cast<std::size_t>(k)];
+          }
+        },
+        strided(values.data<scalar_t>(), values.strides()), strided(indices.data<int64_t>(), indices.strides()),
+        strided<const scalar_t>(in));
+  });
+}
+
 }  // namespace
 
 TD_REGISTER_KERNEL(CPU, Sum, sumKernel);
+TD_REGISTER_KERNEL(CPU, Sort, sortKernel);
 TD_REGISTER_KERNEL(CPU, Cumsum, cumsumKernel);
 TD_REGISTER_KERNEL(CPU, Amax, amaxKernel);
 TD_REGISTER_KERNEL(CPU, Amin, aminKernel);
