@@ -225,6 +225,33 @@ def test_loss_matches_pytorch(name, kwargs, shape, kind):
 
 
 @needs_torch
+@needs_torch
+@pytest.mark.parametrize("mode,amounts,value", [
+    ("constant", (1, 2), None), ("constant", (1, -1, 2, 0), 3.5), ("constant", (0, 0, 0, 0, 1, 1), None),
+    ("reflect", (2, 1, 1, 2), None), ("replicate", (3, 0, 0, 2), None), ("circular", (1, 2, 3, 1), None),
+])
+def test_pad_matches_pytorch_with_its_gradient(mode, amounts, value):
+    x = rand(2, 3, 4, 5)
+    tx, ox = torch.tensor(x, requires_grad=True), to_td(x, requires_grad=True)
+    kwargs = {} if value is None else {"value": value}
+    ours, theirs = F.pad(ox, amounts, mode=mode, **kwargs), torch.nn.functional.pad(tx, amounts, mode=mode, **kwargs)
+    assert_close(ours, theirs, f"pad {mode} {amounts}")
+    weights = rand(*theirs.shape)
+    (ours * to_td(weights)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    assert_close(ox.grad, tx.grad, f"pad {mode} {amounts} gradient")
+
+
+def test_pad_errors_name_the_problem():
+    x = td.zeros(1, 2, 3)
+    for amounts, mode, message in [((1,), "constant", "even number"), ((1, 1) * 4, "constant", "4 dims of a 3-d"),
+                                   ((3, 0), "reflect", "less than the size"), ((0, 4), "circular", "at most the size"),
+                                   ((-1, 0), "replicate", "cannot crop"), ((1, 1), "wrap", "mode must be"),
+                                   ((-2, -2), "constant", "cropping")]:
+        with pytest.raises(ValueError, match=message):
+            F.pad(x, amounts, mode=mode)
+
+
 def test_functional_forms_match_pytorch():
     x = rand(3, 5)
     tx, ox = torch.tensor(x), to_td(x)

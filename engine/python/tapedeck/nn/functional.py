@@ -151,6 +151,63 @@ def _string_padding(padding, weight, stride, dilation):
     return (total[0] // 2, total[1] // 2)
 
 
+def pad(input, pad, mode="constant", value=None):
+    """Pads the last len(pad) // 2 dims, as PyTorch: pad = (before, after) for the last dim,
+    then (before, after) for the one before it, and so on. mode 'constant' fills with `value`
+    (0 by default; a negative amount crops); 'reflect' mirrors the edge without repeating it,
+    'replicate' repeats the edge, 'circular' wraps around. Made of cat and index_select, so
+    the gradient of the padded values flows back to where they came from."""
+    amounts = tuple(pad)
+    if len(amounts) % 2 or any(isinstance(a, bool) or not isinstance(a, int) for a in amounts):
+        raise ValueError(f"pad: padding must be an even number of ints, got {amounts!r}")
+    if len(amounts) // 2 > input.dim():
+        raise ValueError(f"pad: padding {amounts!r} pads {len(amounts) // 2} dims of a {input.dim()}-d tensor")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: value is for mode='constant' only (mode={mode!r})")
+    out = input
+    for i in range(len(amounts) // 2):
+        dim = input.dim() - 1 - i
+        before, after = amounts[2 * i], amounts[2 * i + 1]
+        size = out.shape[dim]
+        if mode == "constant":
+            start, stop = max(-before, 0), size - max(-after, 0)
+            if stop < start:
+                raise ValueError(f"pad: cropping {-min(before, 0)} and {-min(after, 0)} from dim {dim} of size {size}")
+            if (start, stop) != (0, size):
+                out = out.narrow(dim, start, stop - start)
+            pieces = []
+            for amount in (before, None, after):
+                if amount is None:
+                    pieces.append(out)
+                elif amount > 0:
+                    shape = list(out.shape)
+                    shape[dim] = amount
+                    pieces.append(_C.full(tuple(shape), 0 if value is None else value, dtype=out.dtype))
+            out = _C.cat(pieces, dim) if len(pieces) > 1 else out
+            continue
+        if before < 0 or after < 0:
+            raise ValueError(f"pad: mode={mode!r} cannot crop (padding {amounts!r})")
+        if size == 0 or (mode == "reflect" and (before >= size or after >= size)) or \
+                (mode == "circular" and (before > size or after > size)):
+            limit = "less than" if mode == "reflect" else "at most"
+            raise ValueError(f"pad: mode={mode!r} needs padding {limit} the size of dim {dim} ({size}), got "
+                             f"({before}, {after})")
+        if before == 0 and after == 0:
+            continue
+        if mode == "reflect":
+            period = 2 * (size - 1)
+            index = [abs(j) % period if period else 0 for j in range(-before, size + after)]
+            index = [k if k < size else period - k for k in index]
+        elif mode == "replicate":
+            index = [min(max(j, 0), size - 1) for j in range(-before, size + after)]
+        else:
+            index = [j % size for j in range(-before, size + after)]
+        out = out.index_select(dim, _C.tensor(index, dtype=_C.dtype.int64))
+    return out
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Maximum over kernel_size windows of [N, C, H, W] (stride defaults to kernel_size)."""
     _unsupported("max_pool2d", dilation=(_pair(dilation, "dilation"), (1, 1)), ceil_mode=(ceil_mode, False),
