@@ -112,7 +112,7 @@ Tensor pow(const Tensor& a, double exponent, SourceLoc loc) {
   }                                                                                                  \
   Tensor fn(const Tensor& a, double b, SourceLoc loc) {                                              \
     ApiScope api(loc);                                                                               \
-    checkDefined(a, #fn, "input");                                                                   \
+    checkDefined(a, opName(OpId::op).data(), "input");                                              \
     return binary(OpId::op, a, wrapScalar(a, b));                                                    \
   }
 TD_BINARY(add, Add)
@@ -125,7 +125,20 @@ TD_BINARY(lt, Lt)
 TD_BINARY(le, Le)
 TD_BINARY(gt, Gt)
 TD_BINARY(ge, Ge)
+TD_BINARY(remainder, Remainder)
+TD_BINARY(floorDivide, FloorDivide)
 #undef TD_BINARY
+
+// b % a and b // a for a Python number b.
+#define TD_REVERSED(fn, op)                                                                          \
+  Tensor fn(const Tensor& a, double b, SourceLoc loc) {                                              \
+    ApiScope api(loc);                                                                               \
+    checkDefined(a, opName(OpId::op).data(), "input");                                              \
+    return binary(OpId::op, wrapScalar(a, b), a);                                                    \
+  }
+TD_REVERSED(rremainder, Remainder)
+TD_REVERSED(rfloorDivide, FloorDivide)
+#undef TD_REVERSED
 
 Tensor rsub(const Tensor& a, double b, SourceLoc loc) {
   ApiScope api(loc);
@@ -147,40 +160,6 @@ Tensor pow(const Tensor& a, const Tensor& b, SourceLoc loc) {
 Tensor maximum(const Tensor& a, const Tensor& b, SourceLoc loc) {
   ApiScope api(loc);
   return binary(OpId::Maximum, a, b);
-}
-
-Tensor remainder(const Tensor& a, const Tensor& b, SourceLoc loc) {
-  ApiScope api(loc);
-  return binary(OpId::Remainder, a, b);
-}
-
-Tensor remainder(const Tensor& a, double b, SourceLoc loc) {
-  ApiScope api(loc);
-  checkDefined(a, "remainder", "input");
-  return binary(OpId::Remainder, a, wrapScalar(a, b));
-}
-
-Tensor rremainder(const Tensor& a, double b, SourceLoc loc) {
-  ApiScope api(loc);
-  checkDefined(a, "remainder", "input");
-  return binary(OpId::Remainder, wrapScalar(a, b), a);
-}
-
-Tensor floorDivide(const Tensor& a, const Tensor& b, SourceLoc loc) {
-  ApiScope api(loc);
-  return binary(OpId::FloorDivide, a, b);
-}
-
-Tensor floorDivide(const Tensor& a, double b, SourceLoc loc) {
-  ApiScope api(loc);
-  checkDefined(a, "floor_divide", "input");
-  return binary(OpId::FloorDivide, a, wrapScalar(a, b));
-}
-
-Tensor rfloorDivide(const Tensor& a, double b, SourceLoc loc) {
-  ApiScope api(loc);
-  checkDefined(a, "floor_divide", "input");
-  return binary(OpId::FloorDivide, wrapScalar(a, b), a);
 }
 
 Tensor minimum(const Tensor& a, const Tensor& b, SourceLoc loc) {
