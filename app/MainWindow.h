@@ -174,7 +174,8 @@ class MainWindow : public QMainWindow {
   /// Clears the current-line marker in every editor, and the op's origin marker unless kept.
   void clearExecutionMarks(bool keepOrigin = false);
   void refreshTape();
-  /// An ended run's graph laid out anew when its module boxes overlap (MainWindowViews.cpp).
+  /// The graph laid out anew when the run has ended and its module boxes overlap
+  /// (MainWindowViews.cpp); nothing while running or paused.
   void tidyEndedGraph();
   /// Selects entry `entryId` in every view (tape list, graph, inspector) and shows its
   /// source line.

@@ -367,7 +367,7 @@ void MainWindow::refreshTape() {
       backward = false;
     }
     m_graph->model()->setCurrent(current, backward);
-    if (ended) tidyEndedGraph();
+    tidyEndedGraph();
     // Ended, the graph shows the last training step around its loss, not wherever following
     // the run left the view (often the optimizer's last ops).
     if (ended && tape.lossRoot != 0 && m_graph->view()->followCurrent())  // (Follow off: the user's view stays)

@@ -241,7 +241,7 @@ void MainWindow::onTimelineCursor(int index) {
   // with the position highlighted; the inspector and the editor follow. Execution stays.
   const ScriptRunner::TapeView tape = m_runner->tapeView(true, true, 0, static_cast<qint64>(p.iteration));
   if (tape.any) m_graph->model()->update(tape.iteration, tape.graph);
-  if (m_state == RunState::Finished || m_state == RunState::Stopped || m_state == RunState::Failed) tidyEndedGraph();
+  tidyEndedGraph();
   m_graph->model()->setCurrent(p.entryId, p.backward);
   selectEntry(p.entryId);  // the Tape dock's row too, when it lists that entry
   inspectTensor(p.entryId, false, 0);
@@ -252,6 +252,7 @@ void MainWindow::tidyEndedGraph() {
   // Growing live never moves a node, which can leave module boxes over each other; once the
   // run has ended nothing grows any more, so such a drawing is laid out anew. (Paused, the
   // nodes stay put: stepping adds to the drawing the user is reading.)
+  if (m_state != RunState::Finished && m_state != RunState::Stopped && m_state != RunState::Failed) return;
   widgets::TapeGraphModel* graph = m_graph->model();
   if (graph->nodeCount() <= widgets::TapeGraphModel::kAutoTidyNodes && graph->groupsOverlap()) graph->tidy();
 }

@@ -404,8 +404,7 @@ layout::Rect TapeGraphModel::groupBox(int group) const {
 }
 
 bool TapeGraphModel::groupsOverlap() const {
-  const layout::Layout& l = layout();
-  auto box = [&](int g) { return static_cast<std::size_t>(g) < l.groupBoxes.size() ? l.groupBoxes[static_cast<std::size_t>(g)] : layout::Rect{}; };
+  auto box = [this](int g) { return groupBox(g); };
   for (int g = 0; g < groupCount(); ++g) {
     const layout::Rect mine = box(g);
     if (mine.empty()) continue;

@@ -46,6 +46,7 @@ void bindTypes(py::module_& m);      // dtype, device, errors
 void bindTensor(py::module_& m);     // the Tensor class: metadata, values, autograd, views
 void bindOperators(py::module_& m);  // arithmetic and comparison operators, indexing
 void bindOps(py::module_& m);        // functions (and the methods PyTorch also has)
+void bindNnFunctions(py::module_ nn); // tapedeck._C._nn (called by bindOps)
 void bindAutograd(py::module_& m);   // grad mode, autograd.grad/backward, anomaly mode
 void bindOptim(py::module_& m);      // the engine optimizers behind tapedeck.optim
 void bindIo(py::module_& m);         // safetensors behind tapedeck.save/load

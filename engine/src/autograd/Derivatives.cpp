@@ -188,7 +188,6 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Argmin, "not differentiable (an index)", kNone, false, false, nullptr},
     {OpId::Cumsum, "grad summed from each position to the end: sum(grad) - cumsum(grad) + grad", kNone, false, true,
      F(const OpAttrs& a = c.attrs(); Tensor g = c.grad();
-       if (a.ints.empty()) return {g};
        return {add(sub(sum(g, a.ints, true), cumsum(g, a.ints[0])), g)};)},
     {OpId::Sort, "grad sent back to where each value came from (scatter_add by the saved indices)", kNone, false,
      true,
