@@ -26,7 +26,9 @@ const char* valueStateName(ValueState state) {
   return "?";
 }
 
-Recorder::Recorder(RecorderOptions options) : m_options(options) { Storage::addWriteWatcher(this); }
+Recorder::Recorder(RecorderOptions options) : m_options(options), m_serial(nextSerial()) {
+  Storage::addWriteWatcher(this);
+}
 
 Recorder::~Recorder() {
   detach();
@@ -98,9 +100,11 @@ void Recorder::clear() {
   m_links.clear();
   m_linksUsed = 0;
   m_iterations.clear();
-  m_known.clear();
+  m_known.clear();  // (marks left on tensors no longer match: their places are gone)
+  m_knownFree.clear();
+  m_knownElsewhere.clear();
   m_knownStats.clear();
-  m_knownUsed = 0;
+  m_knownInserted = m_knownAfterSweep = 0;
   m_spareRecords.clear();
   m_spareSlots.clear();
   m_spareStats.clear();
@@ -130,7 +134,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
   Slot& slot = newSlot(iteration, t);
   if (!t.defined()) return;
   const uint64_t version = t.version();
-  if (Known* known = findKnown(slot.tensorId); known != nullptr && known->version == version) {
+  if (Known* known = findKnown(*t.impl()); known != nullptr && known->version == version) {
     known->lastIteration = iteration.number;
     // Its statistics: the known entry's, else its value's once computed.
     const TensorStats* earlier = statsOfKnown(*known);
@@ -164,7 +168,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
     setOwnStats(iteration, slot, stats);
     if (slot.value != kNoValue) setValueStats(m_values.back(), stats);
   }
-  Known& known = insertKnown(slot.tensorId);
+  Known& known = insertKnown(*t.impl());
   known.version = version;
   known.value = slot.value;
   known.lastIteration = iteration.number;
@@ -174,7 +178,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
 
 void Recorder::addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written) {
   if (!t.defined() || t.impl()->storage.get() != written) return addSlot(iteration, t, false);
-  Known* known = findKnown(t.id());
+  Known* known = findKnown(*t.impl());
   if (known != nullptr && known->version == t.version()) return addSlot(iteration, t, false);  // (not written)
   // Read before the write: what was kept of it then. Its value, once copied or moved
   // before the write (beforeWrite), holds the old values, if the recorder knew the version
@@ -224,7 +228,7 @@ Recorder::Iteration& Recorder::currentIteration(uint64_t number) {
     dropOldIterations();
     // Tensors not seen in this iteration or the previous one are forgotten, and so are
     // storages whose values all went.
-    if (m_knownUsed * 2 > m_known.size()) rebuildKnown(number == 0 ? 0 : number - 1, 0);
+    if (m_knownInserted > m_knownAfterSweep + 64) sweepKnown(number == 0 ? 0 : number - 1);
     if (m_linksUsed * 2 > m_links.size()) rebuildLinks(0);
     return m_iterations.back();
   }

@@ -50,48 +50,68 @@ void Recorder::rebuildLinks(std::size_t minimumCapacity) {
     if (live(l)) insertLink(l.storage).newest = l.newest;
 }
 
-// --- the table of known tensors ---------------------------------------------------------
+// --- the known tensors ---------------------------------------------------------------------
 
-Recorder::Known* Recorder::findKnown(uint64_t tensorId) {
-  if (m_known.empty()) return nullptr;
-  const std::size_t mask = m_known.size() - 1;
-  for (std::size_t i = (tensorId * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask) {
-    if (m_known[i].tensorId == tensorId) return &m_known[i];
-    if (m_known[i].tensorId == 0) return nullptr;
-  }
+namespace {
+constexpr uint32_t kPlaceBits = 24;
+constexpr uint32_t kPlaceMask = (uint32_t{1} << kPlaceBits) - 1;
+uint32_t serialOf(uint32_t mark) { return mark >> kPlaceBits; }
+}  // namespace
+
+uint32_t Recorder::nextSerial() {
+  static std::atomic<uint32_t> count{0};
+  return count.fetch_add(1, std::memory_order_relaxed) % 255 + 1;
 }
 
-Recorder::Known& Recorder::insertKnown(uint64_t tensorId) {
-  if ((m_knownUsed + 1) * 10 > m_known.size() * 7) rebuildKnown(0, 2 * m_known.size());
-  const std::size_t mask = m_known.size() - 1;
-  for (std::size_t i = (tensorId * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask) {
-    if (m_known[i].tensorId == tensorId) return m_known[i];
-    if (m_known[i].tensorId == 0) {
-      ++m_knownUsed;
-      m_known[i].tensorId = tensorId;
-      return m_known[i];
-    }
+Recorder::Known* Recorder::findKnown(const TensorImpl& t) {
+  const uint32_t mark = t.recorderMark.load(std::memory_order_relaxed);
+  uint32_t place = 0;
+  if (serialOf(mark) == m_serial) {
+    place = mark & kPlaceMask;  // (its own mark: the place + 1, or 0)
+  } else if (mark != 0 && !m_knownElsewhere.empty()) {
+    const auto found = m_knownElsewhere.find(t.id);
+    if (found != m_knownElsewhere.end()) place = found->second + 1;
   }
+  // A place freed, or reused for another tensor since: the id tells (ids are never reused).
+  if (place == 0 || place > m_known.size() || m_known[place - 1].tensorId != t.id) return nullptr;
+  return &m_known[place - 1];
 }
 
-void Recorder::rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity) {
-  std::vector<Known> old = std::move(m_known);
-  std::vector<TensorStats> oldStats = std::move(m_knownStats);
-  m_knownStats.clear();
-  std::size_t kept = 0;
-  for (const Known& k : old) kept += k.tensorId != 0 && k.lastIteration >= keepFrom;
-  std::size_t capacity = 64;
-  // Room for several iterations' new tensors before the next rebuild.
-  while (capacity < std::max(minimumCapacity, 8 * kept + 8)) capacity *= 2;
-  m_known.assign(capacity, Known{});
-  m_knownUsed = 0;
-  for (const Known& k : old) {
-    if (k.tensorId == 0 || k.lastIteration < keepFrom) continue;
-    Known& kept = insertKnown(k.tensorId);
-    kept = k;
-    kept.stats = kNoStats;
-    if (k.stats != kNoStats) setKnownStats(kept, oldStats[k.stats]);
+Recorder::Known& Recorder::insertKnown(TensorImpl& t) {
+  if (Known* known = findKnown(t)) return *known;
+  uint32_t place = 0;
+  if (!m_knownFree.empty()) {
+    place = m_knownFree.back();
+    m_knownFree.pop_back();
+  } else {
+    place = static_cast<uint32_t>(m_known.size());
+    m_known.emplace_back();
   }
+  ++m_knownInserted;
+  Known& known = m_known[place];
+  const uint32_t stats = known.stats;  // a place keeps its statistics' index in m_knownStats
+  known = Known{};
+  known.stats = stats;
+  known.tensorId = t.id;
+  const uint32_t mark = t.recorderMark.load(std::memory_order_relaxed);
+  if ((mark == 0 || serialOf(mark) == m_serial) && place < kPlaceMask)
+    t.recorderMark.store(m_serial << kPlaceBits | (place + 1), std::memory_order_relaxed);
+  else
+    m_knownElsewhere[t.id] = place;  // another recorder's mark (or more places than a mark holds)
+  return known;
+}
+
+void Recorder::sweepKnown(uint64_t keepFrom) {
+  for (std::size_t i = 0; i < m_known.size(); ++i) {
+    Known& k = m_known[i];
+    if (k.tensorId == 0 || k.lastIteration >= keepFrom) continue;
+    if (!m_knownElsewhere.empty()) m_knownElsewhere.erase(k.tensorId);
+    k.tensorId = 0;
+    if (k.stats != kNoStats) m_knownStats[k.stats].computed = false;
+    m_knownFree.push_back(static_cast<uint32_t>(i));
+  }
+  m_knownInserted = 0;
+  m_knownAfterSweep = m_known.size() - m_knownFree.size();
 }
 
 }  // namespace td::debug

@@ -417,6 +417,36 @@ TEST(Recorder, TwoRecordersBothKeepAValueTheyShareBeforeAWrite) {
   }
 }
 
+TEST(Recorder, TwoRecordersBothShowAnOptimizerStepsParameterAsRead) {
+  // Each recorder finds what it knows of a tensor through a mark on the tensor, which only
+  // one of them can own: the other must still know the parameter's version before the step
+  // (its entry shows the value read, not "not kept"), for steps after the first too.
+  Recording first;
+  td::Tensor unrelated = td::mul(f64({2.0}), 3.0);  // seen by the first only: the two number tensors apart
+  Recorder second;
+  second.attach();
+  td::Tensor w = f64({1.0, -1.0});
+  w.setRequiresGrad();
+  td::optim::Adam optimizer(std::vector{w}, td::optim::AdamOptions{.lr = 0.5});
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(step);
+    td::Tape::step();
+    const std::vector<double> before = w.toVector();
+    td::sum(td::mul(w, w)).backward();
+    optimizer.step();
+    for (const Recorder* r : {&first.recorder, &second}) {
+      const std::vector<EntryRecord> entries = newest(*r);
+      ASSERT_FALSE(entries.empty());
+      const EntryRecord& update = entries.back();
+      ASSERT_EQ(update.name, "Adam");
+      ASSERT_EQ(update.inputs[0].state, ValueState::Held) << (r == &second ? "second" : "first");
+      EXPECT_EQ(r->entry(update.entry.id)->inputs[0].value.toVector(), before);
+      EXPECT_EQ(r->entry(update.entry.id)->outputs[0].value.toVector(), w.toVector());
+    }
+  }
+  second.detach();
+}
+
 TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
   Recording r;
   td::Tensor x = td::zeros({8});

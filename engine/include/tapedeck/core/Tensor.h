@@ -3,6 +3,7 @@
 // autograd metadata). Copying a Tensor copies the handle; views share storage.
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ class TensorImpl {
   DType dtype;
   uint64_t id;      // stable, unique in the process
   uint32_t nameId = 0;  // interned display name (parameters); 0 = none
+  /// Where a debugger's recorder keeps what it knows of this tensor (the recorder's serial
+  /// and its own index, checked against the id; 0: nothing), so a recorded op finds it
+  /// without a lookup. Owned by the first recorder that marks it; others look it up.
+  std::atomic<uint32_t> recorderMark{0};
   std::unique_ptr<AutogradMeta> autograd;
 
   AutogradMeta& meta();

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "tapedeck/autograd/Tape.h"
@@ -280,7 +281,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
     IterationMemory memory;
   };
   /// A tensor seen at a version (in this iteration or the previous one): its statistics
-  /// and value are reused, not recomputed. Open addressing on the tensor id (0: empty).
+  /// and value are reused, not recomputed. Kept in a list with free places (tensorId 0),
+  /// found through the tensor's recorderMark (this recorder's serial and the place + 1), or,
+  /// for a tensor another recorder marked first, through m_knownElsewhere.
   struct Known {
     uint64_t tensorId = 0;
     uint64_t version = 0;
@@ -338,15 +341,17 @@ class Recorder : public TapeObserver, public WriteWatcher {
   StorageLink* findLink(const Storage* storage);
   StorageLink& insertLink(const Storage* storage);
   void rebuildLinks(std::size_t minimumCapacity);
-  Known* findKnown(uint64_t tensorId);
+  Known* findKnown(const TensorImpl& t);
+  static uint32_t nextSerial();
   /// A known tensor's statistics when computed, else null.
   const TensorStats* statsOfKnown(const Known& known) const {
     return known.stats != kNoStats && m_knownStats[known.stats].computed ? &m_knownStats[known.stats] : nullptr;
   }
   /// Sets them (`stats.computed` false: forgets them).
   void setKnownStats(Known& known, const TensorStats& stats) { keepStats(m_knownStats, known.stats, stats); }
-  Known& insertKnown(uint64_t tensorId);
-  void rebuildKnown(uint64_t keepFrom, std::size_t minimumCapacity);
+  Known& insertKnown(TensorImpl& t);
+  /// Frees the places of tensors not seen since iteration `keepFrom`.
+  void sweepKnown(uint64_t keepFrom);
   static int64_t viewBytes(const Tensor& t);
   uint64_t hold(const Tensor& t);
   Tensor borrowedView(const Value& value) const;
@@ -402,9 +407,13 @@ class Recorder : public TapeObserver, public WriteWatcher {
   int64_t m_copyBytes = 0;
   std::vector<StorageLink> m_links;  ///< power-of-two open-addressing table
   std::size_t m_linksUsed = 0;
-  std::vector<Known> m_known;   ///< power-of-two open-addressing table
+  std::vector<Known> m_known;
+  std::vector<uint32_t> m_knownFree;      ///< free places in m_known
+  std::unordered_map<uint64_t, uint32_t> m_knownElsewhere;  ///< tensor id -> place, for tensors it could not mark
+  uint32_t m_serial = 0;                  ///< in the top byte of its marks (1-255)
   std::vector<TensorStats> m_knownStats;  ///< Known::stats
-  std::size_t m_knownUsed = 0;
+  std::size_t m_knownInserted = 0;        ///< since the last sweep
+  std::size_t m_knownAfterSweep = 0;      ///< in use after the last sweep
   int64_t m_savedLive = 0;
   std::vector<std::shared_ptr<Storage>> m_dead;  ///< released under the lock, freed after it
   bool m_attached = false;
