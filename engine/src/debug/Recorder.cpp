@@ -26,7 +26,7 @@ const char* valueStateName(ValueState state) {
   return "?";
 }
 
-Recorder::Recorder(RecorderOptions options) : m_options(options), m_serial(nextSerial()) {
+Recorder::Recorder(RecorderOptions options) : m_options(options), m_serial(takeSerial()) {
   Storage::addWriteWatcher(this);
 }
 
@@ -34,6 +34,7 @@ Recorder::~Recorder() {
   detach();
   Storage::removeWriteWatcher(this);
   clear();  // unwatches the memory it still references
+  giveBackSerial(m_serial);
 }
 
 void Recorder::attach() {
@@ -90,6 +91,7 @@ void Recorder::clear() {
   leaves.swap(m_namedLeaves);
   m_gradNorms.clear();
   m_gradNormCount = 0;
+  const uint64_t valuesEnd = m_valueBase + valueCount();
   for (std::size_t i = m_valueFront; i < m_values.size(); ++i) release(m_values[i]);
   m_values.clear();
   m_valueStats.clear();
@@ -111,7 +113,8 @@ void Recorder::clear() {
   m_spareDims.clear();
   m_spareAttrs.clear();
   m_spareIds.clear();
-  m_valueBase = m_evictCursor = 0;
+  // Value indices never start over: a mark left on a storage names no value held now.
+  m_valueBase = m_evictCursor = valuesEnd;
   m_heldBytes = m_copyBytes = m_savedLive = 0;
   dead.swap(m_dead);
 }

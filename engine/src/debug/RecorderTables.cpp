@@ -2,6 +2,8 @@
 // rebuilt as iterations go: storage links (the newest value holding a storage, for
 // beforeWrite) and known tensors (a tensor seen at a version keeps one value per iteration).
 #include <algorithm>
+#include <bitset>
+#include <mutex>
 
 #include "tapedeck/debug/Recorder.h"
 
@@ -58,17 +60,45 @@ constexpr uint32_t kPlaceMask = (uint32_t{1} << kPlaceBits) - 1;
 uint32_t serialOf(uint32_t mark) { return mark >> kPlaceBits; }
 }  // namespace
 
-uint32_t Recorder::nextSerial() {
-  static std::atomic<uint32_t> count{0};
-  return count.fetch_add(1, std::memory_order_relaxed) % 255 + 1;
+namespace {
+// Serials of the recorders alive (1-255): two alive never share one, so neither reads the
+// other's marks as its own. A recorder made while all are taken gets 0 and sets no marks.
+struct Serials {
+  std::mutex mutex;
+  std::bitset<256> taken;
+  uint32_t next = 0;  // round robin: a serial given back is the last to be taken again
+};
+Serials& serials() {
+  static auto* instance = new Serials();  // never destroyed: recorders may outlive static destructors
+  return *instance;
+}
+}  // namespace
+
+uint32_t Recorder::takeSerial() {
+  Serials& s = serials();
+  std::lock_guard lock(s.mutex);
+  for (uint32_t tries = 0; tries < 255; ++tries) {
+    const uint32_t serial = s.next++ % 255 + 1;
+    if (!s.taken[serial]) {
+      s.taken[serial] = true;
+      return serial;
+    }
+  }
+  return 0;
+}
+
+void Recorder::giveBackSerial(uint32_t serial) {
+  Serials& s = serials();
+  std::lock_guard lock(s.mutex);
+  if (serial != 0) s.taken[serial] = false;
 }
 
 Recorder::Known* Recorder::findKnown(const TensorImpl& t) {
   const uint32_t mark = t.recorderMark.load(std::memory_order_relaxed);
   uint32_t place = 0;
-  if (serialOf(mark) == m_serial) {
+  if (m_serial != 0 && serialOf(mark) == m_serial) {
     place = mark & kPlaceMask;  // (its own mark: the place + 1, or 0)
-  } else if (mark != 0 && !m_knownElsewhere.empty()) {
+  } else if (!m_knownElsewhere.empty()) {
     const auto found = m_knownElsewhere.find(t.id);
     if (found != m_knownElsewhere.end()) place = found->second + 1;
   }
@@ -94,7 +124,7 @@ Recorder::Known& Recorder::insertKnown(TensorImpl& t) {
   known.stats = stats;
   known.tensorId = t.id;
   const uint32_t mark = t.recorderMark.load(std::memory_order_relaxed);
-  if ((mark == 0 || serialOf(mark) == m_serial) && place < kPlaceMask)
+  if (m_serial != 0 && (mark == 0 || serialOf(mark) == m_serial) && place < kPlaceMask)
     t.recorderMark.store(m_serial << kPlaceBits | (place + 1), std::memory_order_relaxed);
   else
     m_knownElsewhere[t.id] = place;  // another recorder's mark (or more places than a mark holds)

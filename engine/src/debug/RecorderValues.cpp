@@ -57,10 +57,22 @@ uint64_t Recorder::hold(const Tensor& t) {
   value.bytes = viewBytes(t);
   value.storage->watch();
   m_heldBytes += value.bytes;
-  StorageLink& link = insertLink(value.storage.get());
-  value.previous = link.newest;
-  link.newest = m_valueBase + valueCount() - 1;
-  return m_valueBase + valueCount() - 1;
+  const uint64_t index = m_valueBase + valueCount() - 1;
+  // The newest value on this storage: in the storage's mark when this recorder owns it,
+  // else in its own table.
+  std::atomic<uint64_t>& mark = value.storage->watcherMark();
+  const uint64_t marked = mark.load(std::memory_order_relaxed);
+  if (m_serial != 0 && (marked == 0 || ownsMark(marked))) {
+    // (A mark left by a recorder gone, that had the same serial, names no older value here.)
+    const uint64_t newest = newestIn(marked);
+    value.previous = newest < index ? newest : kNoValue;
+    mark.store(markOf(index), std::memory_order_relaxed);
+  } else {
+    StorageLink& link = insertLink(value.storage.get());
+    value.previous = link.newest;
+    link.newest = index;
+  }
+  return index;
 }
 
 void Recorder::release(Value& value) {
@@ -105,8 +117,11 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
   // Newest first (a parameter's references are from the last steps), down to the eviction
   // cursor (older values are dropped), stopping once no reference to it is left.
   const uint64_t oldest = std::max(m_evictCursor, m_valueBase);
-  const StorageLink* link = findLink(&storage);
-  for (uint64_t i = link != nullptr ? link->newest : kNoValue;
+  const uint64_t marked = storage.watcherMark().load(std::memory_order_relaxed);
+  const StorageLink* link = ownsMark(marked) ? nullptr : findLink(&storage);
+  uint64_t newest = ownsMark(marked) ? newestIn(marked) : link != nullptr ? link->newest : kNoValue;
+  if (newest != kNoValue && newest >= m_valueBase + valueCount()) newest = kNoValue;  // (see hold)
+  for (uint64_t i = newest;
        i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {
     Value& value = valueAt(i);
     if (value.dropped || value.copied || value.storage.get() != &storage) continue;

@@ -447,6 +447,33 @@ TEST(Recorder, TwoRecordersBothShowAnOptimizerStepsParameterAsRead) {
   second.detach();
 }
 
+TEST(Recorder, OneOfMoreRecordersThanMarksCanNameStillKeepsWhatItSaw) {
+  // Marks on tensors and storages name at most 255 recorders alive at once; one more marks
+  // nothing and finds what it knows in its own tables, with the same results.
+  std::vector<std::unique_ptr<Recorder>> others;
+  for (int i = 0; i < 255; ++i) others.push_back(std::make_unique<Recorder>());
+  Recording r;
+  td::Tensor w = f64({1.0, -1.0});
+  w.setRequiresGrad();
+  td::optim::Adam optimizer(std::vector{w}, td::optim::AdamOptions{.lr = 0.5});
+  for (int step = 0; step < 2; ++step) {
+    SCOPED_TRACE(step);
+    td::Tape::step();
+    const std::vector<double> before = w.toVector();
+    td::Tensor loss = td::sum(td::mul(w, w));
+    const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
+    loss.backward();
+    optimizer.step();
+    const std::optional<EntryRecord> mul = r.recorder.entry(mulId);
+    ASSERT_TRUE(mul);
+    ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
+    EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "copied before the step wrote it";
+    const EntryRecord update = newest(r.recorder).back();
+    ASSERT_EQ(update.inputs[0].state, ValueState::Held);
+    EXPECT_EQ(r.recorder.entry(update.entry.id)->inputs[0].value.toVector(), before) << "as read";
+  }
+}
+
 TEST(Recorder, FillStatisticsAreThoseOfTheStoredValue) {
   Recording r;
   td::Tensor x = td::zeros({8});

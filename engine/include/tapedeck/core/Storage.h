@@ -69,6 +69,9 @@ class Storage {
   /// References held by watchers: they copy before a write, so they do not count as
   /// sharing the memory (an in-place write may go ahead).
   int64_t watchCount() const { return m_watchCount.load(std::memory_order_relaxed); }
+  /// Where a watcher keeps what it holds of this storage (its own encoding; 0: nothing),
+  /// so it finds that without a lookup. Owned by the first watcher that sets it.
+  std::atomic<uint64_t>& watcherMark() { return m_watcherMark; }
   /// Every in-place write calls this first: one relaxed load when nothing watches.
   /// With `mayMove` (the caller writes every byte, or reads the old values from the
   /// returned storage), a watcher may move the memory to a new Storage, returned, instead
@@ -106,6 +109,7 @@ class Storage {
   std::function<void()> m_release;  // set for wrapped (foreign) memory
   std::atomic<uint64_t> m_version{0};
   std::atomic<int64_t> m_watchCount{0};
+  std::atomic<uint64_t> m_watcherMark{0};
   std::atomic<bool> m_exported{false};
   const char* m_lastWriterOp = nullptr;
   SourceLoc m_lastWriterLoc;

@@ -213,9 +213,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
     uint32_t rank = 0;
   };
   static_assert(sizeof(Value) <= 64, "a value is one cache line");
-  /// The newest value holding a storage: beforeWrite walks from it through `previous`
-  /// instead of searching every value. Open addressing on the address (null: empty);
-  /// stale links (their values dropped) go at the next rebuild.
+  /// The newest value holding a storage whose mark another recorder owns: beforeWrite walks
+  /// from it through `previous` instead of searching every value. Open addressing on the
+  /// address (null: empty); stale links (their values dropped) go at the next rebuild.
   struct StorageLink {
     const Storage* storage = nullptr;
     uint64_t newest = kNoValue;
@@ -338,11 +338,20 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void setValueStats(const Value& value, const TensorStats& stats) const {
     keepStats(m_valueStats, value.stats, stats);
   }
+  // A storage's watcher mark, when this recorder set it first: its serial in the top byte,
+  // the newest value held on it + 1 below (0: none). Other storages are in m_links.
+  bool ownsMark(uint64_t mark) const { return m_serial != 0 && mark >> 56 == m_serial; }
+  static uint64_t newestIn(uint64_t mark) {
+    const uint64_t index = mark & ((uint64_t{1} << 56) - 1);
+    return index == 0 ? kNoValue : index - 1;
+  }
+  uint64_t markOf(uint64_t index) const { return uint64_t{m_serial} << 56 | (index + 1); }
   StorageLink* findLink(const Storage* storage);
   StorageLink& insertLink(const Storage* storage);
   void rebuildLinks(std::size_t minimumCapacity);
   Known* findKnown(const TensorImpl& t);
-  static uint32_t nextSerial();
+  static uint32_t takeSerial();
+  static void giveBackSerial(uint32_t serial);
   /// A known tensor's statistics when computed, else null.
   const TensorStats* statsOfKnown(const Known& known) const {
     return known.stats != kNoStats && m_knownStats[known.stats].computed ? &m_knownStats[known.stats] : nullptr;
@@ -410,7 +419,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::vector<Known> m_known;
   std::vector<uint32_t> m_knownFree;      ///< free places in m_known
   std::unordered_map<uint64_t, uint32_t> m_knownElsewhere;  ///< tensor id -> place, for tensors it could not mark
-  uint32_t m_serial = 0;                  ///< in the top byte of its marks (1-255)
+  uint32_t m_serial = 0;                  ///< in the top byte of its marks (1-255; 0: it sets none)
   std::vector<TensorStats> m_knownStats;  ///< Known::stats
   std::size_t m_knownInserted = 0;        ///< since the last sweep
   std::size_t m_knownAfterSweep = 0;      ///< in use after the last sweep
