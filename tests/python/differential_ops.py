@@ -67,10 +67,6 @@ KNOWN_MISMATCHES = {
     "unbatched_class_losses":
         "cross_entropy / nll_loss with unbatched input of shape [C] and a 0-d target: PyTorch accepts it "
         "(one sample); Tapedeck raises 'input must be [N, C] or [N, C, d...]'",
-    "index_two_tensors":
-        "x[i, j] with two integer tensors (or lists): PyTorch pairs them up (advanced indexing, "
-        "result [x[i0, j0], x[i1, j1], ...]); Tapedeck refuses more than one index tensor (not "
-        "supported yet) rather than return their outer product",
     "detach_":
         "Tensor.detach_() on a tensor in a graph: PyTorch cuts it out of the graph in place "
         "(requires_grad becomes False, no gradient flows through it); Tapedeck refuses it for non-leaves "
@@ -1502,12 +1498,14 @@ def _select(b, shape):
 
 
 def _basic_key(b, shape, allow_tensor=True):
-    """A PyTorch index: ints, slices, None, one Ellipsis, at most one int tensor or list."""
+    """A PyTorch index: ints, slices, None, one Ellipsis, up to three int tensors or lists
+    (all of k entries, so they pair up: shapes (k,) and (1, k) broadcast)."""
     r = b.r
     n = len(shape)
     items = []
     consumed = 0
-    tensor_used = not allow_tensor
+    tensors_left = 3 if allow_tensor else 0
+    k = r.randint(1, 3)
     ellipsis = False
     while consumed < n and r.random() < 0.8:
         x = r.random()
@@ -1522,15 +1520,14 @@ def _basic_key(b, shape, allow_tensor=True):
         if x < 0.4:
             i = r.randrange(s)
             items.append(i - s if r.random() < 0.3 else i)
-        elif x < 0.8 or tensor_used:
+        elif x < 0.75 or tensors_left == 0:
             start = r.choice([None, 0, r.randrange(s)])
             first = start or 0
             stop = r.choice([None, s, r.randint(first + 1, s), -1 if s - 1 > first else None])
             step = r.choice([None, 1, 2])
             items.append(slice(start, stop, step))
         else:
-            tensor_used = True
-            k = r.randint(1, 3)
+            tensors_left -= 1
             values = [int(x) for x in b.np.integers(0, s, size=k)]
             if r.random() < 0.5:
                 items.append(("list", values))

@@ -72,9 +72,6 @@ EXCLUDED = {
     "Tensor.numpy": _HARNESS + " (reads every value that is compared)",
     "Tensor.detach_": ("KNOWN MISMATCH, see test_known_mismatch_detach_: Tapedeck refuses detach_ on non-leaves, so "
                        "every use in a graph disagrees with PyTorch"),
-    "Tensor.__getitem__[two or more integer tensors/lists]": (
-        "KNOWN MISMATCH, see test_known_mismatch_index_two_tensors (single integer-tensor or list keys are "
-        "in the pool)"),
     "Tensor.__getitem__[bool mask]": "not supported by Tapedeck yet (raises, saying so)",
     "Tensor.__setitem__[integer-tensor key]": "not supported by Tapedeck yet (raises, saying so)",
 }
@@ -300,13 +297,18 @@ def test_known_mismatch_masked_fill_tensor_value():
     _assert_same(build)
 
 
-@known_mismatch("index_two_tensors")
-def test_known_mismatch_index_two_tensors():
+def test_index_with_several_tensors():
+    """(Was a known mismatch: Tapedeck refused more than one index tensor.) The pool draws keys with
+    up to three; these are PyTorch's placement rules: paired-up dims where the indexed ones were when
+    adjacent, else first; ints and 0-d tensors select first."""
     def build(M):
-        x = M.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=M.float64, requires_grad=True)
-        y = x[M.tensor([0, 1]), M.tensor([1, 2])]  # PyTorch: [x[0, 1], x[1, 2]] = [2, 6]
-        y.sum().backward()
-        return y, x.grad
+        x = M.tensor(np.arange(60.0).reshape(3, 4, 5), dtype=M.float64, requires_grad=True)
+        i, j = M.tensor([0, 2]), M.tensor([[1], [3]])
+        ys = [x[M.tensor([0, 1]), M.tensor([1, 2])],  # [x[0, 1], x[1, 2]]
+              x[:, i, M.tensor([4, 0])], x[i, :, M.tensor([4, 0])], x[i, j], x[0, :, i],
+              x[M.tensor(1), i], x[[2, 0], [1, 1], [0, -1]]]
+        sum(((y * (k + 1)).sum() for k, y in enumerate(ys)), M.tensor(0.0, dtype=M.float64)).backward()
+        return (*ys, x.grad)
     _assert_same(build)
 
 

@@ -44,6 +44,118 @@ Tensor maskSelect(const Tensor& x, const Tensor& mask, SourceLoc loc) {
   return indexSelect(x.reshape(rows, loc), 0, fromVector(positions, {count}), loc);
 }
 
+/// An advanced index: the dim of the (basic-indexed) tensor it applies to, and its entries
+/// (non-negative, checked against that dim's size) with its shape.
+struct Advanced {
+  int64_t dim = 0;
+  IntList shape;
+  std::vector<int64_t> entries;
+};
+
+Advanced advancedIndex(py::handle item, int64_t dim, int64_t size) {
+  Advanced a;
+  a.dim = dim;
+  {
+    Tensor index = py::isinstance<Tensor>(item) ? py::cast<Tensor>(item) : tensorFromData(item, std::nullopt, "index");
+    TD_CHECK(index.dtype() != DType::Bool, "index",
+             "a boolean mask among other indices is not supported yet; use the mask alone, masked_fill or where");
+    TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
+             dtypeName(index.dtype()));
+    a.shape = index.shape();
+    for (double v : index.toVector()) a.entries.push_back(static_cast<int64_t>(v));
+  }
+  for (int64_t& i : a.entries) {  // negative entries count from the end, as in Python
+    TD_CHECK(i >= -size && i < size, "index", "index ", i, " is out of bounds for dimension ", dim, " with size ", size);
+    if (i < 0) i += size;
+  }
+  return a;
+}
+
+/// A 0-d integer tensor: PyTorch selects with it, as with an int.
+bool isScalarIndex(py::handle item) {
+  if (!py::isinstance<Tensor>(item)) return false;
+  const Tensor& t = py::cast<const Tensor&>(item);
+  return t.dim() == 0 && t.dtype() == DType::Int64;
+}
+
+/// The shape several index tensors broadcast to (as PyTorch pairs them up element by element).
+IntList broadcastIndexShapes(const std::vector<Advanced>& indices) {
+  IntList shape;
+  for (const Advanced& a : indices) {
+    if (a.shape.size() > shape.size()) {  // ones in front, as broadcasting aligns from the back
+      IntList wider(a.shape.size() - shape.size(), 1);
+      for (int64_t s : shape) wider.push_back(s);
+      shape = wider;
+    }
+    for (std::size_t k = 0; k < a.shape.size(); ++k) {
+      int64_t& into = shape[shape.size() - a.shape.size() + k];
+      const int64_t s = a.shape[k];
+      TD_CHECK(into == s || into == 1 || s == 1, "index", "shape mismatch: indexing tensors could not be broadcast "
+               "together with shapes ", shapeString(shape), " and ", shapeString(a.shape));
+      if (into == 1) into = s;
+    }
+  }
+  return shape;
+}
+
+/// x[i0, i1, ...] for index tensors on dims `indices[k].dim` of `out`: their entries paired
+/// up (broadcast), the picked elements' dims where the indexed ones were when they are
+/// adjacent, else first (PyTorch's rule). One index_select of the indexed dims flattened,
+/// so the gradient flows back to `out`.
+Tensor gatherAdvanced(const Tensor& out, const std::vector<Advanced>& indices, SourceLoc loc) {
+  const IntList shape = broadcastIndexShapes(indices);
+  const int64_t count = checkedNumel(shape, "index");
+  // The indexed dims first (in order), the others after: then the first k dims flatten.
+  IntList order, rest;
+  std::vector<bool> indexed(static_cast<std::size_t>(out.dim()), false);
+  for (const Advanced& a : indices) {  // (one per dim: each index consumes its own)
+    indexed[static_cast<std::size_t>(a.dim)] = true;
+    order.push_back(a.dim);
+  }
+  for (int64_t d = 0; d < out.dim(); ++d)
+    if (!indexed[static_cast<std::size_t>(d)]) rest.push_back(d);
+  // The flat position of each picked element among the indexed dims (row-major).
+  std::vector<int64_t> flat(static_cast<std::size_t>(count), 0);
+  for (const Advanced& a : indices) {
+    const int64_t size = out.size(a.dim);
+    const auto rank = static_cast<int64_t>(a.shape.size());
+    for (int64_t e = 0; e < count; ++e) {
+      // The entry of `a` that element e of the broadcast shape reads.
+      int64_t remaining = e, source = 0, stride = 1;
+      for (int64_t k = static_cast<int64_t>(shape.size()) - 1; k >= 0; --k) {
+        const int64_t coordinate = remaining % shape[static_cast<std::size_t>(k)];
+        remaining /= shape[static_cast<std::size_t>(k)];
+        const int64_t ak = k - (static_cast<int64_t>(shape.size()) - rank);
+        if (ak < 0) continue;
+        const int64_t extent = a.shape[static_cast<std::size_t>(ak)];
+        if (extent != 1) source += coordinate * stride;
+        stride *= extent;
+      }
+      flat[static_cast<std::size_t>(e)] = flat[static_cast<std::size_t>(e)] * size + a.entries[static_cast<std::size_t>(source)];
+    }
+  }
+  IntList permutation = order;
+  for (int64_t d : rest) permutation.push_back(d);
+  IntList flattened{1};
+  for (const Advanced& a : indices) flattened[0] *= out.size(a.dim);
+  for (int64_t d : rest) flattened.push_back(out.size(d));
+  Tensor picked = indexSelect(out.permute(permutation, loc).reshape(flattened, loc), 0, fromVector(flat, {count}), loc);
+  IntList result = shape;
+  for (int64_t d : rest) result.push_back(out.size(d));
+  picked = picked.reshape(result, loc);
+  // Adjacent indexed dims: the picked dims go where they were (after the dims before them).
+  bool adjacent = true;
+  for (std::size_t k = 1; k < order.size(); ++k) adjacent = adjacent && order[k] == order[k - 1] + 1;
+  const int64_t before = order[0];  // the dims of `rest` before the first indexed one
+  if (!adjacent || before == 0) return picked;
+  const auto b = static_cast<int64_t>(shape.size());
+  IntList move;
+  for (int64_t d = 0; d < before; ++d) move.push_back(b + d);
+  for (int64_t d = 0; d < b; ++d) move.push_back(d);
+  for (int64_t d = b + before; d < picked.dim(); ++d) move.push_back(d);
+  return picked.permute(move, loc);
+}
+
 /// Applies a PyTorch index (an int, slice, None, Ellipsis, integer tensor or list of ints,
 /// or a tuple of them, or one bool mask) and returns the resulting view or copy.
 Tensor indexTensor(const Tensor& self, py::handle key) {
@@ -52,10 +164,8 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
   const SourceLoc loc = here();
   py::tuple items = py::isinstance<py::tuple>(key) ? py::reinterpret_borrow<py::tuple>(key) : py::make_tuple(key);
   int64_t consuming = 0;
-  int64_t tensorIndices = 0;
   bool ellipsis = false;
   for (py::handle item : items) {
-    if (py::isinstance<Tensor>(item) || py::isinstance<py::list>(item)) ++tensorIndices;
     if (item.ptr() == Py_Ellipsis) {
       TD_CHECK(!ellipsis, "index", "an index can only have a single ellipsis ('...')");
       ellipsis = true;
@@ -63,13 +173,12 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       ++consuming;  // an int, a slice or an index tensor each consume one dim
     }
   }
-  // PyTorch pairs several index tensors up element by element; until that is built, say so
-  // rather than return their outer product.
-  TD_CHECK(tensorIndices <= 1, "index", "indexing with more than one index tensor (x[rows, cols]) is not supported "
-           "yet; use one index tensor per call, or gather");
   TD_CHECK(consuming <= self.dim(), "index", "too many indices for a tensor of dimension ", self.dim(), " (",
            consuming, " given)");
+  // Basic indexing first (slices, None, ints and 0-d integer tensors, as PyTorch selects
+  // them); index tensors are applied together at the end, on the dims they were given for.
   Tensor out = self;
+  std::vector<Advanced> advanced;
   int64_t dim = 0;
   for (py::handle item : items) {
     if (item.ptr() == Py_Ellipsis) {
@@ -77,8 +186,8 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
     } else if (item.is_none()) {
       out = out.unsqueeze(dim, loc);
       ++dim;
-    } else if (isInt(item)) {
-      const auto index = py::cast<int64_t>(item);
+    } else if (isInt(item) || isScalarIndex(item)) {
+      const auto index = isInt(item) ? py::cast<int64_t>(item) : static_cast<int64_t>(py::cast<Tensor>(item).item());
       const int64_t size = out.size(dim);
       // An IndexError, as Python's sequences raise: iterating falls back to it, and stops there.
       if (index < -size || index >= size)
@@ -102,33 +211,11 @@ Tensor indexTensor(const Tensor& self, py::handle key) {
       out = out.slice(dim, bound(slice.attr("start")), bound(slice.attr("stop")), step.value_or(1), loc);
       ++dim;
     } else {
-      // An integer tensor (or list of ints) picks entries along `dim`, keeping its shape.
-      Tensor index = py::isinstance<Tensor>(item) ? py::cast<Tensor>(item) : tensorFromData(item, std::nullopt, "index");
-      TD_CHECK(index.dtype() != DType::Bool, "index",
-               "indexing with a boolean mask is not supported yet; use masked_fill or where");
-      TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
-               dtypeName(index.dtype()));
-      IntList shape = index.shape();
-      // Negative entries count from the end, as in Python.
-      std::vector<int64_t> entries;
-      const int64_t size = out.size(dim);
-      for (double v : index.toVector()) {
-        const auto i = static_cast<int64_t>(v);
-        TD_CHECK(i >= -size && i < size, "index", "index ", i, " is out of bounds for dimension ", dim, " with size ",
-                 size);
-        entries.push_back(i < 0 ? i + size : i);
-      }
-      const auto count = static_cast<int64_t>(entries.size());
-      Tensor picked = indexSelect(out, dim, fromVector(entries, {count}), loc);
-      IntList result;
-      for (int64_t d = 0; d < dim; ++d) result.push_back(out.size(d));
-      for (int64_t s : shape) result.push_back(s);
-      for (int64_t d = dim + 1; d < out.dim(); ++d) result.push_back(out.size(d));
-      out = picked.reshape(result, loc);
-      dim += static_cast<int64_t>(shape.size());
+      advanced.push_back(advancedIndex(item, dim, out.size(dim)));
+      ++dim;
     }
   }
-  return out;
+  return advanced.empty() ? out : gatherAdvanced(out, advanced, loc);
 }
 
 }  // namespace
