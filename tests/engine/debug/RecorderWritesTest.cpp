@@ -417,6 +417,28 @@ TEST(Recorder, TwoRecordersBothKeepAValueTheyShareBeforeAWrite) {
   }
 }
 
+/// A parameter Adam updates, for the tests that step it under several recorders.
+struct AdamParameter {
+  td::Tensor w = [] {
+    td::Tensor t = f64({1.0, -1.0});
+    t.setRequiresGrad();
+    return t;
+  }();
+  td::optim::Adam optimizer{std::vector{w}, td::optim::AdamOptions{.lr = 0.5}};
+};
+
+/// The recorder's newest entry is an Adam step that read `before` and wrote `after`.
+void expectStepReadAndWrote(const Recorder& r, const std::vector<double>& before, const std::vector<double>& after) {
+  const std::vector<EntryRecord> entries = newest(r);
+  ASSERT_FALSE(entries.empty());
+  const std::optional<EntryRecord> update = r.entry(entries.back().entry.id);
+  ASSERT_TRUE(update);
+  ASSERT_EQ(update->name, "Adam");
+  ASSERT_EQ(update->inputs[0].state, ValueState::Held);
+  EXPECT_EQ(update->inputs[0].value.toVector(), before) << "as read";
+  EXPECT_EQ(update->outputs[0].value.toVector(), after) << "as written";
+}
+
 TEST(Recorder, TwoRecordersBothShowAnOptimizerStepsParameterAsRead) {
   // Each recorder finds what it knows of a tensor through a mark on the tensor, which only
   // one of them can own: the other must still know the parameter's version before the step
@@ -425,23 +447,16 @@ TEST(Recorder, TwoRecordersBothShowAnOptimizerStepsParameterAsRead) {
   td::Tensor unrelated = td::mul(f64({2.0}), 3.0);  // seen by the first only: the two number tensors apart
   Recorder second;
   second.attach();
-  td::Tensor w = f64({1.0, -1.0});
-  w.setRequiresGrad();
-  td::optim::Adam optimizer(std::vector{w}, td::optim::AdamOptions{.lr = 0.5});
+  AdamParameter p;
   for (int step = 0; step < 3; ++step) {
     SCOPED_TRACE(step);
     td::Tape::step();
-    const std::vector<double> before = w.toVector();
-    td::sum(td::mul(w, w)).backward();
-    optimizer.step();
+    const std::vector<double> before = p.w.toVector();
+    td::sum(td::mul(p.w, p.w)).backward();
+    p.optimizer.step();
     for (const Recorder* r : {&first.recorder, &second}) {
-      const std::vector<EntryRecord> entries = newest(*r);
-      ASSERT_FALSE(entries.empty());
-      const EntryRecord& update = entries.back();
-      ASSERT_EQ(update.name, "Adam");
-      ASSERT_EQ(update.inputs[0].state, ValueState::Held) << (r == &second ? "second" : "first");
-      EXPECT_EQ(r->entry(update.entry.id)->inputs[0].value.toVector(), before);
-      EXPECT_EQ(r->entry(update.entry.id)->outputs[0].value.toVector(), w.toVector());
+      SCOPED_TRACE(r == &second ? "second" : "first");
+      expectStepReadAndWrote(*r, before, p.w.toVector());
     }
   }
   second.detach();
@@ -453,24 +468,20 @@ TEST(Recorder, OneOfMoreRecordersThanMarksCanNameStillKeepsWhatItSaw) {
   std::vector<std::unique_ptr<Recorder>> others;
   for (int i = 0; i < 255; ++i) others.push_back(std::make_unique<Recorder>());
   Recording r;
-  td::Tensor w = f64({1.0, -1.0});
-  w.setRequiresGrad();
-  td::optim::Adam optimizer(std::vector{w}, td::optim::AdamOptions{.lr = 0.5});
+  AdamParameter p;
   for (int step = 0; step < 2; ++step) {
     SCOPED_TRACE(step);
     td::Tape::step();
-    const std::vector<double> before = w.toVector();
-    td::Tensor loss = td::sum(td::mul(w, w));
+    const std::vector<double> before = p.w.toVector();
+    td::Tensor loss = td::sum(td::mul(p.w, p.w));
     const uint64_t mulId = findOp(newest(r.recorder), td::OpId::Mul)->entry.id;
     loss.backward();
-    optimizer.step();
+    p.optimizer.step();
     const std::optional<EntryRecord> mul = r.recorder.entry(mulId);
     ASSERT_TRUE(mul);
     ASSERT_EQ(mul->inputs[0].state, ValueState::Held);
     EXPECT_EQ(mul->inputs[0].value.toVector(), before) << "copied before the step wrote it";
-    const EntryRecord update = newest(r.recorder).back();
-    ASSERT_EQ(update.inputs[0].state, ValueState::Held);
-    EXPECT_EQ(r.recorder.entry(update.entry.id)->inputs[0].value.toVector(), before) << "as read";
+    expectStepReadAndWrote(r.recorder, before, p.w.toVector());
   }
 }
 
