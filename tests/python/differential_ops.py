@@ -747,6 +747,25 @@ def _cumsum(b, shape):
     return choose(b, forms)
 
 
+@op("prod", ["prod", "Tensor.prod"])
+def _prod(b, shape):
+    """Over everything or one dim (keepdim either way); the values away from zero, which the
+    engine test of gradients with zeros covers (TensorTest: ProductsAndTheirGradientWithZeros)."""
+    forms = [("M.prod(v)", lambda run, v: run.M.prod(v), "prod"),
+             ("v.prod()", lambda run, v: v.prod(), "Tensor.prod")]
+    if shape:
+        dim = b.dim(len(shape))
+        keep = b.r.random() < 0.5
+        forms += [(f"M.prod(v, {dim}, keepdim={keep})", lambda run, v: run.M.prod(v, dim, keepdim=keep), "prod"),
+                  (f"v.prod(dim={dim})", lambda run, v: v.prod(dim=dim), "Tensor.prod")]
+    desc, f = choose(b, forms)
+
+    def fn(run, v):
+        run.kink("prod", v)  # a value at zero: the product's gradient changes form there
+        return f(run, v)
+    return desc, fn
+
+
 def _binary_tensor(name, fn_name, method_name, extra=()):
     def make(b, shape):
         o = b.tensor_operand(shape)
@@ -1375,7 +1394,7 @@ def _view(b, shape):
     pd = "v" if b.v.is_contiguous() else "v.contiguous()"
     if not b.v.is_contiguous():
         b.use("Tensor.contiguous")
-    o = b.float_const(concrete) if b.r.random() < 0.25 else None
+    o = b.float_const(concrete) if b.r.random() < 0.35 else None
     forms = [(f"{pd}.view(*{target})", lambda run, v: prefix(v).view(*target), "Tensor.view"),
              (f"{pd}.view({target})", lambda run, v: prefix(v).view(target), "Tensor.view")]
     if o is not None:

@@ -311,6 +311,11 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
   both(m, cls, "topk", [](const Tensor& x, int64_t k, int64_t dim, bool largest, bool) {
     return valuesIndices("topk", topk(x, k, dim, largest, here()));
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  // prod(dim=None, keepdim=False, *, dtype=None): one dim, as PyTorch 1.13's, or all of them.
+  both(m, cls, "prod", [](const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
+    const Tensor in = dtype ? x.to(*dtype) : x;
+    return dim ? prod(in, {*dim}, keepdim, here()) : prod(in, {}, false, here());
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
   both(m, cls, "cumsum", [](const Tensor& x, int64_t dim, std::optional<DType> dtype) {
     return cumsum(dtype ? x.to(*dtype) : x, dim, here());
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());

@@ -63,6 +63,20 @@ Grads extremumGrad(const GradContext& c) {
   return {mul(keepdimGrad(c), div(mask, count))};
 }
 
+/// d prod / d x_i is the product of the other values of its lane: result / x_i in a lane
+/// without zeros; at a lane's only zero, the product of the rest; else 0. Made of ops
+/// (no division by zero on any path), so it differentiates again.
+Grads prodGrad(const GradContext& c) {
+  const Tensor x = c.input(0);
+  const IntList& dims = c.attrs().ints;
+  const Tensor zero = eq(x, 0.0);
+  const Tensor zeros = sum(zero, dims, true);
+  const Tensor safe = where(zero, onesLike(x), x);
+  const Tensor rest = prod(safe, dims, true);  // the lane's product without its zeros
+  const Tensor others = where(zero, where(eq(zeros, 1.0), rest, 0.0), where(eq(zeros, 0.0), div(rest, safe), 0.0));
+  return {mul(keepdimGrad(c), others)};
+}
+
 Grads maxMinGrad(const GradContext& c, bool isMax) {
   Tensor a = c.input(0), b = c.input(1), g = c.grad();
   Tensor ties = mul(maskOf(eq(a, b), g.dtype()), 0.5);
@@ -184,6 +198,8 @@ constexpr DerivativeRow kRows[] = {
      F(return {keepdimGrad(c).expand(c.inputShape(0))};)},
     {OpId::Amax, "grad where x == max (split among ties)", kIn0, true, true, F(return extremumGrad(c);)},
     {OpId::Amin, "grad where x == min (split among ties)", kIn0, true, true, F(return extremumGrad(c);)},
+    {OpId::Prod, "grad * the product of the other values (result / x where none is 0)", kIn0, false, true,
+     F(return prodGrad(c);)},
     {OpId::Argmax, "not differentiable (an index)", kNone, false, false, nullptr},
     {OpId::Argmin, "not differentiable (an index)", kNone, false, false, nullptr},
     {OpId::Cumsum, "grad summed from each position to the end: sum(grad) - cumsum(grad) + grad", kNone, false, true,

@@ -212,6 +212,27 @@ TEST(TensorDtypes, CumulativeSums) {
   EXPECT_THAT(valuesOf(x.grad()), ElementsAre(111, 110, 100));
 }
 
+TEST(TensorDtypes, ProductsAndTheirGradientWithZeros) {
+  td::Tensor i = td::fromVector(std::vector<int64_t>{1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_EQ(td::prod(i).dtype(), td::DType::Int64);
+  EXPECT_EQ(td::prod(i).item(), 720);
+  EXPECT_THAT(valuesOf(td::prod(i, {1})), ElementsAre(6, 120));
+  td::Tensor b = td::fromVector(std::vector<double>{1, 0, 1}, {3}, td::DType::Bool);
+  EXPECT_EQ(td::prod(b).dtype(), td::DType::Int64);
+  EXPECT_EQ(td::prod(b).item(), 0);
+  EXPECT_EQ(td::prod(td::zeros({0, 3}), {0}).toVector(), (std::vector<double>{1, 1, 1})) << "an empty product is 1";
+  // Each value's gradient is the product of the others in its lane: with one zero, only the
+  // zero gets one (the product of the rest); with two, none does.
+  td::Tensor x = td::tensor({1, 0, 3, 0, 0, 2, 2, 3, 4}).view({3, 3}).setRequiresGrad();
+  td::Tensor p = td::prod(x, {1});
+  EXPECT_THAT(valuesOf(p), ElementsAre(0, 0, 24));
+  td::sum(p).backward();
+  EXPECT_THAT(valuesOf(x.grad()), ElementsAre(0, 3, 0, 0, 0, 0, 12, 8, 6));
+  td::Tensor y = td::tensor({2, 0, 5}).setRequiresGrad();
+  td::prod(y).backward();
+  EXPECT_THAT(valuesOf(y.grad()), ElementsAre(0, 10, 0));
+}
+
 TEST(TensorDtypes, SortTopkAndArgsort) {
   // Stable (ties keep their order) and NaN as the largest value, as PyTorch.
   td::Tensor x = td::tensor({3, NAN, 1, 3, -2});

@@ -87,6 +87,19 @@ void addReductions(std::vector<OpInfo>& t) {
                         reduced({1}, true, [](const std::vector<double>& v) { return varOf(v, 0); }), emptyFirst));
   t.push_back(reduction("var_dims", one([](const td::Tensor& x) { return td::var(x, {0, 2}, 1); }),
                         reduced({0, 2}, false, [](const std::vector<double>& v) { return varOf(v, 1); }), emptyMiddle));
+  auto prodOf = [](const std::vector<double>& v) {
+    double p = 1.0;
+    for (double x : v) p *= x;
+    return p;
+  };
+  // Products of values in [-2, 2]: the gradient of every lane is checked numerically, and
+  // the lanes with a zero by the test below (TensorTest: ProdGradientWithZeros).
+  t.push_back(reduction("prod", one([](const td::Tensor& x) { return td::prod(x); }), reduced({}, false, prodOf),
+                        emptyFirst));
+  t.push_back(reduction("prod_dims_keepdim", one([](const td::Tensor& x) { return td::prod(x, {0, 2}, true); }),
+                        reduced({0, 2}, true, prodOf), emptyMiddle));
+  t.push_back(reduction("prod_dim", one([](const td::Tensor& x) { return td::prod(x, {1}); }),
+                        reduced({1}, false, prodOf), emptyMiddle));
   t.push_back(reduction("amax", one([](const td::Tensor& x) { return td::amax(x, {1}); }), reduced({1}, false, maxOf),
                         emptyFirst, Values::Distinct));
   t.push_back(reduction("amin_dims_keepdim", one([](const td::Tensor& x) { return td::amin(x, {0, 2}, true); }),

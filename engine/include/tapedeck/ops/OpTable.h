@@ -76,6 +76,7 @@
   X(Sum, "sum", 1, true, "ReduceSum")           /* float/int64 (bool sums as int64) */             \
   X(Amax, "amax", 1, true, "ReduceMax")                                                            \
   X(Amin, "amin", 1, true, "ReduceMin")                                                            \
+  X(Prod, "prod", 1, true, "ReduceProd")        /* float/int64 (bool multiplies as int64); 1 when empty */ \
   X(Argmax, "argmax", 1, false, "ArgMax")       /* ints = {dim}; out int64; first max wins */      \
   X(Argmin, "argmin", 1, false, "ArgMin")                                                          \
   /* Cumsum: running sums along ints = {dim}; out has the input's shape (bool sums as int64). */  \

@@ -123,6 +123,8 @@ Tensor ge(const Tensor& a, double b, TD_LOC);
 // --- reductions -----------------------------------------------------------------
 /// Empty `dims` reduces over every dim.
 Tensor sum(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
+/// Product over `dims` (all when empty); bool multiplies as int64; an empty dim gives 1.
+Tensor prod(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
 Tensor mean(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
 /// Variance with Bessel's `correction` (1 = unbiased, as PyTorch's default).
 Tensor var(const Tensor& x, const IntList& dims = {}, int64_t correction = 1, bool keepdim = false, TD_LOC);

@@ -215,6 +215,26 @@ void extremumKernel(const KernelContext& ctx, bool isMax) {
   });
 }
 
+/// Prod over the dims (an empty one gives 1), in the input's type.
+void prodKernel(const KernelContext& ctx) {
+  const Tensor& in = ctx.in(0);
+  const Tensor& out = ctx.out();
+  TD_ASSERT(out.dtype() == in.dtype(), "prod: output dtype differs from the input's");
+  TD_CPU_DISPATCH_NUMERIC(in.dtype(), "prod", [&] {
+    scalar_t* result = out.data<scalar_t>();
+    if (isScalarInput(ctx)) {
+      result[0] = *in.data<scalar_t>();
+      return;
+    }
+    const ReducePlan plan = planReduction(ctx);
+    for (int64_t i = 0; i < plan.outNumel; ++i) result[i] = scalar_t(1);
+    if (in.numel() == 0) return;
+    forEachElement(
+        in.shape(), [](scalar_t& a, const scalar_t& x) { a *= x; }, strided(result, plan.outStrides),
+        strided<const scalar_t>(in));
+  });
+}
+
 void amaxKernel(const KernelContext& ctx) { extremumKernel(ctx, true); }
 void aminKernel(const KernelContext& ctx) { extremumKernel(ctx, false); }
 
@@ -358,6 +378,7 @@ void sortKernel(const KernelContext& ctx) {
 TD_REGISTER_KERNEL(CPU, Sum, sumKernel);
 TD_REGISTER_KERNEL(CPU, Sort, sortKernel);
 TD_REGISTER_KERNEL(CPU, Cumsum, cumsumKernel);
+TD_REGISTER_KERNEL(CPU, Prod, prodKernel);
 TD_REGISTER_KERNEL(CPU, Amax, amaxKernel);
 TD_REGISTER_KERNEL(CPU, Amin, aminKernel);
 TD_REGISTER_KERNEL(CPU, Argmax, argmaxKernel);
