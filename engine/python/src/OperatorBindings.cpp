@@ -44,31 +44,24 @@ Tensor maskSelect(const Tensor& x, const Tensor& mask, SourceLoc loc) {
   return indexSelect(x.reshape(rows, loc), 0, fromVector(positions, {count}), loc);
 }
 
-/// An advanced index: the dim of the (basic-indexed) tensor it applies to, and its entries
-/// (non-negative, checked against that dim's size) with its shape.
+/// An advanced index: the dim of the (basic-indexed) tensor it applies to, and the int64
+/// index tensor (its entries checked against that dim's size; negative ones count from the end).
 struct Advanced {
   int64_t dim = 0;
-  IntList shape;
-  std::vector<int64_t> entries;
+  Tensor index;
 };
 
 Advanced advancedIndex(py::handle item, int64_t dim, int64_t size) {
-  Advanced a;
-  a.dim = dim;
-  {
-    Tensor index = py::isinstance<Tensor>(item) ? py::cast<Tensor>(item) : tensorFromData(item, std::nullopt, "index");
-    TD_CHECK(index.dtype() != DType::Bool, "index",
-             "a boolean mask among other indices is not supported yet; use the mask alone, masked_fill or where");
-    TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
-             dtypeName(index.dtype()));
-    a.shape = index.shape();
-    for (double v : index.toVector()) a.entries.push_back(static_cast<int64_t>(v));
-  }
-  for (int64_t& i : a.entries) {  // negative entries count from the end, as in Python
+  Tensor index = py::isinstance<Tensor>(item) ? py::cast<Tensor>(item) : tensorFromData(item, std::nullopt, "index");
+  TD_CHECK(index.dtype() != DType::Bool, "index",
+           "a boolean mask among other indices is not supported yet; use the mask alone, masked_fill or where");
+  TD_CHECK(index.dtype() == DType::Int64, "index", "tensors used as indices must be int64, got ",
+           dtypeName(index.dtype()));
+  for (double v : index.toVector()) {
+    const auto i = static_cast<int64_t>(v);
     TD_CHECK(i >= -size && i < size, "index", "index ", i, " is out of bounds for dimension ", dim, " with size ", size);
-    if (i < 0) i += size;
   }
-  return a;
+  return {dim, index};
 }
 
 /// A 0-d integer tensor: PyTorch selects with it, as with an int.
@@ -82,20 +75,45 @@ bool isScalarIndex(py::handle item) {
 IntList broadcastIndexShapes(const std::vector<Advanced>& indices) {
   IntList shape;
   for (const Advanced& a : indices) {
-    if (a.shape.size() > shape.size()) {  // ones in front, as broadcasting aligns from the back
-      IntList wider(a.shape.size() - shape.size(), 1);
+    const IntList& next = a.index.shape();
+    if (next.size() > shape.size()) {  // ones in front, as broadcasting aligns from the back
+      IntList wider(next.size() - shape.size(), 1);
       for (int64_t s : shape) wider.push_back(s);
       shape = wider;
     }
-    for (std::size_t k = 0; k < a.shape.size(); ++k) {
-      int64_t& into = shape[shape.size() - a.shape.size() + k];
-      const int64_t s = a.shape[k];
-      TD_CHECK(into == s || into == 1 || s == 1, "index", "shape mismatch: indexing tensors could not be broadcast "
-               "together with shapes ", shapeString(shape), " and ", shapeString(a.shape));
-      if (into == 1) into = s;
+    for (std::size_t k = 0; k < next.size(); ++k) {
+      int64_t& into = shape[shape.size() - next.size() + k];
+      TD_CHECK(into == next[k] || into == 1 || next[k] == 1, "index", "shape mismatch: indexing tensors could not be "
+               "broadcast together with shapes ", shapeString(shape), " and ", shapeString(next));
+      if (into == 1) into = next[k];
     }
   }
   return shape;
+}
+
+/// `index`'s entries at every element of `shape`, which it broadcasts to (stride 0 along the
+/// dims it repeats). Read without running an op: reading an index is not part of the tape.
+std::vector<int64_t> entriesBroadcast(const Tensor& index, const IntList& shape) {
+  const std::vector<double> values = index.toVector();  // row-major
+  const IntList& own = index.shape();
+  const std::size_t lead = shape.size() - own.size();
+  IntList strides(shape.size(), 0);
+  int64_t stride = 1;
+  for (std::size_t k = own.size(); k-- > 0;) {
+    if (own[k] != 1) strides[lead + k] = stride;
+    stride *= own[k];
+  }
+  std::vector<int64_t> out(static_cast<std::size_t>(checkedNumel(shape, "index")));
+  for (std::size_t e = 0; e < out.size(); ++e) {
+    auto remaining = static_cast<int64_t>(e);
+    int64_t source = 0;
+    for (std::size_t k = shape.size(); k-- > 0;) {
+      source += remaining % shape[k] * strides[k];
+      remaining /= shape[k];
+    }
+    out[e] = static_cast<int64_t>(values[static_cast<std::size_t>(source)]);
+  }
+  return out;
 }
 
 /// x[i0, i1, ...] for index tensors on dims `indices[k].dim` of `out`: their entries paired
@@ -118,21 +136,8 @@ Tensor gatherAdvanced(const Tensor& out, const std::vector<Advanced>& indices, S
   std::vector<int64_t> flat(static_cast<std::size_t>(count), 0);
   for (const Advanced& a : indices) {
     const int64_t size = out.size(a.dim);
-    const auto rank = static_cast<int64_t>(a.shape.size());
-    for (int64_t e = 0; e < count; ++e) {
-      // The entry of `a` that element e of the broadcast shape reads.
-      int64_t remaining = e, source = 0, stride = 1;
-      for (int64_t k = static_cast<int64_t>(shape.size()) - 1; k >= 0; --k) {
-        const int64_t coordinate = remaining % shape[static_cast<std::size_t>(k)];
-        remaining /= shape[static_cast<std::size_t>(k)];
-        const int64_t ak = k - (static_cast<int64_t>(shape.size()) - rank);
-        if (ak < 0) continue;
-        const int64_t extent = a.shape[static_cast<std::size_t>(ak)];
-        if (extent != 1) source += coordinate * stride;
-        stride *= extent;
-      }
-      flat[static_cast<std::size_t>(e)] = flat[static_cast<std::size_t>(e)] * size + a.entries[static_cast<std::size_t>(source)];
-    }
+    const std::vector<int64_t> entries = entriesBroadcast(a.index, shape);
+    for (std::size_t e = 0; e < flat.size(); ++e) flat[e] = flat[e] * size + (entries[e] < 0 ? entries[e] + size : entries[e]);
   }
   IntList permutation = order;
   for (int64_t d : rest) permutation.push_back(d);

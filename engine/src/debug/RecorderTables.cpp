@@ -1,6 +1,8 @@
-// The recorder's two lookup tables (see Recorder.h), open addressing with linear probing,
-// rebuilt as iterations go: storage links (the newest value holding a storage, for
-// beforeWrite) and known tensors (a tensor seen at a version keeps one value per iteration).
+// How the recorder finds what it keeps of a tensor or a storage (see Recorder.h): known
+// tensors (a tensor seen at a version keeps one value per iteration) through a mark on the
+// tensor, and the newest value on a storage (for beforeWrite) through a mark on the storage;
+// for what another recorder marked first, a map and an open-addressing table of links. The
+// serials that tell recorders' marks apart are handed out here.
 #include <algorithm>
 #include <bitset>
 #include <mutex>
@@ -58,9 +60,7 @@ namespace {
 constexpr uint32_t kPlaceBits = 24;
 constexpr uint32_t kPlaceMask = (uint32_t{1} << kPlaceBits) - 1;
 uint32_t serialOf(uint32_t mark) { return mark >> kPlaceBits; }
-}  // namespace
 
-namespace {
 // Serials of the recorders alive (1-255): two alive never share one, so neither reads the
 // other's marks as its own. A recorder made while all are taken gets 0 and sets no marks.
 struct Serials {
@@ -108,7 +108,6 @@ Recorder::Known* Recorder::findKnown(const TensorImpl& t) {
 }
 
 Recorder::Known& Recorder::insertKnown(TensorImpl& t) {
-  if (Known* known = findKnown(t)) return *known;
   uint32_t place = 0;
   if (!m_knownFree.empty()) {
     place = m_knownFree.back();

@@ -118,8 +118,9 @@ void Recorder::beforeWrite(Storage& storage, bool mayMove, std::shared_ptr<Stora
   // cursor (older values are dropped), stopping once no reference to it is left.
   const uint64_t oldest = std::max(m_evictCursor, m_valueBase);
   const uint64_t marked = storage.watcherMark().load(std::memory_order_relaxed);
-  const StorageLink* link = ownsMark(marked) ? nullptr : findLink(&storage);
-  uint64_t newest = ownsMark(marked) ? newestIn(marked) : link != nullptr ? link->newest : kNoValue;
+  uint64_t newest = kNoValue;
+  if (ownsMark(marked)) newest = newestIn(marked);
+  else if (const StorageLink* link = findLink(&storage)) newest = link->newest;
   if (newest != kNoValue && newest >= m_valueBase + valueCount()) newest = kNoValue;  // (see hold)
   for (uint64_t i = newest;
        i != kNoValue && i >= oldest && storage.watchCount() > 0; i = valueAt(i).previous) {

@@ -26,15 +26,15 @@ Tensor reduce(OpId op, const Tensor& input, const IntList& dims, bool keepdim) {
   const char* name = opName(op).data();
   checkDefined(input, name, "input");
   Tensor x = input;
-  const bool empties = op == OpId::Sum || op == OpId::Prod;  // an empty dim sums to 0, multiplies to 1
-  if (empties && x.dtype() == DType::Bool) x = castTo(x, DType::Int64);
+  const bool emptyIsIdentity = op == OpId::Sum || op == OpId::Prod;  // an empty dim sums to 0, multiplies to 1
+  if (emptyIsIdentity && x.dtype() == DType::Bool) x = castTo(x, DType::Int64);
   TD_CHECK(x.dtype() != DType::Bool, name, "expected a numeric tensor, got ", describe(x));
   if (x.dim() == 0) {
     for (int64_t d : dims) wrapDim(d, 0, name);
     return reduce(op, x.view({1}), {0}, false);  // a 0-dim result either way
   }
   IntList rdims = reductionDims(dims, x.shape(), name);
-  if (!empties)
+  if (!emptyIsIdentity)
     for (int64_t d : rdims)
       TD_CHECK(x.shape()[d] > 0, name, "cannot reduce over dim ", d, " of size 0 (tensor of shape ",
                shapeString(x.shape()), ")");

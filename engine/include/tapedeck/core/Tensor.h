@@ -1,9 +1,9 @@
 #pragma once
 // Tensor: a handle to a TensorImpl (shared storage, shape, strides, offset, dtype,
 // autograd metadata). Copying a Tensor copies the handle; views share storage.
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>

@@ -358,6 +358,7 @@ class Recorder : public TapeObserver, public WriteWatcher {
   }
   /// Sets them (`stats.computed` false: forgets them).
   void setKnownStats(Known& known, const TensorStats& stats) { keepStats(m_knownStats, known.stats, stats); }
+  /// A place for `t`, not known yet (findKnown found none).
   Known& insertKnown(TensorImpl& t);
   /// Frees the places of tensors not seen since iteration `keepFrom`.
   void sweepKnown(uint64_t keepFrom);
