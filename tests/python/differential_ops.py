@@ -43,9 +43,6 @@ KNOWN_MISMATCHES = {
         "gradient only to the returned index while Tapedeck splits it evenly among the tied entries "
         "(x = [[1, 3, 3]]: x.max(1).values.sum() gives x.grad [[0, 1, 0]] vs [[0, 0.5, 0.5]]). A tie, so the "
         "programs redraw it; the convention differs",
-    "bce_saturated":
-        "binary_cross_entropy with probabilities exactly 0 or 1: PyTorch clamps log to >= -100 and its gradient "
-        "stays finite (about -+5e11); Tapedeck's gradient is NaN",
     "linear_1d_weight":
         "linear(x, w) with a 1-D weight [in]: PyTorch gives x @ w (shape without the last dim); Tapedeck "
         "raises 'weight must be 2-D [out, in]'",

@@ -77,6 +77,18 @@ Grads prodGrad(const GradContext& c) {
   return {mul(keepdimGrad(c), others)};
 }
 
+/// Binary cross-entropy, as PyTorch's formula: the denominator of p's gradient is kept at
+/// 1e-12 or more, so a saturated probability (exactly 0 or 1) gets a large finite gradient,
+/// not 0 * inf. The target's gradient uses the forward's clamped logs.
+Grads bceGrad(const GradContext& c) {
+  const Tensor p = c.input(0), t = c.input(1), g = c.grad();
+  Tensor dp, dt;
+  if (c.needs(0)) dp = div(mul(g, sub(p, t)), clamp(mul(p, rsub(p, 1.0)), 1e-12, std::nullopt));
+  if (c.needs(1))
+    dt = mul(g, sub(clamp(log(rsub(p, 1.0)), -100.0, std::nullopt), clamp(log(p), -100.0, std::nullopt)));
+  return {dp, dt};
+}
+
 Grads maxMinGrad(const GradContext& c, bool isMax) {
   Tensor a = c.input(0), b = c.input(1), g = c.grad();
   Tensor ties = mul(maskOf(eq(a, b), g.dtype()), 0.5);
@@ -287,6 +299,9 @@ constexpr DerivativeRow kRows[] = {
        return out;)},
     {OpId::NllLoss, "-grad at each target's class (÷ the counted targets for mean), 0 elsewhere", kIn1, false, true,
      F(return {nllLossGrad(c), Tensor()};)},
+    {OpId::BinaryCrossEntropy,
+     "grad * (p - t) / max(p (1 - p), 1e-12) for p; grad * (max(log(1 - p), -100) - max(log p, -100)) for t",
+     kIn0 | kIn1, false, true, F(return bceGrad(c);)},
     {OpId::Custom, "the function's own backward", kNone, false, false, nullptr},
 };
 #undef F

@@ -118,9 +118,11 @@ Tensor binaryCrossEntropy(const Tensor& input, const Tensor& target, Reduction r
     TD_CHECK(lo >= 0.0 && hi <= 1.0, "binary_cross_entropy", "input values must be probabilities in [0, 1], got ",
              lo, " to ", hi, " (use binary_cross_entropy_with_logits for logits)");
   }
-  Tensor logP = clamp(log(input), -100.0, std::nullopt);
-  Tensor logQ = clamp(log(rsub(input, 1.0)), -100.0, std::nullopt);
-  Tensor perElement = neg(add(mul(target, logP), mul(rsub(target, 1.0), logQ)));
+  // One primitive (not log, clamp and arithmetic): its gradient keeps PyTorch's finite value
+  // at a saturated probability of exactly 0 or 1, where the composite's was 0 * inf = NaN.
+  const Tensor t = castTo(target, input.dtype());
+  Tensor perElement = allocate(input.shape(), input.dtype(), input.device(), "binary_cross_entropy");
+  runAndRecord(OpId::BinaryCrossEntropy, {input, t}, {input, t}, &perElement, 1, OpAttrs{});
   return reduceLoss(perElement, reduction);
 }
 

@@ -213,6 +213,33 @@ TEST(Layers, LossesMatchFunctional) {
   EXPECT_EQ(nn::MSELoss().toString(), "MSELoss()");
 }
 
+TEST(Layers, BinaryCrossEntropyAtSaturatedProbabilitiesHasFiniteGradients) {
+  // A sigmoid that rounds to exactly 0 or 1 (float32 at |x| > 17): each log term is
+  // clamped at -100, and the gradient is PyTorch's (p - t) / max(p (1 - p), 1e-12), never
+  // 0 * inf. The target's gradient is the difference of the clamped logs.
+  for (td::DType dtype : {td::DType::Float32, td::DType::Float64}) {
+    td::Tensor p = td::fromVector(std::vector<double>{0.0, 1.0, 0.5, 0.25}, {}, dtype).setRequiresGrad();
+    td::Tensor t = td::fromVector(std::vector<double>{1.0, 0.0, 1.0, 0.0}, {}, dtype).setRequiresGrad();
+    td::Tensor loss = td::binaryCrossEntropy(p, t, td::Reduction::None);
+    EXPECT_EQ(loss.dtype(), dtype);
+    std::vector<double> values = loss.toVector();
+    EXPECT_DOUBLE_EQ(values[0], 100.0);
+    EXPECT_DOUBLE_EQ(values[1], 100.0);
+    EXPECT_NEAR(values[2], std::log(2.0), 1e-6);
+    td::sum(loss).backward();
+    std::vector<double> dp = p.grad().toVector(), dt = t.grad().toVector();
+    EXPECT_NEAR(dp[0], -1e12, 1e6);
+    EXPECT_NEAR(dp[1], 1e12, 1e6);
+    EXPECT_NEAR(dp[2], -2.0, 1e-6);
+    EXPECT_NEAR(dp[3], 0.25 / (0.25 * 0.75), 1e-6);
+    EXPECT_NEAR(dt[0], 100.0, 1e-4);   // log(1) - max(log 0, -100)
+    EXPECT_NEAR(dt[1], -100.0, 1e-4);  // max(log 0, -100) - log(1)
+    EXPECT_NEAR(dt[3], std::log(0.75) - std::log(0.25), 1e-6);
+  }
+  // The formula the IDE's node card shows says so.
+  EXPECT_NE(std::string(td::derivativeFormula(td::OpId::BinaryCrossEntropy)).find("1e-12"), std::string::npos);
+}
+
 TEST(Layers, GradientsReachTheParameters) {
   auto seq = nn::make<nn::Sequential>(nn::make<nn::Conv2d>(1, 2, 3, 1, 1), nn::make<nn::BatchNorm2d>(2),
                                       nn::make<nn::ReLU>(), nn::make<nn::MaxPool2d>(2), nn::make<nn::Flatten>(),

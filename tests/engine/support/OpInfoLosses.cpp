@@ -167,15 +167,15 @@ void addLosses(std::vector<OpInfo>& t) {
   t.push_back(pairLossRow("l1_loss_sum",
                           [](const td::Tensor& a, const td::Tensor& b) { return td::l1Loss(a, b, Reduction::Sum); },
                           absolute, Reduction::Sum, apart, {true, true}));
-  // binary_cross_entropy has no gradient for its target (as PyTorch).
+  // The target's gradient too (as PyTorch's): the difference of the clamped logs.
   t.push_back(pairLossRow("binary_cross_entropy",
                           [](const td::Tensor& a, const td::Tensor& b) { return td::binaryCrossEntropy(a, b); }, bceOf,
-                          Reduction::Mean, probabilities, {true, false}));
+                          Reduction::Mean, probabilities, {true, true}));
   t.push_back(pairLossRow("binary_cross_entropy_none",
                           [](const td::Tensor& a, const td::Tensor& b) {
                             return td::binaryCrossEntropy(a, b, Reduction::None);
                           },
-                          bceOf, Reduction::None, probabilities, {true, false}));
+                          bceOf, Reduction::None, probabilities, {true, true}));
   {
     // Probabilities of exactly 0 and 1: each log term is clamped at -100, never -inf.
     OpInfo row = pairLossRow(

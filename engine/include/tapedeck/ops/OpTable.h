@@ -122,6 +122,9 @@
      0 where target == start (the ignore index); ints = {reduction}: 0 none (out [N,d...]),     \
      1 mean over the counted targets (NaN when none), 2 sum (out 0-d). Targets in [0, C).       */ \
   X(NllLoss, "nll_loss", 2, true, "NegativeLogLikelihoodLoss")                                     \
+  /* BinaryCrossEntropy(p, t), same shape and dtype: -(t max(log p, -100) + (1 - t) max(log(1 - p), \
+     -100)) per element (the log terms clamped as PyTorch's, so p of exactly 0 or 1 gives 100).  */ \
+  X(BinaryCrossEntropy, "binary_cross_entropy", 2, true, "")                                       \
   /* Custom: a user-defined function (tapedeck.autograd.Function, td::autograd::applyFunction): \
      no kernel, no formula; its node runs the user's backward and its entry carries the name. */  \
   X(Custom, "custom", -1, false, "")

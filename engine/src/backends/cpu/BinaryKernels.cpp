@@ -1,5 +1,6 @@
 // CPU kernels of the binary elementwise ops, the comparisons and where. Inputs come
 // expanded (stride-0 views) to out's shape; out is contiguous.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -247,6 +248,17 @@ void reluBackwardKernel(const KernelContext& ctx) {
   });
 }
 
+void binaryCrossEntropyKernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_DISPATCH_FLOATING(ctx.out().dtype(), "binary_cross_entropy", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t p, scalar_t t) {
+      const scalar_t logP = std::max(std::log(p), scalar_t(-100));
+      const scalar_t logQ = std::max(std::log(scalar_t(1) - p), scalar_t(-100));
+      return (t - scalar_t(1)) * logQ - t * logP;
+    });
+  });
+}
+
 void whereKernel(const KernelContext& ctx) {
   const Tensor& out = ctx.out();
   const Tensor& cond = ctx.in(0);
@@ -266,6 +278,7 @@ void whereKernel(const KernelContext& ctx) {
 
 TD_REGISTER_KERNEL(CPU, Add, addKernel);
 TD_REGISTER_KERNEL(CPU, ReluBackward, reluBackwardKernel);
+TD_REGISTER_KERNEL(CPU, BinaryCrossEntropy, binaryCrossEntropyKernel);
 TD_REGISTER_KERNEL(CPU, Sub, subKernel);
 TD_REGISTER_KERNEL(CPU, Mul, mulKernel);
 TD_REGISTER_KERNEL(CPU, Div, divKernel);
