@@ -49,10 +49,6 @@ KNOWN_MISMATCHES = {
     "mse_loss_broadcast":
         "mse_loss / l1_loss with a target that broadcasts to the input's shape: PyTorch broadcasts (with a "
         "UserWarning); Tapedeck raises 'target of shape [3] does not match input of shape [2, 3]'",
-    "std_zero_variance":
-        "std over values that are all equal (zero variance, e.g. a clamped row): PyTorch's gradient is 0 "
-        "there (std_backward masks result == 0); Tapedeck's std is sqrt(var) and its gradient is NaN "
-        "(0 * inf). A kink, so the programs redraw it; the convention differs",
     "copy_into_graph":
         "w.copy_(src) where w is in the graph (w = x * 1.0, x a leaf): PyTorch's gradient reaches only src "
         "(x.grad is zeros); Tapedeck passes the gradient on to x as if copy_ were the identity when src does "

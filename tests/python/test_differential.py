@@ -348,13 +348,19 @@ def test_known_mismatch_copy_into_graph():
     _assert_same(build)
 
 
-@known_mismatch("std_zero_variance")
-def test_known_mismatch_std_zero_variance():
+def test_fixed_std_zero_variance():
+    """(Was a known mismatch: std's gradient was NaN where the variance is 0.) PyTorch's 0 there,
+    through every form: dims, keepdim, all, correction."""
     def build(M):
         x = M.tensor([[0.5, -2.0, 1.0], [-3.0, -2.5, -4.0]], dtype=M.float64, requires_grad=True)
-        s = x.clamp(min=-1.0).std(dim=1, unbiased=False)  # row 1 is all -1.0: std 0
-        (s * M.tensor([1.0, 0.0], dtype=M.float64)).sum().backward()
-        return s, x.grad  # PyTorch: x.grad row 1 = 0
+        c = x.clamp(min=-1.0)  # row 1 is all -1.0: std 0
+        s = c.std(dim=1, unbiased=False)
+        k = c.std(1, keepdim=True)
+        whole = (c * 0.0 + 2.0).std()  # every value equal
+        (s * M.tensor([1.0, 0.0], dtype=M.float64)).sum().backward(retain_graph=True)
+        first = x.grad.clone()
+        (k.sum() + whole + M.std(c, dim=1, correction=0).sum()).backward()
+        return s, k, whole, first, x.grad
     _assert_same(build)
 
 

@@ -274,9 +274,9 @@ void bindReductions(py::module_& m, py::class_<Tensor>& cls) {
   };
   both(m, cls, "var", variance, py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false,
        py::kw_only(), py::arg("correction") = py::none());
-  both(m, cls, "std", [variance](const Tensor& x, py::handle dim, bool unbiased, bool keepdim,
-                                 std::optional<int64_t> correction) {
-    return sqrt(variance(x, dim, unbiased, keepdim, correction), here());
+  both(m, cls, "std", [](const Tensor& x, py::handle dim, bool unbiased, bool keepdim,
+                         std::optional<int64_t> correction) {
+    return stdDev(x, dimsOrAll(dim, "std"), correction.value_or(unbiased ? 1 : 0), keepdim, here());
   }, py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false, py::kw_only(),
        py::arg("correction") = py::none());
   both(m, cls, "max", [](const Tensor& x, py::handle dim, bool keepdim) -> py::object {

@@ -84,6 +84,16 @@ Tensor var(const Tensor& x, const IntList& dims, int64_t correction, bool keepdi
   return div(ss, denom > 0 ? denom : 0.0);
 }
 
+Tensor stdDev(const Tensor& x, const IntList& dims, int64_t correction, bool keepdim, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("std");
+  const Tensor variance = var(x, dims, correction, keepdim);
+  // A zero variance (a constant lane) takes the constant branch: its gradient is 0, as
+  // PyTorch's std_backward masks it, where sqrt's 1 / (2 sqrt(0)) times var's 0 is NaN.
+  const Tensor positive = ne(variance, 0.0);
+  return where(positive, sqrt(where(positive, variance, 1.0)), 0.0);
+}
+
 Tensor amax(const Tensor& x, const IntList& dims, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
   return reduce(OpId::Amax, x, dims, keepdim);

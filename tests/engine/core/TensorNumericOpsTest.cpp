@@ -99,6 +99,21 @@ TEST(TensorDtypes, ProductsAndTheirGradientWithZeros) {
   EXPECT_THAT(valuesOf(y.grad()), ElementsAre(0, 10, 0));
 }
 
+TEST(TensorDtypes, StandardDeviationOfAConstantLaneHasZeroGradient) {
+  // As PyTorch's std_backward: 0 where the result is 0 (not sqrt's infinity times 0).
+  td::Tensor x = td::fromVector(std::vector<double>{1, 2, 4, 3, 3, 3}, {2, 3}, td::DType::Float64).setRequiresGrad();
+  td::Tensor s = td::stdDev(x, {1}, 0);
+  EXPECT_NEAR(s.toVector()[0], std::sqrt(14.0 / 9.0), 1e-12);
+  EXPECT_EQ(s.toVector()[1], 0.0);
+  td::sum(s).backward();
+  const std::vector<double> g = x.grad().toVector();
+  for (int i = 3; i < 6; ++i) EXPECT_EQ(g[static_cast<std::size_t>(i)], 0.0) << i;
+  // Row 0: (x - mean) / (n std).
+  EXPECT_NEAR(g[0], (1.0 - 7.0 / 3.0) / (3.0 * std::sqrt(14.0 / 9.0)), 1e-12);
+  // A NaN still gives NaN.
+  EXPECT_TRUE(std::isnan(td::stdDev(td::tensor({1, NAN})).item()));
+}
+
 TEST(TensorDtypes, SortTopkAndArgsort) {
   // Stable (ties keep their order) and NaN as the largest value, as PyTorch.
   td::Tensor x = td::tensor({3, NAN, 1, 3, -2});

@@ -128,6 +128,8 @@ Tensor prod(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_
 Tensor mean(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
 /// Variance with Bessel's `correction` (1 = unbiased, as PyTorch's default).
 Tensor var(const Tensor& x, const IntList& dims = {}, int64_t correction = 1, bool keepdim = false, TD_LOC);
+/// Standard deviation: sqrt(var), with PyTorch's gradient 0 (not 0 * inf) where it is 0.
+Tensor stdDev(const Tensor& x, const IntList& dims = {}, int64_t correction = 1, bool keepdim = false, TD_LOC);
 Tensor amax(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
 Tensor amin(const Tensor& x, const IntList& dims = {}, bool keepdim = false, TD_LOC);
 /// max over all elements.
