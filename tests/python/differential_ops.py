@@ -49,10 +49,6 @@ KNOWN_MISMATCHES = {
     "mse_loss_broadcast":
         "mse_loss / l1_loss with a target that broadcasts to the input's shape: PyTorch broadcasts (with a "
         "UserWarning); Tapedeck raises 'target of shape [3] does not match input of shape [2, 3]'",
-    "copy_into_graph":
-        "w.copy_(src) where w is in the graph (w = x * 1.0, x a leaf): PyTorch's gradient reaches only src "
-        "(x.grad is zeros); Tapedeck passes the gradient on to x as if copy_ were the identity when src does "
-        "not require grad (x.grad = upstream gradient), and leaves x.grad None (not zeros) when src does",
     "sign_requires_grad":
         "sign(x) of a tensor that requires grad: PyTorch's result requires grad (gradient 0 everywhere, so "
         "a leaf reached only through sign gets a zero gradient); Tapedeck's result has requires_grad=False "

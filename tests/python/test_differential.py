@@ -332,8 +332,9 @@ def test_tensor_from_0d_numpy_array():
     _assert_same(build)
 
 
-@known_mismatch("copy_into_graph")
-def test_known_mismatch_copy_into_graph():
+def test_fixed_copy_into_graph():
+    """(Was a known mismatch: copy_ into a tensor in the graph passed the gradient on to its old
+    history.) The overwritten values get zeros, src its gradient; fill_ and zero_ likewise."""
     def build(M):
         x = M.tensor([1.0, 2.0, 3.0], dtype=M.float64, requires_grad=True)
         w = x * 1.0
@@ -344,7 +345,17 @@ def test_known_mismatch_copy_into_graph():
         u = y * 1.0
         u.copy_(src)
         (u * u).sum().backward()
-        return w, x.grad, u, y.grad, src.grad  # PyTorch: x.grad = y.grad = zeros, src.grad = 24
+        z = M.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=M.float64, requires_grad=True)
+        row = M.tensor([0.5, -1.5], dtype=M.float64, requires_grad=True)
+        v = z * 2.0
+        v.copy_(row)  # broadcast over the rows
+        f = z * 3.0
+        f.fill_(2.0)
+        e = z + 1.0
+        e.zero_()
+        ((v * z).sum() + (f * f * z).sum() + (e + z).sum()).backward()
+        return (w, x.grad, u, y.grad, src.grad,  # PyTorch: x.grad = y.grad = zeros, src.grad = 24
+                v, f, e, z.grad, row.grad)
     _assert_same(build)
 
 

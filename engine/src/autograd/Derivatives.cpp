@@ -189,6 +189,8 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Cast, "grad converted back to the input's dtype", kNone, false, true,
      F(return {isFloating(c.inputType(0)) ? c.grad().to(c.inputType(0)) : Tensor()};)},
     {OpId::Clone, "grad", kNone, false, true, F(return {c.grad()};)},
+    {OpId::Copy, "zeros for the old value (overwritten); grad for src", kNone, false, true,
+     F(return {c.needs(0) ? zerosLike(c.grad()) : Tensor(), c.needs(1) ? c.grad() : Tensor()};)},
     {OpId::View, "grad reshaped to the input's shape", kNone, false, true,
      F(return {c.grad().reshape(c.inputShape(0))};)},
     {OpId::Permute, "grad permuted back", kNone, false, true,

@@ -226,10 +226,18 @@ Tensor& Tensor::relu_(SourceLoc loc) {
 Tensor& Tensor::copy_(const Tensor& src, SourceLoc loc) {
   ApiScope api(loc);
   checkDefined(src, "copy_", "src");
-  // Recorded as a Clone of the (broadcast) source; gradient flows to src.
-  return applyInplace(*this, OpId::Clone, "copy_", [&] {
+  // Into a tensor with history: a Copy of the (broadcast) source over self, so the gradient
+  // flows to src and self's earlier history gets zeros (its old values no longer matter), as
+  // PyTorch's. Otherwise (no_grad, an initialiser filling a parameter) a Clone of the source:
+  // self is no input, so the tape shows no read of values that were never used.
+  const bool history = GradMode::enabled() && requiresGrad();
+  return applyInplace(*this, history ? OpId::Copy : OpId::Clone, "copy_", [&] {
     Tensor s = castTo(src, dtype());
-    return s.shape() == shape() ? s.clone() : s.expand(shape()).clone();
+    if (s.shape() != shape()) s = s.expand(shape());
+    if (!history) return s.clone();
+    Tensor out = allocate(shape(), dtype(), device(), "copy_");
+    runAndRecord(OpId::Copy, {*this, s}, {*this, s}, &out, 1, OpAttrs{});
+    return out;
   });
 }
 

@@ -63,6 +63,9 @@
   /* Copies: Cast converts to attrs.dtype; Clone copies; both write a contiguous out. */          \
   X(Cast, "to", 1, true, "Cast")                                                                   \
   X(Clone, "clone", 1, true, "Identity")                                                           \
+  /* Copy(self, src): src, expanded and cast to self's shape and dtype, as self's new value       \
+     (copy_): its gradient is grad for src and 0 for the old value, as PyTorch's CopyBackwards.  */\
+  X(Copy, "copy", 2, true, "")                                                                     \
   /* Views: no kernel; the frontend builds the view (outputs share storage). */                   \
   X(View, "view", 1, true, "Reshape")           /* ints = new shape */                             \
   X(Permute, "permute", 1, true, "Transpose")   /* ints = permutation */                           \

@@ -1,4 +1,4 @@
-// CPU copies: Cast, Clone, Cat, SliceBackward, and td::copyInto (the engine's strided,
+// CPU copies: Cast, Clone, Copy, Cat, SliceBackward, and td::copyInto (the engine's strided,
 // converting copy behind copy_, contiguous and in-place writes).
 #include <cstdint>
 #include <cstring>
@@ -64,6 +64,12 @@ void cloneKernel(const KernelContext& ctx) {
   TD_ASSERT(ctx.out().dtype() == ctx.in(0).dtype() && ctx.out().shape() == ctx.in(0).shape(),
             "clone: output does not match the input");
   copyTensor(ctx.out(), ctx.in(0));
+}
+
+void copyKernel(const KernelContext& ctx) {
+  TD_ASSERT(ctx.out().dtype() == ctx.in(1).dtype() && ctx.out().shape() == ctx.in(1).shape(),
+            "copy: the source is not expanded and cast to the output");
+  copyTensor(ctx.out(), ctx.in(1));
 }
 
 void catKernel(const KernelContext& ctx) {
@@ -139,6 +145,7 @@ void copyInto(const Tensor& dst, const Tensor& src) {
 
 TD_REGISTER_KERNEL(CPU, Cast, castKernel);
 TD_REGISTER_KERNEL(CPU, Clone, cloneKernel);
+TD_REGISTER_KERNEL(CPU, Copy, copyKernel);
 TD_REGISTER_KERNEL(CPU, Cat, catKernel);
 TD_REGISTER_KERNEL(CPU, SliceBackward, sliceBackwardKernel);
 
