@@ -60,10 +60,6 @@ KNOWN_MISMATCHES = {
         "Tensor.detach_() on a tensor in a graph: PyTorch cuts it out of the graph in place "
         "(requires_grad becomes False, no gradient flows through it); Tapedeck refuses it for non-leaves "
         "(not supported yet) rather than keep the tensor in the graph",
-    "masked_fill_tensor_value":
-        "masked_fill(mask, value) with a 0-d tensor `value` that requires grad: PyTorch "
-        "differentiates into value (grad = number of filled elements); Tapedeck converts it to a "
-        "Python float, so value.grad stays None",
 }
 
 

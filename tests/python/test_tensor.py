@@ -312,3 +312,16 @@ def test_from_numpy_shares_memory_both_ways():
     assert t.sum().item() == 200.0 + 2 + 4 + 6 - 1 + 10, "the tensor keeps the memory alive"
     converted = td.from_numpy(np.arange(3, dtype=np.int32))  # no int32 in the engine: copied as int64
     assert converted.dtype == td.int64
+
+
+def test_masked_fill_values_and_their_errors():
+    x = td.tensor([1.0, 2.0, 3.0])
+    mask = x > 1.0
+    assert x.masked_fill(mask, 5).tolist() == [1.0, 5.0, 5.0]
+    # A 0-dim tensor value is cast to the input's dtype (its gradient is tested against PyTorch).
+    assert td.masked_fill(x, mask, td.tensor(7, dtype=td.int64)).tolist() == [1.0, 7.0, 7.0]
+    with pytest.raises(td.TapedeckError, match=r"masked_fill: the value must be a number or a 0-dim tensor, got "
+                                                r"float32 tensor of shape \[2\]"):
+        x.masked_fill(mask, td.tensor([1.0, 2.0]))
+    with pytest.raises(td.TapedeckError, match="masked_fill: the value must be a number or a 0-dim tensor, got str"):
+        x.masked_fill(mask, "a")

@@ -254,8 +254,13 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
     if (const std::optional<double> n = asNumber(b)) return where(condition, a, *n, here());
     return where(condition, a, py::cast<const Tensor&>(b), here());
   });
-  both(m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, double value) {
-    return maskedFill(x, mask, value, here());
+  both(m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, py::handle value) {
+    // A 0-dim tensor value stays a tensor: the gradient reaches it (as PyTorch's).
+    if (py::isinstance<Tensor>(value)) return maskedFill(x, mask, py::cast<const Tensor&>(value), here());
+    const std::optional<double> number = asNumber(value);
+    TD_CHECK(number.has_value(), "masked_fill", "the value must be a number or a 0-dim tensor, got ",
+             std::string(py::str(py::type::of(value).attr("__name__"))));
+    return maskedFill(x, mask, *number, here());
   });
 }
 

@@ -91,17 +91,37 @@ Tensor scatterAdd(const Tensor& self, int64_t dim, const Tensor& index, const Te
   return out;
 }
 
-Tensor maskedFill(const Tensor& x, const Tensor& mask, double value, SourceLoc loc) {
-  ApiScope api(loc);
-  CompositeScope scope("masked_fill");
-  checkDefined(x, "masked_fill", "input");
-  checkDefined(mask, "masked_fill", "mask");
-  TD_CHECK(mask.dtype() == DType::Bool, "masked_fill", "mask must be a bool tensor, got ", describe(mask));
-  Tensor filled = fullLike(x, value);
+namespace {
+/// where(mask, filled, x), after the checks; `filled` broadcasts to x.
+Tensor fillWhere(const Tensor& x, const Tensor& mask, const Tensor& filled) {
   Tensor out = where(mask, filled, x);
   TD_CHECK(out.shape() == x.shape(), "masked_fill", "mask of shape ", shapeString(mask.shape()),
            " would broadcast input of shape ", shapeString(x.shape()), " to ", shapeString(out.shape()));
   return out;
+}
+
+void checkMaskedFill(const Tensor& x, const Tensor& mask) {
+  checkDefined(x, "masked_fill", "input");
+  checkDefined(mask, "masked_fill", "mask");
+  TD_CHECK(mask.dtype() == DType::Bool, "masked_fill", "mask must be a bool tensor, got ", describe(mask));
+}
+}  // namespace
+
+Tensor maskedFill(const Tensor& x, const Tensor& mask, double value, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("masked_fill");
+  checkMaskedFill(x, mask);
+  return fillWhere(x, mask, fullLike(x, value));
+}
+
+Tensor maskedFill(const Tensor& x, const Tensor& mask, const Tensor& value, SourceLoc loc) {
+  ApiScope api(loc);
+  CompositeScope scope("masked_fill");
+  checkMaskedFill(x, mask);
+  checkDefined(value, "masked_fill", "value");
+  TD_CHECK(value.dim() == 0, "masked_fill", "the value must be a number or a 0-dim tensor, got ", describe(value));
+  // The value itself (cast to x's dtype), so its gradient is the sum over the filled places.
+  return fillWhere(x, mask, castTo(value, x.dtype()));
 }
 
 Tensor oneHot(const Tensor& index, int64_t numClasses, SourceLoc loc) {

@@ -177,6 +177,8 @@ Tensor indexAdd(const Tensor& self, int64_t dim, const Tensor& index, const Tens
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, TD_LOC);
 Tensor scatterAdd(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, TD_LOC);
 Tensor maskedFill(const Tensor& x, const Tensor& mask, double value, TD_LOC);
+/// With a 0-dim tensor value: differentiable in the value too (PyTorch's masked_fill).
+Tensor maskedFill(const Tensor& x, const Tensor& mask, const Tensor& value, TD_LOC);
 /// int64 [..., numClasses]; numClasses < 0 means max(index) + 1.
 Tensor oneHot(const Tensor& index, int64_t numClasses = -1, TD_LOC);
 Tensor embedding(const Tensor& weight, const Tensor& indices, TD_LOC);
