@@ -56,10 +56,6 @@ KNOWN_MISMATCHES = {
     "unbatched_class_losses":
         "cross_entropy / nll_loss with unbatched input of shape [C] and a 0-d target: PyTorch accepts it "
         "(one sample); Tapedeck raises 'input must be [N, C] or [N, C, d...]'",
-    "detach_":
-        "Tensor.detach_() on a tensor in a graph: PyTorch cuts it out of the graph in place "
-        "(requires_grad becomes False, no gradient flows through it); Tapedeck refuses it for non-leaves "
-        "(not supported yet) rather than keep the tensor in the graph",
 }
 
 

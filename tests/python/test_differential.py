@@ -312,13 +312,23 @@ def test_index_with_several_tensors():
     _assert_same(build)
 
 
-@known_mismatch("detach_")
-def test_known_mismatch_detach_():
+def test_fixed_detach_():
+    """(Was a known mismatch: detach_ refused non-leaves.) The tensor leaves the graph in place; a
+    leaf that required grad no longer does; a view is refused, as PyTorch refuses it."""
     def build(M):
         x = M.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=M.float64, requires_grad=True)
         w = x * 2.0
         w.detach_()
+        assert not w.requires_grad and w.grad_fn is None and w.is_leaf
         (w * x).sum().backward()
+        leaf = M.tensor([1.0], requires_grad=True)
+        assert leaf.detach_() is leaf and not leaf.requires_grad
+        try:
+            (x * 1.0)[0].detach_()
+        except Exception as error:  # noqa: BLE001
+            assert "view" in str(error)
+        else:
+            raise AssertionError(f"{M.__name__}: detach_ of a view was not refused")
         return w, x.grad  # PyTorch: x.grad = w = 2x (no gradient through w)
     _assert_same(build)
 

@@ -181,11 +181,19 @@ void bindTensor(py::module_& m) {
         return copy;
       }, py::arg("memo"))
       .def("detach_", [](py::object self) {
-        // Cutting an existing tensor out of the graph in place is not supported yet: say so
-        // rather than silently keep it in the graph. Leaves are already detached.
-        const Tensor& t = py::cast<const Tensor&>(self);
-        TD_CHECK(t.isLeaf(), "detach_", "detaching a non-leaf tensor in place is not supported yet; use "
-                 "x = x.detach()");
+        // As PyTorch's: the tensor leaves the graph in place (no history, requires_grad
+        // False, a leaf). Ops recorded earlier keep their own edges, so a gradient already
+        // on its way through it is not affected; only later uses are cut. A view shares its
+        // base's history and is refused.
+        Tensor& t = py::cast<Tensor&>(self);
+        AutogradMeta* meta = t.impl()->autograd.get();
+        if (meta == nullptr) return self;
+        TD_CHECK(!meta->isView, "detach_", "can't detach a view in place: it shares memory and history with the "
+                 "tensor it was taken from; use x = x.detach()");
+        meta->gradFn.reset();
+        meta->outputNr = 0;
+        meta->requiresGrad = false;
+        meta->retainsGrad = false;
         return self;
       })
       // --- conversions ---------------------------------------------------------------
