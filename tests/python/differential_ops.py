@@ -43,9 +43,6 @@ KNOWN_MISMATCHES = {
         "gradient only to the returned index while Tapedeck splits it evenly among the tied entries "
         "(x = [[1, 3, 3]]: x.max(1).values.sum() gives x.grad [[0, 1, 0]] vs [[0, 0.5, 0.5]]). A tie, so the "
         "programs redraw it; the convention differs",
-    "linear_1d_weight":
-        "linear(x, w) with a 1-D weight [in]: PyTorch gives x @ w (shape without the last dim); Tapedeck "
-        "raises 'weight must be 2-D [out, in]'",
     "mse_loss_broadcast":
         "mse_loss / l1_loss with a target that broadcasts to the input's shape: PyTorch broadcasts (with a "
         "UserWarning); Tapedeck raises 'target of shape [3] does not match input of shape [2, 3]'",

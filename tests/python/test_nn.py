@@ -379,3 +379,14 @@ def test_a_small_model_learns():
                 p.sub_(p.grad * 0.3)
     assert model.weight.item() == pytest.approx(3.0, abs=1e-3) and model.bias.item() == pytest.approx(-0.5, abs=1e-3)
     assert math.isfinite(F.mse_loss(model(x), y).item())
+
+
+def test_linear_with_a_one_dimensional_weight():
+    # x @ w (PyTorch's); Tapedeck also adds a 0-d or [1] bias, which PyTorch 1.13 refuses here.
+    x = td.tensor([[1.0, 2.0], [3.0, 4.0]])
+    w = td.tensor([1.0, -1.0])
+    assert F.linear(x, w).tolist() == [-1.0, -1.0]
+    assert F.linear(x, w, td.tensor(0.5)).tolist() == [-0.5, -0.5]
+    assert F.linear(x[0], w, td.tensor([0.5])).tolist() == -0.5
+    with pytest.raises(td.TapedeckError, match=r"linear: weight must be 1-D \[in\] or 2-D \[out, in\]"):
+        F.linear(x, td.ones(1, 2, 2))

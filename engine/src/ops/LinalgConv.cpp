@@ -64,7 +64,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, SourceL
   checkDefined(x, "linear", "input");
   checkDefined(weight, "linear", "weight");
   checkFloating(x, "linear");
-  TD_CHECK(weight.dim() == 2, "linear", "weight must be 2-D [out, in], got ", shapeString(weight.shape()));
+  if (weight.dim() == 1) {
+    // A 1-D weight [in] is one output without its dim, as PyTorch's (x @ w): the 2-D op on
+    // a [1, in] view, with a 0-d or [1] bias, and the output dim dropped.
+    const Tensor row = weight.unsqueeze(0);
+    const Tensor one = bias.defined() && bias.dim() == 0 ? bias.unsqueeze(0) : bias;
+    return linear(x, row, one).squeeze(-1);
+  }
+  TD_CHECK(weight.dim() == 2, "linear", "weight must be 1-D [in] or 2-D [out, in], got ", shapeString(weight.shape()));
   TD_CHECK(x.dim() >= 1 && x.size(-1) == weight.shape()[1], "linear", "input of shape ", shapeString(x.shape()),
            " does not match weight of shape ", shapeString(weight.shape()), " (expected last dim ",
            weight.shape()[1], ")");
