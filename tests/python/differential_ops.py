@@ -45,11 +45,8 @@ KNOWN_MISMATCHES = {
         "programs redraw it; the convention differs",
     "mse_loss_broadcast":
         "mse_loss / l1_loss with a target that broadcasts to the input's shape: PyTorch broadcasts (with a "
-        "UserWarning); Tapedeck raises 'target of shape [3] does not match input of shape [2, 3]'",
-    "sign_requires_grad":
-        "sign(x) of a tensor that requires grad: PyTorch's result requires grad (gradient 0 everywhere, so "
-        "a leaf reached only through sign gets a zero gradient); Tapedeck's result has requires_grad=False "
-        "and such a leaf's grad stays None",
+        "UserWarning that it is likely incorrect); Tapedeck raises 'target of shape [3] does not match input of "
+        "shape [2, 3]', on purpose: it is most often the [N, 1] output vs [N] target bug",
     "unbatched_class_losses":
         "cross_entropy / nll_loss with unbatched input of shape [C] and a 0-d target: PyTorch accepts it "
         "(one sample); Tapedeck raises 'input must be [N, C] or [N, C, d...]'",
@@ -515,9 +512,7 @@ _unary("log", positive=True)
 _unary("sqrt", positive=True)
 _unary("rsqrt", positive=True)
 _unary("abs", kink=True, extra_forms=[("abs(v)", lambda run, v: abs(v), "Tensor.__abs__")])
-# sign's own result differs in requires_grad (KNOWN_MISMATCHES["sign_requires_grad"]): drawn as
-# v + sign(v), whose gradient PyTorch and Tapedeck agree on.
-_unary("sign", kink=True, wrap=("v + #", lambda f: (lambda run, v: v + f(run, v))))
+_unary("sign", kink=True)  # a zero gradient, its result requiring grad (as the roundings)
 def _rounding(name, offset, aliases=()):
     """floor, ceil, trunc (steps at whole numbers) and round (at halves): values away from a
     step, so both libraries see the same side of it; their gradients are zero."""
@@ -642,7 +637,7 @@ def _python_division(name, fn_name, operator, fwd, rev):
     """remainder (%) and floor_divide (//): a scalar or tensor divisor kept away from 0, and
     quotients away from whole numbers (where both ops step). PyTorch 1.13 has no gradient for
     a remainder's divisor nor for floor_divide at all: divisors are detached there, and a
-    floor division is added to v detached (as sign's row adds v)."""
+    floor division is added to v detached."""
     def make(b, shape):
         r = b.r
         if r.random() < 0.4:
@@ -2289,6 +2284,7 @@ def _factory(b, shape):
     sizes = shape if shape else ((),)  # zeros(2, 3) or zeros(())
     forms = [(f"v + M.zeros(*{sizes}, dtype=M.float64)", lambda run, v: v + run.M.zeros(*sizes, dtype=run.M.float64),
               "zeros"),
+             (f"v - M.zeros({shape})", lambda run, v: v - run.M.zeros(shape), "zeros"),
              (f"v * M.ones({shape})", lambda run, v: v * run.M.ones(shape), "ones"),
              (f"v * M.full({shape}, 1.5)", lambda run, v: v * run.M.full(shape, 1.5), "full"),
              (f"v * M.full({shape}, 2)", lambda run, v: v * run.M.full(shape, 2), "full"),
@@ -2319,6 +2315,8 @@ def _factory(b, shape):
                   ("v * M.tensor(<nested list>)", lambda run, v: v * run.M.tensor(values), "tensor"),
                   ("v * M.as_tensor(<float64 array>)", lambda run, v: v * run.M.as_tensor(data), "as_tensor"),
                   ("v * M.from_numpy(<float64 array>)", lambda run, v: v * run.M.from_numpy(data.copy()),
+                   "from_numpy"),
+                  ("v - M.from_numpy(<float64 array>)", lambda run, v: v - run.M.from_numpy(data.copy()),
                    "from_numpy")]
     return choose(b, forms)
 

@@ -121,7 +121,7 @@ constexpr DerivativeRow kRows[] = {
     {OpId::Rsqrt, "-0.5 * grad * result³", kNone, true, true,
      F(return {mul(c.grad(), mul(pow(c.result(), 3.0), -0.5))};)},
     {OpId::Abs, "grad * sign(x)", kIn0, false, true, F(return {mul(c.grad(), sign(c.input(0)))};)},
-    {OpId::Sign, "not differentiable (zero almost everywhere)", kNone, false, false, nullptr},
+    {OpId::Sign, "zeros (a step: flat on either side of 0)", kNone, false, true, F(return {zerosLike(c.grad())};)},
     {OpId::Floor, "zeros (a step: flat between integers)", kNone, false, true, F(return {zerosLike(c.grad())};)},
     {OpId::Ceil, "zeros (a step: flat between integers)", kNone, false, true, F(return {zerosLike(c.grad())};)},
     {OpId::Round, "zeros (a step: flat between half-integers)", kNone, false, true,

@@ -22,8 +22,12 @@ void checkSameShape(const Tensor& input, const Tensor& target, const char* op) {
   checkDefined(input, op, "input");
   checkDefined(target, op, "target");
   checkFloating(input, op);
+  // PyTorch broadcasts the two with a warning; here it is an error, since it is most often
+  // the bug of an [N, 1] output against an [N] target (an [N, N] loss that still trains).
   TD_CHECK(input.shape() == target.shape(), op, "target of shape ", shapeString(target.shape()),
-           " does not match input of shape ", shapeString(input.shape()));
+           " does not match input of shape ", shapeString(input.shape()),
+           " (they are not broadcast: that is most often a bug, such as an [N, 1] output against an [N] "
+           "target; reshape one, or expand the target explicitly)");
 }
 
 /// The NllLoss primitive on log-probabilities [N, C, d...] and targets [N, d...], after the

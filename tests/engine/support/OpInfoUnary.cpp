@@ -87,7 +87,7 @@ void addUnary(std::vector<OpInfo>& t) {
   t.push_back(unary("abs", [](const td::Tensor& x) { return td::abs(x); }, [](double x) { return std::abs(x); },
                     awayFromZero));
   t.push_back(unary("sign", [](const td::Tensor& x) { return td::sign(x); },
-                    [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }, awayFromZero, false));
+                    [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }, awayFromZero));  // zero gradient
   // Rounding: zero gradients; samples kept off the steps (whole and half numbers).
   const Domain offSteps{-2.0, 2.0, {-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0}, 0.05};
   t.push_back(unary("floor", [](const td::Tensor& x) { return td::floor(x); }, [](double x) { return std::floor(x); },

@@ -21,7 +21,7 @@
   X(Sqrt, "sqrt", 1, true, "Sqrt")                                                                 \
   X(Rsqrt, "rsqrt", 1, true, "Rsqrt")                                                              \
   X(Abs, "abs", 1, true, "Abs")                 /* any numeric dtype */                            \
-  X(Sign, "sign", 1, false, "Sign")             /* any numeric dtype */                            \
+  X(Sign, "sign", 1, true, "Sign")              /* any numeric dtype */                            \
   /* Rounding: any numeric dtype (integers unchanged); round: half to even, as PyTorch. */        \
   X(Floor, "floor", 1, true, "Floor")                                                              \
   X(Ceil, "ceil", 1, true, "Ceil")                                                                 \
