@@ -47,9 +47,6 @@ KNOWN_MISMATCHES = {
         "mse_loss / l1_loss with a target that broadcasts to the input's shape: PyTorch broadcasts (with a "
         "UserWarning that it is likely incorrect); Tapedeck raises 'target of shape [3] does not match input of "
         "shape [2, 3]', on purpose: it is most often the [N, 1] output vs [N] target bug",
-    "unbatched_class_losses":
-        "cross_entropy / nll_loss with unbatched input of shape [C] and a 0-d target: PyTorch accepts it "
-        "(one sample); Tapedeck raises 'input must be [N, C] or [N, C, d...]'",
 }
 
 

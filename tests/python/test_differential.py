@@ -405,15 +405,19 @@ def test_fixed_sign_requires_grad():
     _assert_same(build)
 
 
-@known_mismatch("unbatched_class_losses")
-def test_known_mismatch_unbatched_class_losses():
+def test_fixed_unbatched_class_losses():
+    """(Was a known mismatch: input [C] with a 0-d target was refused.) One sample, every reduction,
+    label smoothing and an ignored target."""
     def build(M):
         F = torch.nn.functional if M is torch else tapedeck._C._nn
         x = M.tensor([0.5, -1.0, 2.0], dtype=M.float64, requires_grad=True)
         target = M.tensor(2)
         loss = F.cross_entropy(x, target) + F.nll_loss(x.log_softmax(0), target)
-        loss.backward()
-        return loss, x.grad
+        none = F.cross_entropy(x, target, reduction="none") * 2.0 + F.nll_loss(x, M.tensor(1), reduction="none")
+        smooth = F.cross_entropy(x, M.tensor(0), label_smoothing=0.2, reduction="sum")
+        ignored = F.cross_entropy(x, M.tensor(1), ignore_index=1, reduction="sum")
+        (loss + none + smooth + ignored).backward()
+        return loss, none, smooth, ignored, x.grad
     _assert_same(build)
 
 

@@ -390,3 +390,15 @@ def test_linear_with_a_one_dimensional_weight():
     assert F.linear(x[0], w, td.tensor([0.5])).tolist() == -0.5
     with pytest.raises(td.TapedeckError, match=r"linear: weight must be 1-D \[in\] or 2-D \[out, in\]"):
         F.linear(x, td.ones(1, 2, 2))
+
+
+def test_class_losses_of_one_unbatched_sample_and_their_errors():
+    # Input [C] with a 0-d target is a batch of one (compared with PyTorch in test_differential).
+    x = td.tensor([0.5, -1.0, 2.0])
+    assert F.cross_entropy(x, td.tensor(2)).shape == ()
+    assert nn.CrossEntropyLoss(reduction="none")(x, td.tensor(1)).shape == ()
+    with pytest.raises(td.TapedeckError, match=r"cross_entropy: input of shape \[3\] is one sample of 3 classes: its "
+                                                r"target must be 0-d \(one class index\), got shape \[1\]"):
+        F.cross_entropy(x, td.tensor([1]))
+    with pytest.raises(td.TapedeckError, match=r"nll_loss: input must be \[C\], \[N, C\] or \[N, C, d...\], got \[\]"):
+        F.nll_loss(td.ones(()), td.tensor(0))

@@ -30,6 +30,21 @@ void checkSameShape(const Tensor& input, const Tensor& target, const char* op) {
            "target; reshape one, or expand the target explicitly)");
 }
 
+/// One sample without its batch dim (input [C], a 0-d target), as PyTorch takes it: the
+/// loss of a batch of one.
+bool isUnbatched(const Tensor& input, const Tensor& target) {
+  return input.defined() && target.defined() && input.dim() == 1 && target.dim() == 0;
+}
+Tensor unbatched(const Tensor& batchOfOne, Reduction reduction) {
+  return reduction == Reduction::None ? batchOfOne.squeeze(0) : batchOfOne;
+}
+/// Input [C] with a target that is not 0-d: says which of the two is off.
+void checkOneSample(const Tensor& input, const Tensor& target, const char* op) {
+  TD_CHECK(input.dim() != 1 || !target.defined(), op, "input of shape ", shapeString(input.shape()),
+           " is one sample of ", input.shape()[0], " classes: its target must be 0-d (one class index), got shape ",
+           shapeString(target.shape()));
+}
+
 /// The NllLoss primitive on log-probabilities [N, C, d...] and targets [N, d...], after the
 /// checks that name `op` (nll_loss, or the cross_entropy that calls it).
 Tensor nllPrimitive(const Tensor& logProbs, const Tensor& target, Reduction reduction, int64_t ignoreIndex,
@@ -38,7 +53,8 @@ Tensor nllPrimitive(const Tensor& logProbs, const Tensor& target, Reduction redu
   checkDefined(target, op, "target");
   checkFloating(logProbs, op);
   TD_CHECK(target.dtype() == DType::Int64, op, "target must be int64 class indices, got ", describe(target));
-  TD_CHECK(logProbs.dim() >= 2, op, "input must be [N, C] or [N, C, d...], got ", shapeString(logProbs.shape()));
+  checkOneSample(logProbs, target, op);
+  TD_CHECK(logProbs.dim() >= 2, op, "input must be [C], [N, C] or [N, C, d...], got ", shapeString(logProbs.shape()));
   IntList expected{logProbs.shape()[0]};
   for (int64_t d = 2; d < logProbs.dim(); ++d) expected.push_back(logProbs.shape()[d]);
   TD_CHECK(target.shape() == expected, op, "target of shape ", shapeString(target.shape()),
@@ -69,17 +85,23 @@ Tensor nllPrimitive(const Tensor& logProbs, const Tensor& target, Reduction redu
 Tensor nllLoss(const Tensor& logProbs, const Tensor& target, Reduction reduction, int64_t ignoreIndex,
                SourceLoc loc) {
   ApiScope api(loc);
+  if (isUnbatched(logProbs, target)) return unbatched(nllLoss(logProbs.unsqueeze(0), target.unsqueeze(0), reduction,
+                                                              ignoreIndex), reduction);
   return nllPrimitive(logProbs, target, reduction, ignoreIndex, "nll_loss");
 }
 
 Tensor crossEntropy(const Tensor& logits, const Tensor& target, Reduction reduction, double labelSmoothing,
                     int64_t ignoreIndex, SourceLoc loc) {
   ApiScope api(loc);
+  if (isUnbatched(logits, target))
+    return unbatched(crossEntropy(logits.unsqueeze(0), target.unsqueeze(0), reduction, labelSmoothing, ignoreIndex),
+                     reduction);
   CompositeScope scope("cross_entropy");
   checkDefined(logits, "cross_entropy", "input");
   TD_CHECK(labelSmoothing >= 0.0 && labelSmoothing <= 1.0, "cross_entropy", "label_smoothing must be in [0, 1], got ",
            labelSmoothing);
-  TD_CHECK(logits.dim() >= 2, "cross_entropy", "input must be [N, C] or [N, C, d...], got ",
+  checkOneSample(logits, target, "cross_entropy");
+  TD_CHECK(logits.dim() >= 2, "cross_entropy", "input must be [C], [N, C] or [N, C, d...], got ",
            shapeString(logits.shape()));
   checkFloating(logits, "cross_entropy");
   Tensor logProbs = logSoftmax(logits, 1);
