@@ -447,13 +447,16 @@ def test_fixed_gather_0d():
     _assert_same(build)
 
 
-@known_mismatch("max_dim_tie_gradient")
-def test_known_mismatch_max_dim_tie_gradient():
+def test_fixed_max_dim_tie_gradient():
+    """(Was a known mismatch: max(dim)/min(dim) split a tie's gradient.) The returned index gets it
+    all; amax/amin still split it, as PyTorch's do."""
     def build(M):
         x = M.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], dtype=M.float64, requires_grad=True)
         r = x.max(1)
-        r.values.sum().backward()
-        return r.values, r.indices, x.grad  # PyTorch: x.grad [[0, 1, 0], [1, 0, 0]]
+        low = M.min(x, 0, keepdim=True)
+        split = x.amax(1)
+        (r.values.sum() + (low.values * M.tensor([1.0, 2.0, 3.0], dtype=M.float64)).sum() + split.sum() * 10).backward()
+        return r.values, r.indices, low.values, low.indices, split, x.grad  # PyTorch: max's share [[0, 1, 0], [1, 0, 0]]
     _assert_same(build)
 
 

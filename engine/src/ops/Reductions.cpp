@@ -114,14 +114,30 @@ Tensor min(const Tensor& x, SourceLoc loc) {
   return reduce(OpId::Amin, x, {}, false);
 }
 
+namespace {
+/// max(dim) / min(dim): the values are gathered at the returned indices, so the gradient
+/// goes to that one element of a tie, as PyTorch's (amax/amin split it among the ties).
+std::pair<Tensor, Tensor> extremumAlong(const Tensor& x, int64_t dim, bool keepdim, bool isMax) {
+  const OpId valueOp = isMax ? OpId::Amax : OpId::Amin, indexOp = isMax ? OpId::Argmax : OpId::Argmin;
+  checkDefined(x, isMax ? "max" : "min", "input");
+  if (!isFloating(x.dtype()) || x.dim() == 0)
+    return {reduce(valueOp, x, {dim}, keepdim), reduce(indexOp, x, {dim}, keepdim)};
+  CompositeScope scope(isMax ? "max" : "min");
+  const Tensor index = reduce(indexOp, x, {dim}, true);
+  const Tensor values = gather(x, dim, index);
+  if (keepdim) return {values, index};
+  return {values.squeeze(dim), index.squeeze(dim)};
+}
+}  // namespace
+
 std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
-  return {reduce(OpId::Amax, x, {dim}, keepdim), reduce(OpId::Argmax, x, {dim}, keepdim)};
+  return extremumAlong(x, dim, keepdim, true);
 }
 
 std::pair<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
-  return {reduce(OpId::Amin, x, {dim}, keepdim), reduce(OpId::Argmin, x, {dim}, keepdim)};
+  return extremumAlong(x, dim, keepdim, false);
 }
 
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, SourceLoc loc) {
