@@ -28,10 +28,10 @@ def to_td(array_or_tensor, requires_grad=False):
 
 
 def outputs_of(result):
-    """The tensors of a module's result (a tensor, or nested tuples of tensors)."""
+    """The tensors of a module's result (a tensor, or nested tuples of tensors; None is none)."""
     if isinstance(result, (tuple, list)):
         return [t for item in result for t in outputs_of(item)]
-    return [result]
+    return [] if result is None else [result]
 
 
 def assert_close(ours, theirs, what):
@@ -271,3 +271,75 @@ def test_functional_forms_match_pytorch():
     assert F.relu(copy, inplace=True) is copy and copy.amin().item() == 0.0
     assert_close(F.mse_loss(ox, ox * 2, reduction="none"), torch.nn.functional.mse_loss(tx, tx * 2, reduction="none"),
                  "mse_loss")
+
+
+class _Bound:
+    """A module called with fixed keyword arguments (compare passes its inputs positionally)."""
+
+    def __init__(self, module, **kwargs):
+        self.module, self.kwargs = module, kwargs
+
+    def __call__(self, *inputs):
+        return self.module(*inputs, **self.kwargs)
+
+    def named_parameters(self):
+        return self.module.named_parameters()
+
+
+def _causal(length, source):
+    return np.triu(np.ones((length, source), dtype=bool), k=1)  # True: not attended
+
+
+ATTENTION = [  # (constructor keywords, forward keywords, input shapes, forward masks as numpy arrays)
+    ({}, {}, [(4, 3, 8), (5, 3, 8), (5, 3, 8)], {}),
+    ({"batch_first": True}, {"average_attn_weights": False}, [(3, 4, 8), (3, 5, 8), (3, 5, 8)], {}),
+    ({"kdim": 3, "vdim": 5}, {}, [(4, 2, 8), (6, 2, 3), (6, 2, 5)], {}),
+    ({"bias": False}, {"need_weights": False}, [(4, 2, 8), (4, 2, 8), (4, 2, 8)], {}),
+    ({}, {}, [(4, 2, 8), (5, 2, 8), (5, 2, 8)],
+     {"attn_mask": _causal(4, 5), "key_padding_mask": np.array([[False] * 4 + [True], [False] * 5])}),
+    ({}, {}, [(4, 2, 8), (5, 2, 8), (5, 2, 8)], {"attn_mask": rand(4, 4, 5, seed=9)}),  # float, [N * H, L, S]
+    ({}, {}, [(4, 8), (5, 8), (5, 8)], {"key_padding_mask": np.array([False, True, False, False, False])}),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("build,call,shapes,masks", ATTENTION, ids=[f"attention{i}" for i in range(len(ATTENTION))])
+def test_multihead_attention_matches_pytorch(build, call, shapes, masks):
+    theirs, ours = torch.nn.MultiheadAttention(8, 2, **build), nn.MultiheadAttention(8, 2, **build)
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    inputs = [rand(*s, seed=i) for i, s in enumerate(shapes)]
+    compare(_Bound(theirs, **call, **{k: torch.tensor(v) for k, v in masks.items()}),
+            _Bound(ours, **call, **{k: to_td(v) for k, v in masks.items()}), *inputs)
+
+
+@needs_torch
+@pytest.mark.parametrize("kwargs", [{}, {"norm_first": True, "activation": "gelu"},
+                                    {"batch_first": True, "activation": torch.nn.functional.gelu if torch else None}])
+def test_transformer_encoder_layer_matches_pytorch(kwargs):
+    ours_kwargs = dict(kwargs)
+    if callable(kwargs.get("activation")):
+        ours_kwargs["activation"] = F.gelu
+    theirs = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kwargs)
+    ours = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **ours_kwargs)
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    padding = np.array([[False, False, True], [False, False, False], [False, True, True], [False] * 3])
+    compare(_Bound(theirs, src_key_padding_mask=torch.tensor(padding)),
+            _Bound(ours, src_key_padding_mask=to_td(padding)), rand(3, 4, 8) if not kwargs.get("batch_first")
+            else rand(4, 3, 8))
+
+
+@needs_torch
+def test_transformer_encoder_matches_pytorch():
+    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2,
+                                        norm=torch.nn.LayerNorm(8))
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2, norm=nn.LayerNorm(8))
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    # The copies are separate parameters, not one layer shared.
+    assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
+    compare(_Bound(theirs, mask=torch.tensor(_causal(5, 5))), _Bound(ours, mask=to_td(_causal(5, 5))), rand(5, 2, 8))

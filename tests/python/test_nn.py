@@ -402,3 +402,27 @@ def test_class_losses_of_one_unbatched_sample_and_their_errors():
         F.cross_entropy(x, td.tensor([1]))
     with pytest.raises(td.TapedeckError, match=r"nll_loss: input must be \[C\], \[N, C\] or \[N, C, d...\], got \[\]"):
         F.nll_loss(td.ones(()), td.tensor(0))
+
+
+def test_attention_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"embed_dim \(10\) must be divisible by num_heads \(3\)"):
+        nn.MultiheadAttention(10, 3)
+    with pytest.raises(NotImplementedError, match="add_bias_kv and add_zero_attn are not supported"):
+        nn.MultiheadAttention(8, 2, add_bias_kv=True)
+    attention = nn.MultiheadAttention(8, 2)
+    x = td.randn(4, 3, 8)
+    with pytest.raises(ValueError, match=r"a 2-D attn_mask must be \[L, S\] = \[4, 4\], got \[4, 5\]"):
+        attention(x, x, x, attn_mask=td.zeros(4, 5))
+    with pytest.raises(ValueError, match=r"key_padding_mask must be \[N, S\] = \[3, 4\], got \[4, 3\]"):
+        attention(x, x, x, key_padding_mask=td.zeros(4, 3, dtype=td.bool))
+    with pytest.raises(TypeError, match="attn_mask must be bool .* or float .*, got tapedeck.int64"):
+        attention(x, x, x, attn_mask=td.zeros(4, 4, dtype=td.int64))
+    with pytest.raises(ValueError, match=r"query's last dim is 6"):
+        attention(td.randn(4, 3, 6), x, x)
+    with pytest.raises(ValueError, match=r"must all be 3-D \(batched\) or all 2-D"):
+        attention(x, x[0], x[0])
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
+        nn.TransformerEncoderLayer(8, 2, activation="tanh")
+    # A fully masked row is NaN, as PyTorch's (softmax of -inf everywhere).
+    out, weights = attention(x, x, x, key_padding_mask=td.ones(3, 4, dtype=td.bool))
+    assert math.isnan(out.sum().item()) and weights.shape == (3, 4, 4)
