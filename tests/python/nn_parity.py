@@ -343,3 +343,61 @@ def test_transformer_encoder_matches_pytorch():
     # The copies are separate parameters, not one layer shared.
     assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
     compare(_Bound(theirs, mask=torch.tensor(_causal(5, 5))), _Bound(ours, mask=to_td(_causal(5, 5))), rand(5, 2, 8))
+
+
+INTERPOLATIONS = [  # (input shape, interpolate keywords)
+    ((2, 3, 5), {"scale_factor": 2}),
+    ((2, 3, 5), {"size": 7, "mode": "nearest"}),
+    ((1, 2, 5), {"scale_factor": 1.5, "mode": "nearest"}),
+    ((1, 2, 7), {"size": 3, "mode": "nearest-exact"}),
+    ((1, 2, 6), {"scale_factor": 0.5, "mode": "linear"}),
+    ((2, 1, 5), {"size": 9, "mode": "linear", "align_corners": True}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "nearest"}),
+    ((2, 3, 4, 5), {"size": (7, 3), "mode": "bilinear"}),
+    ((1, 2, 4, 5), {"scale_factor": (1.5, 2.5), "mode": "bilinear", "align_corners": True}),
+    ((1, 2, 4, 5), {"scale_factor": 1.7, "mode": "bilinear", "recompute_scale_factor": True}),
+    ((1, 2, 4, 5), {"scale_factor": 1.7, "mode": "bilinear"}),
+    ((1, 2, 6, 6), {"size": (3, 4), "mode": "area"}),
+    ((1, 2, 9), {"scale_factor": 0.5, "mode": "area"}),
+    ((1, 1, 3, 4, 2), {"scale_factor": 2, "mode": "trilinear"}),
+    ((1, 1, 3, 4, 2), {"size": (2, 5, 3), "mode": "nearest"}),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("shape,kwargs", INTERPOLATIONS, ids=[f"interpolate{i}" for i in range(len(INTERPOLATIONS))])
+def test_interpolate_matches_pytorch(shape, kwargs):
+    data = rand(*shape, seed=3)
+    theirs_in, ours_in = torch.tensor(data, requires_grad=True), to_td(data, requires_grad=True)
+    theirs = torch.nn.functional.interpolate(theirs_in, **kwargs)
+    ours = F.interpolate(ours_in, **kwargs)
+    assert_close(ours, theirs, f"interpolate{kwargs}")
+    weights = rand(*theirs.shape, seed=4)
+    (theirs * torch.tensor(weights)).sum().backward()
+    (ours * to_td(weights)).sum().backward()
+    assert_close(ours_in.grad, theirs_in.grad, f"interpolate{kwargs} grad")
+    # float32: the same source pixels and weights (PyTorch's kernels compute them in float32).
+    single = np.float32(data)
+    np.testing.assert_allclose(F.interpolate(td.tensor(single), **kwargs).numpy(),
+                               torch.nn.functional.interpolate(torch.tensor(single), **kwargs).numpy(),
+                               rtol=1e-6, atol=1e-6)
+
+
+@needs_torch
+def test_upsampling_and_padding_layers_match_pytorch():
+    layers = [("Upsample", (None, 2)), ("Upsample", ((6, 7), None, "bilinear", True)), ("UpsamplingNearest2d", (None, 3)),
+              ("UpsamplingBilinear2d", ((5, 8),)), ("ZeroPad2d", ((1, 0, 2, 1),)), ("ConstantPad2d", (2, -0.5)),
+              ("ReflectionPad2d", (1,)), ("ReplicationPad2d", ((2, 1, 0, 3),))]
+    for name, args in layers:
+        theirs, ours = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+        compare(theirs, ours, rand(2, 3, 4, 5))
+        if "Pad" in name:
+            compare(theirs, ours, rand(3, 4, 5))  # unbatched
+    for name, args, shape in [("ConstantPad1d", (2, 3.5), (2, 3, 4)), ("ReflectionPad1d", ((2, 1),), (3, 5)),
+                              ("ReplicationPad1d", (2,), (2, 3, 4)), ("ConstantPad3d", (1, 0.5), (1, 2, 3, 4, 2)),
+                              ("ReflectionPad3d", (1,), (2, 3, 4, 2)), ("ReplicationPad3d", ((1, 0, 0, 1, 2, 0),),
+                                                                          (1, 2, 3, 4, 2))]:
+        theirs, ours = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+        compare(theirs, ours, rand(*shape))

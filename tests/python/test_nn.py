@@ -426,3 +426,32 @@ def test_attention_errors_name_the_problem():
     # A fully masked row is NaN, as PyTorch's (softmax of -inf everywhere).
     out, weights = attention(x, x, x, key_padding_mask=td.ones(3, 4, dtype=td.bool))
     assert math.isnan(out.sum().item()) and weights.shape == (3, 4, 4)
+
+
+def test_interpolate_and_padding_layer_errors_name_the_problem():
+    x = td.randn(1, 2, 4, 5)
+    with pytest.raises(ValueError, match=r"give exactly one of size and scale_factor \(both were given\)"):
+        F.interpolate(x, size=3, scale_factor=2)
+    with pytest.raises(ValueError, match="give exactly one of size and scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(NotImplementedError, match="Got 4D input, but linear mode needs 3D input"):
+        F.interpolate(x, scale_factor=2, mode="linear")
+    with pytest.raises(ValueError, match="align_corners option can only be set with the interpolating modes"):
+        F.interpolate(x, scale_factor=2, align_corners=True)
+    with pytest.raises(NotImplementedError, match="mode='bicubic' is not supported by tapedeck yet"):
+        F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(ValueError, match=r"mode must be one of .*, got 'cubic'"):
+        F.interpolate(x, scale_factor=2, mode="cubic")
+    with pytest.raises(ValueError, match=r"size has 3 values for 2 spatial dims"):
+        F.interpolate(x, size=(2, 3, 4))
+    with pytest.raises(ValueError, match=r"the output size \[0, 1\] must be positive"):
+        F.interpolate(x, scale_factor=0.2)
+    with pytest.raises(ValueError, match=r"ReflectionPad2d: expected a 3-D \(unbatched\) or 4-D input, got \[5\]"):
+        nn.ReflectionPad2d(1)(td.ones(5))
+    with pytest.raises(ValueError, match=r"ZeroPad2d: padding must be an int or 4 ints, got \(1, 2\)"):
+        nn.ZeroPad2d((1, 2))
+    # Nearest upsampling of integers keeps their dtype; the gradient of a bilinear resize is a sum.
+    assert F.interpolate(td.arange(4).reshape(1, 1, 4), scale_factor=2).tolist() == [[[0, 0, 1, 1, 2, 2, 3, 3]]]
+    y = x.clone().requires_grad_()
+    F.interpolate(y, scale_factor=2, mode="bilinear").sum().backward()
+    assert abs(y.grad.sum().item() - 4 * y.numel()) < 1e-3
