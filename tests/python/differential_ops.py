@@ -1882,6 +1882,37 @@ def _conv2d(b, shape):
             f"stride={stride}, padding={pad}, dilation={dil}, groups={groups})"), fn
 
 
+@op("conv_transpose2d", ["nn.conv_transpose2d"])
+def _conv_transpose2d(b, shape):
+    r = b.r
+    n, c, h, w_ = _image_shape(b, 3)
+    groups = r.choice([1, 1, c]) if c > 1 else 1
+    outc = groups * r.randint(1, 2)
+    kh, kw = r.randint(1, 3), r.randint(1, 3)
+    dil = r.choice([1, 1, 2])
+    stride = r.choice([1, 1, 2, (1, 2)])
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    pad = r.choice([0, 0, 1, (1, 0)])
+    ph, pw = (pad, pad) if isinstance(pad, int) else pad
+    out_pad = (r.randrange(max(sh, dil)), r.randrange(max(sw, dil))) if r.random() < 0.3 else 0
+    oph, opw = (out_pad, out_pad) if isinstance(out_pad, int) else out_pad
+    if (h - 1) * sh - 2 * ph + dil * (kh - 1) + oph + 1 <= 0 or (w_ - 1) * sw - 2 * pw + dil * (kw - 1) + opw + 1 <= 0:
+        return None
+    ishape = (n, c, h, w_)
+    ref = b.fit_ref(shape, ishape)
+    weight = b.tensor_exact((c, outc // groups, kh, kw))
+    bias = b.tensor_exact((outc,)) if r.random() < 0.5 else None
+    if ref is not None:
+        b.use("index_select")
+
+    def fn(run, v):
+        x = fit(run, v, ref, ishape)
+        return run.F.conv_transpose2d(x, run.get(weight), None if bias is None else run.get(bias), stride, pad,
+                                      out_pad, groups, dil)
+    return (f"x = fit(v, {ishape}); F.conv_transpose2d(x, {fmt(weight)}, {None if bias is None else fmt(bias)}, "
+            f"stride={stride}, padding={pad}, output_padding={out_pad}, groups={groups}, dilation={dil})"), fn
+
+
 def _pool(name):
     def make(b, shape):
         r = b.r

@@ -401,3 +401,32 @@ def test_upsampling_and_padding_layers_match_pytorch():
         theirs, ours = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
         assert repr(ours) == repr(theirs)
         compare(theirs, ours, rand(*shape))
+
+
+TRANSPOSED = [  # (constructor arguments, input shape)
+    ((3, 2, 3), (2, 3, 4, 5)),
+    ((4, 3, 3, 2, 1, 1), (1, 4, 3, 3)),
+    ((4, 6, (3, 2), 1, 0, 0, 2, False, 2), (2, 4, 3, 4)),
+    ((2, 3, 2, 2), (2, 3, 3)),  # unbatched
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("args,shape", TRANSPOSED, ids=[f"transposed{i}" for i in range(len(TRANSPOSED))])
+def test_conv_transpose2d_matches_pytorch(args, shape):
+    theirs, ours = torch.nn.ConvTranspose2d(*args), nn.ConvTranspose2d(*args)
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    compare(theirs, ours, rand(*shape))
+
+
+@needs_torch
+def test_conv_transpose2d_output_size_matches_pytorch():
+    theirs, ours = pair(torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), nn.ConvTranspose2d(2, 3, 3, stride=2,
+                                                                                                    padding=1))
+    size = (1, 3, 8, 7)
+    compare(_Bound(theirs, output_size=size), _Bound(ours, output_size=size), rand(1, 2, 4, 4))
+    with pytest.raises(ValueError, match=r"output_size \[9, 7\] is not reachable from input \[1, 2, 4, 4\]: dim 0 can "
+                                         r"be 7 to 8"):
+        ours(to_td(rand(1, 2, 4, 4)), output_size=(9, 7))

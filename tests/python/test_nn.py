@@ -455,3 +455,20 @@ def test_interpolate_and_padding_layer_errors_name_the_problem():
     y = x.clone().requires_grad_()
     F.interpolate(y, scale_factor=2, mode="bilinear").sum().backward()
     assert abs(y.grad.sum().item() - 4 * y.numel()) < 1e-3
+
+
+def test_conv_transpose2d_errors_name_the_problem():
+    x, w = td.randn(1, 2, 3, 3), td.randn(2, 2, 3, 3)
+    with pytest.raises(td.TapedeckError, match=r"output_padding \[2, 2\] must be smaller than either stride \[2, 2\] "
+                                                r"or dilation \[1, 1\]"):
+        F.conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(td.TapedeckError, match=r"would be \[1, 2, -1, 0\] \(padding \[3, 3\] too large\)"):
+        F.conv_transpose2d(x, w, padding=3)
+    with pytest.raises(td.TapedeckError, match="the 2 input channels cannot be split into groups=3"):
+        F.conv_transpose2d(x, w, groups=3)
+    with pytest.raises(td.TapedeckError, match=r"has 3 channels, but weight of shape \[2, 2, 3, 3\] expects 2"):
+        F.conv_transpose2d(td.randn(1, 3, 3, 3), w)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(in_channels=2\): expected input \[N, 2, H, W\]"):
+        nn.ConvTranspose2d(2, 3, 3)(td.randn(1, 4, 3, 3))
+    # A learned upsampling doubles the size with stride 2.
+    assert nn.ConvTranspose2d(2, 3, 4, stride=2, padding=1)(x).shape == (1, 3, 6, 6)

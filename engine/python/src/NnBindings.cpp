@@ -35,6 +35,12 @@ void bindNnFunctions(py::module_ nn) {
                   pairOf(dilation, "dilation"), groups, here());
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
          py::arg("dilation") = 1, py::arg("groups") = 1);
+  nn.def("conv_transpose2d", [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
+                                py::handle outputPadding, int64_t groups, py::handle dilation) {
+    return convTranspose2d(x, w, optionalTensor(b), pairOf(stride, "stride"), pairOf(padding, "padding"),
+                           pairOf(outputPadding, "output_padding"), groups, pairOf(dilation, "dilation"), here());
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+         py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
   nn.def("max_pool2d", [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
                           py::handle dilation, bool ceilMode) {
     const IntList pad = pairOf(padding, "padding");

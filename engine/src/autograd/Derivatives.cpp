@@ -244,7 +244,7 @@ constexpr DerivativeRow kRows[] = {
        if (c.needs(0)) {
          a.ints2 = c.inputShape(0);
          Tensor gx = allocate(a.ints2, g.dtype(), g.device(), "conv2d_backward");
-         runAndRecord(OpId::Conv2dBackwardInput, {g, c.input(1)}, {g, c.input(1)}, &gx, 1, a);
+         runAndRecord(OpId::ConvTranspose2d, {g, c.input(1)}, {g, c.input(1)}, &gx, 1, a);
          out[0] = gx;
        }
        if (c.needs(1)) {
@@ -254,7 +254,21 @@ constexpr DerivativeRow kRows[] = {
          out[1] = gw;
        }
        return out;)},
-    {OpId::Conv2dBackwardInput, "not differentiable (conv2d is first-order only)", kNone, false, false, nullptr},
+    {OpId::ConvTranspose2d, "conv2d(grad, w), conv2d_backward_weight(x, grad)", kIn0 | kIn1, false, false,
+     F(OpAttrs a = c.attrs(); Grads out(2);
+       Tensor g = c.grad().contiguous();
+       if (c.needs(0)) {  // the transposed op's input gradient is the convolution itself
+         Tensor gx = allocate(c.inputShape(0), g.dtype(), g.device(), "conv_transpose2d_backward");
+         runAndRecord(OpId::Conv2d, {g, c.input(1)}, {g, c.input(1)}, &gx, 1, a);
+         out[0] = gx;
+       }
+       if (c.needs(1)) {  // conv2d's weight gradient with the roles of x and grad swapped
+         a.ints2 = c.inputShape(1);
+         Tensor gw = allocate(a.ints2, g.dtype(), g.device(), "conv_transpose2d_backward");
+         runAndRecord(OpId::Conv2dBackwardWeight, {c.input(0), g}, {c.input(0), g}, &gw, 1, a);
+         out[1] = gw;
+       }
+       return out;)},
     {OpId::Conv2dBackwardWeight, "not differentiable (conv2d is first-order only)", kNone, false, false, nullptr},
     {OpId::MaxPool2d, "grad routed to each window's max (scatter_add by saved indices)", kNone, false, true,
      F(const IntList& s = c.inputShape(0); Tensor g = c.grad(); Tensor idx = c.extra(0);

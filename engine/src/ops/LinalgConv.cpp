@@ -133,6 +133,59 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const I
   return out;
 }
 
+Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const IntList& strideIn,
+                       const IntList& paddingIn, const IntList& outputPaddingIn, int64_t groups,
+                       const IntList& dilationIn, SourceLoc loc) {
+  ApiScope api(loc);
+  std::optional<CompositeScope> scope;
+  if (bias.defined()) scope.emplace("conv_transpose2d");
+  const char* op = "conv_transpose2d";
+  checkDefined(x, op, "input");
+  checkDefined(weight, op, "weight");
+  checkFloating(x, op);
+  TD_CHECK(x.dim() == 4, op, "input must be 4-D [N, C, H, W], got ", shapeString(x.shape()));
+  TD_CHECK(weight.dim() == 4, op, "weight must be 4-D [C, O/groups, kH, kW], got ", shapeString(weight.shape()));
+  TD_CHECK(x.dtype() == weight.dtype(), op, "dtypes differ: input ", describe(x), ", weight ", describe(weight));
+  TD_CHECK(groups > 0, op, "groups must be positive, got ", groups);
+  IntList stride = pair(strideIn, op, "stride"), padding = pair(paddingIn, op, "padding"),
+          outputPadding = pair(outputPaddingIn, op, "output_padding"), dilation = pair(dilationIn, op, "dilation");
+  for (int i = 0; i < 2; ++i) {
+    TD_CHECK(stride[i] > 0 && dilation[i] > 0 && padding[i] >= 0, op, "stride ", shapeString(stride),
+             " and dilation ", shapeString(dilation), " must be positive, padding ", shapeString(padding),
+             " non-negative");
+    // As PyTorch: the extra rows must be fewer than the stride or the dilation, so the
+    // convolution of the output gives the input's size back.
+    TD_CHECK(outputPadding[i] >= 0 && (outputPadding[i] < stride[i] || outputPadding[i] < dilation[i]), op,
+             "output_padding ", shapeString(outputPadding), " must be smaller than either stride ",
+             shapeString(stride), " or dilation ", shapeString(dilation));
+  }
+  const int64_t c = weight.shape()[0];
+  TD_CHECK(c == x.shape()[1], op, "input of shape ", shapeString(x.shape()), " has ", x.shape()[1],
+           " channels, but weight of shape ", shapeString(weight.shape()), " expects ", c);
+  TD_CHECK(c % groups == 0, op, "the ", c, " input channels cannot be split into groups=", groups);
+  const int64_t o = weight.shape()[1] * groups;
+  IntList shape{x.shape()[0], o, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    shape[2 + i] = (x.shape()[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (weight.shape()[2 + i] - 1) +
+                   outputPadding[i] + 1;
+    TD_CHECK(shape[2 + i] > 0, op, "the output of input ", shapeString(x.shape()), " and weight ",
+             shapeString(weight.shape()), " would be ", shapeString(shape), " (padding ", shapeString(padding),
+             " too large)");
+  }
+  OpAttrs attrs;
+  attrs.ints = {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+  attrs.ints2 = shape;
+  attrs.groups = groups;
+  Tensor out = allocate(shape, x.dtype(), x.device(), op);
+  runAndRecord(OpId::ConvTranspose2d, {x, weight}, {x, weight}, &out, 1, attrs);
+  if (bias.defined()) {
+    TD_CHECK(bias.dim() == 1 && bias.shape()[0] == o, op, "bias of shape ", shapeString(bias.shape()),
+             " does not match ", o, " output channels");
+    out = add(out, bias.view({1, o, 1, 1}));
+  }
+  return out;
+}
+
 Tensor maxPool2d(const Tensor& x, const IntList& kernelIn, const IntList& strideIn, const IntList& paddingIn,
                  const IntList& dilationIn, bool ceilMode, SourceLoc loc) {
   ApiScope api(loc);

@@ -47,9 +47,6 @@ Inputs drawSample(const OpInfo& row, SampleKind kind) {
 
 const std::vector<FormulaOnlyOp>& formulaOnlyOps() {
   static const std::vector<FormulaOnlyOp> ops = {
-      {td::OpId::Conv2dBackwardInput, td::OpId::Conv2d,
-       "run only by conv2d's derivative formula; not differentiable, so no backward walks it, and ops run inside "
-       "a formula are reported only as part of conv2d's backward step; the conv2d rows' gradcheck covers it"},
       {td::OpId::Conv2dBackwardWeight, td::OpId::Conv2d,
        "run only by conv2d's derivative formula; not differentiable, so no backward walks it, and ops run inside "
        "a formula are reported only as part of conv2d's backward step; the conv2d rows' gradcheck covers it"},

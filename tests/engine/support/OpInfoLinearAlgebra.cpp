@@ -139,6 +139,65 @@ OpInfo conv2dRow(std::string name, ConvParams p) {
   return row;
 }
 
+struct TransposedParams {
+  Shape x, w;
+  bool bias = false;
+  int64_t s = 1, p = 0, outputPadding = 0, d = 1, groups = 1;
+};
+
+/// Each input value scattered through the kernel to the outputs it reaches (the definition
+/// of the transposed convolution, independent of the engine's conv2d).
+RefTensor convTranspose2dRef(const RefTensor& x, const RefTensor& w, const RefTensor* bias, const TransposedParams& p) {
+  const int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
+  const int64_t og = w.shape[1], kh = w.shape[2], kw = w.shape[3];
+  const int64_t o = og * p.groups, cg = c / p.groups;
+  const int64_t oh = (h - 1) * p.s - 2 * p.p + p.d * (kh - 1) + p.outputPadding + 1;
+  const int64_t ow = (wd - 1) * p.s - 2 * p.p + p.d * (kw - 1) + p.outputPadding + 1;
+  RefTensor out = RefTensor::filled({n, o, oh, ow}, 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ic = 0; ic < c; ++ic) {
+      const int64_t g = ic / cg;
+      for (int64_t i = 0; i < h; ++i)
+        for (int64_t j = 0; j < wd; ++j)
+          for (int64_t oc = 0; oc < og; ++oc)
+            for (int64_t ki = 0; ki < kh; ++ki)
+              for (int64_t kj = 0; kj < kw; ++kj) {
+                const int64_t y = i * p.s - p.p + ki * p.d, xx = j * p.s - p.p + kj * p.d;
+                if (y < 0 || y >= oh || xx < 0 || xx >= ow) continue;
+                out.at({b, g * og + oc, y, xx}) += x.at({b, ic, i, j}) * w.at({ic, oc, ki, kj});
+              }
+    }
+  if (bias)
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t oc = 0; oc < o; ++oc)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t xx = 0; xx < ow; ++xx) out.at({b, oc, y, xx}) += bias->values[static_cast<std::size_t>(oc)];
+  return out;
+}
+
+OpInfo convTranspose2dRow(std::string name, TransposedParams p) {
+  OpInfo row;
+  row.name = std::move(name);
+  row.sample = [p](SampleKind kind, Rng& rng) -> Inputs {
+    if (kind == SampleKind::Broadcast) return {};
+    Shape x = p.x;
+    if (kind == SampleKind::Empty) x[0] = 0;
+    Inputs in{uniform(rng, x, -1, 1), uniform(rng, p.w, -1, 1)};
+    if (p.bias) in.push_back(uniform(rng, {p.w[1] * p.groups}, -1, 1));
+    return in;
+  };
+  row.apply = single([p](const Inputs& in) {
+    return td::convTranspose2d(in[0], in[1], in.size() > 2 ? in[2] : td::Tensor(), {p.s, p.s}, {p.p, p.p},
+                               {p.outputPadding, p.outputPadding}, p.groups, {p.d, p.d});
+  });
+  row.reference = singleRef([p](const std::vector<RefTensor>& in) {
+    return convTranspose2dRef(in[0], in[1], in.size() > 2 ? &in[2] : nullptr, p);
+  });
+  row.differentiableInputs = std::vector<bool>(p.bias ? 3 : 2, true);
+  row.twiceDifferentiable = false;  // its formula (conv2d, conv2d_backward_weight) is first-order only
+  return row;
+}
+
 }  // namespace
 
 void addLinearAlgebra(std::vector<OpInfo>& t) {
@@ -173,6 +232,9 @@ void addLinearAlgebra(std::vector<OpInfo>& t) {
     p.groups = 2;
     t.push_back(conv2dRow("conv2d_groups", p));
   }
+  t.push_back(convTranspose2dRow("conv_transpose2d", {{1, 2, 3, 4}, {2, 3, 3, 2}, true}));
+  t.push_back(convTranspose2dRow("conv_transpose2d_stride_padding", {{2, 2, 3, 3}, {2, 2, 3, 3}, false, 2, 1, 1}));
+  t.push_back(convTranspose2dRow("conv_transpose2d_groups_dilation", {{1, 4, 3, 3}, {4, 1, 2, 2}, true, 1, 0, 0, 2, 2}));
   {
     ConvParams p{{1, 3, 4, 4}, {3, 1, 3, 3}, false};
     p.groups = 3;

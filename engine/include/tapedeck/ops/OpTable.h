@@ -100,8 +100,9 @@
   X(Linear, "linear", -1, true, "Gemm")                                                            \
   /* Conv2d: x [N,C,H,W], w [O,C/groups,kH,kW]; ints = {sH,sW,pH,pW,dH,dW}; groups. */            \
   X(Conv2d, "conv2d", 2, true, "Conv")                                                             \
-  /* Conv2dBackwardInput(grad [N,O,oH,oW], w): out = grad wrt x, shape ints2. Same ints. */        \
-  X(Conv2dBackwardInput, "conv2d_backward_input", 2, false, "ConvTranspose")                      \
+  /* ConvTranspose2d(x [N,C,h,w], w [C,O/groups,kH,kW]): the transpose of Conv2d (conv2d's gradient \
+     wrt its input), out [N,O,H,W] with H, W in ints2. Same ints {sH,sW,pH,pW,dH,dW}, groups.   */ \
+  X(ConvTranspose2d, "conv_transpose2d", 2, true, "ConvTranspose")                                 \
   /* Conv2dBackwardWeight(grad, x): out = grad wrt w, shape ints2. Same ints, groups. */          \
   X(Conv2dBackwardWeight, "conv2d_backward_weight", 2, false, "")                                  \
   /* MaxPool2d: x [N,C,H,W]; ints = {kH,kW,sH,sW,pH,pW,dH,dW}; ceilMode. */                        \

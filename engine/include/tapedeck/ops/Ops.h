@@ -159,6 +159,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, TD_LOC);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), TD_LOC);
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), const IntList& stride = {1, 1},
               const IntList& padding = {0, 0}, const IntList& dilation = {1, 1}, int64_t groups = 1, TD_LOC);
+/// The transposed convolution (conv2d's gradient wrt its input, as a layer): x [N, C, h, w],
+/// weight [C, O/groups, kH, kW]; out [N, O, (h-1)s - 2p + d(k-1) + outputPadding + 1, ...].
+Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), const IntList& stride = {1, 1},
+                       const IntList& padding = {0, 0}, const IntList& outputPadding = {0, 0}, int64_t groups = 1,
+                       const IntList& dilation = {1, 1}, TD_LOC);
 /// Empty `stride` means stride = kernel.
 Tensor maxPool2d(const Tensor& x, const IntList& kernel, const IntList& stride = {}, const IntList& padding = {0, 0},
                  const IntList& dilation = {1, 1}, bool ceilMode = false, TD_LOC);

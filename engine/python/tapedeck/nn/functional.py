@@ -137,6 +137,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _nn.conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (conv2d's gradient wrt its input, as a layer) of [N, C, h, w]
+    (or [C, h, w]) with weight [C, out/groups, kH, kW]: each input value spreads its kernel
+    over the output, which grows to (h - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1."""
+    if input.dim() == 3:
+        return _nn.conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
+                                    dilation).squeeze(0)
+    return _nn.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
 def _string_padding(padding, weight, stride, dilation):
     if padding == "valid":
         return 0

@@ -146,9 +146,9 @@ void convForward(const KernelContext& ctx) {
 template <typename T>
 void convBackwardInput(const KernelContext& ctx) {
   const Tensor& out = ctx.out();
-  TD_ASSERT(ctx.attrs.ints2 == out.shape(), "conv2d_backward_input: output shape differs from ints2");
+  TD_ASSERT(ctx.attrs.ints2 == out.shape(), "conv_transpose2d: output shape differs from ints2");
   const ConvGeometry g =
-      makeGeometry("conv2d_backward_input", ctx.attrs, out.shape(), ctx.in(1).shape(), ctx.in(0).shape());
+      makeGeometry("conv_transpose2d", ctx.attrs, out.shape(), ctx.in(1).shape(), ctx.in(0).shape());
   if (out.numel() == 0) return;
   T* dx = out.data<T>();
   std::fill(dx, dx + out.numel(), T(0));
@@ -198,8 +198,8 @@ void convBackwardWeight(const KernelContext& ctx) {
 void conv2dKernel(const KernelContext& ctx) {
   TD_DISPATCH_FLOATING(ctx.out().dtype(), "conv2d", [&] { convForward<scalar_t>(ctx); });
 }
-void conv2dBackwardInputKernel(const KernelContext& ctx) {
-  TD_DISPATCH_FLOATING(ctx.out().dtype(), "conv2d_backward_input", [&] { convBackwardInput<scalar_t>(ctx); });
+void convTranspose2dKernel(const KernelContext& ctx) {
+  TD_DISPATCH_FLOATING(ctx.out().dtype(), "conv_transpose2d", [&] { convBackwardInput<scalar_t>(ctx); });
 }
 void conv2dBackwardWeightKernel(const KernelContext& ctx) {
   TD_DISPATCH_FLOATING(ctx.out().dtype(), "conv2d_backward_weight", [&] { convBackwardWeight<scalar_t>(ctx); });
@@ -208,7 +208,7 @@ void conv2dBackwardWeightKernel(const KernelContext& ctx) {
 }  // namespace
 
 TD_REGISTER_KERNEL(CPU, Conv2d, conv2dKernel);
-TD_REGISTER_KERNEL(CPU, Conv2dBackwardInput, conv2dBackwardInputKernel);
+TD_REGISTER_KERNEL(CPU, ConvTranspose2d, convTranspose2dKernel);
 TD_REGISTER_KERNEL(CPU, Conv2dBackwardWeight, conv2dBackwardWeightKernel);
 
 }  // namespace td

@@ -85,7 +85,7 @@ TEST(CpuConvKernels, BackwardKernelsAreTheNaiveAdjoints) {
     OpAttrs attrs = k.attrs();
 
     attrs.ints2 = x.shape();
-    const Tensor dx = runOne(OpId::Conv2dBackwardInput, {gy, w}, empty(x.shape(), DType::Float64), attrs);
+    const Tensor dx = runOne(OpId::ConvTranspose2d, {gy, w}, empty(x.shape(), DType::Float64), attrs);
     attrs.ints2 = w.shape();
     const Tensor dw = runOne(OpId::Conv2dBackwardWeight, {gy, x}, empty(w.shape(), DType::Float64), attrs);
 

@@ -1,4 +1,4 @@
-"""Convolutions (Conv2d, and Conv1d as a height-1 Conv2d) and pooling layers."""
+"""Convolutions (Conv2d, Conv1d as a height-1 Conv2d, ConvTranspose2d) and pooling layers."""
 import math
 
 from ... import _C
@@ -19,9 +19,10 @@ def _tuple(value, n, what):
 
 
 class _ConvNd(Module):
-    """What Conv1d and Conv2d share: parameters, initialisation and repr."""
+    """What Conv1d, Conv2d and ConvTranspose2d share: parameters, initialisation and repr."""
 
     _dims = 2
+    _transposed = False  # weight [in, out/groups, k...] instead of [out, in/groups, k...]
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
@@ -55,9 +56,12 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self.output_padding = (0,) * n
-        self.transposed = False
+        self.transposed = self._transposed
         dtype = dtype if dtype is not None else _C.dtype.float32
-        self.weight = Parameter(_C.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
+        if self._transposed:
+            self.weight = Parameter(_C.empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype))
+        else:
+            self.weight = Parameter(_C.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(_C.empty(out_channels, dtype=dtype))
         else:
@@ -81,6 +85,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -114,6 +120,46 @@ class Conv1d(_ConvNd):
         out = F.conv2d(input.unsqueeze(-2), self.weight.unsqueeze(2), self.bias, (1, self.stride[0]), padding,
                        (1, self.dilation[0]), self.groups)
         return out.squeeze(-2)
+
+
+class ConvTranspose2d(_ConvNd):
+    """The transposed convolution of [N, C_in, h, w] into [N, C_out, H, W] (a learned
+    upsampling: each input value spreads the kernel over a window of the output); weight
+    [C_in, C_out/groups, kH, kW]. forward(input, output_size) picks output_padding so the
+    output has that size."""
+
+    _dims = 2
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+        self.output_padding = _tuple(output_padding, 2, "output_padding")
+
+    def _output_padding_for(self, input, output_size):
+        if output_size is None:
+            return self.output_padding
+        wanted = list(output_size)[-2:]
+        padding = []
+        for i in range(2):
+            least = ((input.shape[-2 + i] - 1) * self.stride[i] - 2 * self.padding[i]
+                     + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            largest = least + max(self.stride[i], self.dilation[i]) - 1
+            if not least <= wanted[i] <= largest:
+                raise ValueError(f"ConvTranspose2d: output_size {wanted} is not reachable from input "
+                                 f"{list(input.shape)}: dim {i} can be {least} to {largest}")
+            padding.append(wanted[i] - least)
+        return tuple(padding)
+
+    def forward(self, input, output_size=None):
+        if input.dim() not in (3, 4) or input.shape[-3] != self.in_channels:
+            raise ValueError(f"ConvTranspose2d(in_channels={self.in_channels}): expected input "
+                             f"[N, {self.in_channels}, H, W] or [{self.in_channels}, H, W], got {list(input.shape)}")
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding_for(input, output_size), self.groups, self.dilation)
 
 
 class MaxPool2d(Module):
