@@ -472,3 +472,17 @@ def test_conv_transpose2d_errors_name_the_problem():
         nn.ConvTranspose2d(2, 3, 3)(td.randn(1, 4, 3, 3))
     # A learned upsampling doubles the size with stride 2.
     assert nn.ConvTranspose2d(2, 3, 4, stride=2, padding=1)(x).shape == (1, 3, 6, 6)
+
+
+def test_activations_keep_finite_gradients_far_from_zero():
+    # The exponential of the branch where() leaves out never sees the other side of 0.
+    for name in ("elu", "selu", "celu", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink"):
+        x = td.tensor([-100.0, -3.0, 0.5, 3.0, 100.0], requires_grad=True)
+        getattr(F, name)(x).sum().backward()
+        assert all(math.isfinite(g) for g in x.grad.tolist()), (name, x.grad.tolist())
+    with pytest.raises(ValueError, match=r"prelu: weight of 3 values needs an input with as many channels"):
+        F.prelu(td.ones(2, 4), td.ones(3))
+    with pytest.raises(ValueError, match="glu: halving dim -1 needs an even size, got 3"):
+        F.glu(td.ones(2, 3))
+    with pytest.raises(ValueError, match=r"PReLU: num_parameters must be an int >= 1, got 0"):
+        nn.PReLU(0)

@@ -4,6 +4,9 @@ import math
 import warnings
 
 from .. import _C
+from ._activations import (  # noqa: F401  (compositions of the engine's ops)
+    celu, elu, glu, hardsigmoid, hardswish, mish, prelu, selu, softmin, softsign, tanhshrink, threshold,
+)
 from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ._losses import (  # noqa: F401  (re-exported under PyTorch's names)
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss, mse_loss,

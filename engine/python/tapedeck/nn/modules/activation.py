@@ -1,5 +1,7 @@
 """Activation modules under PyTorch's names; each calls its nn.functional counterpart."""
+from ... import _C
 from .. import functional as F
+from ..parameter import Parameter
 from .module import Module
 
 
@@ -153,3 +155,149 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _Elementwise(Module):
+    """An activation without settings: forward is `_function` (looked up on F at call time)."""
+    _function = None
+
+    def forward(self, input):
+        return getattr(F, self._function)(input)
+
+
+class SELU(_Elementwise):
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    _function = "selu"
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class Hardswish(_Elementwise):
+    """x * hardsigmoid(x)."""
+    _function = "hardswish"
+
+
+class Hardsigmoid(_Elementwise):
+    """x / 6 + 1/2 clamped to [0, 1]."""
+    _function = "hardsigmoid"
+
+
+class Mish(_Elementwise):
+    """x * tanh(softplus(x))."""
+    _function = "mish"
+
+
+class Softsign(_Elementwise):
+    """x / (1 + |x|)."""
+    _function = "softsign"
+
+
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x))."""
+    _function = "logsigmoid"
+
+
+class Tanhshrink(_Elementwise):
+    """x - tanh(x)."""
+    _function = "tanhshrink"
+
+
+class ELU(Module):
+    """x where positive, alpha (exp(x) - 1) elsewhere."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(ELU):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+
+    def forward(self, input):
+        return F.celu(input, self.alpha)
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val]."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class Threshold(Module):
+    """x where it is above threshold, value elsewhere."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class PReLU(Module):
+    """x where positive, a learned slope times x elsewhere: one slope, or one per channel."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be an int >= 1, got {num_parameters!r}")
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(_C.full((num_parameters,), float(init),
+                                        dtype=dtype if dtype is not None else _C.dtype.float32))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    """a * sigmoid(b) of the two halves of the input along dim."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(Softmax):
+    """softmax(-x) along dim."""
+
+    def forward(self, input):
+        return F.softmin(input, self.dim)
