@@ -129,6 +129,12 @@ LAYERS = [  # (name, constructor arguments, input shapes)
     ("GLU", (), [(3, 4)]),
     ("GLU", (0,), [(4, 3)]),
     ("Softmin", (1,), [(3, 4)]),
+    ("GroupNorm", (2, 4), [(3, 4, 5)]),
+    ("GroupNorm", (3, 6, 1e-3, False), [(2, 6, 2, 3)]),
+    ("InstanceNorm2d", (3,), [(2, 3, 4, 5)]),
+    ("InstanceNorm2d", (3, 1e-5, 0.1, True), [(3, 4, 5)]),
+    ("InstanceNorm1d", (2, 1e-5, 0.1, True), [(3, 2, 6)]),
+    ("Dropout2d", (0.0,), [(2, 3, 4, 5)]),
 ]
 
 

@@ -486,3 +486,24 @@ def test_activations_keep_finite_gradients_far_from_zero():
         F.glu(td.ones(2, 3))
     with pytest.raises(ValueError, match=r"PReLU: num_parameters must be an int >= 1, got 0"):
         nn.PReLU(0)
+
+
+def test_channel_dropout_and_instance_norm_options():
+    td.manual_seed(0)
+    x = td.ones(4, 8, 3, 3)
+    y = nn.Dropout2d(0.5)(x)
+    # Whole channels are zero or scaled by 1 / (1 - p), and some of each.
+    per_channel = y.reshape(4, 8, 9)
+    kept = [(row.min().item(), row.max().item()) for sample in per_channel for row in sample]
+    assert all(lo == hi and lo in (0.0, 2.0) for lo, hi in kept)
+    assert 0 < sum(lo == 0.0 for lo, _ in kept) < len(kept)
+    assert (nn.Dropout2d(0.5).eval()(x) == x).all().item()
+    assert (nn.Dropout1d(1.0)(td.ones(2, 3, 4)) == 0).all().item()
+    with pytest.raises(ValueError, match=r"dropout2d: expected a 3-D \(unbatched\) or 4-D input, got \[2, 3\]"):
+        nn.Dropout2d()(td.ones(2, 3))
+    with pytest.raises(NotImplementedError, match="InstanceNorm2d: track_running_stats=True is not supported"):
+        nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(5\) must be divisible by num_groups \(2\)"):
+        nn.GroupNorm(2, 5)
+    with pytest.raises(ValueError, match=r"GroupNorm\(num_channels=4\): expected input \[N, 4, ...\], got \[2, 3\]"):
+        nn.GroupNorm(2, 4)(td.ones(2, 3))

@@ -1,7 +1,7 @@
-"""More of PyTorch's activation functions, as compositions of the engine's ops (each runs,
-is recorded and is differentiated as the ops it is made of). Exponentials only ever see
-the side of 0 where they are used, so the branch where() leaves out cannot overflow into a
-NaN gradient."""
+"""More of PyTorch's activation functions, group and instance normalisation and channel
+dropout, as compositions of the engine's ops (each runs, is recorded and is differentiated
+as the ops it is made of). Exponentials only ever see the side of 0 where they are used,
+so the branch where() leaves out cannot overflow into a NaN gradient."""
 from .. import _C
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -84,3 +84,67 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-input) along dim."""
     from .functional import softmax
     return softmax(-input, dim, dtype=dtype)
+
+
+# --- normalisation over groups and instances, channel dropout (compositions too) ---------
+
+def _normalise_lanes(input, lanes, eps):
+    """input viewed as [lanes, -1], each lane shifted to mean 0 and scaled to variance 1
+    (the biased variance, as PyTorch's norms), in input's shape."""
+    flat = input.reshape(lanes, -1)
+    centred = flat - flat.mean(1, keepdim=True)
+    return (centred * (centred * centred).mean(1, keepdim=True).add(eps).rsqrt()).reshape(*input.shape)
+
+
+def _affine(out, weight, bias):
+    """Per-channel (dim 1) scale and shift."""
+    shape = [1, -1] + [1] * (out.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(*shape)
+    if bias is not None:
+        out = out + bias.reshape(*shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalises [N, C, ...] over each group of C / num_groups channels (and the spatial dims)."""
+    if input.dim() < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: expected [N, C, ...] with C divisible by num_groups={num_groups}, got "
+                         f"{list(input.shape)}")
+    return _affine(_normalise_lanes(input, input.shape[0] * num_groups, eps), weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalises [N, C, ...] over the spatial dims of each sample and channel."""
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise NotImplementedError("instance_norm: running statistics are not supported by tapedeck yet "
+                                  "(track_running_stats=False)")
+    if input.dim() < 3:
+        raise ValueError(f"instance_norm: expected [N, C, spatial...], got {list(input.shape)}")
+    return _affine(_normalise_lanes(input, input.shape[0] * input.shape[1], eps), weight, bias)
+
+
+def _channel_dropout(name, input, p, training, spatial):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D input, got "
+                         f"{list(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep_shape = list(input.shape[:input.dim() - spatial]) + [1] * spatial
+    keep = (_C.rand(*keep_shape) >= p).to(input.dtype) / (1.0 - p)
+    return input * keep
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, L] with probability p (the rest scaled by 1 / (1 - p))."""
+    return _channel_dropout("dropout1d", input, p, training, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, H, W] with probability p (the rest scaled by 1 / (1 - p))."""
+    return _channel_dropout("dropout2d", input, p, training, 2)

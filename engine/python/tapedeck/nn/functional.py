@@ -5,7 +5,8 @@ import warnings
 
 from .. import _C
 from ._activations import (  # noqa: F401  (compositions of the engine's ops)
-    celu, elu, glu, hardsigmoid, hardswish, mish, prelu, selu, softmin, softsign, tanhshrink, threshold,
+    celu, dropout1d, dropout2d, elu, glu, group_norm, hardsigmoid, hardswish, instance_norm, mish, prelu, selu,
+    softmin, softsign, tanhshrink, threshold,
 )
 from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ._losses import (  # noqa: F401  (re-exported under PyTorch's names)

@@ -301,3 +301,17 @@ class Softmin(Softmax):
 
     def forward(self, input):
         return F.softmin(input, self.dim)
+
+
+class Dropout1d(Dropout):
+    """While training, zeroes whole channels of [N, C, L] with probability p."""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """While training, zeroes whole channels of [N, C, H, W] with probability p."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training)

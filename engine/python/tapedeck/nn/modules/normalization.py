@@ -118,3 +118,81 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalises [N, C, ...] over groups of C / num_groups channels; per-channel weight 1 and bias 0."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        dtype = dtype if dtype is not None else _C.dtype.float32
+        if affine:
+            self.weight = Parameter(_C.ones(num_channels, dtype=dtype))
+            self.bias = Parameter(_C.zeros(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        if input.dim() < 2 or input.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm(num_channels={self.num_channels}): expected input [N, "
+                             f"{self.num_channels}, ...], got {list(input.shape)}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(Module):
+    _spatial = 2
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__()
+        if track_running_stats:
+            raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is not supported by "
+                                      f"tapedeck yet")
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = dtype if dtype is not None else _C.dtype.float32
+        if affine:
+            self.weight = Parameter(_C.ones(num_features, dtype=dtype))
+            self.bias = Parameter(_C.zeros(num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        batched = input.dim() == self._spatial + 2
+        if input.dim() not in (self._spatial + 1, self._spatial + 2) or input.shape[-self._spatial - 1] != \
+                self.num_features:
+            raise ValueError(f"{type(self).__name__}(num_features={self.num_features}): expected input [N, "
+                             f"{self.num_features}, ...] of {self._spatial + 2} dims or unbatched of "
+                             f"{self._spatial + 1}, got {list(input.shape)}")
+        x = input if batched else input.unsqueeze(0)
+        out = F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        return out if batched else out.squeeze(0)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalises each sample's channel of [N, C, L] over L."""
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalises each sample's channel of [N, C, H, W] over H and W."""
+    _spatial = 2
