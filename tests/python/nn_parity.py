@@ -453,3 +453,32 @@ def test_conv_transpose2d_output_size_matches_pytorch():
     with pytest.raises(ValueError, match=r"output_size \[9, 7\] is not reachable from input \[1, 2, 4, 4\]: dim 0 can "
                                          r"be 7 to 8"):
         ours(to_td(rand(1, 2, 4, 4)), output_size=(9, 7))
+
+
+@needs_torch
+@pytest.mark.parametrize("kwargs", [{}, {"norm_first": True, "activation": "gelu", "batch_first": True}])
+def test_transformer_decoder_layer_and_stack_match_pytorch(kwargs):
+    theirs = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2,
+                                        norm=torch.nn.LayerNorm(8))
+    ours = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, **kwargs), 2, norm=nn.LayerNorm(8))
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    batch_first = kwargs.get("batch_first", False)
+    tgt, memory = (rand(2, 4, 8), rand(2, 5, 8, seed=1)) if batch_first else (rand(4, 2, 8), rand(5, 2, 8, seed=1))
+    causal = _causal(4, 4)
+    padding = np.array([[False] * 4 + [True], [False] * 5])
+    compare(_Bound(theirs, tgt_mask=torch.tensor(causal), memory_key_padding_mask=torch.tensor(padding)),
+            _Bound(ours, tgt_mask=to_td(causal), memory_key_padding_mask=to_td(padding)), tgt, memory)
+
+
+@needs_torch
+def test_transformer_matches_pytorch():
+    theirs = torch.nn.Transformer(8, 2, 2, 1, 16, dropout=0.0)
+    ours = nn.Transformer(8, 2, 2, 1, 16, dropout=0.0)
+    assert names_and_shapes(ours) == names_and_shapes(theirs)
+    assert repr(ours) == repr(theirs)
+    pair(theirs, ours)
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(3)
+    assert_close(nn.Transformer.generate_square_subsequent_mask(3), mask, "square subsequent mask")
+    compare(_Bound(theirs, tgt_mask=mask), _Bound(ours, tgt_mask=to_td(mask)), rand(5, 2, 8), rand(3, 2, 8, seed=1))

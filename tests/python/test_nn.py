@@ -423,6 +423,13 @@ def test_attention_errors_name_the_problem():
         attention(x, x[0], x[0])
     with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
+    model = nn.Transformer(8, 2, 1, 1, 16)
+    with pytest.raises(RuntimeError, match="the batch number of src and tgt must be equal"):
+        model(td.randn(5, 2, 8), td.randn(3, 3, 8))
+    with pytest.raises(RuntimeError, match="the feature number of src and tgt must be equal to d_model"):
+        model(td.randn(5, 2, 8), td.randn(3, 2, 6))
+    with pytest.raises(TypeError, match="TransformerDecoderLayer: activation must be 'relu', 'gelu' or a callable"):
+        nn.TransformerDecoderLayer(8, 2, activation=3)
     # A fully masked row is NaN, as PyTorch's (softmax of -inf everywhere).
     out, weights = attention(x, x, x, key_padding_mask=td.ones(3, 4, dtype=td.bool))
     assert math.isnan(out.sum().item()) and weights.shape == (3, 4, 4)
