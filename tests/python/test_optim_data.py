@@ -24,6 +24,8 @@ def pair(values):
     ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
     ("AdamW", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.01, initial_accumulator_value=0.2, maximize=True)),
 ])
 def test_updates_match_pytorch(name, kwargs):
     rng = np.random.default_rng(0)
@@ -48,6 +50,29 @@ def test_updates_match_pytorch(name, kwargs):
         assert key in mine, (key, sorted(mine))
         np.testing.assert_allclose(mine[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
     assert len(opt_ours.state) == 1
+
+
+def test_adagrad_state_dict_and_scope():
+    w = td.ones(3, requires_grad=True)
+    opt = td.optim.Adagrad([w], lr=0.5, initial_accumulator_value=0.1)
+    assert opt.state[w]["sum"].tolist() == pytest.approx([0.1] * 3)
+    (w * td.tensor([1.0, 2.0, 3.0])).sum().backward()
+    session = td.debug.Session()
+    session._debugger.attach()
+    try:
+        opt.step()
+    finally:
+        session._debugger.detach()
+    recorder = session.recorder
+    scopes = {e["scope"] for it in recorder.iterations() for e in recorder.entries(it)}
+    assert scopes == {"optimizer.step"}
+    saved = opt.state_dict()
+    assert saved["state"][0]["step"].item() == 1.0
+    fresh = td.optim.Adagrad([td.ones(3, requires_grad=True)], lr=0.5)
+    fresh.load_state_dict(saved)
+    assert fresh.state_dict()["state"][0]["sum"].tolist() == saved["state"][0]["sum"].tolist()
+    with pytest.raises(ValueError, match="Invalid lr_decay value: -1"):
+        td.optim.Adagrad([w], lr_decay=-1)
 
 
 def test_param_groups_schedulers_and_state_dict():
