@@ -469,7 +469,7 @@ def test_conv_transpose2d_errors_name_the_problem():
     with pytest.raises(td.TapedeckError, match=r"output_padding \[2, 2\] must be smaller than either stride \[2, 2\] "
                                                 r"or dilation \[1, 1\]"):
         F.conv_transpose2d(x, w, stride=2, output_padding=2)
-    with pytest.raises(td.TapedeckError, match=r"would be \[1, 2, -1, 0\] \(padding \[3, 3\] too large\)"):
+    with pytest.raises(td.TapedeckError, match=r"would be \[1, 2, -1, -1\] \(padding \[3, 3\] too large\)"):
         F.conv_transpose2d(x, w, padding=3)
     with pytest.raises(td.TapedeckError, match="the 2 input channels cannot be split into groups=3"):
         F.conv_transpose2d(x, w, groups=3)
@@ -514,3 +514,32 @@ def test_channel_dropout_and_instance_norm_options():
         nn.GroupNorm(2, 5)
     with pytest.raises(ValueError, match=r"GroupNorm\(num_channels=4\): expected input \[N, 4, ...\], got \[2, 3\]"):
         nn.GroupNorm(2, 4)(td.ones(2, 3))
+
+
+def test_dropout2d_of_3d_input_drops_per_channel_of_each_sample_as_pytorch():
+    td.manual_seed(1)
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        y = F.dropout2d(td.ones(6, 4, 5), 0.5)
+    rows = y.reshape(24, 5)
+    assert all(row.min().item() == row.max().item() for row in rows)  # each (n, c) kept or dropped whole
+    per_sample = [set(rows[i * 4:(i + 1) * 4, 0].tolist()) for i in range(6)]
+    assert any(len(s) == 2 for s in per_sample)  # within one sample, some channels kept and some dropped
+
+
+def test_reductions_name_themselves_in_errors():
+    x = td.randn(2, 3)
+    with pytest.raises(td.TapedeckError, match=r"max: dim 5 is out of range"):
+        x.max(5)
+    with pytest.raises(td.TapedeckError, match=r"min: cannot reduce over dim 1 of size 0"):
+        td.zeros(2, 0).min(1)
+    with pytest.raises(td.TapedeckError, match=r"std: dim 4 is out of range"):
+        x.std(4)
+    with pytest.raises(td.TapedeckError, match=r"linear: input of shape \[2, 3\] does not match weight of shape \[4\]"):
+        F.linear(x, td.ones(4))
+    with pytest.raises(ValueError, match=r"group_norm: weight must have one value per channel \(\[4\]\), got \[3\]"):
+        F.group_norm(td.ones(2, 4, 3), 2, td.ones(3))
+    assert nn.GroupNorm(2, 4)(td.ones(0, 4, 3)).shape == (0, 4, 3)
+    with pytest.raises(ValueError, match=r"for unbatched inputs, key_padding_mask must be a 1-D tensor \[S\], got "
+                                         r"\[1, 4\]"):
+        x2 = td.randn(4, 8)
+        nn.MultiheadAttention(8, 2)(x2, x2, x2, key_padding_mask=td.zeros(1, 4, dtype=td.bool))

@@ -325,3 +325,6 @@ def test_masked_fill_values_and_their_errors():
         x.masked_fill(mask, td.tensor([1.0, 2.0]))
     with pytest.raises(td.TapedeckError, match="masked_fill: the value must be a number or a 0-dim tensor, got str"):
         x.masked_fill(mask, "a")
+    with pytest.raises(td.TapedeckError, match="got collections.OrderedDict"):
+        x.masked_fill(mask, __import__("collections").OrderedDict())
+    assert x.masked_fill(mask, np.float32(2.5)).tolist() == [1.0, 2.5, 2.5]  # a NumPy scalar is a number

@@ -257,9 +257,16 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   both(m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, py::handle value) {
     // A 0-dim tensor value stays a tensor: the gradient reaches it (as PyTorch's).
     if (py::isinstance<Tensor>(value)) return maskedFill(x, mask, py::cast<const Tensor&>(value), here());
-    const std::optional<double> number = asNumber(value);
-    TD_CHECK(number.has_value(), "masked_fill", "the value must be a number or a 0-dim tensor, got ",
-             std::string(py::str(py::type::of(value).attr("__name__"))));
+    std::optional<double> number = asNumber(value);
+    // Other numbers (a NumPy scalar) through __float__; a string is not one.
+    if (!number && !py::isinstance<py::str>(value) && py::hasattr(value, "__float__"))
+      number = py::cast<double>(py::float_(py::reinterpret_borrow<py::object>(value)));
+    if (!number) {
+      const py::handle type = py::type::of(value);
+      const std::string module = py::str(type.attr("__module__")), name = py::str(type.attr("__qualname__"));
+      TD_CHECK(false, "masked_fill", "the value must be a number or a 0-dim tensor, got ",
+               module == "builtins" ? name : module + "." + name);
+    }
     return maskedFill(x, mask, *number, here());
   });
 }

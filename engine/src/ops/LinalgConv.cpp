@@ -67,6 +67,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, SourceL
   if (weight.dim() == 1) {
     // A 1-D weight [in] is one output without its dim, as PyTorch's (x @ w): the 2-D op on
     // a [1, in] view, with a 0-d or [1] bias, and the output dim dropped.
+    TD_CHECK(x.dim() >= 1 && x.size(-1) == weight.shape()[0], "linear", "input of shape ", shapeString(x.shape()),
+             " does not match weight of shape ", shapeString(weight.shape()), " (expected last dim ",
+             weight.shape()[0], ")");
     const Tensor row = weight.unsqueeze(0);
     const Tensor one = bias.defined() && bias.dim() == 0 ? bias.unsqueeze(0) : bias;
     return linear(x, row, one).squeeze(-1);
@@ -165,13 +168,12 @@ Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
   TD_CHECK(c % groups == 0, op, "the ", c, " input channels cannot be split into groups=", groups);
   const int64_t o = weight.shape()[1] * groups;
   IntList shape{x.shape()[0], o, 0, 0};
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 2; ++i)
     shape[2 + i] = (x.shape()[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (weight.shape()[2 + i] - 1) +
                    outputPadding[i] + 1;
-    TD_CHECK(shape[2 + i] > 0, op, "the output of input ", shapeString(x.shape()), " and weight ",
-             shapeString(weight.shape()), " would be ", shapeString(shape), " (padding ", shapeString(padding),
-             " too large)");
-  }
+  TD_CHECK(shape[2] > 0 && shape[3] > 0, op, "the output of input ", shapeString(x.shape()), " and weight ",
+           shapeString(weight.shape()), " would be ", shapeString(shape), " (padding ", shapeString(padding),
+           " too large)");
   OpAttrs attrs;
   attrs.ints = {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
   attrs.ints2 = shape;

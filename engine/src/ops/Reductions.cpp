@@ -87,6 +87,9 @@ Tensor var(const Tensor& x, const IntList& dims, int64_t correction, bool keepdi
 Tensor stdDev(const Tensor& x, const IntList& dims, int64_t correction, bool keepdim, SourceLoc loc) {
   ApiScope api(loc);
   CompositeScope scope("std");
+  checkDefined(x, "std", "input");
+  checkFloating(x, "std");
+  reductionDims(dims, x.shape(), "std");  // (bad dims are named as std's, not var's)
   const Tensor variance = var(x, dims, correction, keepdim);
   // A zero variance (a constant lane) takes the constant branch: its gradient is 0, as
   // PyTorch's std_backward masks it, where sqrt's 1 / (2 sqrt(0)) times var's 0 is NaN.
@@ -119,7 +122,12 @@ namespace {
 /// goes to that one element of a tie, as PyTorch's (amax/amin split it among the ties).
 std::pair<Tensor, Tensor> extremumAlong(const Tensor& x, int64_t dim, bool keepdim, bool isMax) {
   const OpId valueOp = isMax ? OpId::Amax : OpId::Amin, indexOp = isMax ? OpId::Argmax : OpId::Argmin;
-  checkDefined(x, isMax ? "max" : "min", "input");
+  const char* name = isMax ? "max" : "min";
+  checkDefined(x, name, "input");
+  const int64_t wrapped = wrapDim(dim, x, name);  // (a bad dim is named as this op's, not as argmax's)
+  if (x.dim() > 0)
+    TD_CHECK(x.shape()[static_cast<std::size_t>(wrapped)] > 0, name, "cannot reduce over dim ", dim, " of size 0 (",
+             describe(x), ")");
   if (!isFloating(x.dtype()) || x.dim() == 0)
     return {reduce(valueOp, x, {dim}, keepdim), reduce(indexOp, x, {dim}, keepdim)};
   CompositeScope scope(isMax ? "max" : "min");

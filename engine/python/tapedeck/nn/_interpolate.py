@@ -35,9 +35,9 @@ def _nearest_indices(size_in, size_out, scale, exact):
     for i in range(size_out):
         if exact:
             source = math.floor(_f32((i + 0.5) * step))
-        elif size_out == size_in:
+        elif scale is None and size_out == size_in:  # (with a scale, PyTorch uses 1 / scale)
             source = i
-        elif size_out == 2 * size_in:
+        elif scale is None and size_out == 2 * size_in:
             source = i >> 1
         else:
             source = math.floor(_f32(_f32(float(i)) * step))

@@ -4,6 +4,7 @@ import math
 import warnings
 
 from .. import _C
+from ._activations import _maybe_inplace
 from ._activations import (  # noqa: F401  (compositions of the engine's ops)
     celu, dropout1d, dropout2d, elu, glu, group_norm, hardsigmoid, hardswish, instance_norm, mish, prelu, selu,
     softmin, softsign, tanhshrink, threshold,
@@ -87,14 +88,14 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """input clamped to [min_val, max_val]; its gradient is 1 strictly inside, 0 elsewhere
     (at the bounds too, as PyTorch's hardtanh, where clamp's is 1)."""
     if not (input.requires_grad and _C.is_grad_enabled()):
-        return input.clamp(min_val, max_val)
-    inside = (input > min_val) & (input < max_val)
-    return _C.where(inside, input, input.detach().clamp(min_val, max_val))
+        return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    return _maybe_inplace(input, lambda x: _C.where((x > min_val) & (x < max_val), x, x.detach().clamp(min_val, max_val)),
+                          inplace)
 
 
 def relu6(input, inplace=False):
     """input clamped to [0, 6], with hardtanh's gradient (0 at 0 and at 6)."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):

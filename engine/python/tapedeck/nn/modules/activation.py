@@ -31,7 +31,7 @@ class ReLU6(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu6(input)
+        return F.relu6(input, self.inplace)
 
     def extra_repr(self):
         return _inplace(self.inplace)
@@ -165,29 +165,36 @@ class _Elementwise(Module):
         return getattr(F, self._function)(input)
 
 
-class SELU(_Elementwise):
-    """scale * elu(x, alpha) with the self-normalising constants."""
-    _function = "selu"
+class _ElementwiseInplace(_Elementwise):
+    """One that can write its result into its input (inplace=True), as PyTorch's."""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
+    def forward(self, input):
+        return getattr(F, self._function)(input, inplace=self.inplace)
+
+
+class SELU(_ElementwiseInplace):
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    _function = "selu"
+
     def extra_repr(self):
         return _inplace(self.inplace)
 
 
-class Hardswish(_Elementwise):
+class Hardswish(_ElementwiseInplace):
     """x * hardsigmoid(x)."""
     _function = "hardswish"
 
 
-class Hardsigmoid(_Elementwise):
+class Hardsigmoid(_ElementwiseInplace):
     """x / 6 + 1/2 clamped to [0, 1]."""
     _function = "hardsigmoid"
 
 
-class Mish(_Elementwise):
+class Mish(_ElementwiseInplace):
     """x * tanh(softplus(x))."""
     _function = "mish"
 
@@ -207,6 +214,10 @@ class Tanhshrink(_Elementwise):
     _function = "tanhshrink"
 
 
+def _with_inplace(text, inplace):
+    return text + (", " + _inplace(inplace) if inplace else "")
+
+
 class ELU(Module):
     """x where positive, alpha (exp(x) - 1) elsewhere."""
 
@@ -216,17 +227,17 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"alpha={self.alpha}", self.inplace)
 
 
 class CELU(ELU):
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
 
     def forward(self, input):
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, self.inplace)
 
 
 class Hardtanh(Module):
@@ -241,10 +252,10 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"min_val={self.min_val}, max_val={self.max_val}", self.inplace)
 
 
 class Threshold(Module):
@@ -257,10 +268,10 @@ class Threshold(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.threshold(input, self.threshold, self.value)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"threshold={self.threshold}, value={self.value}", self.inplace)
 
 
 class PReLU(Module):
@@ -307,11 +318,11 @@ class Dropout1d(Dropout):
     """While training, zeroes whole channels of [N, C, L] with probability p."""
 
     def forward(self, input):
-        return F.dropout1d(input, self.p, self.training)
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(Dropout):
     """While training, zeroes whole channels of [N, C, H, W] with probability p."""
 
     def forward(self, input):
-        return F.dropout2d(input, self.p, self.training)
+        return F.dropout2d(input, self.p, self.training, self.inplace)

@@ -120,6 +120,17 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
+def _channel_affine(module, channels, affine, dtype):
+    """A per-channel weight 1 and bias 0 (parameters), or none."""
+    dtype = dtype if dtype is not None else _C.dtype.float32
+    if affine:
+        module.weight = Parameter(_C.ones(channels, dtype=dtype))
+        module.bias = Parameter(_C.zeros(channels, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 class GroupNorm(Module):
     """Normalises [N, C, ...] over groups of C / num_groups channels; per-channel weight 1 and bias 0."""
 
@@ -132,13 +143,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dtype = dtype if dtype is not None else _C.dtype.float32
-        if affine:
-            self.weight = Parameter(_C.ones(num_channels, dtype=dtype))
-            self.bias = Parameter(_C.zeros(num_channels, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _channel_affine(self, num_channels, affine, dtype)
 
     def forward(self, input):
         if input.dim() < 2 or input.shape[1] != self.num_channels:
@@ -164,13 +169,7 @@ class _InstanceNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = dtype if dtype is not None else _C.dtype.float32
-        if affine:
-            self.weight = Parameter(_C.ones(num_features, dtype=dtype))
-            self.bias = Parameter(_C.zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _channel_affine(self, num_features, affine, dtype)
 
     def forward(self, input):
         batched = input.dim() == self._spatial + 2

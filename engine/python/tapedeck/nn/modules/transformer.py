@@ -22,6 +22,10 @@ class NonDynamicallyQuantizableLinear(Linear):
     name match PyTorch's; tapedeck has no quantization to keep it from)."""
 
 
+def _shape_of(value):
+    return list(value.shape) if isinstance(value, _C.Tensor) else type(value).__name__
+
+
 def _float_mask(mask, what, dtype):
     """A bool mask (True: not attended) as 0 / -inf scores, a float mask as it is."""
     if not isinstance(mask, _C.Tensor):
@@ -118,6 +122,9 @@ class MultiheadAttention(Module):
         if not batched:
             query, key, value = (t.unsqueeze(1) for t in (query, key, value))
             if key_padding_mask is not None:
+                if not isinstance(key_padding_mask, _C.Tensor) or key_padding_mask.dim() != 1:
+                    raise ValueError(f"MultiheadAttention: for unbatched inputs, key_padding_mask must be a 1-D "
+                                     f"tensor [S], got {_shape_of(key_padding_mask)}")
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         output, weights = self._attend(query, key, value, key_padding_mask, need_weights, attn_mask,
                                        average_attn_weights)
@@ -245,7 +252,10 @@ class TransformerEncoder(Module):
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
-        self.enable_nested_tensor = enable_nested_tensor  # (PyTorch's fast path; the result is the same)
+        # PyTorch's nested-tensor fast path (eval, no_grad, batch_first, a key padding mask) is not
+        # taken: it returns 0 at padded positions, where this (like PyTorch's training path) gives
+        # what the layers compute there. Unpadded positions agree.
+        self.enable_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None):
