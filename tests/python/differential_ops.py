@@ -1855,16 +1855,19 @@ def _image_shape(b, min_hw=2):
     return (r.randint(1, 2), r.randint(1, 3), r.randint(min_hw, 6), r.randint(min_hw, 6))
 
 
-@op("conv2d", ["nn.conv2d"])
-def _conv2d(b, shape):
+def _conv_geometry(b):
+    """(image shape, groups, output channels, kernel, dilation, stride, padding) of a small conv."""
     r = b.r
     n, c, h, w_ = _image_shape(b, 3)
     groups = r.choice([1, 1, c]) if c > 1 else 1
-    outc = groups * r.randint(1, 2)
-    kh, kw = r.randint(1, 3), r.randint(1, 3)
-    dil = r.choice([1, 1, 2])
-    stride = r.choice([1, 1, 2, (1, 2)])
-    pad = r.choice([0, 0, 1, (1, 0)])
+    return ((n, c, h, w_), groups, groups * r.randint(1, 2), (r.randint(1, 3), r.randint(1, 3)), r.choice([1, 1, 2]),
+            r.choice([1, 1, 2, (1, 2)]), r.choice([0, 0, 1, (1, 0)]))
+
+
+@op("conv2d", ["nn.conv2d"])
+def _conv2d(b, shape):
+    r = b.r
+    (n, c, h, w_), groups, outc, (kh, kw), dil, stride, pad = _conv_geometry(b)
     ph, pw = (pad, pad) if isinstance(pad, int) else pad
     if h + 2 * ph < dil * (kh - 1) + 1 or w_ + 2 * pw < dil * (kw - 1) + 1:
         return None
@@ -1885,14 +1888,8 @@ def _conv2d(b, shape):
 @op("conv_transpose2d", ["nn.conv_transpose2d"])
 def _conv_transpose2d(b, shape):
     r = b.r
-    n, c, h, w_ = _image_shape(b, 3)
-    groups = r.choice([1, 1, c]) if c > 1 else 1
-    outc = groups * r.randint(1, 2)
-    kh, kw = r.randint(1, 3), r.randint(1, 3)
-    dil = r.choice([1, 1, 2])
-    stride = r.choice([1, 1, 2, (1, 2)])
+    (n, c, h, w_), groups, outc, (kh, kw), dil, stride, pad = _conv_geometry(b)
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
-    pad = r.choice([0, 0, 1, (1, 0)])
     ph, pw = (pad, pad) if isinstance(pad, int) else pad
     out_pad = (r.randrange(max(sh, dil)), r.randrange(max(sw, dil))) if r.random() < 0.3 else 0
     oph, opw = (out_pad, out_pad) if isinstance(out_pad, int) else out_pad

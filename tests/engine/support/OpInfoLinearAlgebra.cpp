@@ -116,17 +116,22 @@ RefTensor conv2dRef(const RefTensor& x, const RefTensor& w, const RefTensor* bia
   return out;
 }
 
+/// A convolution's samples: x, w and (biasSize > 0) a bias; the empty one has no images.
+SampleFunction convSample(Shape xShape, Shape wShape, int64_t biasSize) {
+  return [=](SampleKind kind, Rng& rng) -> Inputs {
+    if (kind == SampleKind::Broadcast) return {};
+    Shape x = xShape;
+    if (kind == SampleKind::Empty) x[0] = 0;
+    Inputs in{uniform(rng, x, -1, 1), uniform(rng, wShape, -1, 1)};
+    if (biasSize > 0) in.push_back(uniform(rng, {biasSize}, -1, 1));
+    return in;
+  };
+}
+
 OpInfo conv2dRow(std::string name, ConvParams p) {
   OpInfo row;
   row.name = std::move(name);
-  row.sample = [p](SampleKind kind, Rng& rng) -> Inputs {
-    if (kind == SampleKind::Broadcast) return {};
-    Shape x = p.x;
-    if (kind == SampleKind::Empty) x[0] = 0;
-    Inputs in{uniform(rng, x, -1, 1), uniform(rng, p.w, -1, 1)};
-    if (p.bias) in.push_back(uniform(rng, {p.w[0]}, -1, 1));
-    return in;
-  };
+  row.sample = convSample(p.x, p.w, p.bias ? p.w[0] : 0);
   row.apply = single([p](const Inputs& in) {
     return td::conv2d(in[0], in[1], in.size() > 2 ? in[2] : td::Tensor(), {p.sH, p.sW}, {p.pH, p.pW}, {p.dH, p.dW},
                       p.groups);
@@ -178,14 +183,7 @@ RefTensor convTranspose2dRef(const RefTensor& x, const RefTensor& w, const RefTe
 OpInfo convTranspose2dRow(std::string name, TransposedParams p) {
   OpInfo row;
   row.name = std::move(name);
-  row.sample = [p](SampleKind kind, Rng& rng) -> Inputs {
-    if (kind == SampleKind::Broadcast) return {};
-    Shape x = p.x;
-    if (kind == SampleKind::Empty) x[0] = 0;
-    Inputs in{uniform(rng, x, -1, 1), uniform(rng, p.w, -1, 1)};
-    if (p.bias) in.push_back(uniform(rng, {p.w[1] * p.groups}, -1, 1));
-    return in;
-  };
+  row.sample = convSample(p.x, p.w, p.bias ? p.w[1] * p.groups : 0);
   row.apply = single([p](const Inputs& in) {
     return td::convTranspose2d(in[0], in[1], in.size() > 2 ? in[2] : td::Tensor(), {p.s, p.s}, {p.p, p.p},
                                {p.outputPadding, p.outputPadding}, p.groups, {p.d, p.d});

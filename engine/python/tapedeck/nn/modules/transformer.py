@@ -241,17 +241,23 @@ class TransformerEncoderLayer(Module):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
+def _stack(module, layer, what, num_layers, norm):
+    """module.layers: num_layers deep copies of layer (each its own parameters); then norm."""
+    name = type(module).__name__
+    if not isinstance(layer, Module):
+        raise TypeError(f"{name}: {what} must be a Module, got {type(layer).__name__}")
+    _check_sizes(name, num_layers=num_layers)
+    module.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+    module.num_layers = num_layers
+    module.norm = norm
+
+
 class TransformerEncoder(Module):
     """num_layers copies of encoder_layer (each its own parameters) applied in turn, then norm."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
-        if not isinstance(encoder_layer, Module):
-            raise TypeError(f"TransformerEncoder: encoder_layer must be a Module, got {type(encoder_layer).__name__}")
-        _check_sizes("TransformerEncoder", num_layers=num_layers)
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
-        self.norm = norm
+        _stack(self, encoder_layer, "encoder_layer", num_layers, norm)
         # PyTorch's nested-tensor fast path (eval, no_grad, batch_first, a key padding mask) is not
         # taken: it returns 0 at padded positions, where this (like PyTorch's training path) gives
         # what the layers compute there. Unpadded positions agree.
@@ -318,12 +324,7 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
-        if not isinstance(decoder_layer, Module):
-            raise TypeError(f"TransformerDecoder: decoder_layer must be a Module, got {type(decoder_layer).__name__}")
-        _check_sizes("TransformerDecoder", num_layers=num_layers)
-        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
-        self.norm = norm
+        _stack(self, decoder_layer, "decoder_layer", num_layers, norm)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None):
