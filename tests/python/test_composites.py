@@ -83,3 +83,87 @@ def test_counting_equality_and_new_tensors():
         td.outer(x, x)
     with pytest.raises(RuntimeError, match="tril: expected a tensor of at least 2 dims"):
         td.tril(td.ones(3))
+
+
+def _grid(*shape, seed=5):
+    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
+
+
+MORE = [  # (name, inputs' shapes, call(lib, *tensors))
+    ("repeat", [(2, 3)], lambda lib, x: x.repeat(2, 1, 3)),
+    ("tile", [(2, 3)], lambda lib, x: lib.tile(x, (2,))),
+    ("roll", [(3, 4)], lambda lib, x: lib.roll(x, (1, -5), (0, 1))),
+    ("roll_flat", [(3, 4)], lambda lib, x: x.roll(5)),
+    ("repeat_interleave", [(2, 3)], lambda lib, x: x.repeat_interleave(lib.tensor([1, 0, 2]), dim=1)),
+    ("repeat_interleave_flat", [(2, 3)], lambda lib, x: lib.repeat_interleave(x, 2)),
+    ("movedim", [(2, 3, 4)], lambda lib, x: lib.movedim(x, (0, 2), (2, 0))),
+    ("swapaxes", [(2, 3, 4)], lambda lib, x: x.swapaxes(0, 2)),
+    ("tensor_split", [(7, 2)], lambda lib, x: lib.cat([t * (i + 1) for i, t in enumerate(lib.tensor_split(x, 3))])),
+    ("tensor_split_at", [(2, 7)], lambda lib, x: lib.cat([t * (i + 1) for i, t in enumerate(x.tensor_split([2, 5], 1))],
+                                                          1)),
+    ("meshgrid", [(3,), (4,)], lambda lib, a, b: lib.stack([g * (i + 1) for i, g in
+                                                             enumerate(lib.meshgrid(a, b, indexing="xy"))])),
+    ("meshgrid_ij", [(3,), (4,), (2,)], lambda lib, a, b, c: lib.stack([g * (i + 1) for i, g in
+                                                                         enumerate(lib.meshgrid(a, b, c, indexing="ij"))])),
+    ("diagonal", [(3, 4, 5)], lambda lib, x: lib.diagonal(x, 1, 2, 0)),
+    ("diag_vector", [(3,)], lambda lib, x: lib.diag(x, -1)),
+    ("diag_matrix", [(3, 4)], lambda lib, x: x.diag(1)),
+    ("trace", [(3, 4)], lambda lib, x: x.trace()),
+    ("einsum_matmul", [(3, 4), (4, 2)], lambda lib, a, b: lib.einsum("ij,jk->ik", a, b)),
+    ("einsum_attention", [(2, 3, 4), (2, 5, 4)], lambda lib, q, k: lib.einsum("bqd,bkd->bqk", q, k)),
+    ("einsum_ellipsis", [(2, 3, 4)], lambda lib, x: lib.einsum("...ij->...ji", x)),
+    ("einsum_implicit", [(3, 4), (4,)], lambda lib, a, v: lib.einsum("ij,j", a, v)),
+    ("einsum_trace_outer", [(3, 3), (2,)], lambda lib, a, v: lib.einsum("ii,j->j", a, v)),
+    ("einsum_three", [(2, 3), (3, 4), (4,)], lambda lib, a, b, c: lib.einsum("ij,jk,k->i", [a, b, c])),
+    ("addmm", [(2, 4), (2, 3), (3, 4)], lambda lib, i, a, b: lib.addmm(i, a, b, beta=0.5, alpha=2.0)),
+    ("baddbmm", [(2, 3, 4), (2, 3, 5), (2, 5, 4)], lambda lib, i, a, b: lib.baddbmm(i, a, b, alpha=0.5)),
+    ("addbmm", [(3, 4), (2, 3, 5), (2, 5, 4)], lambda lib, i, a, b: i.addbmm(a, b)),
+    ("addmv", [(3,), (3, 4), (4,)], lambda lib, i, m, v: lib.addmv(i, m, v, beta=2.0)),
+    ("addcmul", [(3, 4), (3, 4), (4,)], lambda lib, i, a, b: lib.addcmul(i, a, b, value=0.5)),
+    ("addcdiv", [(3, 4), (3, 4), (3, 4)], lambda lib, i, a, b: i.addcdiv(a, b.abs() + 1.0, value=-2.0)),
+    ("lerp", [(3, 4), (3, 4), (3, 4)], lambda lib, a, b, w: lib.lerp(a, b, w)),
+    ("var_mean", [(3, 4)], lambda lib, x: lib.stack(lib.var_mean(x, 1, keepdim=True))),
+    ("std_mean", [(3, 4)], lambda lib, x: lib.stack(lib.std_mean(x, [0, 1], unbiased=False))),
+    ("cdist", [(2, 3, 4), (2, 5, 4)], lambda lib, a, b: lib.cdist(a, b)),
+    ("cdist_p1", [(3, 4), (5, 4)], lambda lib, a, b: lib.cdist(a, b, p=1.0)),
+    ("cdist_p3", [(3, 4), (5, 4)], lambda lib, a, b: lib.cdist(a, b, p=3.0)),
+    ("dist", [(3, 4), (4,)], lambda lib, a, b: lib.dist(a, b, 2.5)),
+]
+
+
+@pytest.mark.parametrize("name,shapes,call", MORE, ids=[m[0] for m in MORE])
+def test_more_composites_match_pytorch(name, shapes, call):
+    """Values and every input's gradient, in float64."""
+    arrays = [_grid(*s, seed=i + 5) for i, s in enumerate(shapes)]
+    ours_in = [td.tensor(a, requires_grad=True) for a in arrays]
+    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore")
+        a, b = call(td, *ours_in), call(torch, *theirs_in)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+    weights = np.random.default_rng(4).standard_normal(tuple(b.shape))
+    (a * td.tensor(weights)).sum().backward()
+    (b * torch.tensor(weights)).sum().backward()
+    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
+        expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        got = np.zeros(t.shape) if o.grad is None else o.grad.numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=f"{name} input {i} grad")
+
+
+def test_more_composites_errors_and_edges():
+    x = td.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"repeat: the number of repeats \(1\) can not be smaller than the number "
+                                           r"of dims of the tensor \(2\)"):
+        x.repeat(2)
+    with pytest.raises(ValueError, match=r"einsum\(\): the subscripts 'ijk' do not fit an operand of 2 dims"):
+        td.einsum("ijk->i", x)
+    with pytest.raises(ValueError, match=r"einsum\(\): output label 'z' of 'ij->z' is in no operand"):
+        td.einsum("ij->z", x)
+    with pytest.raises(RuntimeError, match="einsum\\(\\): label 'j' has sizes 3 and 4"):
+        td.einsum("ij,jk->ik", x, td.ones(4, 2))
+    with pytest.raises(RuntimeError, match="trace: expected a matrix, got a 1-D tensor"):
+        td.trace(td.ones(3))
+    # A distance of 0 has a zero gradient (not NaN), as PyTorch's.
+    a = td.tensor([[1.0, 2.0]], requires_grad=True)
+    td.cdist(a, td.tensor([[1.0, 2.0], [4.0, 6.0]])).sum().backward()
+    assert a.grad.tolist()[0] == pytest.approx([-0.6, -0.8])

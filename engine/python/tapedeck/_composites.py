@@ -138,12 +138,17 @@ _METHODS_ONLY = (new_zeros, new_ones, new_full, new_tensor)
 
 
 def install(module):
-    """Adds what the engine's bindings lack, as functions of `module` and Tensor methods."""
-    for function in _FUNCTIONS:
+    """Adds what the engine's bindings lack, as functions of `module` and Tensor methods (more
+    of them in _shape_composites.py)."""
+    from . import _shape_composites as more
+    for function in _FUNCTIONS + more.FUNCTIONS:
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
         if not hasattr(_C.Tensor, function.__name__):
             setattr(_C.Tensor, function.__name__, function)
-    for method in _METHODS_ONLY:
+    for function in more.FUNCTIONS_ONLY:
+        if not hasattr(module, function.__name__):
+            setattr(module, function.__name__, function)
+    for method in _METHODS_ONLY + more.METHODS_ONLY:
         if not hasattr(_C.Tensor, method.__name__):
             setattr(_C.Tensor, method.__name__, method)
