@@ -469,6 +469,9 @@ def test_conv_transpose2d_errors_name_the_problem():
     with pytest.raises(td.TapedeckError, match=r"output_padding \[2, 2\] must be smaller than either stride \[2, 2\] "
                                                 r"or dilation \[1, 1\]"):
         F.conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(td.TapedeckError, match=r"output_padding \[1, 1\] of at least the stride \[1, 1\] \(allowed by "
+                                                r"PyTorch when the dilation is larger\) is not supported yet"):
+        F.conv_transpose2d(x, w, output_padding=1, dilation=2)
     with pytest.raises(td.TapedeckError, match=r"would be \[1, 2, -1, -1\] \(padding \[3, 3\] too large\)"):
         F.conv_transpose2d(x, w, padding=3)
     with pytest.raises(td.TapedeckError, match="the 2 input channels cannot be split into groups=3"):

@@ -201,6 +201,17 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   TD_PY_UNARY("sigmoid", sigmoid);
   TD_PY_UNARY("relu", relu);
   TD_PY_UNARY("erf", erf);
+  TD_PY_UNARY("log1p", log1p);
+  TD_PY_UNARY("expm1", expm1);
+  TD_PY_UNARY("tan", tan);
+  TD_PY_UNARY("asin", asin);
+  TD_PY_UNARY("acos", acos);
+  TD_PY_UNARY("atan", atan);
+  TD_PY_UNARY("sinh", sinh);
+  TD_PY_UNARY("cosh", cosh);
+  TD_PY_UNARY("asinh", asinh);
+  TD_PY_UNARY("acosh", acosh);
+  TD_PY_UNARY("atanh", atanh);
 #undef TD_PY_UNARY
 
 #define TD_PY_BINARY(pyname, fn)                                                                   \

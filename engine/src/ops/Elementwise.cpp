@@ -85,6 +85,17 @@ TD_UNARY(tanh, Tanh, true)
 TD_UNARY(sigmoid, Sigmoid, true)
 TD_UNARY(relu, Relu, false)
 TD_UNARY(erf, Erf, true)
+TD_UNARY(log1p, Log1p, true)
+TD_UNARY(expm1, Expm1, true)
+TD_UNARY(tan, Tan, true)
+TD_UNARY(asin, Asin, true)
+TD_UNARY(acos, Acos, true)
+TD_UNARY(atan, Atan, true)
+TD_UNARY(sinh, Sinh, true)
+TD_UNARY(cosh, Cosh, true)
+TD_UNARY(asinh, Asinh, true)
+TD_UNARY(acosh, Acosh, true)
+TD_UNARY(atanh, Atanh, true)
 #undef TD_UNARY
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max, SourceLoc loc) {

@@ -161,6 +161,11 @@ Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
     TD_CHECK(outputPadding[i] >= 0 && (outputPadding[i] < stride[i] || outputPadding[i] < dilation[i]), op,
              "output_padding ", shapeString(outputPadding), " must be smaller than either stride ",
              shapeString(stride), " or dilation ", shapeString(dilation));
+    // PyTorch also takes one smaller than the dilation only; its extra rows fall outside the
+    // convolution this op is the transpose of, which the kernels here are built on.
+    TD_CHECK(outputPadding[i] < stride[i], op, "output_padding ", shapeString(outputPadding),
+             " of at least the stride ", shapeString(stride),
+             " (allowed by PyTorch when the dilation is larger) is not supported yet");
   }
   const int64_t c = weight.shape()[0];
   TD_CHECK(c == x.shape()[1], op, "input of shape ", shapeString(x.shape()), " has ", x.shape()[1],

@@ -88,6 +88,26 @@ void addUnary(std::vector<OpInfo>& t) {
                     awayFromZero));
   t.push_back(unary("sign", [](const td::Tensor& x) { return td::sign(x); },
                     [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }, awayFromZero));  // zero gradient
+  // Inverse and hyperbolic functions and the accurate log(1 + x), exp(x) - 1, each on a domain
+  // where it and its gradient are finite.
+  const Domain insideOne{-0.9, 0.9};
+  t.push_back(unary("log1p", [](const td::Tensor& x) { return td::log1p(x); }, [](double x) { return std::log1p(x); },
+                    Domain{-0.9, 2.0}));
+  t.push_back(unary("expm1", [](const td::Tensor& x) { return td::expm1(x); }, [](double x) { return std::expm1(x); }));
+  t.push_back(unary("tan", [](const td::Tensor& x) { return td::tan(x); }, [](double x) { return std::tan(x); },
+                    Domain{-1.2, 1.2}));
+  t.push_back(unary("asin", [](const td::Tensor& x) { return td::asin(x); }, [](double x) { return std::asin(x); },
+                    insideOne));
+  t.push_back(unary("acos", [](const td::Tensor& x) { return td::acos(x); }, [](double x) { return std::acos(x); },
+                    insideOne));
+  t.push_back(unary("atan", [](const td::Tensor& x) { return td::atan(x); }, [](double x) { return std::atan(x); }));
+  t.push_back(unary("sinh", [](const td::Tensor& x) { return td::sinh(x); }, [](double x) { return std::sinh(x); }));
+  t.push_back(unary("cosh", [](const td::Tensor& x) { return td::cosh(x); }, [](double x) { return std::cosh(x); }));
+  t.push_back(unary("asinh", [](const td::Tensor& x) { return td::asinh(x); }, [](double x) { return std::asinh(x); }));
+  t.push_back(unary("acosh", [](const td::Tensor& x) { return td::acosh(x); }, [](double x) { return std::acosh(x); },
+                    Domain{1.1, 3.0}));
+  t.push_back(unary("atanh", [](const td::Tensor& x) { return td::atanh(x); }, [](double x) { return std::atanh(x); },
+                    insideOne));
   // Rounding: zero gradients; samples kept off the steps (whole and half numbers).
   const Domain offSteps{-2.0, 2.0, {-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0}, 0.05};
   t.push_back(unary("floor", [](const td::Tensor& x) { return td::floor(x); }, [](double x) { return std::floor(x); },

@@ -35,6 +35,17 @@
   /* ReluBackward(grad, result): out = grad where result > 0, else 0 (same shapes, float). */     \
   X(ReluBackward, "relu_backward", 2, true, "")                                                    \
   X(Erf, "erf", 1, true, "Erf")                                                                    \
+  X(Log1p, "log1p", 1, true, "")                                                                   \
+  X(Expm1, "expm1", 1, true, "")                                                                   \
+  X(Tan, "tan", 1, true, "Tan")                                                                    \
+  X(Asin, "asin", 1, true, "Asin")                                                                 \
+  X(Acos, "acos", 1, true, "Acos")                                                                 \
+  X(Atan, "atan", 1, true, "Atan")                                                                 \
+  X(Sinh, "sinh", 1, true, "Sinh")                                                                 \
+  X(Cosh, "cosh", 1, true, "Cosh")                                                                 \
+  X(Asinh, "asinh", 1, true, "Asinh")                                                              \
+  X(Acosh, "acosh", 1, true, "Acosh")                                                              \
+  X(Atanh, "atanh", 1, true, "Atanh")                                                              \
   X(Softplus, "softplus", 1, true, "Softplus")  /* log(1 + exp(scalar x)) / scalar; x above scalar2 */\
   X(Clamp, "clamp", 1, true, "Clip")            /* scalar=min if hasMin, scalar2=max if hasMax */  \
   X(PowScalar, "pow_scalar", 1, true, "Pow")    /* x ** scalar */                                  \

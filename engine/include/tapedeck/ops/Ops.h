@@ -99,6 +99,17 @@ Tensor tanh(const Tensor& x, TD_LOC);
 Tensor sigmoid(const Tensor& x, TD_LOC);
 Tensor relu(const Tensor& x, TD_LOC);
 Tensor erf(const Tensor& x, TD_LOC);
+Tensor log1p(const Tensor& x, TD_LOC);
+Tensor expm1(const Tensor& x, TD_LOC);
+Tensor tan(const Tensor& x, TD_LOC);
+Tensor asin(const Tensor& x, TD_LOC);
+Tensor acos(const Tensor& x, TD_LOC);
+Tensor atan(const Tensor& x, TD_LOC);
+Tensor sinh(const Tensor& x, TD_LOC);
+Tensor cosh(const Tensor& x, TD_LOC);
+Tensor asinh(const Tensor& x, TD_LOC);
+Tensor acosh(const Tensor& x, TD_LOC);
+Tensor atanh(const Tensor& x, TD_LOC);
 Tensor leakyRelu(const Tensor& x, double negativeSlope = 0.01, TD_LOC);
 /// Exact GELU: x * Φ(x).
 Tensor gelu(const Tensor& x, TD_LOC);

@@ -144,6 +144,17 @@ TD_CPU_FLOAT_UNARY(cosKernel, "cos", std::cos(x))
 TD_CPU_FLOAT_UNARY(tanhKernel, "tanh", std::tanh(x))
 TD_CPU_FLOAT_UNARY(sigmoidKernel, "sigmoid", stableSigmoid(x))
 TD_CPU_FLOAT_UNARY(erfKernel, "erf", std::erf(x))
+TD_CPU_FLOAT_UNARY(log1pKernel, "log1p", std::log1p(x))
+TD_CPU_FLOAT_UNARY(expm1Kernel, "expm1", std::expm1(x))
+TD_CPU_FLOAT_UNARY(tanKernel, "tan", std::tan(x))
+TD_CPU_FLOAT_UNARY(asinKernel, "asin", std::asin(x))
+TD_CPU_FLOAT_UNARY(acosKernel, "acos", std::acos(x))
+TD_CPU_FLOAT_UNARY(atanKernel, "atan", std::atan(x))
+TD_CPU_FLOAT_UNARY(sinhKernel, "sinh", std::sinh(x))
+TD_CPU_FLOAT_UNARY(coshKernel, "cosh", std::cosh(x))
+TD_CPU_FLOAT_UNARY(asinhKernel, "asinh", std::asinh(x))
+TD_CPU_FLOAT_UNARY(acoshKernel, "acosh", std::acosh(x))
+TD_CPU_FLOAT_UNARY(atanhKernel, "atanh", std::atanh(x))
 
 #undef TD_CPU_FLOAT_UNARY
 
@@ -179,6 +190,17 @@ TD_REGISTER_KERNEL(CPU, Tanh, tanhKernel);
 TD_REGISTER_KERNEL(CPU, Sigmoid, sigmoidKernel);
 TD_REGISTER_KERNEL(CPU, Relu, reluKernel);
 TD_REGISTER_KERNEL(CPU, Erf, erfKernel);
+TD_REGISTER_KERNEL(CPU, Log1p, log1pKernel);
+TD_REGISTER_KERNEL(CPU, Expm1, expm1Kernel);
+TD_REGISTER_KERNEL(CPU, Tan, tanKernel);
+TD_REGISTER_KERNEL(CPU, Asin, asinKernel);
+TD_REGISTER_KERNEL(CPU, Acos, acosKernel);
+TD_REGISTER_KERNEL(CPU, Atan, atanKernel);
+TD_REGISTER_KERNEL(CPU, Sinh, sinhKernel);
+TD_REGISTER_KERNEL(CPU, Cosh, coshKernel);
+TD_REGISTER_KERNEL(CPU, Asinh, asinhKernel);
+TD_REGISTER_KERNEL(CPU, Acosh, acoshKernel);
+TD_REGISTER_KERNEL(CPU, Atanh, atanhKernel);
 void softplusKernel(const KernelContext& ctx) {
   const double beta = ctx.attrs.scalar;
   const double threshold = ctx.attrs.scalar2;
