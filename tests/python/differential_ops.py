@@ -763,6 +763,18 @@ def _binary_tensor(name, fn_name, method_name, extra=()):
     op(name, [fn_name, f"Tensor.{method_name}"])(make)
 
 
+@op("atan2", ["atan2", "Tensor.atan2"])
+def _atan2(b, shape):
+    o = b.tensor_operand(shape)
+    desc, f = choose(b, [(f"M.atan2(v, {fmt(o)})", lambda run, v: run.M.atan2(v, run.get(o)), "atan2"),
+                         (f"v.atan2({fmt(o)})", lambda run, v: v.atan2(run.get(o)), "Tensor.atan2")])
+
+    def fn(run, v):
+        run.kink("atan2", v)  # y = 0: the branch cut (x < 0) and the origin
+        return f(run, v)
+    return desc, fn
+
+
 _binary_tensor("maximum", "maximum", "maximum")
 _binary_tensor("minimum", "minimum", "minimum")
 _binary_tensor("max(other)", "max", "max")

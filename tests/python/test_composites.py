@@ -128,6 +128,10 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
     ("cdist_p1", [(3, 4), (5, 4)], lambda lib, a, b: lib.cdist(a, b, p=1.0)),
     ("cdist_p3", [(3, 4), (5, 4)], lambda lib, a, b: lib.cdist(a, b, p=3.0)),
     ("dist", [(3, 4), (4,)], lambda lib, a, b: lib.dist(a, b, 2.5)),
+    ("hypot", [(3, 4), (4,)], lambda lib, a, b: lib.hypot(a, b)),
+    ("logaddexp", [(3, 4), (3, 4)], lambda lib, a, b: lib.logaddexp(a * 30.0, b)),
+    ("logaddexp2", [(3, 4), (4,)], lambda lib, a, b: a.logaddexp2(b)),
+    ("frac", [(3, 4)], lambda lib, x: lib.frac(x * 3.0)),
 ]
 
 
@@ -163,6 +167,10 @@ def test_more_composites_errors_and_edges():
         td.einsum("ij,jk->ik", x, td.ones(4, 2))
     with pytest.raises(RuntimeError, match="trace: expected a matrix, got a 1-D tensor"):
         td.trace(td.ones(3))
+    # logaddexp of large values does not overflow; atan2 (a primitive) of integers is a float angle.
+    assert td.logaddexp(td.tensor(1000.0), td.tensor(1000.0)).item() == pytest.approx(1000.0 + math.log(2.0))
+    assert td.atan2(td.tensor([1, 2]), 3).tolist() == pytest.approx(
+        torch.atan2(torch.tensor([1, 2]), torch.tensor(3)).tolist())
     # A distance of 0 has a zero gradient (not NaN), as PyTorch's.
     a = td.tensor([[1.0, 2.0]], requires_grad=True)
     td.cdist(a, td.tensor([[1.0, 2.0], [4.0, 6.0]])).sum().backward()

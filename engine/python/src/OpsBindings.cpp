@@ -219,6 +219,10 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
     if (const std::optional<double> n = asNumber(b)) return fn(a, *n, here());                     \
     return fn(a, py::cast<const Tensor&>(b), here());                                              \
   })
+  both(m, cls, "atan2", [](const Tensor& y, py::handle x) -> Tensor {
+    if (const std::optional<double> n = asNumber(x)) return atan2(y, fullLike(y, *n), here());
+    return atan2(y, py::cast<const Tensor&>(x), here());
+  });
   TD_PY_BINARY("sub", sub);
   TD_PY_BINARY("mul", mul);
   TD_PY_BINARY("remainder", remainder);

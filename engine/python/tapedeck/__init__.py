@@ -41,7 +41,7 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, full_like,
     rand, randn, rand_like, randn_like, randint, arange, linspace, eye, manual_seed,
     neg, negative, exp, log, sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
-    log1p, expm1, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh,
+    log1p, expm1, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2,
     floor, ceil, round, trunc, fix, remainder, floor_divide, cumsum, prod, sort, argsort, topk,
     add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, maximum, minimum, matmul, mm, bmm,
     clamp, clip, where, masked_fill,

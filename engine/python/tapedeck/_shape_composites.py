@@ -366,8 +366,31 @@ def dist(input, other, p=2):
     return _norm_of_differences(diff, p, [0], "dist")
 
 
+# --- two-argument functions -------------------------------------------------------------
+
+def hypot(input, other):
+    """sqrt(input^2 + other^2)."""
+    return (input * input + other * other).sqrt()
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), without overflow."""
+    larger = _C.maximum(input, other)
+    return larger + (-(input - other).abs()).exp().log1p()
+
+
+def logaddexp2(input, other):
+    """log2(2^input + 2^other), without overflow."""
+    return logaddexp(input * math.log(2.0), other * math.log(2.0)) / math.log(2.0)
+
+
+def frac(input):
+    """The fractional part, input - trunc(input) (its gradient is 1)."""
+    return input - input.detach().trunc()
+
+
 FUNCTIONS = (tile, roll, repeat_interleave, movedim, swapaxes, swapdims, narrow, broadcast_to, tensor_split,
              diagonal, diag, trace, addmm, baddbmm, addbmm, addmv, addcmul, addcdiv, lerp, var_mean, std_mean,
-             cdist, dist)
+             cdist, dist, hypot, logaddexp, logaddexp2, frac)
 FUNCTIONS_ONLY = (meshgrid, einsum)
 METHODS_ONLY = (repeat,)

@@ -197,6 +197,10 @@ constexpr DerivativeRow kRows[] = {
      F(return {sumToShape(c.grad(), c.inputShape(0)),
                c.needs(1) ? sumToShape(neg(mul(c.grad(), floorDivide(c.input(0), c.input(1)))), c.inputShape(1))
                           : Tensor()};)},
+    {OpId::Atan2, "grad * x / (x² + y²), -grad * y / (x² + y²)", kIn0 | kIn1, false, true,
+     F(Tensor y = c.input(0), x = c.input(1); Tensor r = add(mul(x, x), mul(y, y));
+       return {c.needs(0) ? sumToShape(div(mul(c.grad(), x), r), c.inputShape(0)) : Tensor(),
+               c.needs(1) ? sumToShape(div(mul(neg(c.grad()), y), r), c.inputShape(1)) : Tensor()};)},
     {OpId::FloorDivide, "not differentiable (a step)", kNone, false, false, nullptr},
     {OpId::Eq, "not differentiable (comparison)", kNone, false, false, nullptr},
     {OpId::Ne, "not differentiable (comparison)", kNone, false, false, nullptr},

@@ -168,6 +168,13 @@ Tensor pow(const Tensor& a, const Tensor& b, SourceLoc loc) {
   return binary(OpId::Pow, a, b);
 }
 
+Tensor atan2(const Tensor& y, const Tensor& x, SourceLoc loc) {
+  ApiScope api(loc);
+  // Integers and bools give a float angle, as PyTorch's.
+  const auto floating = [](const Tensor& t) { return t.defined() && !isFloating(t.dtype()) ? castTo(t, DType::Float32) : t; };
+  return binary(OpId::Atan2, floating(y), floating(x));
+}
+
 Tensor maximum(const Tensor& a, const Tensor& b, SourceLoc loc) {
   ApiScope api(loc);
   return binary(OpId::Maximum, a, b);

@@ -84,6 +84,8 @@ void addBinary(std::vector<OpInfo>& t) {
                      [](double a, double b) { return a / b; }, anyValue(), nonZeroValue()));
   t.push_back(binary("pow", [](const td::Tensor& a, const td::Tensor& b) { return td::pow(a, b); },
                      [](double a, double b) { return std::pow(a, b); }, positiveValue(), anyValue()));
+  t.push_back(binary("atan2", [](const td::Tensor& a, const td::Tensor& b) { return td::atan2(a, b); },
+                     [](double a, double b) { return std::atan2(a, b); }, nonZeroValue(), anyValue()));
   t.push_back(binary("maximum", [](const td::Tensor& a, const td::Tensor& b) { return td::maximum(a, b); },
                      [](double a, double b) { return std::max(a, b); }, phase(0.2), phase(0.6)));
   t.push_back(binary("minimum", [](const td::Tensor& a, const td::Tensor& b) { return td::minimum(a, b); },

@@ -61,6 +61,7 @@
   /* Python's % and //: the remainder has the divisor's sign; a // b rounds a / b down. An  \
      integer divisor of 0 is an error (ZeroDivisionError in Python).                        */  \
   X(Remainder, "remainder", 2, true, "Mod")                                                        \
+  X(Atan2, "atan2", 2, true, "")                                                                   \
   X(FloorDivide, "floor_divide", 2, false, "")                                                     \
   /* Comparisons: inputs expanded to out's shape, same dtype; out is bool. */                     \
   X(Eq, "eq", 2, false, "Equal")                                                                   \

@@ -69,6 +69,8 @@ Tensor div(const Tensor& a, double b, TD_LOC);
 Tensor rdiv(const Tensor& a, double b, TD_LOC);  // b / a
 Tensor pow(const Tensor& a, const Tensor& b, TD_LOC);
 Tensor pow(const Tensor& a, double exponent, TD_LOC);
+/// The angle of the point (x, y) in (-pi, pi]: atan(y / x) in the right quadrant.
+Tensor atan2(const Tensor& y, const Tensor& x, TD_LOC);
 Tensor maximum(const Tensor& a, const Tensor& b, TD_LOC);
 Tensor minimum(const Tensor& a, const Tensor& b, TD_LOC);
 /// Python's a % b: the remainder has b's sign (a - b * floor(a / b)); an integer b of 0 is

@@ -203,6 +203,13 @@ void remainderKernel(const KernelContext& ctx) {
   });
 }
 
+void atan2Kernel(const KernelContext& ctx) {
+  checkBinary(ctx, false);
+  TD_DISPATCH_FLOATING(ctx.out().dtype(), "atan2", [&] {
+    zipInto<scalar_t>(ctx, [](scalar_t y, scalar_t x) { return std::atan2(y, x); });
+  });
+}
+
 void floorDivideKernel(const KernelContext& ctx) {
   checkBinary(ctx, false);
   TD_CPU_DISPATCH_NUMERIC(ctx.out().dtype(), "floor_divide", [&] {
@@ -286,6 +293,7 @@ TD_REGISTER_KERNEL(CPU, Pow, powKernel);
 TD_REGISTER_KERNEL(CPU, Maximum, maximumKernel);
 TD_REGISTER_KERNEL(CPU, Minimum, minimumKernel);
 TD_REGISTER_KERNEL(CPU, Remainder, remainderKernel);
+TD_REGISTER_KERNEL(CPU, Atan2, atan2Kernel);
 TD_REGISTER_KERNEL(CPU, FloorDivide, floorDivideKernel);
 TD_REGISTER_KERNEL(CPU, Eq, eqKernel);
 TD_REGISTER_KERNEL(CPU, Ne, neKernel);
