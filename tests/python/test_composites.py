@@ -175,3 +175,29 @@ def test_more_composites_errors_and_edges():
     a = td.tensor([[1.0, 2.0]], requires_grad=True)
     td.cdist(a, td.tensor([[1.0, 2.0], [4.0, 6.0]])).sum().backward()
     assert a.grad.tolist()[0] == pytest.approx([-0.6, -0.8])
+
+
+def test_selections_by_value_match_pytorch():
+    data = [[0.0, 1.5, 0.0], [2.0, 0.0, -3.0]]
+    ours, theirs = td.tensor(data), torch.tensor(data)
+    same(td.nonzero(ours), torch.nonzero(theirs))
+    same(ours.argwhere(), theirs.argwhere())
+    for a, b in zip(ours.nonzero(as_tuple=True), theirs.nonzero(as_tuple=True)):
+        same(a, b)
+    same(td.nonzero(td.tensor(5.0)), torch.nonzero(torch.tensor(5.0)))
+    same(td.nonzero(td.zeros(0, 3)), torch.nonzero(torch.zeros(0, 3)))
+    mask = [[True], [False]]
+    same(td.masked_select(ours, td.tensor(mask)), torch.masked_select(theirs, torch.tensor(mask)))
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    td.masked_select(x, td.tensor([True, False, True])).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+    values = [3, 1, 2, 1, 3, 3, -7]
+    for kwargs in ({}, {"return_inverse": True}, {"return_counts": True}, {"return_inverse": True, "return_counts": True}):
+        got, want = td.unique(td.tensor(values), **kwargs), torch.unique(torch.tensor(values), **kwargs)
+        for a, b in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            same(a, b)
+    same(td.tensor([[2.5, 1.0], [2.5, 0.5]]).unique(), torch.tensor([[2.5, 1.0], [2.5, 0.5]]).unique())
+    with pytest.raises(NotImplementedError, match="unique: dim= is not supported by tapedeck yet"):
+        td.unique(td.tensor(values), dim=0)
+    with pytest.raises(RuntimeError, match=r"masked_select: mask of shape \[3\] does not broadcast"):
+        td.masked_select(td.ones(2), td.tensor([True, False, True]))

@@ -86,7 +86,8 @@ EXCLUDED.update({"Tensor." + name: _COMPOSITE for name in (
 EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_shape_composites.py") for name in (
     "repeat", "tile", "roll", "repeat_interleave", "movedim", "swapaxes", "broadcast_to", "tensor_split",
     "diagonal", "diag", "trace", "addmm", "baddbmm", "addbmm", "addmv", "addcmul", "addcdiv", "lerp", "var_mean",
-    "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac")})
+    "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac", "nonzero", "argwhere", "masked_select",
+    "unique")})
 
 # Dunder methods that are part of the op surface (the rest are Python's object protocol).
 SURFACE_DUNDERS = {

@@ -389,8 +389,62 @@ def frac(input):
     return input - input.detach().trunc()
 
 
+# --- selections by value ----------------------------------------------------------------
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the non-zero elements, [n, dims] int64 (as_tuple: one 1-D tensor per dim)."""
+    if input.dim() == 0:
+        count = int(bool(input.item()))
+        return (_C.zeros(count, dtype=_C.dtype.int64),) if as_tuple else _C.zeros(count, 0, dtype=_C.dtype.int64)
+    flat = (input if input.dtype == _C.dtype.bool else input != 0).reshape(-1)
+    rest = _C.arange(flat.shape[0], dtype=_C.dtype.int64)[flat]
+    coords = []
+    for size in reversed(input.shape):
+        coords.append(rest % size)
+        rest = rest // size
+    coords.reverse()
+    return tuple(coords) if as_tuple else _C.stack(coords, 1)
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+def masked_select(input, mask):
+    """The elements where mask (broadcast with input) is True, as a 1-D tensor."""
+    a, b = list(input.shape), list(mask.shape)
+    rank = max(len(a), len(b))
+    a, b = [1] * (rank - len(a)) + a, [1] * (rank - len(b)) + b
+    if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+        raise RuntimeError(f"masked_select: mask of shape {list(mask.shape)} does not broadcast with input of shape "
+                           f"{list(input.shape)}")
+    shape = [max(x, y) if 0 not in (x, y) else 0 for x, y in zip(a, b)]
+    return input.expand(*shape)[mask.expand(*shape)]
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values in ascending order; with return_inverse, where each element's value
+    sits among them; with return_counts, how often each occurs."""
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported by tapedeck yet")
+    flat = input.detach().reshape(-1)
+    n = flat.shape[0]
+    values, order = _C.sort(flat)
+    if n == 0:
+        result = [values, _C.zeros(*input.shape, dtype=_C.dtype.int64), _C.zeros(0, dtype=_C.dtype.int64)]
+    else:
+        starts_here = _C.cat([_C.ones(1, dtype=_C.dtype.bool), values[1:] != values[:-1]])
+        group = (starts_here.to(_C.dtype.int64)).cumsum(0) - 1
+        inverse = _C.zeros(n, dtype=_C.dtype.int64).index_add(0, order, group).reshape(*input.shape)
+        starts = _C.arange(n, dtype=_C.dtype.int64)[starts_here]
+        counts = _C.cat([starts[1:], _C.tensor([n], dtype=_C.dtype.int64)]) - starts
+        result = [values[starts_here], inverse, counts]
+    picked = [result[0]] + ([result[1]] if return_inverse else []) + ([result[2]] if return_counts else [])
+    return picked[0] if len(picked) == 1 else tuple(picked)
+
+
 FUNCTIONS = (tile, roll, repeat_interleave, movedim, swapaxes, swapdims, narrow, broadcast_to, tensor_split,
              diagonal, diag, trace, addmm, baddbmm, addbmm, addmv, addcmul, addcdiv, lerp, var_mean, std_mean,
-             cdist, dist, hypot, logaddexp, logaddexp2, frac)
+             cdist, dist, hypot, logaddexp, logaddexp2, frac, nonzero, argwhere, masked_select, unique)
 FUNCTIONS_ONLY = (meshgrid, einsum)
 METHODS_ONLY = (repeat,)
