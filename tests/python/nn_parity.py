@@ -50,6 +50,14 @@ def pair(torch_module, our_module):
     return torch_module, our_module
 
 
+class Constant(np.ndarray):
+    """An input compare() gives no gradient (a loss's target): constant(array)."""
+
+
+def constant(array):
+    return np.asarray(array, dtype=np.float64).view(Constant)
+
+
 def compare(torch_module, our_module, *inputs, grad_inputs=True):
     """Runs both on the same inputs (numpy arrays; float ones get gradients), compares the
     outputs, the inputs' gradients and every parameter's gradient."""
@@ -58,7 +66,7 @@ def compare(torch_module, our_module, *inputs, grad_inputs=True):
     def convert(a, make):
         if isinstance(a, tuple):
             return tuple(convert(item, make) for item in a)
-        return make(a, grad_inputs and a.dtype == np.float64)
+        return make(np.asarray(a), grad_inputs and a.dtype == np.float64 and not isinstance(a, Constant))
 
     theirs_in = [convert(a, lambda v, g: torch.tensor(v, requires_grad=g)) for a in inputs]
     ours_in = [convert(a, lambda v, g: to_td(v, requires_grad=g)) for a in inputs]
@@ -516,3 +524,42 @@ def test_inplace_activations_match_pytorch(name):
         results.append((w, x.grad))
     for (ours, theirs), what in zip(zip(results[1], results[0]), ("value", "grad")):
         assert_close(ours, theirs, f"{name} inplace {what}")
+
+
+
+def _signs(*shape, seed=0):
+    return np.where(np.random.default_rng(seed).random(shape) < 0.5, -1.0, 1.0)
+
+
+def _probabilities(*shape, seed=0):
+    e = np.exp(rand(*shape, seed=seed))
+    return e / e.sum(-1, keepdims=True)
+
+
+MORE_LOSSES = [  # (module name, constructor keywords, inputs: arrays; float ones that need no gradient are constants)
+    ("KLDivLoss", {"reduction": "batchmean"}, lambda: [np.log(_probabilities(3, 4)), _probabilities(3, 4, seed=1)]),
+    ("KLDivLoss", {"reduction": "sum", "log_target": True},
+     lambda: [np.log(_probabilities(3, 4)), np.log(_probabilities(3, 4, seed=1))]),
+    ("KLDivLoss", {"reduction": "none"}, lambda: [rand(3, 4), constant([[0.0, 0.5, 0.5, 0.0]] * 3)]),
+    ("CosineSimilarity", {"dim": 1}, lambda: [rand(3, 4), rand(3, 4, seed=1)]),
+    ("CosineSimilarity", {"dim": 0}, lambda: [rand(3, 4), rand(1, 4, seed=1)]),
+    ("PairwiseDistance", {}, lambda: [rand(3, 4), rand(3, 4, seed=1)]),
+    ("PairwiseDistance", {"p": 1.0, "keepdim": True}, lambda: [rand(3, 4), rand(3, 4, seed=1)]),
+    ("CosineEmbeddingLoss", {"margin": 0.2}, lambda: [rand(5, 4), rand(5, 4, seed=1), constant(_signs(5, seed=2))]),
+    ("MarginRankingLoss", {"margin": 0.5}, lambda: [rand(6), rand(6, seed=1), _signs(6, seed=2)]),
+    ("HingeEmbeddingLoss", {"margin": 0.7}, lambda: [rand(6), constant(_signs(6, seed=2))]),
+    ("SoftMarginLoss", {"reduction": "sum"}, lambda: [rand(6), constant(_signs(6, seed=2))]),
+    ("TripletMarginLoss", {"margin": 2.0}, lambda: [rand(4, 5), rand(4, 5, seed=1), rand(4, 5, seed=2)]),
+    ("TripletMarginLoss", {"swap": True, "p": 1.0}, lambda: [rand(4, 5), rand(4, 5, seed=1), rand(4, 5, seed=2)]),
+    ("GaussianNLLLoss", {}, lambda: [rand(4, 3), rand(4, 3, seed=1), np.abs(rand(4, 3, seed=2)) + 0.1]),
+    ("GaussianNLLLoss", {"full": True, "reduction": "sum"}, lambda: [rand(4, 3), rand(4, 3, seed=1),
+                                                                      np.abs(rand(4, 1, seed=2)) + 0.1]),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kwargs,inputs", MORE_LOSSES, ids=[f"{n}{i}" for i, (n, _, _) in enumerate(MORE_LOSSES)])
+def test_more_losses_match_pytorch(name, kwargs, inputs):
+    theirs, ours = getattr(torch.nn, name)(**kwargs), getattr(nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    compare(theirs, ours, *inputs())
