@@ -1,5 +1,5 @@
 """More of PyTorch's losses and similarities (kl_div, cosine_similarity, pairwise_distance,
-the margin and embedding losses, gaussian_nll_loss), as compositions of the engine's ops,
+the margin and embedding losses, gaussian_nll_loss, poisson_nll_loss), as compositions of the engine's ops,
 with PyTorch 1.13's formulas and reductions."""
 import math
 
@@ -89,3 +89,19 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """exp(input) - target input (log_input), else input - target log(input + eps); full adds
+    Stirling's approximation of log(target!) where target > 1."""
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        counted = target > 1
+        safe = _C.where(counted, target, 2.0)
+        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
+        loss = loss + _C.where(counted, stirling, 0.0)
+    return _reduce(loss, _reduction(size_average, reduce, reduction))

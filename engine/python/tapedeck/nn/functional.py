@@ -12,7 +12,7 @@ from ._activations import (  # noqa: F401  (compositions of the engine's ops)
 from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ._more_losses import (  # noqa: F401
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss, kl_div, margin_ranking_loss,
-    pairwise_distance, soft_margin_loss, triplet_margin_loss,
+    pairwise_distance, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
 )
 from ._losses import (  # noqa: F401  (re-exported under PyTorch's names)
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss, mse_loss,

@@ -9,7 +9,7 @@ from .linear import Embedding, Flatten, Identity, Linear, Unflatten  # noqa: F40
 from .loss import (  # noqa: F401
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, CrossEntropyLoss, GaussianNLLLoss,
     HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PairwiseDistance,
-    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
 )
 from .module import Module, RemovableHandle  # noqa: F401
 from .normalization import (  # noqa: F401
@@ -84,6 +84,7 @@ __all__ = [
     "PReLU",
     "PairwiseDistance",
     "ParameterList",
+    "PoissonNLLLoss",
     "RNN",
     "RNNBase",
     "RNNCell",

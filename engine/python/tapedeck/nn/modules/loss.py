@@ -192,3 +192,16 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return M.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of a Poisson-distributed target with rate exp(input) (log_input)
+    or input."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return M.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                  reduction=self.reduction)
