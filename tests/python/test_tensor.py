@@ -328,3 +328,11 @@ def test_masked_fill_values_and_their_errors():
     with pytest.raises(td.TapedeckError, match="got collections.OrderedDict"):
         x.masked_fill(mask, __import__("collections").OrderedDict())
     assert x.masked_fill(mask, np.float32(2.5)).tolist() == [1.0, 2.5, 2.5]  # a NumPy scalar is a number
+
+
+def test_numpy_scalars_are_numbers_wherever_a_number_is_taken():
+    x = td.tensor([1.0, 2.0])
+    assert x.mul(np.float32(2)).tolist() == [2.0, 4.0]
+    assert x.add(np.int64(3)).tolist() == [4.0, 5.0]
+    assert x.clamp(np.float64(1.5)).tolist() == [1.5, 2.0]
+    assert td.where(x > 1, x, np.float32(0)).tolist() == [0.0, 2.0]

@@ -31,7 +31,7 @@ inline std::shared_ptr<py::function> keepCallable(py::function f) {
   });
 }
 
-/// A Python number as a double (bool and int included); nullopt for anything else.
+/// A Python number as a double (bool, int and NumPy scalars included); nullopt for anything else.
 std::optional<double> asNumber(py::handle value);
 
 /// `a ** exponent` for an int64 tensor and a Python int, as PyTorch: int64 (a negative

@@ -22,6 +22,14 @@ std::optional<double> asNumber(py::handle value) {
   if (PyBool_Check(p)) return p == Py_True ? 1.0 : 0.0;
   if (PyLong_Check(p)) return static_cast<double>(PyLong_AsLongLong(p));
   if (PyFloat_Check(p)) return PyFloat_AsDouble(p);
+  // Other numbers, NumPy's scalars (np.float32(2), np.int64(3)): registered as numbers.Number,
+  // which a tensor or an array is not. Only reached by what used to be refused.
+  static PyObject* const numberType = py::object(py::module_::import("numbers").attr("Number")).release().ptr();
+  if (PyObject_IsInstance(p, numberType) == 1) {
+    const double v = PyFloat_AsDouble(p);
+    if (!(v == -1.0 && PyErr_Occurred())) return v;
+    PyErr_Clear();
+  }
   return std::nullopt;
 }
 

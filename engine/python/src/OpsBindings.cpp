@@ -272,10 +272,7 @@ void bindElementwise(py::module_& m, py::class_<Tensor>& cls) {
   both(m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, py::handle value) {
     // A 0-dim tensor value stays a tensor: the gradient reaches it (as PyTorch's).
     if (py::isinstance<Tensor>(value)) return maskedFill(x, mask, py::cast<const Tensor&>(value), here());
-    std::optional<double> number = asNumber(value);
-    // Other numbers (a NumPy scalar) through __float__; a string is not one.
-    if (!number && !py::isinstance<py::str>(value) && py::hasattr(value, "__float__"))
-      number = py::cast<double>(py::float_(py::reinterpret_borrow<py::object>(value)));
+    const std::optional<double> number = asNumber(value);
     if (!number) {
       const py::handle type = py::type::of(value);
       const std::string module = py::str(type.attr("__module__")), name = py::str(type.attr("__qualname__"));
