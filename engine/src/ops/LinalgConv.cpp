@@ -37,6 +37,47 @@ IntList pair(const IntList& v, const char* op, const char* what) {
   return v.size() == 1 ? IntList{v[0], v[0]} : v;
 }
 
+/// A convolution's checked arguments (stride, padding, dilation as pairs) and its attrs.
+struct ConvArgs {
+  IntList stride, padding, dilation;
+  int64_t groups = 1;
+  OpAttrs attrs() const {
+    OpAttrs a;
+    a.ints = {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+    a.groups = groups;
+    return a;
+  }
+};
+
+/// What conv2d and conv_transpose2d check alike; `layout` names the weight's dims.
+ConvArgs checkConv(const char* op, const char* layout, const Tensor& x, const Tensor& weight, const IntList& strideIn,
+                   const IntList& paddingIn, const IntList& dilationIn, int64_t groups) {
+  checkDefined(x, op, "input");
+  checkDefined(weight, op, "weight");
+  checkFloating(x, op);
+  TD_CHECK(x.dim() == 4, op, "input must be 4-D [N, C, H, W], got ", shapeString(x.shape()));
+  TD_CHECK(weight.dim() == 4, op, "weight must be 4-D ", layout, ", got ", shapeString(weight.shape()));
+  TD_CHECK(x.dtype() == weight.dtype(), op, "dtypes differ: input ", describe(x), ", weight ", describe(weight));
+  TD_CHECK(groups > 0, op, "groups must be positive, got ", groups);
+  ConvArgs args{pair(strideIn, op, "stride"), pair(paddingIn, op, "padding"), pair(dilationIn, op, "dilation"),
+                groups};
+  for (int i = 0; i < 2; ++i) {
+    TD_CHECK(args.stride[i] > 0 && args.dilation[i] > 0 && args.padding[i] >= 0, op, "stride ",
+             shapeString(args.stride), " and dilation ", shapeString(args.dilation), " must be positive, padding ",
+             shapeString(args.padding), " non-negative");
+  }
+  return args;
+}
+
+/// out [N, O, H, W] plus a per-channel bias [O] (none when undefined).
+Tensor withChannelBias(const Tensor& out, const Tensor& bias, const char* op) {
+  if (!bias.defined()) return out;
+  const int64_t o = out.shape()[1];
+  TD_CHECK(bias.dim() == 1 && bias.shape()[0] == o, op, "bias of shape ", shapeString(bias.shape()),
+           " does not match ", o, " output channels");
+  return add(out, bias.view({1, o, 1, 1}));
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, SourceLoc loc) {
@@ -98,22 +139,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const I
   ApiScope api(loc);
   std::optional<CompositeScope> scope;
   if (bias.defined()) scope.emplace("conv2d");
-  checkDefined(x, "conv2d", "input");
-  checkDefined(weight, "conv2d", "weight");
-  checkFloating(x, "conv2d");
-  TD_CHECK(x.dim() == 4, "conv2d", "input must be 4-D [N, C, H, W], got ", shapeString(x.shape()));
-  TD_CHECK(weight.dim() == 4, "conv2d", "weight must be 4-D [O, C/groups, kH, kW], got ",
-           shapeString(weight.shape()));
-  TD_CHECK(x.dtype() == weight.dtype(), "conv2d", "dtypes differ: input ", describe(x), ", weight ",
-           describe(weight));
-  TD_CHECK(groups > 0, "conv2d", "groups must be positive, got ", groups);
-  IntList stride = pair(strideIn, "conv2d", "stride"), padding = pair(paddingIn, "conv2d", "padding"),
-          dilation = pair(dilationIn, "conv2d", "dilation");
-  for (int i = 0; i < 2; ++i) {
-    TD_CHECK(stride[i] > 0 && dilation[i] > 0 && padding[i] >= 0, "conv2d", "stride ", shapeString(stride),
-             " and dilation ", shapeString(dilation), " must be positive, padding ", shapeString(padding),
-             " non-negative");
-  }
+  const ConvArgs args = checkConv("conv2d", "[O, C/groups, kH, kW]", x, weight, strideIn, paddingIn, dilationIn, groups);
+  const IntList &stride = args.stride, &padding = args.padding, &dilation = args.dilation;
   int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   int64_t o = weight.shape()[0];
   TD_CHECK(o % groups == 0 && c == weight.shape()[1] * groups, "conv2d", "input of shape ", shapeString(x.shape()),
@@ -123,17 +150,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const I
   int64_t ow = poolOutputSize(w, weight.shape()[3], stride[1], padding[1], dilation[1], false);
   TD_CHECK(oh > 0 && ow > 0, "conv2d", "kernel of shape ", shapeString(weight.shape()),
            " is larger than the padded input of shape ", shapeString(x.shape()));
-  OpAttrs attrs;
-  attrs.ints = {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
-  attrs.groups = groups;
   Tensor out = allocate({n, o, oh, ow}, x.dtype(), x.device(), "conv2d");
-  runAndRecord(OpId::Conv2d, {x, weight}, {x, weight}, &out, 1, attrs);
-  if (bias.defined()) {
-    TD_CHECK(bias.dim() == 1 && bias.shape()[0] == o, "conv2d", "bias of shape ", shapeString(bias.shape()),
-             " does not match ", o, " output channels");
-    out = add(out, bias.view({1, o, 1, 1}));
-  }
-  return out;
+  runAndRecord(OpId::Conv2d, {x, weight}, {x, weight}, &out, 1, args.attrs());
+  return withChannelBias(out, bias, "conv2d");
 }
 
 Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const IntList& strideIn,
@@ -143,19 +162,10 @@ Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
   std::optional<CompositeScope> scope;
   if (bias.defined()) scope.emplace("conv_transpose2d");
   const char* op = "conv_transpose2d";
-  checkDefined(x, op, "input");
-  checkDefined(weight, op, "weight");
-  checkFloating(x, op);
-  TD_CHECK(x.dim() == 4, op, "input must be 4-D [N, C, H, W], got ", shapeString(x.shape()));
-  TD_CHECK(weight.dim() == 4, op, "weight must be 4-D [C, O/groups, kH, kW], got ", shapeString(weight.shape()));
-  TD_CHECK(x.dtype() == weight.dtype(), op, "dtypes differ: input ", describe(x), ", weight ", describe(weight));
-  TD_CHECK(groups > 0, op, "groups must be positive, got ", groups);
-  IntList stride = pair(strideIn, op, "stride"), padding = pair(paddingIn, op, "padding"),
-          outputPadding = pair(outputPaddingIn, op, "output_padding"), dilation = pair(dilationIn, op, "dilation");
+  const ConvArgs args = checkConv(op, "[C, O/groups, kH, kW]", x, weight, strideIn, paddingIn, dilationIn, groups);
+  const IntList &stride = args.stride, &padding = args.padding, &dilation = args.dilation;
+  const IntList outputPadding = pair(outputPaddingIn, op, "output_padding");
   for (int i = 0; i < 2; ++i) {
-    TD_CHECK(stride[i] > 0 && dilation[i] > 0 && padding[i] >= 0, op, "stride ", shapeString(stride),
-             " and dilation ", shapeString(dilation), " must be positive, padding ", shapeString(padding),
-             " non-negative");
     // As PyTorch: the extra rows must be fewer than the stride or the dilation, so the
     // convolution of the output gives the input's size back.
     TD_CHECK(outputPadding[i] >= 0 && (outputPadding[i] < stride[i] || outputPadding[i] < dilation[i]), op,
@@ -179,18 +189,11 @@ Tensor convTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
   TD_CHECK(shape[2] > 0 && shape[3] > 0, op, "the output of input ", shapeString(x.shape()), " and weight ",
            shapeString(weight.shape()), " would be ", shapeString(shape), " (padding ", shapeString(padding),
            " too large)");
-  OpAttrs attrs;
-  attrs.ints = {stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+  OpAttrs attrs = args.attrs();
   attrs.ints2 = shape;
-  attrs.groups = groups;
   Tensor out = allocate(shape, x.dtype(), x.device(), op);
   runAndRecord(OpId::ConvTranspose2d, {x, weight}, {x, weight}, &out, 1, attrs);
-  if (bias.defined()) {
-    TD_CHECK(bias.dim() == 1 && bias.shape()[0] == o, op, "bias of shape ", shapeString(bias.shape()),
-             " does not match ", o, " output channels");
-    out = add(out, bias.view({1, o, 1, 1}));
-  }
-  return out;
+  return withChannelBias(out, bias, op);
 }
 
 Tensor maxPool2d(const Tensor& x, const IntList& kernelIn, const IntList& strideIn, const IntList& paddingIn,
