@@ -83,8 +83,8 @@ _COMPOSITE = ("a composition of pooled engine ops (tapedeck/_composites.py), com
 EXCLUDED.update({"Tensor." + name: _COMPOSITE for name in (
     "isnan", "isinf", "isfinite", "nan_to_num", "square", "reciprocal", "clamp_min", "clamp_max", "count_nonzero",
     "outer", "tril", "triu", "flip", "unbind", "equal", "new_zeros", "new_ones", "new_full", "new_tensor")})
-# And those of tapedeck/_shape_composites.py, compared in test_composites.py (MORE) as well.
-EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_shape_composites.py") for name in (
+# And those of tapedeck/_more_composites.py, compared in test_composites.py (MORE) as well.
+EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_more_composites.py") for name in (
     "repeat", "tile", "roll", "repeat_interleave", "movedim", "swapaxes", "broadcast_to", "tensor_split",
     "diagonal", "diag", "trace", "addmm", "baddbmm", "addbmm", "addmv", "addcmul", "addcdiv", "lerp", "var_mean",
     "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac", "nonzero", "argwhere", "masked_select",

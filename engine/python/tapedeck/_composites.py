@@ -139,8 +139,8 @@ _METHODS_ONLY = (new_zeros, new_ones, new_full, new_tensor)
 
 def install(module):
     """Adds what the engine's bindings lack, as functions of `module` and Tensor methods (more
-    of them in _shape_composites.py)."""
-    from . import _shape_composites as more
+    of them in _more_composites.py)."""
+    from . import _more_composites as more
     for function in _FUNCTIONS + more.FUNCTIONS:
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)

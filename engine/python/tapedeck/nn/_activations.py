@@ -151,7 +151,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def _channel_dropout(name, input, p, training, spatial):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if input.dim() not in (spatial + 1, spatial + 2) and not (name == "dropout2d" and input.dim() == 3):
+    if input.dim() not in (spatial + 1, spatial + 2):
         raise ValueError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D input, got "
                          f"{list(input.shape)}")
     if not training or p == 0.0:

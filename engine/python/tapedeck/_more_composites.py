@@ -1,7 +1,8 @@
 """More of PyTorch's functions and Tensor methods made of the engine's ops (installed by
 _composites.install): shape rearrangements (repeat, tile, roll, repeat_interleave, movedim,
 tensor_split, meshgrid, ...), diagonals, einsum, the fused multiply-adds (addmm, baddbmm,
-addcmul, lerp, ...), var_mean/std_mean and distances. Each runs, is recorded and is
+addcmul, lerp, ...), var_mean/std_mean, distances, hypot/logaddexp/frac and selections by
+value (nonzero, masked_select, unique). Each runs, is recorded and is
 differentiated as the ops it is made of; none returns a view (PyTorch's diagonal does)."""
 import math
 import warnings
@@ -81,10 +82,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     dim = _wrap(dim, input.dim(), "repeat_interleave")
     n = input.shape[dim]
     counts = repeats.tolist() if isinstance(repeats, _C.Tensor) else repeats
-    if isinstance(counts, int):
-        counts = [counts] * n
-    counts = list(counts) if not isinstance(counts, (int, float)) else [counts]
-    if len(counts) == 1 and n != 1:
+    counts = [counts] if isinstance(counts, int) else list(counts)
+    if len(counts) == 1:
         counts = counts * n
     if len(counts) != n or any(c < 0 for c in counts):
         raise RuntimeError(f"repeat_interleave: repeats must be one count >= 0 per element ({n}), got {counts}")
