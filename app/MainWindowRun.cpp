@@ -423,10 +423,26 @@ void MainWindow::drainOutput() {
     m_console->append(chunk.text, chunk.stream == OutputBuffer::Stream::Err ? Stream::Err : Stream::Out);
 }
 
+QString RecorderSettings::keepName(Keep keep) {
+  switch (keep) {
+    case Keep::Values: return QStringLiteral("values");
+    case Keep::Statistics: return QStringLiteral("statistics");
+    case Keep::Tape: return QStringLiteral("tape");
+  }
+  return QStringLiteral("values");
+}
+
+std::optional<RecorderSettings::Keep> RecorderSettings::keepNamed(const QString& name) {
+  for (Keep keep : {Keep::Values, Keep::Statistics, Keep::Tape})
+    if (keepName(keep) == name) return keep;
+  return std::nullopt;
+}
+
 RecorderSettings savedRecorderSettings() {
   // Out-of-range or unreadable values (an edited or old settings file) fall back to the defaults.
   const QSettings settings;
   RecorderSettings saved;
+  if (const auto keep = RecorderSettings::keepNamed(settings.value("recorder/keep").toString())) saved.keep = *keep;
   bool ok = false;
   const qint64 budget = settings.value("recorder/budgetMiB", saved.budgetMiB).toLongLong(&ok);
   if (ok && budget >= 0 && budget <= RecorderSettings::kMaxBudgetMiB) saved.budgetMiB = budget;
@@ -444,10 +460,16 @@ void MainWindow::editRecorderSettings() {
   QSettings settings;
   settings.setValue("recorder/budgetMiB", edited.budgetMiB);
   settings.setValue("recorder/previousIterations", edited.previousIterations);
-  statusBar()->showMessage(tr("The recorder keeps %1 MiB of values and %2 previous iterations from the next run on")
-                               .arg(edited.budgetMiB)
-                               .arg(edited.previousIterations),
-                           8000);
+  settings.setValue("recorder/keep", RecorderSettings::keepName(edited.keep));
+  const QString message =
+      edited.keep == RecorderSettings::Keep::Values
+          ? tr("The recorder keeps %1 MiB of values and %2 previous iterations from the next run on")
+                .arg(edited.budgetMiB)
+                .arg(edited.previousIterations)
+          : tr("The recorder keeps %1 of %2 previous iterations, and no values, from the next run on")
+                .arg(edited.keep == RecorderSettings::Keep::Statistics ? tr("statistics") : tr("the tape"))
+                .arg(edited.previousIterations);
+  statusBar()->showMessage(message, 8000);
 }
 
 }  // namespace td::app

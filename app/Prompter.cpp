@@ -1,5 +1,6 @@
 #include "Prompter.h"
 
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -63,14 +64,29 @@ bool Prompter::askRecorderSettings(QWidget* parent, RecorderSettings* settings) 
   previous->setObjectName("recorderPreviousIterations");
   previous->setRange(0, RecorderSettings::kMaxPreviousIterations);
   previous->setValue(settings->previousIterations);
-  auto* about = new QLabel(QObject::tr("What the recorder keeps for time travel, from the next run on: every "
-                                       "entry's statistics always, and values and gradients up to the budget "
-                                       "(the oldest go first)."),
+  using Keep = RecorderSettings::Keep;
+  auto* keep = new QComboBox(&dialog);
+  keep->setObjectName("recorderKeep");
+  keep->addItem(QObject::tr("Values and statistics (time travel)"), QVariant::fromValue(static_cast<int>(Keep::Values)));
+  keep->addItem(QObject::tr("Statistics only"), QVariant::fromValue(static_cast<int>(Keep::Statistics)));
+  keep->addItem(QObject::tr("Tape only (fastest)"), QVariant::fromValue(static_cast<int>(Keep::Tape)));
+  keep->setCurrentIndex(keep->findData(static_cast<int>(settings->keep)));
+  keep->setToolTip(QObject::tr("Values let you inspect any tensor of the iterations kept after the fact. "
+                               "Statistics only keeps no memory alive. The tape alone (ops, shapes, "
+                               "lines) costs least on scripts of many small ops."));
+  auto* about = new QLabel(QObject::tr("What the recorder keeps for time travel, from the next run on: by "
+                                       "default every entry's statistics, and values and gradients up to the "
+                                       "budget (the oldest go first)."),
                            &dialog);
   about->setWordWrap(true);
   form->addRow(about);
+  form->addRow(QObject::tr("Keep:"), keep);
   form->addRow(QObject::tr("Values budget:"), budget);
   form->addRow(QObject::tr("Previous iterations kept:"), previous);
+  // The budget is for values: with none kept it has nothing to bound.
+  auto enableBudget = [budget, keep] { budget->setEnabled(keep->currentData().toInt() == static_cast<int>(Keep::Values)); };
+  QObject::connect(keep, &QComboBox::currentIndexChanged, &dialog, enableBudget);
+  enableBudget();
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
   QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
   QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
@@ -78,6 +94,7 @@ bool Prompter::askRecorderSettings(QWidget* parent, RecorderSettings* settings) 
   if (dialog.exec() != QDialog::Accepted) return false;
   settings->budgetMiB = budget->value();
   settings->previousIterations = previous->value();
+  settings->keep = static_cast<Keep>(keep->currentData().toInt());
   return true;
 }
 

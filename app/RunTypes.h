@@ -44,11 +44,18 @@ struct StopConditions {
 /// What the recorder keeps of a run (Debug → Recorder Settings…, kept in QSettings): the
 /// current iteration and `previousIterations` more, with values within `budgetMiB`.
 struct RecorderSettings {
+  /// What it keeps of each tensor, costliest first (the names are tapedeck.debug.Session's
+  /// `keep`, and the settings file's).
+  enum class Keep { Values, Statistics, Tape };
   qint64 budgetMiB = 256;      ///< values held (references and copies), in MiB
   int previousIterations = 2;  ///< kept besides the current one
+  Keep keep = Keep::Values;
   static constexpr qint64 kMaxBudgetMiB = qint64{1} << 20;  ///< 1 TiB
   static constexpr int kMaxPreviousIterations = 1000;
   bool operator==(const RecorderSettings&) const = default;
+  static QString keepName(Keep keep);
+  /// The Keep named `name`; nullopt for any other text.
+  static std::optional<Keep> keepNamed(const QString& name);
 };
 
 struct RunRequest {

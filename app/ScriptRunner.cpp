@@ -215,7 +215,8 @@ void ScriptRunner::run(const RunRequest& request) {
       py::object run = m_python->ide.attr("ScriptRun")(
           request.path.toStdString(), argv, request.source.toStdString(), request.pauseAtStart, runTo,
           py::arg("budget_bytes") = request.recorder.budgetMiB << 20,
-          py::arg("previous_iterations") = request.recorder.previousIterations);
+          py::arg("previous_iterations") = request.recorder.previousIterations,
+          py::arg("keep") = RecorderSettings::keepName(request.recorder.keep).toStdString());
       py::object session = run.attr("session");
       auto* debugger = session.attr("_debugger").cast<debug::Debugger*>();
       auto recorder = session.attr("recorder").cast<std::shared_ptr<debug::Recorder>>();

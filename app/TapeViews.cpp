@@ -123,6 +123,9 @@ std::optional<RecorderSettings> ScriptRunner::recorderLimits() const {
   RecorderSettings limits;
   limits.budgetMiB = static_cast<qint64>(recorder->budget() >> 20);
   limits.previousIterations = recorder->previousIterations();
+  limits.keep = recorder->keepsValues()  ? RecorderSettings::Keep::Values
+                : recorder->keepsStats() ? RecorderSettings::Keep::Statistics
+                                         : RecorderSettings::Keep::Tape;
   return limits;
 }
 

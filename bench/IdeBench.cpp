@@ -10,6 +10,8 @@
 //                 script's own (timed around its execution, interpreter start-up and
 //                 imports excluded on both sides); the row is the ratio of the medians, its
 //                 spread the min and max of the per-pair ratios.            ratio <= 1.10
+//   ide_overhead_tape_only  for context: the same with the recorder keeping the tape alone
+//                 (Recorder Settings, Keep: Tape only), half the pairs.         no budget
 //
 // Usage: ide_bench [--out results.json] [--script samples/python/spiral.py] [--pairs 61]
 // (61 by default: with 21, single runs of the row ranged from 0.97 to 1.40 on one build;
@@ -21,15 +23,19 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QProcess>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "AppInfo.h"
 #include "MainWindow.h"
+#include "Prompter.h"
 #include "harness/ResultsWriter.h"
 #include "tapedeck/core/CpuSetup.h"
 
@@ -88,6 +94,42 @@ double ideSeconds(td::app::MainWindow& window) {
   return outcome.seconds;
 }
 
+/// Answers Debug → Recorder Settings… with `settings` (the bench's context row).
+class BenchPrompter : public td::app::Prompter {
+ public:
+  td::app::RecorderSettings settings;
+  bool askRecorderSettings(QWidget*, td::app::RecorderSettings* out) override {
+    *out = settings;
+    return true;
+  }
+};
+
+/// `pairs` interleaved pairs after a warm-up pair: the IDE's run vs python3's; nullopt when
+/// a run failed (said on stderr).
+std::optional<td::bench::PairResult> measure(td::app::MainWindow& window, const QString& script, int pairs) {
+  // One warm-up pair: the first run imports what the script imports.
+  ideSeconds(window);
+  plainSeconds(script);
+  std::vector<double> ide, plain, ratios;
+  for (int i = 0; i < pairs; ++i) {
+    const double a = ideSeconds(window), b = plainSeconds(script);
+    if (a <= 0.0 || b <= 0.0) return std::nullopt;
+    ide.push_back(a);
+    plain.push_back(b);
+    ratios.push_back(a / b);
+  }
+  td::bench::PairResult result;
+  result.unit = td::bench::Unit::Seconds;
+  result.medianA = median(ide);
+  result.medianB = median(plain);
+  result.ratio = result.medianA / result.medianB;
+  result.ratioMin = *std::min_element(ratios.begin(), ratios.end());
+  result.ratioMax = *std::max_element(ratios.begin(), ratios.end());
+  result.pairs = pairs;
+  result.repetitionsA = result.repetitionsB = 1;
+  return result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,7 +148,11 @@ int main(int argc, char** argv) {
   td::bench::ResultsWriter writer("ide_bench");
   td::bench::ResultsWriter::checkSingleThreaded();
 
-  td::app::MainWindow window;
+  // The recorder at its defaults (the context row below changes them, in test-mode settings).
+  QSettings().remove("recorder");
+  auto prompter = std::make_unique<BenchPrompter>();
+  BenchPrompter* answers = prompter.get();
+  td::app::MainWindow window(std::move(prompter));
   window.show();
   QSignalSpy ready(&window, &td::app::MainWindow::runnerReady);
   if (!ready.wait(60000) || !ready.at(0).at(0).toString().isEmpty() || !window.openFile(script)) {
@@ -117,32 +163,24 @@ int main(int argc, char** argv) {
   }
   // Views live: the Tape dock in front, so it follows the run (console output drains too).
   if (auto* tape = window.findChild<QDockWidget*>("tapeDock")) tape->raise();
-  // One warm-up pair: the first run imports what the script imports.
-  ideSeconds(window);
-  plainSeconds(script);
-  std::vector<double> ide, plain, ratios;
-  for (int i = 0; i < pairs; ++i) {
-    const double a = ideSeconds(window), b = plainSeconds(script);
-    if (a <= 0.0 || b <= 0.0) {
-      writer.addSkipped("ide_overhead", "a run failed (see stderr)", "s");
-      writer.write(out);
-      writer.printTable(std::cout);
-      return 1;
-    }
-    ide.push_back(a);
-    plain.push_back(b);
-    ratios.push_back(a / b);
+  const std::string reference = "python3 " + QFileInfo(script).fileName().toStdString();
+  const std::optional<td::bench::PairResult> result = measure(window, script, pairs);
+  if (!result) {
+    writer.addSkipped("ide_overhead", "a run failed (see stderr)", "s");
+    writer.write(out);
+    writer.printTable(std::cout);
+    return 1;
   }
-  td::bench::PairResult result;
-  result.unit = td::bench::Unit::Seconds;
-  result.medianA = median(ide);
-  result.medianB = median(plain);
-  result.ratio = result.medianA / result.medianB;
-  result.ratioMin = *std::min_element(ratios.begin(), ratios.end());
-  result.ratioMax = *std::max_element(ratios.begin(), ratios.end());
-  result.pairs = pairs;
-  result.repetitionsA = result.repetitionsB = 1;
-  writer.addPair("ide_overhead", result, 1.10, "python3 " + QFileInfo(script).fileName().toStdString());
+  writer.addPair("ide_overhead", *result, 1.10, reference);
+  // Context: the same with the recorder keeping the tape alone (Recorder Settings → Keep:
+  // Tape only), the cheapest recording a user can choose. Half the pairs.
+  answers->settings.keep = td::app::RecorderSettings::Keep::Tape;
+  window.action("recorderSettings")->trigger();
+  if (const auto tapeOnly = measure(window, script, std::max(5, pairs / 2)))
+    writer.addPair("ide_overhead_tape_only", *tapeOnly, std::nullopt, reference);
+  else
+    writer.addSkipped("ide_overhead_tape_only", "a run failed (see stderr)", "s");
+  QSettings().remove("recorder");
   writer.write(out);
   writer.printTable(std::cout);
   return 0;

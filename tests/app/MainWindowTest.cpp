@@ -5,6 +5,7 @@
 #include "MainWindowFixture.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
 #include <QDockWidget>
 #include <QImage>
@@ -413,6 +414,32 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     QSettings().remove("recorder");
   }
 
+  void theTapeAloneIsRecordedWhenTheSettingsSaySo() {
+    using td::app::RecorderSettings;
+    MainWindow* w = open("tape_only.py", kTrainLines);
+    m_prompter->recorderSettings = RecorderSettings{256, 1, RecorderSettings::Keep::Tape};
+    w->action("recorderSettings")->trigger();
+    QCOMPARE(finishAfter("run").status, QStringLiteral("finished"));
+    const std::optional<RecorderSettings> limits = w->runner()->recorderLimits();
+    QVERIFY(limits && limits->keep == RecorderSettings::Keep::Tape);
+    // The tape lists every op with its shapes; a tensor has neither value nor statistics.
+    int row = -1;
+    for (int r = 0; r < w->tapeModel()->rowCount() && row < 0; ++r)
+      if (w->tapeModel()->row(r).op == "matmul" || w->tapeModel()->row(r).op == "linear") row = r;
+    QVERIFY(row >= 0);
+    w->tapeView()->selectRow(row);
+    const td::widgets::TensorSnapshot& value = w->inspector()->value();
+    QVERIFY(!value.hasValues());
+    QVERIFY(!value.stats.computed);
+    QVERIFY2(value.missingReason.contains("not kept"), qPrintable(value.missingReason));
+    QVERIFY(!value.shape.isEmpty());
+    // Kept for the next session; an unknown name falls back to values.
+    QVERIFY(td::app::savedRecorderSettings().keep == RecorderSettings::Keep::Tape);
+    QSettings().setValue("recorder/keep", "everything");
+    QVERIFY(td::app::savedRecorderSettings().keep == RecorderSettings::Keep::Values);
+    QSettings().remove("recorder");  // the next tests start from the defaults
+  }
+
   void aValueTheBudgetDroppedShowsAsDroppedWithItsStatistics() {
     using td::app::RecorderSettings;
     // Each 512x512 float32 tensor is 1 MiB: with a 2 MiB budget the first product's value
@@ -446,26 +473,38 @@ class MainWindowTest : public QObject, public MainWindowFixture {
     td::app::Prompter prompter;  // the real dialogs
     td::app::RecorderSettings settings;
     bool answered = false;
-    auto answer = [&](int budget, int previous, bool accept) {
-      QTimer::singleShot(0, [&, budget, previous, accept] {
+    bool budgetFollowsKeep = false;
+    auto answer = [&](int budget, int previous, int keepIndex, bool accept) {
+      QTimer::singleShot(0, [&, budget, previous, keepIndex, accept] {
         auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
         if (dialog == nullptr) return;
         auto* budgetBox = dialog->findChild<QSpinBox*>("recorderBudget");
         auto* previousBox = dialog->findChild<QSpinBox*>("recorderPreviousIterations");
-        if (budgetBox == nullptr || previousBox == nullptr) return dialog->reject();
-        answered = budgetBox->value() == 256 && previousBox->value() == 2;  // shows the current ones
+        auto* keepBox = dialog->findChild<QComboBox*>("recorderKeep");
+        if (budgetBox == nullptr || previousBox == nullptr || keepBox == nullptr) return dialog->reject();
+        answered = budgetBox->value() == 256 && previousBox->value() == 2 &&
+                   keepBox->currentIndex() == 0;  // shows the current ones
         budgetBox->setValue(budget);
         previousBox->setValue(previous);
+        keepBox->setCurrentIndex(keepIndex);
+        // The budget bounds values: it is editable only while values are kept.
+        budgetFollowsKeep = budgetBox->isEnabled() == (keepIndex == 0);
         accept ? dialog->accept() : dialog->reject();
       });
     };
-    answer(64, 5, false);
+    answer(64, 5, 2, false);
     QVERIFY(!prompter.askRecorderSettings(nullptr, &settings));
     QVERIFY(answered);
     QVERIFY(settings == td::app::RecorderSettings{});
-    answer(64, 5, true);
+    answer(64, 5, 0, true);
     QVERIFY(prompter.askRecorderSettings(nullptr, &settings));
+    QVERIFY(budgetFollowsKeep);
     QVERIFY(settings == (td::app::RecorderSettings{64, 5}));
+    settings = {};
+    answer(64, 5, 1, true);
+    QVERIFY(prompter.askRecorderSettings(nullptr, &settings));
+    QVERIFY(budgetFollowsKeep);
+    QVERIFY(settings == (td::app::RecorderSettings{64, 5, td::app::RecorderSettings::Keep::Statistics}));
   }
 };
 

@@ -218,6 +218,8 @@ def test_bad_arguments_name_the_argument_and_the_problem():
     with pytest.raises(ValueError, match="previous_iterations must be a whole number >= 0, got 1.5"):
         td.debug.Session(previous_iterations=1.5)
     assert td.debug.Session(budget_bytes=1e9).recorder is not None  # a whole float, as before
+    with pytest.raises(ValueError, match="keep must be one of 'values', 'statistics', 'tape', got 'all'"):
+        td.debug.Session(keep="all")
     with pytest.raises(ValueError, match="a series needs a name"):
         td.log("", 1.0)
     td.clear_log()

@@ -261,3 +261,26 @@ def test_command_line_clean_run_errors_and_usage(tmp_path):
     assert nested.returncode == 1 and "ValueError: deep" in nested.stderr
     assert f'File "{script}", line 3' in nested.stderr and "__main__.py" not in nested.stderr, nested.stderr
     assert "debug/__init__.py" not in nested.stderr, nested.stderr
+
+
+@pytest.mark.parametrize("keep", ["values", "statistics", "tape"])
+def test_what_a_session_keeps_of_each_tensor(keep):
+    x = td.tensor([1.0, 4.0], requires_grad=True)
+
+    def program():
+        x.sqrt().sum().backward()
+
+    session = td.debug.Session(keep=keep)
+    assert (session.recorder.keep_values, session.recorder.keep_stats) == (keep == "values", keep != "tape")
+    session.run(program)
+    assert session.wait() is None
+    sqrt = next(e for e in session.recorder.entries(session.recorder.iterations()[-1]) if e["op"] == "sqrt")
+    entry = session.entry(sqrt["entry"])
+    for t in (entry["inputs"][0], entry["outputs"][0], entry["grad_inputs"][0]):
+        assert tuple(t["shape"]) == (2,)
+        assert t["state"] == ("held" if keep == "values" else "not kept")
+        assert (t["value"] is not None) == (keep == "values")
+        assert (t["stats"] is not None) == (keep != "tape")
+    if keep != "tape":
+        assert entry["outputs"][0]["stats"]["max"] == pytest.approx(2.0)
+

@@ -103,14 +103,19 @@ void bindRecorder(py::module_& dbg) {
   py::class_<Recorder, std::shared_ptr<Recorder>>(dbg, "Recorder",
       "Entries of the current and previous iterations: statistics always, values and gradients "
       "within a byte budget (the oldest dropped first), parameters copied before in-place writes")
-      .def(py::init([](std::size_t budgetBytes, int previousIterations, bool keepValues) {
+      .def(py::init([](std::size_t budgetBytes, int previousIterations, bool keepValues, bool keepStats) {
              TD_CHECK(previousIterations >= 0, "Recorder", "previous_iterations must be >= 0, got ",
                       previousIterations);
-             return std::make_shared<Recorder>(debug::RecorderOptions{budgetBytes, previousIterations, keepValues});
+             return std::make_shared<Recorder>(
+                 debug::RecorderOptions{budgetBytes, previousIterations, keepValues, keepStats});
            }),
            py::arg("budget_bytes") = debug::RecorderOptions{}.budgetBytes,
            py::arg("previous_iterations") = debug::RecorderOptions{}.previousIterations,
-           py::arg("keep_values") = true)
+           py::arg("keep_values") = true, py::arg("keep_stats") = true,
+           "keep_values=False: statistics only; with keep_stats=False too, the tape alone (ids, "
+           "names, shapes, dtypes), the cheapest recording")
+      .def_property_readonly("keep_values", &Recorder::keepsValues)
+      .def_property_readonly("keep_stats", &Recorder::keepsStats)
       .def("attach", &Recorder::attach, Release())
       .def("detach", &Recorder::detach, Release())
       .def("clear", &Recorder::clear, Release())

@@ -136,7 +136,7 @@ Recorder::Slot& Recorder::newSlot(Iteration& iteration, const Tensor& t) {
 
 void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats) {
   Slot& slot = newSlot(iteration, t);
-  if (!t.defined()) return;
+  if (!t.defined() || tapeOnly(computeNow, knownStats)) return;
   const uint64_t version = t.version();
   Known* known = findKnown(*t.impl());
   if (known != nullptr && known->version == version) {
@@ -165,10 +165,11 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
                   knownStats->finite == knownStats->numel;
   slot.value = slot.constant ? kNoValue : hold(t);
   // Computed now when asked for, given (a fill), or when the value is not held (it cannot
-  // be computed later); otherwise from the held value when first needed.
+  // be computed later) unless statistics are off; otherwise from the held value when first
+  // needed.
   TensorStats stats;
   if (knownStats != nullptr) stats = *knownStats;
-  else if (computeNow || slot.value == kNoValue) stats = computeStats(t);
+  else if (computeNow || (slot.value == kNoValue && m_options.keepStats)) stats = computeStats(t);
   if (stats.computed) {
     setOwnStats(iteration, slot, stats);
     if (slot.value != kNoValue) setValueStats(m_values.back(), stats);
@@ -182,7 +183,7 @@ void Recorder::addSlot(Iteration& iteration, const Tensor& t, bool computeNow, c
 }
 
 void Recorder::addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written) {
-  if (!t.defined() || t.impl()->storage.get() != written) return addSlot(iteration, t, false);
+  if (!t.defined() || t.impl()->storage.get() != written || tapeOnly(false, nullptr)) return addSlot(iteration, t, false);
   Known* known = findKnown(*t.impl());
   if (known != nullptr && known->version == t.version()) return addSlot(iteration, t, false);  // (not written)
   // Read before the write: what was kept of it then. Its value, once copied or moved
@@ -374,10 +375,12 @@ RecordSummary Recorder::recordForward(const TapeEntry& entry, const OpTensors& t
 
 void Recorder::checkFinite(Iteration& iteration, Slot& slot, const Tensor& t, RecordSummary& summary) {
   // The check needs one bit: a cheap pass, and the full statistics only for a tensor that
-  // has a NaN or Inf (the pause shows them) or that is not held (they cannot come later).
+  // has a NaN or Inf (the pause shows them) or that is not held (they cannot come later,
+  // and are kept unless statistics are off).
   if (!t.defined()) return;
   const TensorStats* own = ownStats(iteration, slot);
-  if ((own == nullptr || !own->computed) && (slot.value == kNoValue || anyNonFinite(t))) {
+  if ((own == nullptr || !own->computed) &&
+      ((slot.value == kNoValue && m_options.keepStats) || anyNonFinite(t))) {
     const TensorStats stats = computeStats(t);
     setOwnStats(iteration, slot, stats);
     if (slot.value != kNoValue) setValueStats(valueAt(slot.value), stats);

@@ -91,7 +91,8 @@ void Recorder::evictOverBudget() {
   m_evictCursor = std::max(m_evictCursor, m_valueBase);
   while (m_heldBytes > static_cast<int64_t>(m_options.budgetBytes) && m_evictCursor < end) {
     Value& value = valueAt(m_evictCursor++);
-    if (!value.dropped) valueStats(value);  // its entry stays: the statistics outlive the value
+    // Its entry stays: the statistics outlive the value (unless statistics are off).
+    if (!value.dropped && m_options.keepStats) valueStats(value);
     release(value);
   }
 }

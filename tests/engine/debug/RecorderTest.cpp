@@ -270,6 +270,70 @@ TEST(Recorder, DestroyingItUnwatchesTheMemoryItReferenced) {
   EXPECT_EQ(y.storage().watchCount(), 0);
 }
 
+TEST(Recorder, StatisticsOnlyKeepsNoValueAndTheTapeOnlyNoStatistics) {
+  for (const bool keepStats : {true, false}) {
+    SCOPED_TRACE(keepStats ? "statistics only" : "the tape only");
+    Recording r(RecorderOptions{.keepValues = false, .keepStats = keepStats});
+    td::Tensor x = f64({1.0, 2.0});
+    x.setRequiresGrad();
+    td::Tensor y = td::exp(x);
+    td::sum(y).backward();
+    const std::vector<EntryRecord> entries = newest(r.recorder);
+    const EntryRecord* exp = findOp(entries, td::OpId::Exp);
+    ASSERT_NE(exp, nullptr);
+    const std::optional<EntryRecord> full = r.recorder.entry(exp->entry.id);
+    ASSERT_TRUE(full);
+    ASSERT_EQ(full->gradInputs.size(), 1u);
+    // Ids, shapes and dtypes always; no value; statistics as asked.
+    for (const td::debug::TensorRecord* t : {&full->inputs[0], &full->outputs[0], &full->gradInputs[0]}) {
+      EXPECT_EQ(t->shape, (std::vector<int64_t>{2}));
+      EXPECT_EQ(t->dtype, td::DType::Float64);
+      EXPECT_EQ(t->state, ValueState::NotKept);
+      EXPECT_FALSE(t->value.defined());
+      EXPECT_EQ(t->stats.computed, keepStats);
+    }
+    EXPECT_EQ(full->outputs[0].tensorId, y.id());
+    if (keepStats) {
+      EXPECT_NEAR(full->outputs[0].stats.max, std::exp(2.0), 1e-12);
+    }
+    EXPECT_EQ(r.recorder.heldBytes(), 0u);
+    EXPECT_EQ(r.recorder.keepsValues(), false);
+    EXPECT_EQ(r.recorder.keepsStats(), keepStats);
+  }
+}
+
+TEST(Recorder, TheTapeOnlyStillGivesTheStatisticsOfANanTheDebuggerStopsAt) {
+  auto recorder = std::make_shared<Recorder>(RecorderOptions{.keepValues = false, .keepStats = false});
+  td::debug::Debugger debugger;
+  debugger.setRecorder(recorder);
+  debugger.setBreakOnNonFinite(true);
+  td::Tape::step();
+  debugger.attach();
+  std::thread runner([&] {
+    try {
+      td::Tensor x = f64({1.0, -1.0});
+      td::Tensor y = td::log(td::mul(x, 2.0));
+      debugger.finish(false);
+    } catch (...) {
+      debugger.finish(true);
+    }
+  });
+  const std::optional<td::debug::PauseEvent> pause = debugger.waitForPause(0, std::chrono::seconds(10));
+  ASSERT_TRUE(pause);
+  EXPECT_EQ(pause->op, td::OpId::Log);
+  const std::optional<EntryRecord> entry = recorder->entry(pause->entryId);
+  ASSERT_TRUE(entry);
+  // The NaN's statistics (the pause shows them); the finite input's are not computed.
+  EXPECT_TRUE(entry->outputs[0].stats.computed);
+  EXPECT_EQ(entry->outputs[0].stats.nans, 1);
+  EXPECT_FALSE(entry->inputs[0].stats.computed);
+  debugger.setBreakOnNonFinite(false);
+  debugger.resume();
+  runner.join();
+  debugger.detach();
+  EXPECT_EQ(debugger.state(), td::debug::State::Finished);
+}
+
 TEST(Recorder, TheDebuggerPausedAtANanCanReadTheEntryAndItsChain) {
   auto recorder = std::make_shared<Recorder>();
   td::debug::Debugger debugger;

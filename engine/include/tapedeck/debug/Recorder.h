@@ -33,6 +33,12 @@ struct RecorderOptions {
   std::size_t budgetBytes = std::size_t{256} << 20;  ///< values held (references and copies)
   int previousIterations = 2;  ///< kept besides the current one
   bool keepValues = true;      ///< false: statistics only
+  /// false: the recorder computes no statistics of its own accord: without values, it keeps
+  /// the tape alone (each tensor's id, name, shape and dtype), the cheapest recording, and
+  /// with values, a value the budget drops goes without its statistics. Those a query asks
+  /// of a held value, and those the debugger's checks need (a tensor with a NaN or Inf, a
+  /// gradient under a norm breakpoint), are still computed.
+  bool keepStats = true;
 };
 
 enum class ValueState : uint8_t {
@@ -130,6 +136,9 @@ class Recorder : public TapeObserver, public WriteWatcher {
   std::size_t budget() const;
   void setPreviousIterations(int count);
   int previousIterations() const;
+  /// What it keeps besides the tape (fixed when made).
+  bool keepsValues() const { return m_options.keepValues; }
+  bool keepsStats() const { return m_options.keepStats; }
   /// Drops everything recorded.
   void clear();
 
@@ -300,6 +309,11 @@ class Recorder : public TapeObserver, public WriteWatcher {
   void addSlot(Iteration& iteration, const Tensor& t, bool computeNow, const TensorStats* knownStats = nullptr);
   /// A slot for `t` with its tensor's id, name, shape and dtype only.
   static Slot& newSlot(Iteration& iteration, const Tensor& t);
+  /// Whether a slot is its id, name, shape and dtype alone: the tape only, and no statistics
+  /// asked for now or given (a fill's, free). Such a slot needs no known-tensor lookup.
+  bool tapeOnly(bool computeNow, const TensorStats* knownStats) const {
+    return !m_options.keepValues && !m_options.keepStats && !computeNow && knownStats == nullptr;
+  }
   /// An input of an in-place entry recorded after it wrote `written`: on that memory, the
   /// input as it was read (before the write); any other, as addSlot.
   void addSlotAsRead(Iteration& iteration, const Tensor& t, const Storage* written);

@@ -114,13 +114,20 @@ def _why_not_kept(recorder, entry_id):
             f"the debugger's own), between kept entries {oldest['entry']} and {newest['entry']}")
 
 
+# What a session's recorder keeps of each tensor (Session(keep=...)), costliest first.
+KEEP = ("values", "statistics", "tape")
+
+
 class Session:
     """One debugged run of a function on a worker thread."""
 
-    def __init__(self, pause_at_start=False, record=True, budget_bytes=256 << 20, previous_iterations=2):
+    def __init__(self, pause_at_start=False, record=True, budget_bytes=256 << 20, previous_iterations=2,
+                 keep="values"):
         """pause_at_start: the run pauses before its first line (so stepping can start there).
         record: keep a recorder (session.recorder) of the current and `previous_iterations`
-        iterations: statistics of every entry, and values and gradients within `budget_bytes`."""
+        iterations: statistics of every entry, and values and gradients within `budget_bytes`.
+        keep: what it keeps of each tensor: "values" (and statistics: time travel), "statistics"
+        (no values), or "tape" (ids, names, shapes and dtypes only: the cheapest)."""
         self._pause_at_start = pause_at_start
         self._lines = {}  # (real path, line) -> condition (an expression) or None
         self._line_files = set()  # the real paths that hold line breakpoints
@@ -136,8 +143,11 @@ class Session:
                     or value < 0 or value != int(value)):
                 raise ValueError(f"Session: {name} must be a whole number >= 0, got {value!r}")
         budget_bytes, previous_iterations = int(budget_bytes), int(previous_iterations)
+        if keep not in KEEP:
+            raise ValueError(f"Session: keep must be one of {', '.join(map(repr, KEEP))}, got {keep!r}")
         self._debugger = _C._debug.Debugger()
-        self.recorder = (_C._debug.Recorder(budget_bytes=int(budget_bytes), previous_iterations=int(previous_iterations))
+        self.recorder = (_C._debug.Recorder(budget_bytes=budget_bytes, previous_iterations=previous_iterations,
+                                            keep_values=keep == "values", keep_stats=keep != "tape")
                          if record else None)
         if self.recorder is not None:
             self._debugger.set_recorder(self.recorder)

@@ -188,14 +188,14 @@ class ScriptRun:
     """One run of a script: execute() on the runner thread; the rest on the paused thread."""
 
     def __init__(self, path, argv=(), source=None, pause_at_start=False, run_to=None, budget_bytes=256 << 20,
-                 previous_iterations=2):
-        """run_to: (file, line) to run to, as Run to Cursor from an idle IDE. budget_bytes and
-        previous_iterations: what the recorder keeps (Session)."""
+                 previous_iterations=2, keep="values"):
+        """run_to: (file, line) to run to, as Run to Cursor from an idle IDE. budget_bytes,
+        previous_iterations and keep: what the recorder keeps (Session)."""
         self.path = os.path.abspath(path)
         self.argv = [self.path] + [str(a) for a in argv]
         self.source = source
         self.session = Session(pause_at_start=pause_at_start, record=True, budget_bytes=budget_bytes,
-                               previous_iterations=previous_iterations)
+                               previous_iterations=previous_iterations, keep=keep)
         # Lines are traced only where breakpoints and steps need it, when executed on Python's
         # main thread: the IDE's Pause and Stop reach pure Python code there through pending
         # calls (pause_now, stop_now). None: decided by the executing thread; False: always trace.
