@@ -132,6 +132,70 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
     ("logaddexp", [(3, 4), (3, 4)], lambda lib, a, b: lib.logaddexp(a * 30.0, b)),
     ("logaddexp2", [(3, 4), (4,)], lambda lib, a, b: a.logaddexp2(b)),
     ("frac", [(3, 4)], lambda lib, x: lib.frac(x * 3.0)),
+    # _numeric_composites.py
+    ("hstack", [(2, 3), (2,)], lambda lib, a, b: lib.hstack([a, b.reshape(2, 1), a * 2])),
+    ("hstack_1d", [(3,), (2,)], lambda lib, a, b: lib.hstack((a, b))),
+    ("vstack", [(3,), (2, 3)], lambda lib, a, b: lib.vstack([a, b])),
+    ("dstack", [(2, 3), (2, 3)], lambda lib, a, b: lib.dstack([a, b])),
+    ("column_stack", [(3,), (3, 2)], lambda lib, a, b: lib.column_stack([a, b])),
+    ("atleast_3d", [(3,), (2, 3)], lambda lib, a, b: lib.cat([t.reshape(-1) for t in lib.atleast_3d(a, b)])),
+    ("ravel", [(2, 3)], lambda lib, x: x.t().ravel()),
+    ("broadcast_tensors", [(3, 1), (4,)], lambda lib, a, b: lib.stack(lib.broadcast_tensors(a, b))),
+    ("fliplr_flipud", [(3, 4)], lambda lib, x: lib.fliplr(x) + lib.flipud(x) * 2),
+    ("rot90", [(2, 3, 4)], lambda lib, x: lib.cat([lib.rot90(x, k, (1, 2)).reshape(-1) for k in (1, 2, 3, -1)])),
+    ("rot90_other_dims", [(2, 3, 4)], lambda lib, x: x.rot90(1, (2, 0))),
+    ("cartesian_prod", [(3,), (2,)], lambda lib, a, b: lib.cartesian_prod(a, b)),
+    ("diag_embed", [(2, 3)], lambda lib, x: lib.diag_embed(x)),
+    ("diag_embed_offset", [(2, 3)], lambda lib, x: lib.diag_embed(x, 1)),
+    ("diag_embed_dims", [(2, 3)], lambda lib, x: lib.diag_embed(x, -2, 0, 2)),
+    ("diagflat", [(2, 2)], lambda lib, x: lib.diagflat(x, -1)),
+    ("dot", [(4,), (4,)], lambda lib, a, b: lib.dot(a, b)),
+    ("mv", [(3, 4), (4,)], lambda lib, m, v: m.mv(v)),
+    ("inner", [(2, 3, 4), (5, 4)], lambda lib, a, b: lib.inner(a, b)),
+    ("tensordot", [(2, 3, 4), (3, 4, 5)], lambda lib, a, b: lib.tensordot(a, b)),
+    ("tensordot_pairs", [(2, 3, 4), (4, 2)], lambda lib, a, b: lib.tensordot(a, b, dims=([0, 2], [1, 0]))),
+    ("cross", [(4, 3), (4, 3)], lambda lib, a, b: lib.cross(a, b)),
+    ("cross_dim", [(3, 2), (3, 1)], lambda lib, a, b: a.cross(b, dim=0)),
+    ("kron", [(2, 3), (3, 2)], lambda lib, a, b: lib.kron(a, b)),
+    ("kron_ranks", [(2,), (2, 3)], lambda lib, a, b: lib.kron(a, b)),
+    ("log2_log10", [(3, 4)], lambda lib, x: lib.log2(x.abs() + 0.5) + x.abs().add(0.5).log10() * 3),
+    ("erfc", [(3, 4)], lambda lib, x: lib.erfc(x)),
+    ("deg2rad_rad2deg", [(3, 4)], lambda lib, x: lib.deg2rad(x) + lib.rad2deg(x)),
+    ("fmod", [(3, 4), (4,)], lambda lib, a, b: lib.fmod(a * 3.0, b.abs() + 0.5)),
+    ("fmod_negative_divisor", [(3, 4)], lambda lib, a: a.mul(3.0).fmod(-1.25)),
+    ("xlogy", [(3, 4), (3, 4)], lambda lib, a, b: lib.xlogy(a * (a > 0), b.abs() + 0.1)),
+    ("logit", [(3, 4)], lambda lib, x: lib.logit(lib.sigmoid(x))),
+    ("logit_eps", [(3, 4)], lambda lib, x: x.sigmoid().logit(0.2)),
+    ("sinc", [(3, 4)], lambda lib, x: lib.sinc(x * (x.abs() > 1.0))),
+    ("fmax_fmin", [(3, 4), (3, 4)], lambda lib, a, b: lib.fmax(a, b) * 2 + lib.fmin(a, b)),
+    ("float_power", [(3, 4), (4,)], lambda lib, a, b: lib.float_power(a.abs() + 0.5, b)),
+    ("nansum", [(3, 4)], lambda lib, x: lib.nansum(x / (x > -1.0), 1)),
+    ("nanmean", [(3, 4)], lambda lib, x: lib.nanmean(x.masked_fill(x < -1.0, math.nan), 0, keepdim=True)),
+    ("cumprod", [(3, 4)], lambda lib, x: lib.cumprod(x * (x > -1.5), 1)),
+    ("diff", [(3, 5)], lambda lib, x: lib.diff(x, 2, 1)),
+    ("diff_prepend", [(3, 4), (3, 1)], lambda lib, x, p: x.diff(dim=1, prepend=p, append=p)),
+    ("median", [(3, 5)], lambda lib, x: lib.median(x)),
+    ("median_dim", [(3, 4)], lambda lib, x: lib.median(x, 1).values),
+    ("kthvalue", [(3, 5)], lambda lib, x: lib.kthvalue(x, 2, 0, keepdim=True).values),
+    ("quantile", [(3, 5)], lambda lib, x: lib.quantile(x, 0.3, dim=1)),
+    ("quantile_many", [(12,), (3,)], lambda lib, x, q: lib.quantile(x, q.abs() / 2.0)),
+    ("quantile_modes", [(4, 5)], lambda lib, x: lib.stack([lib.quantile(x, 0.6, 1, True, interpolation=m) for m in
+                                                           ("lower", "higher", "midpoint", "nearest")])),
+    ("quantile_all_keepdim", [(3, 4), (2,)], lambda lib, x, q: lib.quantile(x, q.abs() / 2.0, keepdim=True)),
+    ("trapezoid", [(3, 5)], lambda lib, y: lib.trapezoid(y, dx=0.5)),
+    ("trapz_x", [(3, 5), (5,)], lambda lib, y, x: lib.trapz(y, x.cumsum(0))),
+    ("cov", [(3, 6)], lambda lib, x: lib.cov(x)),
+    ("cov_vector", [(6,)], lambda lib, x: x.cov(correction=0)),
+    ("corrcoef", [(3, 6)], lambda lib, x: lib.corrcoef(x)),
+    ("take", [(3, 4)], lambda lib, x: lib.take(x, lib.tensor([[0, -1], [5, 5]]))),
+    ("take_along_dim", [(3, 4)], lambda lib, x: lib.take_along_dim(x, x.argsort(1), 1)),
+    ("take_along_dim_flat", [(3, 4)], lambda lib, x: x.take_along_dim(lib.tensor([11, 0, 3]))),
+    ("index_fill", [(3, 4)], lambda lib, x: x.index_fill(1, lib.tensor([0, 2, 2]), -1.0)),
+    ("scatter", [(3, 5), (3, 2)], lambda lib, x, s: x.scatter(1, lib.tensor([[0, 4], [1, 2], [3, 0]]), s)),
+    ("scatter_value", [(3, 5)], lambda lib, x: lib.scatter(x, 0, lib.tensor([[2, 0, 1, 1, 1]]), value=7.0)),
+    ("masked_fill_", [(3, 4)], lambda lib, x: (x * 2).masked_fill_(x > 0, 0.5)),
+    ("scatter_", [(3, 4), (3, 1)], lambda lib, x, s: (x * 1).scatter_(1, lib.tensor([[1], [3], [0]]), s)),
+    ("index_add_", [(3, 4), (2, 4)], lambda lib, x, s: (x + 0).index_add_(0, lib.tensor([2, 0]), s, alpha=2.0)),
 ]
 
 
@@ -201,3 +265,100 @@ def test_selections_by_value_match_pytorch():
         td.unique(td.tensor(values), dim=0)
     with pytest.raises(RuntimeError, match=r"masked_select: mask of shape \[3\] does not broadcast"):
         td.masked_select(td.ones(2), td.tensor([True, False, True]))
+
+
+def test_numeric_composites_without_gradients_match_pytorch():
+    """Integer, boolean and index results, and the tensors made from shapes."""
+    ints, theirs_ints = td.tensor([[5, -7, 3], [-2, 8, 0]]), torch.tensor([[5, -7, 3], [-2, 8, 0]])
+    same(td.fmod(ints, 3), torch.fmod(theirs_ints, 3))
+    same(ints.fmod(td.tensor([2, -3, 5])), theirs_ints.fmod(torch.tensor([2, -3, 5])))
+    same(td.diff(td.tensor([True, True, False])), torch.diff(torch.tensor([True, True, False])))
+    same(td.cumprod(ints, 1), torch.cumprod(theirs_ints, 1))
+    same(td.median(ints, 1).indices, torch.median(theirs_ints, 1).indices)
+    same(td.kthvalue(ints, 2).indices, torch.kthvalue(theirs_ints, 2).indices)
+    same(td.signbit(td.tensor([-0.0, 0.0, -1.5, 2.0])), torch.signbit(torch.tensor([-0.0, 0.0, -1.5, 2.0])))
+    same(td.heaviside(td.tensor([-1.0, 0.0, 2.0]), td.tensor(0.5)),
+         torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor(0.5)))
+    for offset in (-1, 0, 2):
+        same(td.tril_indices(4, 3, offset), torch.tril_indices(4, 3, offset))
+        same(td.triu_indices(3, 4, offset), torch.triu_indices(3, 4, offset))
+    seq, values = [1.0, 3.0, 3.0, 5.0], [[0.0, 3.0], [4.0, 9.0]]
+    for right in (False, True):
+        same(td.searchsorted(td.tensor(seq), td.tensor(values), right=right),
+             torch.searchsorted(torch.tensor(seq), torch.tensor(values), right=right))
+        same(td.bucketize(td.tensor(values), td.tensor(seq), right=right),
+             torch.bucketize(torch.tensor(values), torch.tensor(seq), right=right))
+    batched = [[1.0, 2.0, 3.0], [0.0, 5.0, 6.0]]
+    same(td.searchsorted(td.tensor(batched), td.tensor([[2.5], [5.0]]), side="right"),
+         torch.searchsorted(torch.tensor(batched), torch.tensor([[2.5], [5.0]]), side="right"))
+    data = [0.5, 1.0, 1.0, 3.9, 4.0, -1.0, 2.2]
+    same(td.histc(td.tensor(data), 4, 0, 4), torch.histc(torch.tensor(data), 4, 0, 4))
+    same(td.histc(td.tensor(data), 5), torch.histc(torch.tensor(data), 5))
+    # NaN: median and quantile give NaN for a slice holding one (median: its index), nansum skips it.
+    nan = [[1.0, float("nan"), 3.0], [2.0, 1.0, 0.0]]
+    same(td.median(td.tensor(nan), 1).values, torch.median(torch.tensor(nan), 1).values)
+    same(td.median(td.tensor(nan), 1).indices, torch.median(torch.tensor(nan), 1).indices)
+    same(td.median(td.tensor(nan)), torch.median(torch.tensor(nan)))
+    same(td.quantile(td.tensor(nan), 0.5, 1), torch.quantile(torch.tensor(nan), 0.5, 1))
+    same(td.nansum(td.tensor(nan)), torch.nansum(torch.tensor(nan)))
+    # vander (PyTorch 1.13's vander cannot be differentiated: its backward fails on an in-place write).
+    same(td.vander(td.tensor([1.5, -2.0, 3.0]), 4), torch.vander(torch.tensor([1.5, -2.0, 3.0]), 4))
+    same(td.vander(td.tensor([2, 3]), increasing=True), torch.vander(torch.tensor([2, 3]), increasing=True))
+    # scatter(reduce="add") (PyTorch has no derivative for it)
+    index, src = [[0, 0], [1, 2]], [[1.5, 2.0], [3.0, 4.0]]
+    same(td.zeros(2, 3).scatter(1, td.tensor(index), td.tensor(src), reduce="add"),
+         torch.zeros(2, 3).scatter(1, torch.tensor(index), torch.tensor(src), reduce="add"))
+    assert td.tensor([[1, 2]]).nelement() == 2
+    assert td.ones(2, 3).new_empty((4,)).shape == (4,)
+    same(td.ones(2).where(td.tensor([True, False]), td.zeros(2)), torch.ones(2).where(torch.tensor([True, False]),
+                                                                                      torch.zeros(2)))
+
+
+def test_sampling_composites_draw_from_their_distributions():
+    td.manual_seed(0)
+    draws = td.multinomial(td.tensor([[0.2, 0.0, 0.8]]).expand(4000, 3), 1, True).reshape(-1)
+    counts = [int((draws == k).sum()) for k in range(3)]
+    assert counts[1] == 0 and 700 < counts[0] < 900
+    without = td.multinomial(td.tensor([1.0, 0.0, 2.0, 3.0]), 3)
+    assert sorted(without.tolist()) == [0, 2, 3]  # every category with weight, once; zero weight never
+    assert td.bernoulli(td.full((4000,), 0.25)).mean().item() == pytest.approx(0.25, abs=0.03)
+    w = td.empty(1000, dtype=td.float64)
+    assert w.uniform_(-2.0, 3.0) is w and -2.0 <= w.min().item() and w.max().item() < 3.0
+    assert w.normal_(1.0, 0.5).mean().item() == pytest.approx(1.0, abs=0.1)
+    assert td.normal(td.zeros(2000), 2.0).std().item() == pytest.approx(2.0, abs=0.2)
+    assert td.normal(0.0, 1.0, size=(3, 2)).shape == (3, 2)
+    assert td.randint_like(td.ones(50), 3).max().item() <= 2
+    leaf = td.ones(3, requires_grad=True)
+    with pytest.raises(Exception, match="a leaf tensor that requires grad"):
+        leaf.uniform_()
+    with td.no_grad():
+        leaf.normal_()
+
+
+def test_numeric_composites_errors_name_the_problem():
+    with pytest.raises(RuntimeError, match="dot: 1D tensors expected, but got 2D and 1D tensors"):
+        td.dot(td.ones(2, 2), td.ones(2))
+    with pytest.raises(RuntimeError, match=r"cross: no dim of size 3 in a tensor of shape \[2, 2\]"):
+        td.cross(td.ones(2, 2), td.ones(2, 2))
+    with pytest.raises(RuntimeError, match="scatter: index writes several src elements to one place"):
+        td.zeros(3).scatter(0, td.tensor([1, 1]), td.tensor([1.0, 2.0]))
+    assert td.zeros(3).scatter(0, td.tensor([1, 1]), 5.0).tolist() == [0.0, 5.0, 0.0]  # a value may repeat
+    with pytest.raises(IndexError, match="take: index 6 is out of range for a size of 6"):
+        td.take(td.ones(2, 3), td.tensor([6]))
+    with pytest.raises(RuntimeError, match="multinomial: cannot sample n_sample > prob_dist.size"):
+        td.multinomial(td.ones(3), 4)
+    with pytest.raises(RuntimeError, match="multinomial: probability tensor contains either inf, nan or element < 0"):
+        td.multinomial(td.tensor([1.0, -1.0]), 1)
+    with pytest.raises(ValueError, match="quantile: interpolation must be one of"):
+        td.quantile(td.ones(3), 0.5, interpolation="cubic")
+    with pytest.raises(RuntimeError, match=r"quantile: q values must be in the range \[0, 1\]"):
+        td.quantile(td.ones(3), 1.5)
+    with pytest.raises(RuntimeError, match="rot90: expected two different dims"):
+        td.rot90(td.ones(2, 2), 1, (0, 0))
+    with pytest.raises(RuntimeError, match="fliplr: expected a tensor of at least 2 dims, got 1"):
+        td.fliplr(td.ones(3))
+    with pytest.raises(NotImplementedError, match="cov: fweights and aweights are not supported"):
+        td.cov(td.ones(2, 3), fweights=td.ones(3))
+    with pytest.raises(RuntimeError, match="broadcast_tensors: shapes"):
+        td.broadcast_tensors(td.ones(2), td.ones(3))
+

@@ -89,6 +89,11 @@ EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_more_c
     "diagonal", "diag", "trace", "addmm", "baddbmm", "addbmm", "addmv", "addcmul", "addcdiv", "lerp", "var_mean",
     "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac", "nonzero", "argwhere", "masked_select",
     "unique")})
+# And those of tapedeck/_numeric_composites.py (compared there too, with the sampling ones
+# checked against their distributions), named from its own lists.
+from tapedeck import _numeric_composites as _numeric  # noqa: E402
+EXCLUDED.update({"Tensor." + f.__name__: _COMPOSITE.replace("_composites.py", "_numeric_composites.py")
+                 for f in _numeric.FUNCTIONS + _numeric.METHODS_ONLY})
 
 # Dunder methods that are part of the op surface (the rest are Python's object protocol).
 SURFACE_DUNDERS = {

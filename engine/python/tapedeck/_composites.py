@@ -139,16 +139,16 @@ _METHODS_ONLY = (new_zeros, new_ones, new_full, new_tensor)
 
 def install(module):
     """Adds what the engine's bindings lack, as functions of `module` and Tensor methods (more
-    of them in _more_composites.py)."""
-    from . import _more_composites as more
-    for function in _FUNCTIONS + more.FUNCTIONS:
+    of them in _more_composites.py and _numeric_composites.py)."""
+    from . import _more_composites as more, _numeric_composites as numeric
+    for function in _FUNCTIONS + more.FUNCTIONS + numeric.FUNCTIONS:
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
         if not hasattr(_C.Tensor, function.__name__):
             setattr(_C.Tensor, function.__name__, function)
-    for function in more.FUNCTIONS_ONLY:
+    for function in more.FUNCTIONS_ONLY + numeric.FUNCTIONS_ONLY:
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
-    for method in _METHODS_ONLY + more.METHODS_ONLY:
+    for method in _METHODS_ONLY + more.METHODS_ONLY + numeric.METHODS_ONLY:
         if not hasattr(_C.Tensor, method.__name__):
             setattr(_C.Tensor, method.__name__, method)
