@@ -278,10 +278,7 @@ TEST(Recorder, StatisticsOnlyKeepsNoValueAndTheTapeOnlyNoStatistics) {
     x.setRequiresGrad();
     td::Tensor y = td::exp(x);
     td::sum(y).backward();
-    const std::vector<EntryRecord> entries = newest(r.recorder);
-    const EntryRecord* exp = findOp(entries, td::OpId::Exp);
-    ASSERT_NE(exp, nullptr);
-    const std::optional<EntryRecord> full = r.recorder.entry(exp->entry.id);
+    const std::optional<EntryRecord> full = newestOp(r.recorder, td::OpId::Exp);
     ASSERT_TRUE(full);
     ASSERT_EQ(full->gradInputs.size(), 1u);
     // Ids, shapes and dtypes always; no value; statistics as asked.
@@ -302,8 +299,12 @@ TEST(Recorder, StatisticsOnlyKeepsNoValueAndTheTapeOnlyNoStatistics) {
   }
 }
 
-TEST(Recorder, TheTapeOnlyStillGivesTheStatisticsOfANanTheDebuggerStopsAt) {
-  auto recorder = std::make_shared<Recorder>(RecorderOptions{.keepValues = false, .keepStats = false});
+/// Runs log(2 x) with x = [1, -1] under a debugger that breaks on the first NaN and a
+/// recorder made with `options`; while paused there, `check(recorder, entry)` reads the
+/// NaN's entry. Then the run goes on to its end.
+template <class Check>
+void pausedAtTheFirstNan(RecorderOptions options, Check check) {
+  auto recorder = std::make_shared<Recorder>(options);
   td::debug::Debugger debugger;
   debugger.setRecorder(recorder);
   debugger.setBreakOnNonFinite(true);
@@ -319,14 +320,13 @@ TEST(Recorder, TheTapeOnlyStillGivesTheStatisticsOfANanTheDebuggerStopsAt) {
     }
   });
   const std::optional<td::debug::PauseEvent> pause = debugger.waitForPause(0, std::chrono::seconds(10));
-  ASSERT_TRUE(pause);
-  EXPECT_EQ(pause->op, td::OpId::Log);
-  const std::optional<EntryRecord> entry = recorder->entry(pause->entryId);
-  ASSERT_TRUE(entry);
-  // The NaN's statistics (the pause shows them); the finite input's are not computed.
-  EXPECT_TRUE(entry->outputs[0].stats.computed);
-  EXPECT_EQ(entry->outputs[0].stats.nans, 1);
-  EXPECT_FALSE(entry->inputs[0].stats.computed);
+  EXPECT_TRUE(pause);
+  if (pause) {
+    EXPECT_EQ(pause->op, td::OpId::Log);
+    const std::optional<EntryRecord> entry = recorder->entry(pause->entryId);
+    EXPECT_TRUE(entry);
+    if (entry) check(*recorder, *entry);
+  }
   debugger.setBreakOnNonFinite(false);
   debugger.resume();
   runner.join();
@@ -335,36 +335,23 @@ TEST(Recorder, TheTapeOnlyStillGivesTheStatisticsOfANanTheDebuggerStopsAt) {
 }
 
 TEST(Recorder, TheDebuggerPausedAtANanCanReadTheEntryAndItsChain) {
-  auto recorder = std::make_shared<Recorder>();
-  td::debug::Debugger debugger;
-  debugger.setRecorder(recorder);
-  debugger.setBreakOnNonFinite(true);
-  td::Tape::step();
-  debugger.attach();
-  std::thread runner([&] {
-    try {
-      td::Tensor x = f64({1.0, -1.0});
-      td::Tensor y = td::log(td::mul(x, 2.0));
-      debugger.finish(false);
-    } catch (...) {
-      debugger.finish(true);
-    }
+  pausedAtTheFirstNan(RecorderOptions{}, [](const Recorder& recorder, const EntryRecord& entry) {
+    EXPECT_EQ(entry.outputs[0].stats.nans, 1);
+    EXPECT_EQ(entry.inputs[0].stats.min, -2.0);
+    const std::vector<uint64_t> chain = recorder.ancestors(entry.entry.id);
+    ASSERT_EQ(chain.size(), 1u);
+    EXPECT_EQ(recorder.entry(chain[0])->entry.op, td::OpId::Mul);
   });
-  const std::optional<td::debug::PauseEvent> pause = debugger.waitForPause(0, std::chrono::seconds(10));
-  ASSERT_TRUE(pause);
-  EXPECT_EQ(pause->op, td::OpId::Log);
-  const std::optional<EntryRecord> entry = recorder->entry(pause->entryId);
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->outputs[0].stats.nans, 1);
-  EXPECT_EQ(entry->inputs[0].stats.min, -2.0);
-  const std::vector<uint64_t> chain = recorder->ancestors(pause->entryId);
-  ASSERT_EQ(chain.size(), 1u);
-  EXPECT_EQ(recorder->entry(chain[0])->entry.op, td::OpId::Mul);
-  debugger.setBreakOnNonFinite(false);
-  debugger.resume();
-  runner.join();
-  debugger.detach();
-  EXPECT_EQ(debugger.state(), td::debug::State::Finished);
+}
+
+TEST(Recorder, TheTapeOnlyStillGivesTheStatisticsOfANanTheDebuggerStopsAt) {
+  pausedAtTheFirstNan(RecorderOptions{.keepValues = false, .keepStats = false},
+                      [](const Recorder&, const EntryRecord& entry) {
+                        // The NaN's statistics (the pause shows them); the finite input's are not computed.
+                        EXPECT_TRUE(entry.outputs[0].stats.computed);
+                        EXPECT_EQ(entry.outputs[0].stats.nans, 1);
+                        EXPECT_FALSE(entry.inputs[0].stats.computed);
+                      });
 }
 
 }  // namespace

@@ -286,10 +286,7 @@ TEST(Recorder, AFillIsKeptAsItsConstantSoTheWriteIntoItStaysInPlace) {
   acc.add_(f64({1.0, 2.0, 3.0, 4.0}));  // accumulating into the zeros: no copy, no move
   EXPECT_EQ(acc.storage().data(), memory);
   EXPECT_EQ(r.recorder.copyBytes(), copies);
-  const std::vector<EntryRecord> entries = newest(r.recorder);
-  const EntryRecord* fillEntry = findOp(entries, td::OpId::Fill);
-  ASSERT_NE(fillEntry, nullptr);
-  const std::optional<EntryRecord> fill = r.recorder.entry(fillEntry->entry.id);
+  const std::optional<EntryRecord> fill = newestOp(r.recorder, td::OpId::Fill);
   ASSERT_TRUE(fill);
   ASSERT_EQ(fill->outputs.size(), 1u);
   EXPECT_EQ(fill->outputs[0].state, ValueState::Held);  // rebuilt from its statistics

@@ -1,6 +1,7 @@
 #pragma once
 // The recorder tests' harness: a recorder attached for a scope, float64 tensors, and the
 // entries of its newest iteration.
+#include <optional>
 #include <vector>
 
 #include "tapedeck/Tapedeck.h"
@@ -25,6 +26,14 @@ inline const td::debug::EntryRecord* findOp(const std::vector<td::debug::EntryRe
   for (const td::debug::EntryRecord& e : entries)
     if (e.entry.op == op) return &e;
   return nullptr;
+}
+
+/// The first entry of `op` in the recorder's newest iteration, with its values (as
+/// Recorder::entry gives it); nullopt when there is none.
+inline std::optional<td::debug::EntryRecord> newestOp(const td::debug::Recorder& recorder, td::OpId op) {
+  const std::vector<td::debug::EntryRecord> entries = newest(recorder);
+  const td::debug::EntryRecord* found = findOp(entries, op);
+  return found != nullptr ? recorder.entry(found->entry.id) : std::nullopt;
 }
 
 /// Attaches a recorder for a scope and starts a fresh iteration.
