@@ -466,7 +466,8 @@ void MainWindow::editRecorderSettings() {
           ? tr("The recorder keeps %1 MiB of values and %2 previous iterations from the next run on")
                 .arg(edited.budgetMiB)
                 .arg(edited.previousIterations)
-          : tr("The recorder keeps %1 of %2 previous iterations, and no values, from the next run on")
+          : tr("The recorder keeps %1 of the current and %2 previous iterations, and no values, from the next "
+               "run on")
                 .arg(edited.keep == RecorderSettings::Keep::Statistics ? tr("statistics") : tr("the tape"))
                 .arg(edited.previousIterations);
   statusBar()->showMessage(message, 8000);

@@ -101,8 +101,9 @@ void bindRecorder(py::module_& dbg) {
         return false;
       });
   py::class_<Recorder, std::shared_ptr<Recorder>>(dbg, "Recorder",
-      "Entries of the current and previous iterations: statistics always, values and gradients "
-      "within a byte budget (the oldest dropped first), parameters copied before in-place writes")
+      "Entries of the current and previous iterations: statistics, values and gradients within a "
+      "byte budget (the oldest dropped first), parameters copied before in-place writes; or "
+      "statistics only (keep_values=False), or the tape alone (keep_stats=False too)")
       .def(py::init([](std::size_t budgetBytes, int previousIterations, bool keepValues, bool keepStats) {
              TD_CHECK(previousIterations >= 0, "Recorder", "previous_iterations must be >= 0, got ",
                       previousIterations);

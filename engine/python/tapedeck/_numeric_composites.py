@@ -45,23 +45,24 @@ def _tensors(args, name):
 
 # --- stacking and shape ------------------------------------------------------------------
 
-def _atleast(tensors, rank, shaped):
-    out = tuple(shaped(t) if t.dim() < rank else t for t in tensors)
-    return out[0] if len(out) == 1 else out
+def _atleast(args, rank, shaped, name):
+    """One tensor for one tensor; a tuple for several, or for a list or tuple of them."""
+    out = tuple(shaped(t) if t.dim() < rank else t for t in _tensors(args, name))
+    return out[0] if len(args) == 1 and isinstance(args[0], _C.Tensor) else out
 
 
 def atleast_1d(*tensors):
-    return _atleast(_tensors(tensors, "atleast_1d"), 1, lambda t: t.reshape(1))
+    return _atleast(tensors, 1, lambda t: t.reshape(1), "atleast_1d")
 
 
 def atleast_2d(*tensors):
-    return _atleast(_tensors(tensors, "atleast_2d"), 2, lambda t: t.reshape(1, -1))
+    return _atleast(tensors, 2, lambda t: t.reshape(1, -1), "atleast_2d")
 
 
 def atleast_3d(*tensors):
     def shaped(t):
         return t.reshape(1, 1, 1) if t.dim() == 0 else t.reshape(1, -1, 1) if t.dim() == 1 else t.unsqueeze(-1)
-    return _atleast(_tensors(tensors, "atleast_3d"), 3, shaped)
+    return _atleast(tensors, 3, shaped, "atleast_3d")
 
 
 def _listed(tensors, name):
@@ -121,8 +122,10 @@ def rot90(input, k=1, dims=(0, 1)):
     """Rotated by 90 degrees k times, from the first of dims towards the second."""
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected two dims, got {len(dims)}")
+    if input.dim() < 2:
+        raise RuntimeError(f"rot90: expected a tensor of at least 2 dims, got {input.dim()}")
     d0, d1 = (_dim(d, input.dim(), "rot90") for d in dims)
-    if input.dim() < 2 or d0 == d1:
+    if d0 == d1:
         raise RuntimeError(f"rot90: expected two different dims of a tensor of at least 2 dims, got {list(dims)} "
                            f"for {input.dim()} dims")
     k %= 4
@@ -153,7 +156,8 @@ def triu_indices(row, col, offset=0, dtype=_i64):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices whose (offset) diagonals are the last dim of input, in dims dim1 and dim2."""
     m = input.shape[-1] if input.dim() > 0 else 1
-    square = input.unsqueeze(-1) * _C.eye(m, dtype=input.dtype)
+    # Selected, not multiplied by the identity: an Inf or NaN stays on the diagonal.
+    square = _C.where(_C.eye(m, dtype=_bool), input.unsqueeze(-1), 0)
     n = m + abs(offset)
     if offset:
         lead = list(square.shape[:-2])
@@ -271,10 +275,6 @@ def log10(input):
     return _C.log(_as_float(input)) * (1.0 / math.log(10.0))
 
 
-def erfc(input):
-    return 1.0 - _C.erf(_as_float(input))
-
-
 def deg2rad(input):
     return _as_float(input) * (math.pi / 180.0)
 
@@ -288,10 +288,12 @@ def sgn(input):
 
 
 def signbit(input):
-    """True where the sign bit is set: negative numbers and -0.0."""
+    """True where the sign bit is set: negative numbers, -0.0 and a NaN with its sign bit set
+    (read from the bits, with NumPy: the result is not differentiable anyway)."""
     if not _floating(input):
         return input < 0
-    return (input < 0) | ((input == 0) & (input.detach().reciprocal() < 0))
+    import numpy
+    return _C.from_numpy(numpy.ascontiguousarray(numpy.signbit(input.detach().numpy())))
 
 
 def fmod(input, other):
@@ -307,7 +309,7 @@ def xlogy(input, other):
         input = _C.tensor(float(input), dtype=other.dtype if _floating(other) else _C.dtype.float32)
     if not isinstance(other, _C.Tensor):
         other = _C.tensor(float(other), dtype=input.dtype if _floating(input) else _C.dtype.float32)
-    input, other = _as_float(input), _as_float(other)
+    input, other = broadcast_tensors(_as_float(input), _as_float(other))
     zero = (input == 0) & ~other.isnan()
     return (input * _C.log(other.masked_fill(zero, 1.0))).masked_fill(zero, 0.0)
 
@@ -423,6 +425,8 @@ def _order_statistic(input, k, dim, keepdim, result, name, nan_wins=False):
         values, _ = _C.sort(input.reshape(-1))
         n = values.shape[0]
         if n == 0:
+            if nan_wins and _floating(values):
+                return _C.tensor(math.nan, dtype=values.dtype)  # as PyTorch's median of nothing
             raise IndexError(f"{name}: the tensor is empty")
         nans = int(values.isnan().sum()) if nan_wins and _floating(values) else 0
         return values[n - nans if nans else k(n)]
@@ -449,6 +453,8 @@ def median(input, dim=None, keepdim=False):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element (1-based) along dim, and its index."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"kthvalue: dim must be an int, got {dim!r}")
     return _order_statistic(input, lambda n: k - 1, dim, keepdim, _kthvalue, "kthvalue")
 
 
@@ -460,8 +466,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
         raise ValueError(f"quantile: interpolation must be one of {', '.join(modes)}, got {interpolation!r}")
     if not _floating(input):
         raise RuntimeError(f"quantile: expected a floating point tensor, got {str(input.dtype).split('.')[-1]}")
-    scalar = not isinstance(q, _C.Tensor)
-    qs = _C.tensor([float(q)], dtype=input.dtype) if scalar else q.reshape(-1).to(input.dtype)
+    scalar = not isinstance(q, _C.Tensor) or q.dim() == 0
+    qs = q.reshape(-1).to(input.dtype) if isinstance(q, _C.Tensor) else _C.tensor([float(q)], dtype=input.dtype)
     if qs.numel() and (float(qs.min()) < 0.0 or float(qs.max()) > 1.0):
         raise RuntimeError(f"quantile: q values must be in the range [0, 1], got {qs.tolist()}")
     x = input.reshape(-1) if dim is None else input
@@ -582,6 +588,13 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
         raise TypeError("scatter: give one of src (a tensor or a number) and value")
     if src is None:
         src = value
+    if input.dim() == 0:  # as a 1-element vector
+        index = index.reshape(1) if index.dim() == 0 else index
+        src = src.reshape(1) if isinstance(src, _C.Tensor) and src.dim() == 0 else src
+        return scatter(input.reshape(1), dim, index, src, reduce=reduce).reshape(())
+    if isinstance(src, _C.Tensor) and src.dtype != input.dtype:
+        raise RuntimeError(f"scatter: expected src of the input's dtype ({str(input.dtype).split('.')[-1]}), got "
+                           f"{str(src.dtype).split('.')[-1]}")
     dim = _dim(dim, input.dim(), "scatter")
     if index.dim() != input.dim():
         raise RuntimeError(f"scatter: index should have the same number of dims as input, got {index.dim()} "
@@ -606,7 +619,7 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
         raise RuntimeError("scatter: index writes several src elements to one place along dim "
                            f"{dim}; which one lands is undefined (PyTorch too): use scatter_add or scatter(reduce='add')")
     placed = _C.zeros(*input.shape, dtype=src.dtype).scatter_add(dim, index, src)
-    return _C.where(hits > 0, placed.to(input.dtype) if placed.dtype != input.dtype else placed, input)
+    return _C.where(hits > 0, placed, input)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -619,7 +632,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         right = side == "right"
     if out_int32:
         raise NotImplementedError("searchsorted: out_int32=True (int32) is not supported by tapedeck")
-    values = input if isinstance(input, _C.Tensor) else _C.tensor(input, dtype=sorted_sequence.dtype)
+    values = input if isinstance(input, _C.Tensor) else _C.tensor(input)
     seq = sorted_sequence
     if seq.dim() == 1:
         below = values.unsqueeze(-1) >= seq if right else values.unsqueeze(-1) > seq
@@ -628,7 +641,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError(f"searchsorted: the leading dims of sorted_sequence {list(seq.shape)} and input "
                                f"{list(values.shape)} must match")
         below = values.unsqueeze(-1) >= seq.unsqueeze(-2) if right else values.unsqueeze(-1) > seq.unsqueeze(-2)
-    return below.to(_i64).sum(-1)
+    count = below.to(_i64).sum(-1)
+    if _floating(values):  # a NaN goes after everything, as PyTorch's
+        count = count.masked_fill(values.isnan(), seq.shape[-1])
+    return count
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
@@ -642,10 +658,14 @@ def histc(input, bins=100, min=0, max=0):
     range); elements outside are left out."""
     if bins <= 0:
         raise RuntimeError(f"histc: bins must be > 0, got {bins}")
-    x = _as_float(input).detach().reshape(-1)
+    if not _floating(input):
+        raise RuntimeError(f"histc: expected a floating point tensor, got {str(input.dtype).split('.')[-1]}")
+    x = input.detach().reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and x.numel():
         lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
     if lo == hi:
         lo, hi = lo - 1.0, hi + 1.0
     if lo > hi:
@@ -769,7 +789,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return self.copy_(_C.randn(*self.shape, dtype=self.dtype) * std + mean)
 
 
-FUNCTIONS = (ravel, fliplr, flipud, rot90, diag_embed, diagflat, dot, vdot, mv, inner, cross, kron, log2, log10, erfc,
+FUNCTIONS = (ravel, fliplr, flipud, rot90, diag_embed, diagflat, dot, vdot, mv, inner, cross, kron, log2, log10,
              deg2rad, rad2deg, sgn, signbit, fmod, xlogy, logit, sinc, heaviside, fmax, fmin, float_power,
              true_divide, nansum, nanmean, cumprod, diff, median, kthvalue, quantile, cov, corrcoef, take,
              take_along_dim, index_fill, scatter, histc, multinomial, bernoulli)

@@ -185,10 +185,18 @@ constexpr DerivativeRow kRows[] = {
      F(Tensor b = c.input(1);
        return {c.needs(0) ? sumToShape(div(c.grad(), b), c.inputShape(0)) : Tensor(),
                c.needs(1) ? sumToShape(neg(div(mul(c.grad(), c.input(0)), mul(b, b))), c.inputShape(1)) : Tensor()};)},
-    {OpId::Pow, "grad * b * a^(b-1), grad * result * log(a)", kIn0 | kIn1, true, true,
-     F(Tensor a = c.input(0), b = c.input(1);
-       return {c.needs(0) ? sumToShape(mul(c.grad(), mul(b, pow(a, sub(b, 1.0)))), c.inputShape(0)) : Tensor(),
-               c.needs(1) ? sumToShape(mul(c.grad(), mul(c.result(), log(a))), c.inputShape(1)) : Tensor()};)},
+    // As PyTorch's: 0 for a where b = 0 (else 0 * 0^-1 is NaN at a = 0), and 0 for b where
+    // a = 0 and b >= 0 (else 0 * log 0).
+    {OpId::Pow, "grad * b * a^(b-1) (0 where b = 0), grad * result * log(a) (0 where a = 0, b ≥ 0)",
+     kIn0 | kIn1, true, true,
+     F(Tensor a = c.input(0), b = c.input(1); Tensor ga, gb;
+       if (c.needs(0)) ga = sumToShape(where(ne(b, 0.0), mul(c.grad(), mul(b, pow(a, sub(b, 1.0)))), 0.0),
+                                       c.inputShape(0));
+       if (c.needs(1)) {
+         Tensor e = mul(c.grad(), mul(c.result(), log(a)));
+         gb = sumToShape(where(eq(a, 0.0), where(lt(b, 0.0), e, 0.0), e), c.inputShape(1));
+       }
+       return {ga, gb};)},
     {OpId::Maximum, "grad * (a > b), grad * (b > a)  (ties split evenly)", kIn0 | kIn1, false, true,
      F(return maxMinGrad(c, true);)},
     {OpId::Minimum, "grad * (a < b), grad * (b < a)  (ties split evenly)", kIn0 | kIn1, false, true,

@@ -1,7 +1,8 @@
 #pragma once
 // The recorder: what makes time travel possible. For every entry of the current iteration
-// and the previous N it keeps the entry, statistics of its inputs, outputs and gradients
-// (always), and their values within a memory budget: it holds references to the tensors'
+// and the previous N it keeps the entry, statistics of its inputs, outputs and gradients,
+// and their values within a memory budget (by default; RecorderOptions can leave out the
+// values, or the statistics too, to keep the tape alone): it holds references to the tensors'
 // memory and counts their bytes; before an in-place write to memory it holds (an
 // optimizer step, relu_) the engine tells it (WriteWatcher) and it keeps the old value
 // first: a copy, or, when the write covers the whole storage of more than kCopyBelowBytes,
@@ -32,7 +33,7 @@ namespace td::debug {
 struct RecorderOptions {
   std::size_t budgetBytes = std::size_t{256} << 20;  ///< values held (references and copies)
   int previousIterations = 2;  ///< kept besides the current one
-  bool keepValues = true;      ///< false: statistics only
+  bool keepValues = true;      ///< false: no values (statistics only, or the tape: keepStats)
   /// false: the recorder computes no statistics of its own accord: without values, it keeps
   /// the tape alone (each tensor's id, name, shape and dtype), the cheapest recording, and
   /// with values, a value the budget drops goes without its statistics. Those a query asks

@@ -16,8 +16,9 @@ steps, while the paused worker holds neither an engine lock nor the GIL.
 Line breakpoints and line steps (over, into, out, run to a line) come from a tracer on
 the worker thread (sys.settrace) and pause through the same debugger as the op stops.
 The recorder (session.recorder) keeps every entry of the current and previous iterations
-with statistics, and values and gradients within a byte budget; a parameter's value from
-before an optimizer step is copied just before the step writes it.
+with statistics, and values and gradients within a byte budget (by default: Session(keep=)
+can keep statistics only, or the tape alone); a parameter's value from before an optimizer
+step is copied just before the step writes it.
 
 From a shell, `python3 -m tapedeck.debug script.py [args]` runs a script until the first
 NaN or Inf and prints where it came from (see __main__.py).
@@ -125,7 +126,8 @@ class Session:
                  keep="values"):
         """pause_at_start: the run pauses before its first line (so stepping can start there).
         record: keep a recorder (session.recorder) of the current and `previous_iterations`
-        iterations: statistics of every entry, and values and gradients within `budget_bytes`.
+        iterations: by default statistics of every entry, and values and gradients within
+        `budget_bytes`.
         keep: what it keeps of each tensor: "values" (and statistics: time travel), "statistics"
         (no values), or "tape" (ids, names, shapes and dtypes only: the cheapest)."""
         self._pause_at_start = pause_at_start
