@@ -10,6 +10,11 @@ from ._activations import (  # noqa: F401  (compositions of the engine's ops)
     softmin, softsign, tanhshrink, threshold,
 )
 from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
+from ._layers import (  # noqa: F401  (compositions of the engine's ops)
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, bilinear, channel_shuffle, conv1d,
+    conv_transpose1d, fold, gumbel_softmax, hardshrink, max_pool1d, pixel_shuffle, pixel_unshuffle, softshrink,
+    unfold,
+)
 from ._more_losses import (  # noqa: F401
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss, kl_div, margin_ranking_loss,
     pairwise_distance, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,

@@ -1,0 +1,259 @@
+"""More of PyTorch's functional layers as compositions of the engine's ops (re-exported by
+nn.functional): 1-D convolutions and pooling (run as height-1 2-D ones), adaptive max
+pooling, pixel and channel shuffles, unfold/fold (im2col and its adjoint), the shrink
+activations, bilinear and gumbel_softmax. Each is recorded and differentiated as the ops
+it is made of."""
+from .. import _C
+
+_nn = _C._nn
+_i64 = _C.dtype.int64
+
+
+def _single(value, what):
+    """An int or a one-element sequence, as an int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    value = tuple(value)
+    if len(value) != 1 or not isinstance(value[0], int):
+        raise ValueError(f"{what} must be an int or a one-element tuple, got {value!r}")
+    return value[0]
+
+
+def _pair(value, what):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    value = tuple(value)
+    if len(value) == 1:
+        value = (value[0], value[0])
+    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+        raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
+    return value
+
+
+def _as_2d(input, name, batched_rank):
+    """input [N, C, L] (or [C, L]) as [N, C, 1, L], and whether it was unbatched."""
+    if input.dim() not in (batched_rank - 1, batched_rank):
+        raise RuntimeError(f"{name}: expected a {batched_rank - 1}-D or {batched_rank}-D input, got "
+                           f"{list(input.shape)}")
+    unbatched = input.dim() == batched_rank - 1
+    x = input.unsqueeze(0) if unbatched else input
+    return x.unsqueeze(-2), unbatched
+
+
+def _back_to_1d(out, unbatched):
+    out = out.squeeze(-2)
+    return out.squeeze(0) if unbatched else out
+
+
+# --- 1-D convolutions and pooling ------------------------------------------------------------
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution of [N, C, L] (or [C, L]) with weight [out, C/groups, k]; padding may be
+    'valid' or 'same' (stride 1)."""
+    from . import functional as F
+    x, unbatched = _as_2d(input, "conv1d", 3)
+    if weight.dim() != 3:
+        raise RuntimeError(f"conv1d: expected a 3-D weight [out, in/groups, k], got {list(weight.shape)}")
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "conv1d: padding"))
+    out = F.conv2d(x, weight.unsqueeze(2), bias, (1, _single(stride, "conv1d: stride")), pad,
+                   (1, _single(dilation, "conv1d: dilation")), groups)
+    return _back_to_1d(out, unbatched)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed 1-D convolution of [N, C, l] (or [C, l]) with weight [C, out/groups, k]."""
+    x, unbatched = _as_2d(input, "conv_transpose1d", 3)
+    if weight.dim() != 3:
+        raise RuntimeError(f"conv_transpose1d: expected a 3-D weight [in, out/groups, k], got {list(weight.shape)}")
+    out = _nn.conv_transpose2d(x, weight.unsqueeze(2), bias, (1, _single(stride, "stride")),
+                               (0, _single(padding, "padding")), (0, _single(output_padding, "output_padding")),
+                               groups, (1, _single(dilation, "dilation")))
+    return _back_to_1d(out, unbatched)
+
+
+def _pool1d_args(name, kernel_size, stride, padding, ceil_mode, return_indices):
+    from . import functional as F
+    F._unsupported(name, ceil_mode=(ceil_mode, False), return_indices=(return_indices, False))
+    k = _single(kernel_size, f"{name}: kernel_size")
+    s = k if stride is None or stride == [] or stride == () else _single(stride, f"{name}: stride")
+    return (1, k), (1, s), (0, _single(padding, f"{name}: padding"))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over kernel_size windows of [N, C, L] (stride defaults to kernel_size)."""
+    from . import functional as F
+    F._unsupported("max_pool1d", dilation=(_single(dilation, "dilation"), 1))
+    k, s, p = _pool1d_args("max_pool1d", kernel_size, stride, padding, ceil_mode, return_indices)
+    x, unbatched = _as_2d(input, "max_pool1d", 3)
+    return _back_to_1d(_nn.max_pool2d(x, k, s, p), unbatched)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over kernel_size windows of [N, C, L] (padding counted, as PyTorch's default)."""
+    from . import functional as F
+    F._unsupported("avg_pool1d", count_include_pad=(count_include_pad, True))
+    k, s, p = _pool1d_args("avg_pool1d", kernel_size, stride, padding, ceil_mode, False)
+    x, unbatched = _as_2d(input, "avg_pool1d", 3)
+    return _back_to_1d(_nn.avg_pool2d(x, k, s, p), unbatched)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean pooling of [N, C, L] to output_size."""
+    x, unbatched = _as_2d(input, "adaptive_avg_pool1d", 3)
+    size = _single(output_size, "adaptive_avg_pool1d: output_size")
+    return _back_to_1d(_nn.adaptive_avg_pool2d(x, [1, size]), unbatched)
+
+
+def _windows(size, out):
+    """PyTorch's adaptive windows: [floor(i size / out), ceil((i + 1) size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Maximum pooling of [N, C, H, W] (or [C, H, W]) to output_size (an int, a pair; None keeps
+    that size)."""
+    from . import functional as F
+    F._unsupported("adaptive_max_pool2d", return_indices=(return_indices, False))
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d: expected a 3-D or 4-D input, got {list(input.shape)}")
+    size = [output_size, output_size] if isinstance(output_size, int) else list(output_size)
+    if len(size) != 2:
+        raise ValueError(f"adaptive_max_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    h, w = input.shape[-2:]
+    size = [h if size[0] is None else size[0], w if size[1] is None else size[1]]
+    rows = []
+    for r0, r1 in _windows(h, size[0]):
+        band = input.narrow(-2, r0, r1 - r0)
+        rows.append(_C.stack([band.narrow(-1, c0, c1 - c0).amax((-2, -1)) for c0, c1 in _windows(w, size[1])], -1))
+    return _C.stack(rows, -2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Maximum pooling of [N, C, L] (or [C, L]) to output_size."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d: expected a 2-D or 3-D input, got {list(input.shape)}")
+    size = _single(output_size, "adaptive_max_pool1d: output_size")
+    return adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices).squeeze(-2)
+
+
+# --- rearrangements ----------------------------------------------------------------------------
+
+def pixel_shuffle(input, upscale_factor):
+    """[*, C r², H, W] to [*, C, H r, W r]: channels become sub-pixel positions."""
+    r = upscale_factor
+    if input.dim() < 3 or input.shape[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle: expected [*, C * {r * r}, H, W], got {list(input.shape)}")
+    *lead, c, h, w = input.shape
+    x = input.reshape(-1, c // (r * r), r, r, h, w).permute(0, 1, 4, 2, 5, 3)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """[*, C, H r, W r] to [*, C r², H, W], pixel_shuffle's inverse."""
+    r = downscale_factor
+    if input.dim() < 3 or input.shape[-2] % r or input.shape[-1] % r:
+        raise RuntimeError(f"pixel_unshuffle: expected [*, C, H * {r}, W * {r}], got {list(input.shape)}")
+    *lead, c, h, w = input.shape
+    x = input.reshape(-1, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """[N, C, *] with its channels regrouped: C = groups x (C / groups) read the other way."""
+    if input.dim() < 3 or input.shape[1] % groups:
+        raise RuntimeError(f"channel_shuffle: expected [N, C, *] with C divisible by {groups}, got "
+                           f"{list(input.shape)}")
+    n, c, *rest = input.shape
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def _patch_index(size, kernel_size, dilation, padding, stride, name):
+    """The flat positions in the padded [H + 2 ph, W + 2 pw] plane that each kernel offset
+    reads at each window ([kh kw L], offset-major), and the number of windows per dim."""
+    kh, kw = _pair(kernel_size, f"{name}: kernel_size")
+    dh, dw = _pair(dilation, f"{name}: dilation")
+    ph, pw = _pair(padding, f"{name}: padding")
+    sh, sw = _pair(stride, f"{name}: stride")
+    h, w = size[0] + 2 * ph, size[1] + 2 * pw
+    oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"{name}: the kernel {kh}x{kw} (dilation {dh}x{dw}) does not fit the padded "
+                           f"{h}x{w} input")
+    index = [(i * dh + y * sh) * w + (j * dw + x * sw)
+             for i in range(kh) for j in range(kw) for y in range(oh) for x in range(ow)]
+    return _C.tensor(index, dtype=_i64), (kh, kw), (ph, pw), (h, w), oh * ow
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: [N, C, H, W] to [N, C kh kw, L], one column per sliding window."""
+    from . import functional as F
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"unfold: expected a 3-D or 4-D input, got {list(input.shape)}")
+    x = input.unsqueeze(0) if input.dim() == 3 else input
+    index, (kh, kw), (ph, pw), (h, w), windows = _patch_index(x.shape[-2:], kernel_size, dilation, padding, stride,
+                                                              "unfold")
+    if ph or pw:
+        x = F.pad(x, (pw, pw, ph, ph))
+    n, c = x.shape[:2]
+    out = x.reshape(n, c, h * w).index_select(2, index).reshape(n, c * kh * kw, windows)
+    return out.squeeze(0) if input.dim() == 3 else out
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, unfold's adjoint: [N, C kh kw, L] summed back into [N, C, H, W] (overlaps add)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"fold: expected a 2-D or 3-D input, got {list(input.shape)}")
+    x = input.unsqueeze(0) if input.dim() == 2 else input
+    size = _pair(output_size, "fold: output_size")
+    index, (kh, kw), (ph, pw), (h, w), windows = _patch_index(size, kernel_size, dilation, padding, stride, "fold")
+    n, ck, length = x.shape
+    if ck % (kh * kw) or length != windows:
+        raise RuntimeError(f"fold: expected [N, C * {kh * kw}, {windows}] for output_size {list(size)}, got "
+                           f"{list(input.shape)}")
+    c = ck // (kh * kw)
+    plane = _C.zeros(n, c, h * w, dtype=x.dtype).index_add(2, index, x.reshape(n, c, kh * kw * length))
+    out = plane.reshape(n, c, h, w).narrow(2, ph, size[0]).narrow(3, pw, size[1])
+    return out.squeeze(0) if input.dim() == 2 else out
+
+
+# --- activations and the rest -------------------------------------------------------------------
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be >= 0, got {lambd}")
+    return _C.where(input > lambd, input - lambd, _C.where(input < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return _C.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = x1ᵀ W_o x2 + b_o, with weight [out, in1, in2], over the inputs' leading dims."""
+    if weight.dim() != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear: expected weight [out, {input1.shape[-1]}, {input2.shape[-1]}], got "
+                           f"{list(weight.shape)}")
+    out_features, in1, in2 = weight.shape
+    mixed = _C.matmul(input1, weight.permute(1, 0, 2).reshape(in1, out_features * in2))
+    y = (mixed.reshape(*input1.shape[:-1], out_features, in2) * input2.unsqueeze(-2)).sum(-1)
+    return y if bias is None else y + bias
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A sample of softmax((logits + Gumbel noise) / tau); hard: the one-hot of its argmax with
+    the soft sample's gradient (straight-through)."""
+    u = _C.rand(*logits.shape, dtype=logits.dtype).clamp(1e-20, 1.0)
+    gumbels = -_C.log(-_C.log(u))
+    soft = _C.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    index = soft.argmax(dim, keepdim=True)
+    one_hot = _C.zeros(*soft.shape, dtype=soft.dtype).scatter_add(dim, index, _C.ones(*index.shape, dtype=soft.dtype))
+    return one_hot - soft.detach() + soft
+
+
+FUNCTIONS = (conv1d, conv_transpose1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d,
+             adaptive_max_pool2d, pixel_shuffle, pixel_unshuffle, channel_shuffle, unfold, fold, softshrink, hardshrink,
+             bilinear, gumbel_softmax)
