@@ -1,11 +1,11 @@
 """Adagrad, as PyTorch 1.13's (single-tensor) update, written in Python over the engine's
 ops under no-grad, in the tape scope "optimizer.step" as the engine's optimizers are."""
-from .. import _C, autograd
+from .. import _C
 from .engine_optimizers import _check_lr
-from .optimizer import Optimizer
+from .more_optimizers import _PythonOptimizer
 
 
-class Adagrad(Optimizer):
+class Adagrad(_PythonOptimizer):
     """Each parameter's step is lr over the root of its summed squared gradients (plus eps),
     with optional learning-rate decay and L2 weight decay."""
 
@@ -26,24 +26,10 @@ class Adagrad(Optimizer):
             state["step"] = _C.tensor(0.0)
             state["sum"] = _C.full(tuple(p.shape), float(group["initial_accumulator_value"]), dtype=p.dtype)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = None
-        if closure is not None:
-            with autograd.enable_grad():
-                loss = closure()
-        with autograd.no_grad(), _C._Scope("optimizer.step"):
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    grad = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
-                    state["step"] = state["step"] + 1.0
-                    step = state["step"].item()
-                    if group["weight_decay"] != 0:
-                        grad = grad + p * group["weight_decay"]
-                    clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-                    state["sum"].add_(grad * grad)
-                    p.sub_(grad / (state["sum"].sqrt() + group["eps"]) * clr)
-        return loss
+    def _init_state(self, p, state, group):  # (a state loaded without this parameter's)
+        self._group_added({**group, "params": [p]})
+
+    def _update(self, p, grad, state, group, step):
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        state["sum"].add_(grad * grad)
+        p.sub_(grad / (state["sum"].sqrt() + group["eps"]) * clr)

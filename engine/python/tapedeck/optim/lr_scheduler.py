@@ -38,6 +38,15 @@ class LRScheduler:
 _LRScheduler = LRScheduler
 
 
+def _per_group(value, optimizer, name):
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
+        return list(value)
+    return [value] * groups
+
+
 class StepLR(LRScheduler):
     """lr = base * gamma ** (epoch // step_size)."""
 
@@ -88,8 +97,7 @@ class LambdaLR(LRScheduler):
     """lr = base * lr_lambda(epoch) (one function, or one per group)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        groups = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        self.lr_lambdas = _per_group(lr_lambda, optimizer, "lr_lambda")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -112,8 +120,7 @@ class MultiplicativeLR(LRScheduler):
     """lr = the previous lr * lr_lambda(epoch) (one function, or one per group), from epoch 1."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        groups = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        self.lr_lambdas = _per_group(lr_lambda, optimizer, "lr_lambda")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -189,15 +196,6 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             else:
                 self.T_i, self.T_cur = self.T_0, epoch
         super().step(math.floor(epoch))
-
-
-def _per_group(value, optimizer, name):
-    groups = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != groups:
-            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * groups
 
 
 class _MomentumCycling:
