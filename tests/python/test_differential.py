@@ -94,6 +94,10 @@ EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_more_c
 from tapedeck import _numeric_composites as _numeric  # noqa: E402
 EXCLUDED.update({"Tensor." + f.__name__: _COMPOSITE.replace("_composites.py", "_numeric_composites.py")
                  for f in _numeric.FUNCTIONS + _numeric.METHODS_ONLY})
+# And tapedeck.linalg's aliases (Tensor.det, Tensor.inverse, ...), compared in test_linalg.py.
+from tapedeck import linalg as _linalg  # noqa: E402
+EXCLUDED.update({"Tensor." + name: "a composition of pooled engine ops (tapedeck/linalg.py), compared with PyTorch's "
+                 "values and gradients in test_linalg.py" for name in _linalg.ALIASES})
 
 # Dunder methods that are part of the op surface (the rest are Python's object protocol).
 SURFACE_DUNDERS = {

@@ -149,6 +149,12 @@ def install(module):
     for function in more.FUNCTIONS_ONLY + numeric.FUNCTIONS_ONLY:
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
+    from . import linalg  # torch.det, Tensor.inverse, ...
+    for name, function in linalg.ALIASES.items():
+        if not hasattr(module, name):
+            setattr(module, name, function)
+        if not hasattr(_C.Tensor, name):
+            setattr(_C.Tensor, name, function)
     for method in _METHODS_ONLY + more.METHODS_ONLY + numeric.METHODS_ONLY:
         if not hasattr(_C.Tensor, method.__name__):
             setattr(_C.Tensor, method.__name__, method)

@@ -1,0 +1,253 @@
+"""tapedeck.linalg: PyTorch's torch.linalg functions that elimination, substitution and
+reductions can compute, made of the engine's ops (so they are recorded, and differentiated
+through the steps they take): norms, det/slogdet, solve, inv, cholesky, matrix_power,
+multi_dot, cross and diagonal. Each takes a batch of matrices in its leading dims.
+Decompositions that need iterations (svd, eig, qr) are not here yet."""
+import collections
+import math
+
+from . import _C
+
+_i64 = _C.dtype.int64
+
+
+def _floating(x):
+    return x.dtype in (_C.dtype.float32, _C.dtype.float64)
+
+
+def _square(A, name):
+    if not isinstance(A, _C.Tensor):
+        raise TypeError(f"linalg.{name}: expected a tensor, got {type(A).__name__}")
+    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2] if A.dim() >= 2 else 1} by {A.shape[-1] if A.dim() else 1} matrices")
+    if not _floating(A):
+        raise RuntimeError(f"linalg.{name}: expected a floating point tensor, got {str(A.dtype).split('.')[-1]}")
+
+
+def _eliminate(A, B=None):
+    """Gauss-Jordan elimination with partial pivoting on [A | B] (batched): the pivots
+    (..., n), the sign of the row permutation (...), and A⁻¹B when B is given. A zero pivot
+    (a singular matrix) is kept as 0 and stepped over (divided by 1)."""
+    n = A.shape[-1]
+    M = A if B is None else _C.cat([A, B], -1)
+    rows = _C.arange(n, dtype=_i64)
+    sign = _C.ones(*A.shape[:-2], dtype=A.dtype)
+    pivots = []
+    for k in range(n):
+        below = M.narrow(-2, k, n - k).narrow(-1, k, 1).squeeze(-1).detach().abs()
+        p = below.argmax(-1) + k  # (...)
+        pk = p.unsqueeze(-1)
+        every = rows.expand(*pk.shape[:-1], n)
+        order = _C.where(rows == k, pk, every.masked_fill(every == pk, k))  # rows k and p swapped
+        M = M.gather(-2, order.unsqueeze(-1).expand(*order.shape, M.shape[-1]))
+        sign = _C.where(p != k, -sign, sign)
+        pivot = M.narrow(-2, k, 1).narrow(-1, k, 1)  # (..., 1, 1)
+        pivots.append(pivot.reshape(*A.shape[:-2]))
+        safe = pivot.masked_fill(pivot == 0, 1.0)
+        row = M.narrow(-2, k, 1) / safe
+        M = M - M.narrow(-1, k, 1) * row  # column k leaves every row, row k included ...
+        M = _C.where((rows == k).unsqueeze(-1), row, M)  # ... which becomes the scaled pivot row
+    return _C.stack(pivots, -1) if n else _C.ones(*A.shape[:-2], 0, dtype=A.dtype), sign, \
+        (None if B is None else M.narrow(-1, n, B.shape[-1]))
+
+
+def det(A):
+    """The determinant of each matrix (the product of its pivots, signed by the row swaps)."""
+    _square(A, "det")
+    pivots, sign, _ = _eliminate(A)
+    return sign * pivots.prod(-1)
+
+
+_slogdet = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+def slogdet(A):
+    """(sign, log |det|) of each matrix: no overflow for large determinants."""
+    _square(A, "slogdet")
+    pivots, sign, _ = _eliminate(A)
+    return _slogdet(sign * _C.sign(pivots).prod(-1), _C.log(pivots.abs()).sum(-1))
+
+
+def logdet(A):
+    """log det A: NaN where det < 0, -inf where it is 0."""
+    s, logabs = slogdet(A)
+    return logabs.masked_fill(s < 0, math.nan)
+
+
+def _singular_check(pivots, name):
+    if pivots.numel() and bool((pivots.detach() == 0).any()):
+        raise RuntimeError(f"linalg.{name}: The solver failed because the input matrix is singular.")
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left=False: X A = B); B is one vector (...,n) or matrices (..., n, k)."""
+    _square(A, "solve")
+    if not left:
+        return solve(A.transpose(-2, -1), B.transpose(-2, -1)).transpose(-2, -1)
+    n = A.shape[-1]
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and list(B.shape) == list(A.shape[:-1]))
+    rhs = B.unsqueeze(-1) if vector else B
+    if rhs.shape[-2] != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({A.shape[-2]}x{n} and {rhs.shape[-2]}x{rhs.shape[-1]})")
+    lead = [max(a, b) for a, b in zip([1] * (rhs.dim() - A.dim()) + list(A.shape[:-2]),
+                                      [1] * (A.dim() - rhs.dim()) + list(rhs.shape[:-2]))]
+    A_, rhs_ = A.expand(*lead, n, n), rhs.expand(*lead, n, rhs.shape[-1])
+    pivots, _, X = _eliminate(A_, rhs_)
+    _singular_check(pivots, "solve")
+    return X.squeeze(-1) if vector else X
+
+
+def inv(A):
+    """The inverse of each matrix (an error for a singular one)."""
+    _square(A, "inv")
+    n = A.shape[-1]
+    pivots, _, X = _eliminate(A, _C.eye(n, dtype=A.dtype).expand(*A.shape))
+    if pivots.numel() and bool((pivots.detach() == 0).any()):
+        raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
+                           "because the input matrix is singular.")
+    return X
+
+
+def cholesky(A, *, upper=False):
+    """L (lower triangular, positive diagonal) with L Lᴴ = A, from A's lower triangle; an error
+    names the first leading minor that is not positive-definite."""
+    _square(A, "cholesky")
+    n = A.shape[-1]
+    columns = []
+    rows = _C.arange(n, dtype=_i64)
+    for j in range(n):
+        a = A.narrow(-1, j, 1).squeeze(-1)  # column j
+        if columns:
+            done = _C.stack(columns, -1)  # (..., n, j)
+            a = a - (done * done.narrow(-2, j, 1)).sum(-1)
+        d = a.narrow(-1, j, 1)
+        if bool((d.detach() <= 0).any()) or bool(d.detach().isnan().any()):
+            raise RuntimeError(f"linalg.cholesky: The factorization could not be completed because the input is "
+                               f"not positive-definite (the leading minor of order {j + 1} is not "
+                               f"positive-definite).")
+        root = d.sqrt()
+        # Zero above the diagonal, the root on it, the scaled column below it.
+        columns.append((a / root).masked_fill(rows <= j, 0.0) + root * (rows == j).to(A.dtype))
+    L = _C.stack(columns, -1)
+    return L.transpose(-2, -1) if upper else L
+
+
+def matrix_power(A, n):
+    """A multiplied by itself n times (n = 0: the identity; n < 0: the inverse's power)."""
+    _square(A, "matrix_power")
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    if n == 0:
+        return _C.eye(A.shape[-1], dtype=A.dtype).expand(*A.shape).clone()
+    base = inv(A) if n < 0 else A
+    result = None
+    n = abs(n)
+    while n:
+        if n & 1:
+            result = base if result is None else _C.matmul(result, base)
+        n >>= 1
+        if n:
+            base = _C.matmul(base, base)
+    return result
+
+
+def multi_dot(tensors):
+    """The product of the matrices in order; the first may be a row vector and the last a
+    column vector (1-D), as PyTorch's."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first_1d, last_1d = tensors[0].dim() == 1, tensors[-1].dim() == 1
+    if first_1d:
+        tensors[0] = tensors[0].unsqueeze(0)
+    if last_1d:
+        tensors[-1] = tensors[-1].unsqueeze(-1)
+    for i, t in enumerate(tensors):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = _C.matmul(out, t)
+    if first_1d:
+        out = out.squeeze(0)
+    if last_1d:
+        out = out.squeeze(-1)
+    return out
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The ord-norm of x's elements (over dim, or all): inf and -inf are the largest and
+    smallest |x|, 0 the count of non-zeros."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if not _floating(x):
+        raise RuntimeError(f"linalg.vector_norm: expected a floating point tensor, got "
+                           f"{str(x.dtype).split('.')[-1]}")
+    dims = None if dim is None else ((dim,) if isinstance(dim, int) else tuple(dim))
+    if dims is None:
+        flat = x.reshape(-1)
+        out = vector_norm(flat, ord, 0)
+        return out.reshape(*([1] * x.dim())) if keepdim else out
+    if ord == 2:
+        return _C.norm(x, 2, list(dims), keepdim)
+    a = x.abs()
+    if ord == math.inf:
+        return a.amax(dims, keepdim)
+    if ord == -math.inf:
+        return a.amin(dims, keepdim)
+    if ord == 0:
+        return (a != 0).to(x.dtype).sum(dims, keepdim)
+    return _C.pow(_C.pow(a, ord).sum(dims, keepdim), 1.0 / ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """'fro' (the root of the sum of squares), 1 and -1 (the largest and smallest column sum of
+    |A|), inf and -inf (the same of the rows). 'nuc', 2 and -2 need singular values: not yet."""
+    if dtype is not None:
+        A = A.to(dtype)
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (d % A.dim() for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which tapedeck does "
+                                  f"not compute yet")
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    summed, across = (d0, d1) if ord in (1, -1) else (d1, d0)
+    sums = A.abs().sum(summed, True)
+    out = sums.amax(across, True) if ord in (1, math.inf) else sums.amin(across, True)
+    return out if keepdim else out.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """vector_norm or matrix_norm by the dims asked for: none and ord None: the 2-norm of all
+    elements; one dim: a vector norm; two: a matrix norm."""
+    if dim is None and ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    dims = (tuple(range(A.dim())) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim))
+    if len(dims) == 1:
+        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    if len(dims) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dims)}")
+
+
+def cross(input, other, *, dim=-1):
+    """The cross product of 3-vectors along dim (default the last, unlike torch.cross)."""
+    return input.cross(other, dim=dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+def matmul(input, other):
+    return _C.matmul(input, other)
+
+
+# torch.det, torch.inverse, ... and their Tensor methods, for scripts written against torch.*.
+ALIASES = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv, "matrix_power": matrix_power}
