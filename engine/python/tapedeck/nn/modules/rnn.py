@@ -217,11 +217,91 @@ class RNNBase(Module):
             return _lstm_step
         return _rnn_step("tanh" if self.mode == "RNN_TANH" else "relu")
 
+    def _initial_state(self, hx, batch, dtype, name):
+        lstm = self.mode == "LSTM"
+        expected = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+        if hx is None:
+            h0 = _C.zeros(*expected, dtype=dtype)
+            return h0, (h0 if lstm else None)
+        if lstm:
+            h0, c0 = hx
+            _state_check(name, h0, expected)
+            _state_check(name, c0, expected)
+            return h0, c0
+        _state_check(name, hx, expected)
+        return hx, None
+
+    def _layers(self, layer_input, h0, c0, sizes=None):
+        """Every layer and direction over [T, B, features]; with sizes (a packed batch, sorted
+        longest first), step t updates only the first sizes[t] rows, so each sequence stops at
+        its end (and, backwards, starts there). Returns the last layer's [T, B, H * dirs], and
+        the final states h_n, c_n (lists, one per layer and direction)."""
+        lstm = self.mode == "LSTM"
+        directions = 2 if self.bidirectional else 1
+        steps, batch = layer_input.shape[0], layer_input.shape[1]
+        step = self._step()
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
+                index = layer * directions + direction
+                state = (h0[index], c0[index]) if lstm else h0[index]
+                projected = _linear(layer_input, w_ih, b_ih)  # every step's input projection at once
+                out = [None] * steps
+                for t in (range(steps) if direction == 0 else range(steps - 1, -1, -1)):
+                    active = batch if sizes is None else sizes[t]
+                    if active == batch:
+                        h = state[0] if lstm else state
+                        state = step(projected[t], _linear(h, w_hh, b_hh), state)
+                    else:  # the sequences that ended (or, backwards, have not begun) keep their state
+                        running = (state[0][:active], state[1][:active]) if lstm else state[:active]
+                        h = running[0] if lstm else running
+                        new = step(projected[t][:active], _linear(h, w_hh, b_hh), running)
+                        state = (tuple(_C.cat([a, b[active:]], 0) for a, b in zip(new, state)) if lstm
+                                 else _C.cat([new, state[active:]], 0))
+                    out[t] = state[0] if lstm else state
+                outputs.append(_C.stack(out, 0))
+                h_n.append(state[0] if lstm else state)
+                if lstm:
+                    c_n.append(state[1])
+            layer_input = outputs[0] if directions == 1 else _C.cat(outputs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        return layer_input, h_n, c_n
+
+    def _forward_packed(self, packed, hx, name):
+        from ..utils.rnn import PackedSequence, _packed_rows
+        lstm = self.mode == "LSTM"
+        sizes = packed.batch_sizes.tolist()
+        steps, batch = len(sizes), sizes[0]
+        data = packed.data
+        if data.dim() != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected a PackedSequence of {self.input_size} features, got data of shape "
+                             f"{list(data.shape)}")
+        rows = _C.tensor(_packed_rows(sizes, list(range(batch)), batch), dtype=_C.dtype.int64)
+        padded = _C.zeros(steps * batch, self.input_size, dtype=data.dtype).index_add(0, rows, data)
+        if hx is not None and packed.sorted_indices is not None:  # given in the batch's own order
+            hx = (tuple(s.index_select(1, packed.sorted_indices) for s in hx) if lstm
+                  else hx.index_select(1, packed.sorted_indices))
+        h0, c0 = self._initial_state(hx, batch, data.dtype, name)
+        output, h_n, c_n = self._layers(padded.reshape(steps, batch, self.input_size), h0, c0, sizes)
+        out = PackedSequence(output.reshape(steps * batch, output.shape[-1]).index_select(0, rows),
+                             packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        h_n = _C.stack(h_n, 0)
+        c_n = _C.stack(c_n, 0) if lstm else None
+        if packed.unsorted_indices is not None:  # back to the batch's own order
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if lstm else None
+        return (out, (h_n, c_n)) if lstm else (out, h_n)
+
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, name)
         if not isinstance(input, _C.Tensor):
-            raise TypeError(f"{name}: expected a tensor input (PackedSequence is not supported yet), got "
-                            f"{type(input).__name__}")
+            raise TypeError(f"{name}: expected a tensor or a PackedSequence input, got {type(input).__name__}")
         if input.dim() not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected input of {self.input_size} features, [L, N, {self.input_size}] "
                              f"({'[N, L, ...]' if self.batch_first else 'seq first'}) or [L, {self.input_size}], "
@@ -234,42 +314,8 @@ class RNNBase(Module):
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1)) if lstm else hx.unsqueeze(1)
         elif self.batch_first:
             input = input.transpose(0, 1)
-        steps, batch = input.shape[0], input.shape[1]
-        directions = 2 if self.bidirectional else 1
-        expected = (self.num_layers * directions, batch, self.hidden_size)
-        if hx is None:
-            h0 = _C.zeros(*expected, dtype=input.dtype)
-            c0 = h0 if lstm else None
-        elif lstm:
-            h0, c0 = hx
-            _state_check(name, h0, expected)
-            _state_check(name, c0, expected)
-        else:
-            h0, c0 = hx, None
-            _state_check(name, h0, expected)
-        step = self._step()
-        layer_input = input
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
-                index = layer * directions + direction
-                state = (h0[index], c0[index]) if lstm else h0[index]
-                projected = _linear(layer_input, w_ih, b_ih)  # every step's input projection at once
-                out = [None] * steps
-                for t in (range(steps) if direction == 0 else range(steps - 1, -1, -1)):
-                    h = state[0] if lstm else state
-                    state = step(projected[t], _linear(h, w_hh, b_hh), state)
-                    out[t] = state[0] if lstm else state
-                outputs.append(_C.stack(out, 0))
-                h_n.append(state[0] if lstm else state)
-                if lstm:
-                    c_n.append(state[1])
-            layer_input = outputs[0] if directions == 1 else _C.cat(outputs, 2)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
+        h0, c0 = self._initial_state(hx, input.shape[1], input.dtype, name)
+        output, h_n, c_n = self._layers(input, h0, c0)
         h_n = _C.stack(h_n, 0)
         c_n = _C.stack(c_n, 0) if lstm else None
         if not batched:
