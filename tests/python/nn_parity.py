@@ -303,3 +303,23 @@ def test_functional_forms_match_pytorch():
     assert_close(F.mse_loss(ox, ox * 2, reduction="none"), torch.nn.functional.mse_loss(tx, tx * 2, reduction="none"),
                  "mse_loss")
 
+
+def compare_function(call, arrays, name, rtol=1e-10, atol=1e-12, grad_rtol=None, grad_atol=None, seed=4):
+    """call(lib, *tensors) with lib tapedeck and then torch, on float64 leaves made from
+    arrays: the same values, and the same gradient for every input (of the outputs weighted
+    by fixed random numbers)."""
+    import warnings
+    ours_in = [td.tensor(a, requires_grad=True) for a in arrays]
+    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = call(td, *ours_in), call(torch, *theirs_in)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol, err_msg=name)
+    weights = np.random.default_rng(seed).standard_normal(tuple(b.shape))
+    (a * td.tensor(weights)).sum().backward()
+    (b * torch.tensor(weights)).sum().backward()
+    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
+        expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        got = np.zeros(t.shape) if o.grad is None else o.grad.numpy()
+        np.testing.assert_allclose(got, expected, rtol=grad_rtol or rtol, atol=grad_atol or atol,
+                                   err_msg=f"{name} input {i} grad")

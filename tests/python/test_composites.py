@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tapedeck as td
+from nn_parity import compare_function
 
 torch = pytest.importorskip("torch", reason="the comparison needs Debian's python3-torch")
 
@@ -201,20 +202,7 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
 @pytest.mark.parametrize("name,shapes,call", MORE, ids=[m[0] for m in MORE])
 def test_more_composites_match_pytorch(name, shapes, call):
     """Values and every input's gradient, in float64."""
-    arrays = [_grid(*s, seed=i + 5) for i, s in enumerate(shapes)]
-    ours_in = [td.tensor(a, requires_grad=True) for a in arrays]
-    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
-    with __import__("warnings").catch_warnings():
-        __import__("warnings").simplefilter("ignore")
-        a, b = call(td, *ours_in), call(torch, *theirs_in)
-    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
-    weights = np.random.default_rng(4).standard_normal(tuple(b.shape))
-    (a * td.tensor(weights)).sum().backward()
-    (b * torch.tensor(weights)).sum().backward()
-    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
-        expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-        got = np.zeros(t.shape) if o.grad is None else o.grad.numpy()
-        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=f"{name} input {i} grad")
+    compare_function(call, [_grid(*s, seed=i + 5) for i, s in enumerate(shapes)], name)
 
 
 def test_more_composites_errors_and_edges():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tapedeck as td
+from nn_parity import compare_function
 
 torch = pytest.importorskip("torch", reason="the comparison needs Debian's python3-torch")
 
@@ -35,6 +36,8 @@ CASES = [  # (name, input shapes, call(lib, *tensors))
     ("solve_right", [(3, 3), (2, 3)], lambda lib, a, b: lib.linalg.solve(a, b, left=False)),
     ("cholesky", [(2, 4, 4)], lambda lib, x: lib.linalg.cholesky(_spd(lib, x))),
     ("cholesky_upper", [(3, 3)], lambda lib, x: lib.linalg.cholesky(_spd(lib, x), upper=True)),
+    ("cholesky_leaf", [(3, 3)], lambda lib, x: lib.linalg.cholesky(x.tril() * 0.1 + lib.eye(3, dtype=x.dtype) * 4)),
+    ("cholesky_lower_triangle_only", [(3, 3)], lambda lib, x: lib.linalg.cholesky(x * 0.1 + lib.eye(3, dtype=x.dtype) * 4)),
     ("matrix_power", [(3, 3)], lambda lib, a: lib.linalg.matrix_power(a, 5)),
     ("matrix_power_negative", [(3, 3)], lambda lib, a: lib.linalg.matrix_power(a, -2) + lib.matrix_power(a, 0)),
     ("multi_dot", [(3,), (3, 4), (4, 2), (2,)], lambda lib, a, b, c, d: lib.linalg.multi_dot([a, b, c, d])),
@@ -50,6 +53,8 @@ CASES = [  # (name, input shapes, call(lib, *tensors))
     ("norm", [(3, 4)], lambda lib, x: lib.stack([lib.linalg.norm(x), lib.linalg.norm(x, "fro"),
                                                  lib.linalg.norm(x, math.inf)])),
     ("norm_dim", [(3, 4)], lambda lib, x: lib.linalg.norm(x, 1, dim=0)),
+    ("vector_norm_zeros", [(3, 4)], lambda lib, x: lib.stack([lib.linalg.vector_norm(x * (x > 0), o, 1) for o in
+                                                              (3, 0.5, 1)] + [lib.linalg.vector_norm(x * 0, 3, 1)])),
     ("cross", [(4, 3), (4, 3)], lambda lib, a, b: lib.linalg.cross(a, b)),
     ("diagonal", [(2, 3, 4)], lambda lib, a: lib.linalg.diagonal(a, offset=1)),
 ]
@@ -57,18 +62,8 @@ CASES = [  # (name, input shapes, call(lib, *tensors))
 
 @pytest.mark.parametrize("name,shapes,call", CASES, ids=[c[0] for c in CASES])
 def test_linalg_matches_pytorch(name, shapes, call):
-    arrays = [_grid(*s, seed=i + 1) for i, s in enumerate(shapes)]
-    ours_in = [td.tensor(a, requires_grad=True) for a in arrays]
-    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
-    a, b = call(td, *ours_in), call(torch, *theirs_in)
-    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-9, atol=1e-11, err_msg=name)
-    weights = np.random.default_rng(9).standard_normal(tuple(b.shape))
-    (a * td.tensor(weights)).sum().backward()
-    (b * torch.tensor(weights)).sum().backward()
-    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
-        expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-        got = np.zeros(t.shape) if o.grad is None else o.grad.numpy()
-        np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10, err_msg=f"{name} input {i} grad")
+    compare_function(call, [_grid(*s, seed=i + 1) for i, s in enumerate(shapes)], name, rtol=1e-9, atol=1e-11,
+                     grad_rtol=1e-8, grad_atol=1e-10, seed=9)
 
 
 def test_determinants_of_singular_and_pivoted_matrices():
@@ -87,8 +82,18 @@ def test_linalg_errors_name_the_problem():
     singular = td.tensor([[1.0, 2.0], [2.0, 4.0]])
     with pytest.raises(RuntimeError, match="linalg.solve: The solver failed because the input matrix is singular"):
         td.linalg.solve(singular, td.ones(2))
-    with pytest.raises(RuntimeError, match="linalg.inv: .* the input matrix is singular"):
+    with pytest.raises(RuntimeError, match="linalg.inv: The diagonal element 2 is zero, .* the input matrix is singular"):
         td.linalg.inv(singular)
+    with pytest.raises(RuntimeError, match="linalg.solve: Expected A and B to have the same dtype, but found A of "
+                                           "type float32 and B of type float64"):
+        td.linalg.solve(td.eye(2), td.ones(2, dtype=td.float64))
+    with pytest.raises(RuntimeError, match="linalg.norm: ord='fro' is a matrix norm, but a vector norm"):
+        td.linalg.norm(td.ones(3), "fro")
+    with pytest.raises(RuntimeError, match="linalg.vector_norm cannot compute the inf norm on an empty tensor"):
+        td.linalg.vector_norm(td.zeros(0), math.inf)
+    assert td.linalg.cholesky(td.zeros(0, 0)).shape == (0, 0)
+    a = td.eye(2)
+    assert td.linalg.matrix_power(a, 1) is not a
     with pytest.raises(RuntimeError, match=r"linalg.cholesky: .* not positive-definite \(the leading minor of "
                                            r"order 2 is not positive-definite\)"):
         td.linalg.cholesky(singular)

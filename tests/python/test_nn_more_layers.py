@@ -66,6 +66,8 @@ MODULES = [  # (constructor(nn), input shapes)
     (lambda nn: nn.ConvTranspose1d(2, 4, 2, groups=2, bias=False), [(2, 6)]),
     (lambda nn: nn.MaxPool1d(2, 1, padding=1), [(2, 3, 6)]),
     (lambda nn: nn.AvgPool1d(3, 2), [(2, 3, 7)]),
+    (lambda nn: nn.AvgPool1d((3,), padding=(1,)), [(2, 3, 7)]),
+    (lambda nn: nn.MaxPool1d(3, dilation=(1,)), [(2, 3, 7)]),
     (lambda nn: nn.AdaptiveAvgPool1d(2), [(2, 3, 5)]),
     (lambda nn: nn.AdaptiveMaxPool1d(3), [(2, 3, 5)]),
     (lambda nn: nn.AdaptiveMaxPool2d(1), [(2, 3, 4, 4)]),
@@ -130,6 +132,16 @@ def test_more_layers_errors_name_the_problem():
         F.bilinear(td.ones(2, 3), td.ones(2, 4), td.ones(5, 4, 3))
     with pytest.raises(RuntimeError, match="softshrink: lambda must be >= 0"):
         F.softshrink(td.ones(2), -1.0)
+    with pytest.raises(ValueError, match="pixel_shuffle: upscale_factor must be a positive int, got 0"):
+        F.pixel_shuffle(td.ones(1, 4, 2, 2), 0)
+    with pytest.raises(RuntimeError, match=r"channel_shuffle: expected an input of at least 3 dims \[N, C, \*\]"):
+        F.channel_shuffle(td.ones(2, 6), 3)
+    with pytest.raises(RuntimeError, match="channel_shuffle: the 4 channels do not split into 3 groups"):
+        F.channel_shuffle(td.ones(1, 4, 2), 3)
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\), got Tensor"):
+        nn.LSTM(2, 3)(td.ones(4, 1, 2), td.zeros(1, 1, 3))
+    assert F.hardshrink(td.tensor([float("nan"), 0.2, -0.75])).tolist()[1:] == [0.0, -0.75]
+    assert F.hardshrink(td.tensor([float("nan")])).isnan().all()
     # unfold then fold with non-overlapping windows gives the input back.
     x = td.tensor(np.arange(24.0).reshape(1, 2, 3, 4))
     assert F.fold(F.unfold(x, (3, 2), stride=(3, 2)), (3, 4), (3, 2), stride=(3, 2)).tolist() == x.tolist()

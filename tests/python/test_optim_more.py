@@ -71,6 +71,35 @@ def test_warm_restarts_take_fractional_epochs_and_sequential_chains():
             c.step()
 
 
+@pytest.mark.filterwarnings("ignore:The epoch parameter in `scheduler.step\\(\\)`")
+def test_schedulers_on_one_optimizer_compose_as_pytorch():
+    """Two schedulers stepping one optimizer multiply (PyTorch 1.13's chainable forms), and a
+    warm-up handed to OneCycleLR by SequentialLR starts where PyTorch's does."""
+    import pickle
+    runs = []
+    for lib in (td, torch):
+        m = lib.optim.lr_scheduler
+        opt = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        both = [m.ConstantLR(opt, 0.5, 2), m.ExponentialLR(opt, 0.9), m.StepLR(opt, 2, 0.5),
+                m.MultiStepLR(opt, [1, 3]), m.LinearLR(opt, 0.5, 1.0, 3), m.PolynomialLR(opt, 6, 2.0)]
+        lrs = []
+        for _ in range(7):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            for s in both:
+                s.step()
+        opt2 = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        seq = m.SequentialLR(opt2, [m.LinearLR(opt2, 0.1, total_iters=2), m.OneCycleLR(opt2, 0.5, total_steps=6)],
+                             milestones=[2])
+        for _ in range(6):
+            lrs.append(opt2.param_groups[0]["lr"])
+            opt2.step()
+            seq.step()
+        runs.append(lrs)
+        pickle.dumps(m.MultiplicativeLR(opt, lambda e: 0.9).state_dict())  # no function in it
+    assert runs[0] == pytest.approx(runs[1], rel=1e-12)
+
+
 def test_scheduler_errors_name_the_problem():
     ours, _ = _optimizers("SGD", lr=0.1)
     sched = td.optim.lr_scheduler.OneCycleLR(ours, max_lr=0.1, total_steps=2, cycle_momentum=False)
@@ -138,6 +167,17 @@ def test_optimizer_state_and_errors():
     again = td.optim.NAdam([td.ones(2, requires_grad=True)], lr=0.1)
     again.load_state_dict(state)
     assert again.state_dict()["state"][0]["step"].item() == 1.0
+    # Loading copies: stepping the second optimizer leaves the first one's state alone.
+    before = opt.state[w]["exp_avg"].tolist()
+    again.param_groups[0]["params"][0].grad = td.tensor([3.0, 3.0])
+    again.step()
+    assert opt.state[w]["exp_avg"].tolist() == before
+    state["state"][0]["step"] = 1.0  # a number, as some saved states have it
+    third = td.optim.NAdam([td.ones(2, requires_grad=True)], lr=0.1)
+    third.load_state_dict(state)
+    third.param_groups[0]["params"][0].grad = td.tensor([1.0, 1.0])
+    third.step()
+    assert third.state_dict()["state"][0]["step"].item() == 2.0
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         td.optim.Adamax([w], betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="Invalid rho value: 1.5"):

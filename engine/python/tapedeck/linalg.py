@@ -83,7 +83,13 @@ def _singular_check(pivots, name):
 def solve(A, B, *, left=True):
     """X with A X = B (left=False: X A = B); B is one vector (...,n) or matrices (..., n, k)."""
     _square(A, "solve")
+    if B.dtype != A.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{str(A.dtype).split('.')[-1]} and B of type {str(B.dtype).split('.')[-1]} instead.")
     if not left:
+        if B.dim() < 2:
+            raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not supported for "
+                               "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
         return solve(A.transpose(-2, -1), B.transpose(-2, -1)).transpose(-2, -1)
     n = A.shape[-1]
     vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and list(B.shape) == list(A.shape[:-1]))
@@ -104,9 +110,11 @@ def inv(A):
     _square(A, "inv")
     n = A.shape[-1]
     pivots, _, X = _eliminate(A, _C.eye(n, dtype=A.dtype).expand(*A.shape))
-    if pivots.numel() and bool((pivots.detach() == 0).any()):
-        raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
-                           "because the input matrix is singular.")
+    zero = (pivots.detach() == 0).reshape(-1, n).to(_i64).amax(0) if pivots.numel() else None
+    if zero is not None and bool(zero.any()):
+        first = zero.tolist().index(1) + 1
+        raise RuntimeError(f"linalg.inv: The diagonal element {first} is zero, the inversion could not be completed "
+                           f"because the input matrix is singular.")
     return X
 
 
@@ -115,6 +123,13 @@ def cholesky(A, *, upper=False):
     names the first leading minor that is not positive-definite."""
     _square(A, "cholesky")
     n = A.shape[-1]
+    if n == 0:
+        return A.clone()
+    # The lower triangle's values with a symmetric gradient (PyTorch's): the strictly upper
+    # entries add nothing to the value, half of each off-diagonal pair's gradient to it.
+    lower = A.tril()
+    symmetric = (A + A.transpose(-2, -1)) * 0.5
+    A = (lower + lower.tril(-1).transpose(-2, -1)).detach() + (symmetric - symmetric.detach())
     columns = []
     rows = _C.arange(n, dtype=_i64)
     for j in range(n):
@@ -141,6 +156,8 @@ def matrix_power(A, n):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
     if n == 0:
         return _C.eye(A.shape[-1], dtype=A.dtype).expand(*A.shape).clone()
+    if n == 1:
+        return A.clone()  # (a new tensor, as PyTorch's)
     base = inv(A) if n < 0 else A
     result = None
     n = abs(n)
@@ -193,13 +210,23 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if ord == 2:
         return _C.norm(x, 2, list(dims), keepdim)
     a = x.abs()
+    if ord in (math.inf, -math.inf) and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                           f"operation does not have an identity")
     if ord == math.inf:
         return a.amax(dims, keepdim)
     if ord == -math.inf:
         return a.amin(dims, keepdim)
     if ord == 0:
         return (a != 0).to(x.dtype).sum(dims, keepdim)
-    return _C.pow(_C.pow(a, ord).sum(dims, keepdim), 1.0 / ord)
+    if ord < 0:
+        return _C.pow(_C.pow(a, ord).sum(dims, keepdim), 1.0 / ord)
+    # Zeros (an element, or the whole norm) give a zero gradient, as PyTorch's, not 0 * inf.
+    zero = a == 0
+    powered = _C.pow(a.masked_fill(zero, 1.0), ord).masked_fill(zero, 0.0)
+    total = powered.sum(dims, keepdim)
+    empty = total == 0
+    return _C.pow(total.masked_fill(empty, 1.0), 1.0 / ord).masked_fill(empty, 0.0)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -209,6 +236,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         A = A.to(dtype)
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if not _floating(A):
+        raise RuntimeError(f"linalg.matrix_norm: expected a floating point tensor, got {str(A.dtype).split('.')[-1]}")
     d0, d1 = (d % A.dim() for d in dim)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
@@ -230,6 +259,9 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(A, 2, None, keepdim, dtype=dtype)
     dims = (tuple(range(A.dim())) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim))
     if len(dims) == 1:
+        if isinstance(ord, str):
+            raise RuntimeError(f"linalg.norm: ord={ord!r} is a matrix norm, but a vector norm was asked for "
+                               f"(one dim)")
         return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
     if len(dims) == 2:
         return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)

@@ -141,6 +141,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def pixel_shuffle(input, upscale_factor):
     """[*, C r², H, W] to [*, C, H r, W r]: channels become sub-pixel positions."""
     r = upscale_factor
+    if not isinstance(r, int) or r <= 0:
+        raise ValueError(f"pixel_shuffle: upscale_factor must be a positive int, got {r!r}")
     if input.dim() < 3 or input.shape[-3] % (r * r):
         raise RuntimeError(f"pixel_shuffle: expected [*, C * {r * r}, H, W], got {list(input.shape)}")
     *lead, c, h, w = input.shape
@@ -151,6 +153,8 @@ def pixel_shuffle(input, upscale_factor):
 def pixel_unshuffle(input, downscale_factor):
     """[*, C, H r, W r] to [*, C r², H, W], pixel_shuffle's inverse."""
     r = downscale_factor
+    if not isinstance(r, int) or r <= 0:
+        raise ValueError(f"pixel_unshuffle: downscale_factor must be a positive int, got {r!r}")
     if input.dim() < 3 or input.shape[-2] % r or input.shape[-1] % r:
         raise RuntimeError(f"pixel_unshuffle: expected [*, C, H * {r}, W * {r}], got {list(input.shape)}")
     *lead, c, h, w = input.shape
@@ -160,9 +164,12 @@ def pixel_unshuffle(input, downscale_factor):
 
 def channel_shuffle(input, groups):
     """[N, C, *] with its channels regrouped: C = groups x (C / groups) read the other way."""
-    if input.dim() < 3 or input.shape[1] % groups:
-        raise RuntimeError(f"channel_shuffle: expected [N, C, *] with C divisible by {groups}, got "
-                           f"{list(input.shape)}")
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError(f"channel_shuffle: groups must be a positive int, got {groups!r}")
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle: expected an input of at least 3 dims [N, C, *], got {list(input.shape)}")
+    if input.shape[1] % groups:
+        raise RuntimeError(f"channel_shuffle: the {input.shape[1]} channels do not split into {groups} groups")
     n, c, *rest = input.shape
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
 
@@ -226,8 +233,8 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > lambd, else 0."""
-    return _C.where((input > lambd) | (input < -lambd), input, 0.0)
+    """x where |x| > lambd (and NaN), else 0."""
+    return input.masked_fill((input >= -lambd) & (input <= lambd), 0.0)
 
 
 def bilinear(input1, input2, weight, bias=None):

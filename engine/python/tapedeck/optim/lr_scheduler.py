@@ -2,10 +2,13 @@
 OneCycleLR its momentum, or Adam's beta1, too)."""
 import bisect
 import math
+import types
 
 
 class LRScheduler:
-    """Base: subclasses compute get_lr() from last_epoch and the groups' initial_lr."""
+    """Base: subclasses compute get_lr() from last_epoch, the groups' initial_lr and (as
+    PyTorch 1.13's, so that schedulers stepping one optimizer compose) their current lr; those
+    with a closed form give it in _closed_form(), which step(epoch) uses."""
 
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
@@ -23,16 +26,31 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """The next epoch's rates (or epoch's, the form PyTorch deprecates; SequentialLR uses it)."""
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        if epoch is None:
+            self.last_epoch += 1
+            lrs = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            lrs = self._closed_form() if hasattr(self, "_closed_form") else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        """Everything but the optimizer, and functions (as PyTorch's: they do not pickle)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not _functions(v)}
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+    def _lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+
+def _functions(value):
+    """Whether value is a function, or a list of them (LambdaLR's lr_lambdas)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return bool(items) and all(isinstance(v, types.FunctionType) for v in items)
 
 
 _LRScheduler = LRScheduler
@@ -55,6 +73,11 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._lrs()
+        return [lr * self.gamma for lr in self._lrs()]
+
+    def _closed_form(self):
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
@@ -66,6 +89,10 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        hits = self.milestones.count(self.last_epoch)
+        return [lr * self.gamma ** hits for lr in self._lrs()]
+
+    def _closed_form(self):
         passed = sum(1 for m in self.milestones if m <= self.last_epoch)
         return [base * self.gamma ** passed for base in self.base_lrs]
 
@@ -78,6 +105,9 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        return self._lrs() if self.last_epoch == 0 else [lr * self.gamma for lr in self._lrs()]
+
+    def _closed_form(self):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
@@ -112,6 +142,15 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._lrs()]
+        if self.last_epoch > self.total_iters:
+            return self._lrs()
+        span = self.end_factor - self.start_factor
+        scale = 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
+        return [lr * scale for lr in self._lrs()]
+
+    def _closed_form(self):
         t = min(self.last_epoch, self.total_iters) / self.total_iters
         return [base * (self.start_factor + (self.end_factor - self.start_factor) * t) for base in self.base_lrs]
 
@@ -140,6 +179,13 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr / self.factor for lr in self._lrs()]
+
+    def _closed_form(self):
         scale = self.factor if self.last_epoch < self.total_iters else 1.0
         return [base * scale for base in self.base_lrs]
 
@@ -152,6 +198,12 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+            return self._lrs()
+        scale = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * scale for lr in self._lrs()]
+
+    def _closed_form(self):
         left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
         return [base * left ** self.power for base in self.base_lrs]
 

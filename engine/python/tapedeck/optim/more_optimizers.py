@@ -37,6 +37,8 @@ class _PythonOptimizer(Optimizer):
                     state = self.state[p]
                     if not state:
                         self._init_state(p, state, group)
+                    if not isinstance(state["step"], _C.Tensor):  # (a state saved with a number)
+                        state["step"] = _C.tensor(float(state["step"]))
                     state["step"] = state["step"] + 1.0
                     if group.get("weight_decay", 0) != 0:
                         grad = grad + p * group["weight_decay"]

@@ -1,6 +1,7 @@
 """The Optimizer base class, as PyTorch's: param_groups (dicts holding 'params' and the
 hyperparameters), per-parameter state, zero_grad and state_dict/load_state_dict. A
 subclass implements step(); the built-in ones hand each group to an engine optimizer."""
+import copy
 from collections import defaultdict
 
 from .. import _C
@@ -91,7 +92,9 @@ class Optimizer:
             mine.update({k: v for k, v in saved.items() if k != "params"})
         self.state = defaultdict(dict)
         for i, s in state_dict["state"].items():
-            self.state[params[int(i)]] = dict(s)
+            # Copies, as PyTorch's: updated in place, shared tensors would tie the two optimizers.
+            self.state[params[int(i)]] = {k: v.detach().clone() if isinstance(v, _C.Tensor) else copy.deepcopy(v)
+                                          for k, v in s.items()}
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -147,7 +147,7 @@ class ConvTranspose2d(_ConvNd):
         for i in range(2):
             least = ((input.shape[-2 + i] - 1) * self.stride[i] - 2 * self.padding[i]
                      + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
-            largest = least + max(self.stride[i], self.dilation[i]) - 1
+            largest = least + self.stride[i] - 1  # (as PyTorch's: output_padding < stride)
             if not least <= wanted[i] <= largest:
                 raise ValueError(f"ConvTranspose2d: output_size {wanted} is not reachable from input "
                                  f"{list(input.shape)}: dim {i} can be {least} to {largest}")

@@ -4,6 +4,7 @@ import math
 
 from .. import functional as F
 from .. import init
+from .._layers import _single
 from ..parameter import Parameter
 from .conv import _ConvNd
 from .module import Module
@@ -35,10 +36,9 @@ class ConvTranspose1d(_ConvNd):
             least = ((input.shape[-1] - 1) * self.stride[0] - 2 * self.padding[0]
                      + self.dilation[0] * (self.kernel_size[0] - 1) + 1)
             wanted = list(output_size)[-1]
-            if not least <= wanted < least + max(self.stride[0], self.dilation[0]):
+            if not least <= wanted < least + self.stride[0]:
                 raise ValueError(f"ConvTranspose1d: output_size {wanted} is not reachable from input "
-                                 f"{list(input.shape)}: it can be {least} to "
-                                 f"{least + max(self.stride[0], self.dilation[0]) - 1}")
+                                 f"{list(input.shape)}: it can be {least} to {least + self.stride[0] - 1}")
             output_padding = wanted - least
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride[0], self.padding[0], output_padding,
                                   self.groups, self.dilation[0])
@@ -52,8 +52,8 @@ class MaxPool1d(Module):
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = stride if stride is not None else kernel_size
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
-        F._unsupported("MaxPool1d", dilation=(dilation, 1), ceil_mode=(ceil_mode, False),
-                       return_indices=(return_indices, False))
+        F._unsupported("MaxPool1d", dilation=(_single(dilation, "MaxPool1d: dilation"), 1),
+                       ceil_mode=(ceil_mode, False), return_indices=(return_indices, False))
 
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation)
@@ -68,8 +68,10 @@ class AvgPool1d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
+        # One-element tuples, as PyTorch keeps them (and shows them).
+        self.kernel_size = (_single(kernel_size, "AvgPool1d: kernel_size"),)
+        self.stride = self.kernel_size if stride is None else (_single(stride, "AvgPool1d: stride"),)
+        self.padding = (_single(padding, "AvgPool1d: padding"),)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         F._unsupported("AvgPool1d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
 
@@ -77,7 +79,7 @@ class AvgPool1d(Module):
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):
-        return f"kernel_size=({self.kernel_size},), stride=({self.stride},), padding=({self.padding},)"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _Adaptive(Module):

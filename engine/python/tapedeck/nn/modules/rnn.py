@@ -224,6 +224,8 @@ class RNNBase(Module):
             h0 = _C.zeros(*expected, dtype=dtype)
             return h0, (h0 if lstm else None)
         if lstm:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
             h0, c0 = hx
             _state_check(name, h0, expected)
             _state_check(name, c0, expected)
@@ -282,6 +284,8 @@ class RNNBase(Module):
         rows = _C.tensor(_packed_rows(sizes, list(range(batch)), batch), dtype=_C.dtype.int64)
         padded = _C.zeros(steps * batch, self.input_size, dtype=data.dtype).index_add(0, rows, data)
         if hx is not None and packed.sorted_indices is not None:  # given in the batch's own order
+            if lstm and not isinstance(hx, (tuple, list)):
+                raise TypeError(f"{name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
             hx = (tuple(s.index_select(1, packed.sorted_indices) for s in hx) if lstm
                   else hx.index_select(1, packed.sorted_indices))
         h0, c0 = self._initial_state(hx, batch, data.dtype, name)
