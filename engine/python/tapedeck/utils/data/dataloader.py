@@ -5,7 +5,12 @@ import random
 import sys
 
 from ... import _C
-from .dataset import Subset, TensorDataset
+from .dataset import IterableDataset, Subset, TensorDataset
+
+
+def get_worker_info():
+    """None: batches are made in the main process (PyTorch's answer there too)."""
+    return None
 
 
 def _is_numpy(value, kind):
@@ -61,8 +66,15 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, generator=None, **unused):
         if batch_size is not None and batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if batch_sampler is None and sampler is None and not (hasattr(dataset, "__len__")
-                                                               and hasattr(dataset, "__getitem__")):
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                                     f"{name}={value}")
+        elif sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        elif batch_sampler is None and sampler is None and not (hasattr(dataset, "__len__")
+                                                                 and hasattr(dataset, "__getitem__")):
             raise TypeError(f"DataLoader: the dataset must support len() and indexing (a Dataset, a list), got "
                             f"{type(dataset).__name__}")
         if num_workers < 0:
@@ -74,6 +86,11 @@ class DataLoader:
         self._seed = generator if isinstance(generator, int) else None
 
     def __len__(self):
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # (a TypeError for a stream without a length, as PyTorch's)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
@@ -112,7 +129,27 @@ class DataLoader:
             return dataset.tensors, mapping
         return None
 
+    def _stream(self):
+        """An IterableDataset's examples, batched as they come."""
+        if self.batch_size is None:
+            convert = self.collate_fn or default_convert
+            for example in self.dataset:
+                yield convert(example)
+            return
+        collate = self.collate_fn or default_collate
+        batch = []
+        for example in self.dataset:
+            batch.append(example)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
+
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_size is None and self.batch_sampler is None:
             # No batching (PyTorch's batch_size=None): each sample, converted as collate_fn
             # or default_convert says.

@@ -1,4 +1,6 @@
-"""Map-style datasets."""
+"""Datasets: map-style (indexed) ones and their concatenation, and iterable ones."""
+import bisect
+
 from ... import _C
 
 
@@ -9,7 +11,7 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} does not implement __getitem__")
 
     def __add__(self, other):
-        raise NotImplementedError("concatenating datasets is not supported yet")
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -68,3 +70,60 @@ def random_split(dataset, lengths, generator=None):
         out.append(Subset(dataset, order[start:start + length]))
         start += length
     return out
+
+
+class ConcatDataset(Dataset):
+    """The examples of several datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        if which >= len(self.datasets):
+            raise IndexError(f"index {index} is out of range for a ConcatDataset of {len(self)} examples")
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
+
+
+class IterableDataset(Dataset):
+    """A stream of examples: subclasses implement __iter__ (a DataLoader batches it as it comes)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} does not implement __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
