@@ -196,6 +196,11 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
     ("masked_fill_", [(3, 4)], lambda lib, x: (x * 2).masked_fill_(x > 0, 0.5)),
     ("scatter_", [(3, 4), (3, 1)], lambda lib, x, s: (x * 1).scatter_(1, lib.tensor([[1], [3], [0]]), s)),
     ("index_add_", [(3, 4), (2, 4)], lambda lib, x, s: (x + 0).index_add_(0, lib.tensor([2, 0]), s, alpha=2.0)),
+    ("adjoint_swapdims", [(2, 3, 4)], lambda lib, x: x.adjoint() + lib.swapdims(x, 1, 2) * 2),
+    ("unflatten", [(2, 12)], lambda lib, x: lib.unflatten(x, 1, (3, -1, 2))),
+    ("hsplit_vsplit_dsplit", [(4, 6, 2)], lambda lib, x: lib.cat([t.reshape(-1) * (i + 1) for i, t in enumerate(
+        lib.hsplit(x, 3) + lib.vsplit(x, [1, 3]) + lib.dsplit(x, 2))])),
+    ("msort", [(4, 3)], lambda lib, x: lib.msort(x)),
 ]
 
 
@@ -295,6 +300,37 @@ def test_numeric_composites_without_gradients_match_pytorch():
     index, src = [[0, 0], [1, 2]], [[1.5, 2.0], [3.0, 4.0]]
     same(td.zeros(2, 3).scatter(1, td.tensor(index), td.tensor(src), reduce="add"),
          torch.zeros(2, 3).scatter(1, torch.tensor(index), torch.tensor(src), reduce="add"))
+    # bincount, isin, concat, finfo, inference_mode
+    counts = [1, 3, 3, 0, 7]
+    same(td.bincount(td.tensor(counts)), torch.bincount(torch.tensor(counts)))
+    same(td.bincount(td.tensor(counts), minlength=10), torch.bincount(torch.tensor(counts), minlength=10))
+    for weights in ([0.5, 1.0, 2.0, 1.5, 1.0], [1, 2, 3, 4, 5]):
+        same(td.bincount(td.tensor(counts), td.tensor(weights)), torch.bincount(torch.tensor(counts),
+                                                                                torch.tensor(weights)))
+    same(td.bincount(td.tensor(counts), td.tensor(weights, dtype=td.float32)),
+         torch.bincount(torch.tensor(counts), torch.tensor(weights, dtype=torch.float32)))
+    same(td.isin(td.tensor([[1, 2], [3, 4]]), td.tensor([2, 4, 9])),
+         torch.isin(torch.tensor([[1, 2], [3, 4]]), torch.tensor([2, 4, 9])))
+    same(td.isin(td.tensor([1, 2]), td.tensor([2]), invert=True), torch.isin(torch.tensor([1, 2]), torch.tensor([2]),
+                                                                              invert=True))
+    same(td.concatenate([td.ones(1), td.zeros(2)]), torch.concatenate([torch.ones(1), torch.zeros(2)]))
+    for kind, theirs_kind in ((td.float32, torch.float32), (td.float64, torch.float64)):
+        ours_info, theirs_info = td.finfo(kind), torch.finfo(theirs_kind)
+        assert (ours_info.eps, ours_info.max, ours_info.tiny, ours_info.bits) == (
+            theirs_info.eps, theirs_info.max, theirs_info.tiny, theirs_info.bits)
+    assert td.iinfo(td.int64).max == torch.iinfo(torch.int64).max
+    leaf = td.ones(2, requires_grad=True)
+    with td.inference_mode():
+        assert not (leaf * 2).requires_grad
+    with td.inference_mode(False):
+        assert (leaf * 2).requires_grad
+    assert td.inference_mode()(lambda: (leaf * 2).requires_grad)() is False
+    assert td.ones(2).is_floating_point() and not td.is_floating_point(td.tensor([1]))
+    with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs"):
+        td.bincount(td.tensor([-1, 2]))
+    with pytest.raises(RuntimeError, match="torch.hsplit attempted to split along dimension 1, but the size of the "
+                                           "dimension 5 is not divisible by the split_size 2"):
+        td.hsplit(td.ones(2, 5), 2)
     assert td.tensor([[1, 2]]).nelement() == 2
     assert td.ones(2, 3).new_empty((4,)).shape == (4,)
     same(td.ones(2).where(td.tensor([True, False]), td.zeros(2)), torch.ones(2).where(torch.tensor([True, False]),

@@ -85,7 +85,7 @@ EXCLUDED.update({"Tensor." + name: _COMPOSITE for name in (
     "outer", "tril", "triu", "flip", "unbind", "equal", "new_zeros", "new_ones", "new_full", "new_tensor")})
 # And those of tapedeck/_more_composites.py, compared in test_composites.py (MORE) as well.
 EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_more_composites.py") for name in (
-    "repeat", "tile", "roll", "repeat_interleave", "movedim", "swapaxes", "broadcast_to", "tensor_split",
+    "repeat", "tile", "roll", "repeat_interleave", "movedim", "swapaxes", "swapdims", "broadcast_to", "tensor_split",
     "diagonal", "diag", "trace", "addmm", "baddbmm", "addbmm", "addmv", "addcmul", "addcdiv", "lerp", "var_mean",
     "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac", "nonzero", "argwhere", "masked_select",
     "unique")})

@@ -50,7 +50,8 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     squeeze, unsqueeze, transpose, permute, t, clone, detach, numel, is_tensor,
     is_grad_enabled, norm, logical_not, logical_and, logical_or, logical_xor, any, all, isclose, allclose, randperm,
 )
-from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: F401
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: F401
+from ._type_info import finfo, iinfo  # noqa: F401
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, utils, datasets, debug, cuda  # noqa: F401
@@ -58,6 +59,7 @@ from .serialization import save, load  # noqa: F401
 from . import _composites  # noqa: E402
 
 _composites.install(_sys.modules[__name__])  # isnan, nan_to_num, tril, new_zeros, ...
+concat = concatenate = cat  # (PyTorch's other names for it)
 from .logging import logged, clear_log, write_log_csv  # noqa: F401
 from .logging import log as _log_scalar
 

@@ -112,7 +112,9 @@ def swapaxes(input, axis0, axis1):
     return input.transpose(axis0, axis1)
 
 
-swapdims = swapaxes
+def swapdims(input, dim0, dim1):
+    """swapaxes under its other name."""
+    return swapaxes(input, dim0, dim1)
 
 
 def narrow(input, dim, start, length):

@@ -675,6 +675,87 @@ def histc(input, bins=100, min=0, max=0):
     return _C.zeros(bins, dtype=x.dtype).index_add(0, which, _C.ones(which.numel(), dtype=x.dtype))
 
 
+# --- splits, counts, membership ---------------------------------------------------------
+
+def adjoint(input):
+    """The transpose of the last two dims (the conjugate transpose, for real tensors)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"adjoint: expected a tensor of at least 2 dims, got {input.dim()}")
+    return input.transpose(-2, -1)
+
+
+def unflatten(input, dim, sizes):
+    """dim split into sizes (one of them may be -1)."""
+    dim = _dim(dim, input.dim(), "unflatten")
+    sizes = list(sizes)
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten: only one dimension can be inferred")
+    known = math.prod(n for n in sizes if n != -1)
+    if -1 in sizes:
+        if known == 0 or input.shape[dim] % known:
+            raise RuntimeError(f"unflatten: sizes {sizes} don't multiply up to the size of dim {dim} "
+                               f"({input.shape[dim]}) in the input tensor")
+        sizes[sizes.index(-1)] = input.shape[dim] // known
+    elif known != input.shape[dim]:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
+                           f"({input.shape[dim]}) in the input tensor")
+    return input.reshape(*input.shape[:dim], *sizes, *input.shape[dim + 1:])
+
+
+def _split_along(name, dim, least):
+    def split(input, indices_or_sections):
+        if input.dim() < least:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, but got a tensor "
+                               f"with {input.dim()} dimensions!")
+        d = dim if input.dim() > 1 or name != "hsplit" else 0
+        if isinstance(indices_or_sections, int) and input.shape[d] % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but the size of the dimension "
+                               f"{input.shape[d]} is not divisible by the split_size {indices_or_sections}!")
+        return _more.tensor_split(input, indices_or_sections, d)
+    split.__name__ = split.__qualname__ = name
+    split.__doc__ = f"tensor_split along dim {dim} (sections must divide it evenly)."
+    return split
+
+
+hsplit = _split_along("hsplit", 1, 1)
+vsplit = _split_along("vsplit", 0, 2)
+dsplit = _split_along("dsplit", 2, 3)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0..max occurs in the 1-D non-negative int input (or the sum of
+    weights at those places), at least minlength of them."""
+    if input.dim() != 1 or _floating(input) or input.dtype == _bool or (input.numel() and int(input.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    size = max(int(input.max()) + 1 if input.numel() else 0, minlength)
+    if weights is None:
+        return _C.zeros(size, dtype=_i64).index_add(0, input, _C.ones(input.numel(), dtype=_i64))
+    if weights.dim() != 1 or weights.shape[0] != input.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    kind = _f64 if not _floating(weights) or weights.dtype == _f64 else weights.dtype
+    return _C.zeros(size, dtype=kind).index_add(0, input, weights.to(kind))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element is among test_elements (invert: is not)."""
+    if not isinstance(elements, _C.Tensor):
+        elements = _C.tensor(elements)
+    test = test_elements.reshape(-1) if isinstance(test_elements, _C.Tensor) else _C.tensor([test_elements])
+    found = (elements.unsqueeze(-1) == test).any(-1) if test.numel() else _C.zeros(*elements.shape, dtype=_bool)
+    return ~found if invert else found
+
+
+def msort(input):
+    """Sorted along the first dim."""
+    return _C.sort(input, 0)[0]
+
+
+def is_floating_point(input):
+    return _floating(input)
+
+
 # --- sampling and new tensors --------------------------------------------------------------
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -792,9 +873,10 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 FUNCTIONS = (ravel, fliplr, flipud, rot90, diag_embed, diagflat, dot, vdot, mv, inner, cross, kron, log2, log10,
              deg2rad, rad2deg, sgn, signbit, fmod, xlogy, logit, sinc, heaviside, fmax, fmin, float_power,
              true_divide, nansum, nanmean, cumprod, diff, median, kthvalue, quantile, cov, corrcoef, take,
-             take_along_dim, index_fill, scatter, histc, multinomial, bernoulli)
+             take_along_dim, index_fill, scatter, histc, multinomial, bernoulli, adjoint, unflatten, hsplit, vsplit,
+             dsplit, bincount, isin, msort)
 FUNCTIONS_ONLY = (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack, column_stack, broadcast_tensors,
                   cartesian_prod, tril_indices, triu_indices, vander, tensordot, trapezoid, trapz, searchsorted,
-                  bucketize, normal, empty_like, randint_like)
+                  bucketize, normal, empty_like, randint_like, is_floating_point)
 METHODS_ONLY = (where, nelement, new_empty, masked_fill_, index_fill_, index_add_, scatter_, scatter_add_, uniform_,
                 normal_)

@@ -34,6 +34,22 @@ class no_grad(_GradModeContext):
     _mode = False
 
 
+class inference_mode(_GradModeContext):
+    """PyTorch's inference_mode: here grad mode off (as no_grad; tensors made inside are
+    ordinary tensors); inference_mode(False) leaves recording on."""
+
+    def __init__(self, mode=True):
+        self._enabled = bool(mode)
+        self._mode = not self._enabled
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self._enabled):
+                return function(*args, **kwargs)
+        return wrapper
+
+
 class enable_grad(_GradModeContext):
     """Re-enables recording inside a no_grad region."""
     _mode = True
