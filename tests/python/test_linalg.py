@@ -38,6 +38,9 @@ CASES = [  # (name, input shapes, call(lib, *tensors))
     ("cholesky_upper", [(3, 3)], lambda lib, x: lib.linalg.cholesky(_spd(lib, x), upper=True)),
     ("cholesky_leaf", [(3, 3)], lambda lib, x: lib.linalg.cholesky(x.tril() * 0.1 + lib.eye(3, dtype=x.dtype) * 4)),
     ("cholesky_lower_triangle_only", [(3, 3)], lambda lib, x: lib.linalg.cholesky(x * 0.1 + lib.eye(3, dtype=x.dtype) * 4)),
+    ("qr_tall", [(5, 3)], lambda lib, a: lib.cat([t.reshape(-1) for t in lib.linalg.qr(a)])),
+    ("qr_square_batched", [(2, 3, 3)], lambda lib, a: lib.cat([t.reshape(-1) for t in lib.linalg.qr(a)])),
+    ("qr_torch_qr", [(4, 4)], lambda lib, a: lib.cat([t.reshape(-1) for t in lib.qr(a)]) + a.qr()[1].sum()),
     ("matrix_power", [(3, 3)], lambda lib, a: lib.linalg.matrix_power(a, 5)),
     ("matrix_power_negative", [(3, 3)], lambda lib, a: lib.linalg.matrix_power(a, -2) + lib.matrix_power(a, 0)),
     ("multi_dot", [(3,), (3, 4), (4, 2), (2,)], lambda lib, a, b, c, d: lib.linalg.multi_dot([a, b, c, d])),
@@ -64,6 +67,23 @@ CASES = [  # (name, input shapes, call(lib, *tensors))
 def test_linalg_matches_pytorch(name, shapes, call):
     compare_function(call, [_grid(*s, seed=i + 1) for i, s in enumerate(shapes)], name, rtol=1e-9, atol=1e-11,
                      grad_rtol=1e-8, grad_atol=1e-10, seed=9)
+
+
+def test_qr_modes_and_shapes_match_pytorch():
+    """Values only: PyTorch differentiates qr only where Q is computed and determines R."""
+    rng = np.random.default_rng(3)
+    for shape in ((4, 3), (3, 5), (2, 4, 4), (1, 1), (3, 1)):
+        a = rng.standard_normal(shape)
+        for mode in ("reduced", "complete", "r"):
+            ours, theirs = td.linalg.qr(td.tensor(a), mode), torch.linalg.qr(torch.tensor(a), mode)
+            for o, t in zip(ours, theirs):
+                assert tuple(o.shape) == tuple(t.shape), (shape, mode)
+                np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"{shape} {mode}")
+    # A column already zero under its diagonal reflects nothing (LAPACK's tau = 0): R keeps its sign.
+    a = np.array([[-2.0, 1.0], [0.0, 3.0]])
+    np.testing.assert_allclose(td.linalg.qr(td.tensor(a)).R.numpy(), torch.linalg.qr(torch.tensor(a)).R.numpy())
+    with pytest.raises(RuntimeError, match="qr received unrecognized mode 'full'"):
+        td.linalg.qr(td.eye(2), "full")
 
 
 def test_determinants_of_singular_and_pivoted_matrices():

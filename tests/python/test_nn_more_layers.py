@@ -145,3 +145,26 @@ def test_more_layers_errors_name_the_problem():
     # unfold then fold with non-overlapping windows gives the input back.
     x = td.tensor(np.arange(24.0).reshape(1, 2, 3, 4))
     assert F.fold(F.unfold(x, (3, 2), stride=(3, 2)), (3, 4), (3, 2), stride=(3, 2)).tolist() == x.tolist()
+
+
+def test_orthogonal_and_dirac_initialisation():
+    td.manual_seed(0)
+    for shape in ((4, 6), (6, 4), (3, 2, 2)):
+        w = td.empty(*shape, dtype=td.float64)
+        assert nn.init.orthogonal_(w, gain=2.0) is w
+        flat = w.reshape(shape[0], -1)
+        gram = td.matmul(flat, flat.t()) if shape[0] <= flat.shape[1] else td.matmul(flat.t(), flat)
+        np.testing.assert_allclose(gram.numpy(), 4.0 * np.eye(gram.shape[0]), atol=1e-12)
+    with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions are supported"):
+        nn.init.orthogonal_(td.empty(3))
+    for shape, groups in (((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((2, 2, 1, 3, 3), 1)):
+        ours = nn.init.dirac_(td.empty(*shape), groups)
+        theirs = torch.nn.init.dirac_(torch.empty(*shape), groups)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(ValueError, match="Only tensors with 3, 4, or 5 dimensions are supported"):
+        nn.init.dirac_(td.empty(2, 2))
+    # A layer initialised with them trains as any other (the weights are plain parameters).
+    layer = nn.Linear(3, 3)
+    nn.init.orthogonal_(layer.weight)
+    layer(td.ones(2, 3)).sum().backward()
+    assert layer.weight.grad is not None

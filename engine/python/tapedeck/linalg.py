@@ -2,7 +2,7 @@
 reductions can compute, made of the engine's ops (so they are recorded, and differentiated
 through the steps they take): norms, det/slogdet, solve, inv, cholesky, matrix_power,
 multi_dot, cross and diagonal. Each takes a batch of matrices in its leading dims.
-Decompositions that need iterations (svd, eig, qr) are not here yet."""
+qr is Householder's; decompositions that need iterations (svd, eig) are not here yet."""
 import collections
 import math
 
@@ -149,6 +149,51 @@ def cholesky(A, *, upper=False):
     return L.transpose(-2, -1) if upper else L
 
 
+_qr = collections.namedtuple("qr", ["Q", "R"])
+
+
+def qr(A, mode="reduced"):
+    """Q (orthonormal columns) and R (upper triangular) with A = QR, by Householder
+    reflections with LAPACK's signs (so the same Q and R as PyTorch's): mode 'reduced'
+    (Q [m, k], R [k, n], k = min(m, n)), 'complete' (Q [m, m], R [m, n]) or 'r' (R alone,
+    reduced; Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or "
+                           f"'complete'")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if not _floating(A):
+        raise RuntimeError(f"linalg.qr: expected a floating point tensor, got {str(A.dtype).split('.')[-1]}")
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    R = A
+    Q = _C.eye(m, dtype=A.dtype).expand(*A.shape[:-2], m, m)
+    rows = _C.arange(m, dtype=_i64)
+    for j in range(k):
+        column = R.narrow(-1, j, 1).squeeze(-1)  # (..., m)
+        below = column.masked_fill(rows <= j, 0.0)  # the entries under the diagonal
+        alpha = column.narrow(-1, j, 1)  # (..., 1)
+        rest = _C.norm(below, 2, [-1], True)
+        # LAPACK's dlarfg: beta = -sign(alpha) |x|, tau = (beta - alpha) / beta, v = x / (alpha - beta)
+        # with v_j = 1; no reflection (tau = 0) when there is nothing under the diagonal.
+        none = rest == 0
+        norm = _C.sqrt(alpha * alpha + rest * rest)
+        beta = -_C.where(alpha >= 0, norm, -norm)
+        beta_safe = beta.masked_fill(none, 1.0)
+        tau = ((beta - alpha) / beta_safe).masked_fill(none, 0.0)
+        scale = (alpha - beta).masked_fill(none, 1.0)
+        v = below / scale + (rows == j).to(A.dtype)  # (..., m)
+        R = R - (tau * v).unsqueeze(-1) * _C.matmul(v.unsqueeze(-2), R)
+        Q = Q - _C.matmul(Q, v.unsqueeze(-1)) * (tau * v).unsqueeze(-2)
+    R = R.triu()
+    if mode == "complete":
+        return _qr(Q, R)
+    R = R.narrow(-2, 0, k)
+    if mode == "r":
+        return _qr(_C.zeros(0, dtype=A.dtype), R)
+    return _qr(Q.narrow(-1, 0, k), R)
+
+
 def matrix_power(A, n):
     """A multiplied by itself n times (n = 0: the identity; n < 0: the inverse's power)."""
     _square(A, "matrix_power")
@@ -282,4 +327,5 @@ def matmul(input, other):
 
 
 # torch.det, torch.inverse, ... and their Tensor methods, for scripts written against torch.*.
-ALIASES = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv, "matrix_power": matrix_power}
+ALIASES = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv, "matrix_power": matrix_power,
+           "qr": lambda A, some=True: qr(A, "reduced" if some else "complete")}

@@ -141,3 +141,45 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """Fills tensor (2-D or more, flattened after the first dim) with a (semi-)orthogonal
+    matrix: the Q of a Gaussian matrix's QR, signed by R's diagonal so that it is uniformly
+    distributed; times gain. Returns it."""
+    _check(tensor, "orthogonal_")
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    from .. import linalg
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = _C.randn(rows, cols, dtype=tensor.dtype)
+        if rows < cols:
+            flat = flat.t()
+        q, r = linalg.qr(flat)
+        q = q * _C.sign(r.diagonal()).unsqueeze(0)
+        if rows < cols:
+            q = q.t()
+        tensor.copy_(q.reshape(*tensor.shape) * gain)
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """Fills a 3-, 4- or 5-D convolution weight with the Dirac delta (each output channel
+    passes one input channel through unchanged), per group. Returns it."""
+    _check(tensor, "dirac_")
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    import numpy
+    values = numpy.zeros(tuple(tensor.shape))
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1.0
+    return _fill_from(tensor, _C.tensor(values, dtype=tensor.dtype))
