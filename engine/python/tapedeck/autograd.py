@@ -116,6 +116,50 @@ class detect_anomaly:
         return wrapper
 
 
+_global_anomaly = None  # the anomaly guard set_detect_anomaly(True) holds
+
+
+def _set_global_anomaly(on):
+    global _global_anomaly
+    if on and _global_anomaly is None:
+        _global_anomaly = _C._autograd._AnomalyMode()
+        _global_anomaly.__enter__()
+    elif not on and _global_anomaly is not None:
+        _global_anomaly.__exit__(None, None, None)
+        _global_anomaly = None
+
+
+class set_detect_anomaly:
+    """Anomaly mode on (or off) from here on, as PyTorch's: the first op that produces NaN or
+    Inf raises, naming the op and its line. As a context manager, it restores the setting
+    before it on exit."""
+
+    def __init__(self, mode, check_nan=True):
+        self._previous = _global_anomaly is not None
+        _set_global_anomaly(bool(mode) and bool(check_nan))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _set_global_anomaly(self._previous)
+        return False
+
+
+def is_anomaly_enabled():
+    """Whether set_detect_anomaly(True) is in effect (detect_anomaly() blocks not counted)."""
+    return _global_anomaly is not None
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """PyTorch 0.3's wrapper, kept for old scripts: every tensor is a Variable now, so this
+    returns the tensor itself as a leaf (requiring grad when asked)."""
+    if not isinstance(data, _C.Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    leaf = data.detach()
+    return leaf.requires_grad_() if requires_grad else leaf
+
+
 def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Compares func's backward with central differences, one input element at a time (use
     float64 inputs). Returns True, or raises (or returns False) naming the first mismatch."""
@@ -152,3 +196,9 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
                             raise RuntimeError(message)
                         return False
     return True
+
+
+from . import autograd_functional as functional  # noqa: E402  (tapedeck.autograd.functional)
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__ + ".functional"] = functional  # so `from tapedeck.autograd.functional import ...` works

@@ -1,13 +1,14 @@
 """python -m tapedeck.run script.py [args]: runs a PyTorch-style script on Tapedeck, with
 `import torch` (and torch.nn, torch.nn.functional, torch.optim, torch.utils.data,
-torch.autograd) resolving to tapedeck's modules. Nothing is installed or changed: the
+torch.autograd, torch.linalg and their submodules) resolving to tapedeck's modules. Nothing is installed or changed: the
 aliases live in this process's sys.modules only, so a real PyTorch stays untouched."""
 import importlib
 import runpy
 import sys
 
-_ALIASES = ["", ".nn", ".nn.functional", ".nn.init", ".nn.utils", ".optim", ".optim.lr_scheduler", ".utils",
-            ".utils.data", ".autograd"]
+_ALIASES = ["", ".nn", ".nn.functional", ".nn.init", ".nn.utils", ".nn.utils.rnn", ".optim", ".optim.lr_scheduler",
+            ".utils", ".utils.data", ".utils.data.sampler", ".utils.data.dataset", ".autograd", ".autograd.functional",
+            ".linalg"]
 
 
 def alias_torch():

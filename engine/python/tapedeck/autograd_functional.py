@@ -1,0 +1,154 @@
+"""tapedeck.autograd.functional: jacobian, hessian, vjp, jvp, vhp and hvp of a function, as
+PyTorch's (reverse mode: a jacobian is one backward per output element; jvp and hvp use the
+double-backward trick). The inputs are never changed: the function runs on detached copies
+that require grad."""
+from . import _C
+
+
+def _as_tuple(value, name):
+    """(tuple of tensors, whether it was a tuple)."""
+    if isinstance(value, _C.Tensor):
+        return (value,), False
+    if isinstance(value, (tuple, list)) and all(isinstance(v, _C.Tensor) for v in value):
+        return tuple(value), True
+    raise TypeError(f"{name} must be a Tensor or a tuple of Tensors, got {type(value).__name__}")
+
+
+def _leaves(inputs, create_graph):
+    """Detached copies of the inputs that require grad (the derivatives are taken there; with
+    create_graph they can be differentiated again, with respect to these copies)."""
+    return tuple(x.detach().requires_grad_() for x in inputs)
+
+
+def _grad(outputs, inputs, grad_outputs, create_graph, retain_graph=True):
+    """grad, with zeros for inputs the outputs do not depend on."""
+    from .autograd import grad
+    grads = grad(outputs, list(inputs), grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
+                 allow_unused=True)
+    return tuple(_C.zeros_like(x) if g is None else g for g, x in zip(grads, inputs))
+
+
+def _plain(values, create_graph):
+    return tuple(v if create_graph else v.detach() for v in values)
+
+
+def _shaped(values, was_tuple):
+    return values if was_tuple else values[0]
+
+
+def _run(func, inputs, name):
+    from .autograd import enable_grad
+    with enable_grad():
+        outputs, out_tuple = _as_tuple(func(*inputs), f"{name}: the function's output")
+    return outputs, out_tuple
+
+
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
+    """d func(inputs) / d inputs: a tensor of shape output.shape + input.shape, or tuples of
+    them (one per output, each one per input) when func returns, or inputs are, tuples."""
+    if strategy != "reverse-mode":
+        raise NotImplementedError(f"jacobian: strategy={strategy!r} is not supported by tapedeck (reverse-mode only)")
+    inputs, in_tuple = _as_tuple(inputs, "jacobian: inputs")
+    from .autograd import enable_grad
+    with enable_grad():
+        leaves = _leaves(inputs, create_graph)
+        outputs, out_tuple = _run(func, leaves, "jacobian")
+        per_output = []
+        for out in outputs:
+            flat = out.reshape(-1)
+            rows = [_grad(flat[k], leaves, None, create_graph) for k in range(flat.numel())]
+            blocks = []
+            for i, x in enumerate(leaves):
+                if rows:
+                    block = _C.stack([row[i] for row in rows], 0)
+                else:
+                    block = _C.zeros(0, *x.shape, dtype=x.dtype)
+                blocks.append(block.reshape(*out.shape, *x.shape))
+            per_output.append(_shaped(_plain(blocks, create_graph), in_tuple))
+    return tuple(per_output) if out_tuple else per_output[0]
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """The second derivatives of a function with one scalar output: shape input.shape +
+    input.shape, or a tuple of tuples (one block per pair of inputs) for tuple inputs."""
+    inputs, in_tuple = _as_tuple(inputs, "hessian: inputs")
+
+    def gradient(*xs):
+        out, _ = _run(func, xs, "hessian")
+        if len(out) != 1 or out[0].numel() != 1:
+            raise RuntimeError("The function given to hessian should return a single Tensor with a single element")
+        return _grad(out[0].reshape(()), xs, None, True)
+
+    blocks = jacobian(gradient, inputs if in_tuple else inputs[0], create_graph=create_graph)
+    return blocks if in_tuple else blocks[0]  # (one gradient: the block of the one input)
+
+
+def vjp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), vᵀ J): the outputs and the vector-Jacobian product (v may be omitted for
+    a one-element output)."""
+    inputs, in_tuple = _as_tuple(inputs, "vjp: inputs")
+    from .autograd import enable_grad
+    with enable_grad():
+        leaves = _leaves(inputs, create_graph)
+        outputs, out_tuple = _run(func, leaves, "vjp")
+        if v is None:
+            if len(outputs) != 1 or outputs[0].numel() != 1:
+                raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
+                                   "Tensor with a single element.")
+            seeds = None
+        else:
+            seeds, _ = _as_tuple(v, "vjp: v")
+        products = _grad(list(outputs), leaves, None if seeds is None else list(seeds), create_graph)
+    return _shaped(_plain(outputs, create_graph), out_tuple), _shaped(_plain(products, create_graph), in_tuple)
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), J v): the Jacobian-vector product, by the double-backward trick."""
+    inputs, in_tuple = _as_tuple(inputs, "jvp: inputs")
+    from .autograd import enable_grad
+    with enable_grad():
+        leaves = _leaves(inputs, create_graph)
+        outputs, out_tuple = _run(func, leaves, "jvp")
+        if v is None:
+            if len(leaves) != 1 or leaves[0].numel() != 1:
+                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
+                                   "single Tensor with a single element.")
+            tangents = (_C.ones_like(leaves[0]),)
+        else:
+            tangents, _ = _as_tuple(v, "jvp: v")
+        dummies = tuple(_C.zeros_like(o).requires_grad_() for o in outputs)
+        transposed = _grad(list(outputs), leaves, list(dummies), True)
+        products = _grad(list(transposed), dummies, list(tangents), create_graph)
+    return _shaped(_plain(outputs, create_graph), out_tuple), _shaped(_plain(products, create_graph), out_tuple)
+
+
+def _scalar_and_gradient(func, inputs, name):
+    leaves = _leaves(inputs, True)
+    outputs, _ = _run(func, leaves, name)
+    if len(outputs) != 1 or outputs[0].numel() != 1:
+        raise RuntimeError(f"The function given to {name} should return a single Tensor with a single element")
+    return leaves, outputs[0], _grad(outputs[0].reshape(()), leaves, None, True)
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), vᵀ H) for a function with one scalar output."""
+    inputs, in_tuple = _as_tuple(inputs, "vhp: inputs")
+    from .autograd import enable_grad
+    with enable_grad():
+        leaves, output, gradient = _scalar_and_gradient(func, inputs, "vhp")
+        vectors, _ = _as_tuple(v, "vhp: v") if v is not None else ((_C.ones_like(leaves[0]),), False)
+        products = _grad(list(gradient), leaves, list(vectors), create_graph)
+    return (output if create_graph else output.detach()), _shaped(_plain(products, create_graph), in_tuple)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), H v) for a function with one scalar output (the double-backward trick)."""
+    inputs, in_tuple = _as_tuple(inputs, "hvp: inputs")
+    from .autograd import enable_grad
+    with enable_grad():
+        leaves, output, gradient = _scalar_and_gradient(func, inputs, "hvp")
+        vectors, _ = _as_tuple(v, "hvp: v") if v is not None else ((_C.ones_like(leaves[0]),), False)
+        dummies = tuple(_C.zeros_like(g).requires_grad_() for g in gradient)
+        transposed = _grad(list(gradient), leaves, list(dummies), True)
+        products = _grad(list(transposed), dummies, list(vectors), create_graph)
+    return (output if create_graph else output.detach()), _shaped(_plain(products, create_graph), in_tuple)
