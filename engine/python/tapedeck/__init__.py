@@ -55,6 +55,7 @@ from ._type_info import finfo, iinfo  # noqa: F401
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, utils, datasets, debug, cuda  # noqa: F401
+from . import distributions, linalg  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import _composites  # noqa: E402
 
