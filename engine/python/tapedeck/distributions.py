@@ -71,8 +71,8 @@ class Distribution:
         return f"{type(self).__name__}()"
 
 
-class Normal(Distribution):
-    """N(loc, scale²)."""
+class _LocationScale(Distribution):
+    """A family with a location (its mean) and a positive scale."""
 
     has_rsample = True
 
@@ -84,6 +84,10 @@ class Normal(Distribution):
     @property
     def mean(self):
         return self.loc
+
+
+class Normal(_LocationScale):
+    """N(loc, scale²)."""
 
     @property
     def variance(self):
@@ -168,19 +172,8 @@ class Exponential(Distribution):
         return 1.0 - _C.log(self.rate)
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """Density exp(-|x - loc| / scale) / (2 scale)."""
-
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = _broadcast(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-        self._check("scale", self.scale, self.scale > 0, "GreaterThan(lower_bound=0.0)")
-
-    @property
-    def mean(self):
-        return self.loc
 
     @property
     def variance(self):
