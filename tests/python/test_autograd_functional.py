@@ -83,6 +83,34 @@ def test_functional_derivatives_leave_the_inputs_alone_and_can_be_differentiated
         td.autograd.functional.jacobian(lambda a: a, [1.0])
 
 
+def test_create_graph_reaches_the_inputs_and_constant_outputs_give_zeros():
+    results = []
+    for lib in (td, torch):
+        F = lib.autograd.functional
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        F.jacobian(lambda y: (y ** 3).sum(), x, create_graph=True).sum().backward()
+        _, product = F.hvp(lambda y: (y ** 3).sum(), x, lib.ones(2, dtype=lib.float64), create_graph=True)
+        penalty = x.grad.clone()
+        x.grad = None
+        product.sum().backward()
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64)
+        results.append([penalty, x.grad,
+                        F.jacobian(lambda y: lib.ones(3, dtype=lib.float64), a),
+                        F.hessian(lambda y: (2 * y).sum(), a),
+                        F.jvp(lambda y, z: y ** 2, (a, a), (a, a))[1],
+                        F.hvp(lambda y: (3 * y).sum(), a, a)[1],
+                        F.vjp(lambda y: lib.zeros(2, dtype=lib.float64), a, a)[1]])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
+    with pytest.raises(RuntimeError, match="Output 0 of the user-provided function does not require gradients"):
+        td.autograd.functional.jacobian(lambda y: td.ones(2), td.ones(2), strict=True)
+    with pytest.raises(RuntimeError, match="The vector v can only be None if the input to the user-provided "
+                                           "function is a single Tensor with a single element"):
+        td.autograd.functional.hvp(lambda y: y.sum(), td.ones(2))
+    with pytest.raises(RuntimeError, match=r"jvp: v has invalid size"):
+        td.autograd.functional.jvp(lambda y: y * 2, td.ones(2), td.ones(3))
+
+
 def test_global_anomaly_mode_and_variable():
     td.autograd.set_detect_anomaly(True)
     try:
@@ -96,6 +124,13 @@ def test_global_anomaly_mode_and_variable():
         td.autograd.set_detect_anomaly(False)
     assert not td.autograd.is_anomaly_enabled()
     assert td.log(td.tensor([-1.0])).isnan().all()
+    with td.autograd.detect_anomaly():
+        assert td.is_anomaly_enabled()
+    td.autograd.set_detect_anomaly(True, check_nan=False)  # on, nothing checked
+    try:
+        assert td.is_anomaly_enabled() and td.log(td.tensor([-1.0])).isnan().all()
+    finally:
+        td.autograd.set_detect_anomaly(False)
     v = td.autograd.Variable(td.ones(2), requires_grad=True)
     assert v.requires_grad and v.is_leaf
     assert not td.autograd.Variable(td.ones(2)).requires_grad

@@ -326,6 +326,10 @@ def test_numeric_composites_without_gradients_match_pytorch():
         assert (leaf * 2).requires_grad
     assert td.inference_mode()(lambda: (leaf * 2).requires_grad)() is False
     assert td.ones(2).is_floating_point() and not td.is_floating_point(td.tensor([1]))
+    assert td.finfo(td.float32).resolution == torch.finfo(torch.float32).resolution
+    assert td.finfo(td.float32) == td.finfo()
+    with pytest.raises(RuntimeError, match="torch.hsplit: number of sections must be larger than 0, got 0"):
+        td.hsplit(td.ones(2, 4), 0)
     with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs"):
         td.bincount(td.tensor([-1, 2]))
     with pytest.raises(RuntimeError, match="torch.hsplit attempted to split along dimension 1, but the size of the "

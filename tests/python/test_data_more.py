@@ -105,3 +105,12 @@ def test_sampler_errors_name_the_problem():
         data.DataLoader(list(range(3)), sampler=data.SequentialSampler(range(3)), shuffle=True)
     with pytest.raises(AssertionError, match="ConcatDataset does not support IterableDataset"):
         data.ConcatDataset([Stream(2)])
+    with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive with batch_size, shuffle"):
+        data.DataLoader(list(range(4)), batch_size=2, batch_sampler=data.BatchSampler(range(4), 2, False))
+    assert data.DataLoader(list(range(4)), batch_sampler=data.BatchSampler(range(4), 2, False)).batch_size is None
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
+        data.RandomSampler([])
+    with pytest.raises(ValueError, match="RandomSampler: the data source is empty"):
+        list(data.RandomSampler([], num_samples=3))
+    with pytest.raises(NotImplementedError, match="SubsetRandomSampler: generator= is not supported"):
+        data.SubsetRandomSampler([1], generator=object())

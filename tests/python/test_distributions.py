@@ -109,3 +109,18 @@ def test_distribution_errors_name_the_problem():
     with pytest.raises(NotImplementedError, match="Categorical does not have rsample"):
         D.Categorical(logits=td.zeros(3)).rsample()
     assert math.isinf(D.kl_divergence(D.Uniform(0.0, 2.0), D.Uniform(0.5, 1.0)).item())
+    # log_prob's value must be in the support; KL is infinite where q rules out what p allows.
+    for bad in (lambda: D.Exponential(2.0).log_prob(td.tensor(-1.0)),
+                lambda: D.Bernoulli(td.tensor(0.3)).log_prob(td.tensor(0.5)),
+                lambda: D.Uniform(0.0, 1.0).log_prob(td.tensor(2.0)),
+                lambda: D.Categorical(logits=td.zeros(3)).log_prob(td.tensor(5))):
+        with pytest.raises(ValueError, match="to be within the support"):
+            bad()
+    with pytest.raises(ValueError, match=r"Expected parameter loc .* Real\(\)"):
+        D.Normal(float("nan"), 1.0)
+    for p, q in ((lambda lib: lib.distributions.Bernoulli(lib.tensor([0.5])),
+                  lambda lib: lib.distributions.Bernoulli(lib.tensor([0.0]))),
+                 (lambda lib: lib.distributions.Categorical(lib.tensor([0.5, 0.5])),
+                  lambda lib: lib.distributions.Categorical(lib.tensor([1.0, 0.0])))):
+        assert math.isinf(D.kl_divergence(p(td), q(td)).sum().item())
+        assert math.isinf(torch.distributions.kl_divergence(p(torch), q(torch)).sum().item())

@@ -79,6 +79,18 @@ def test_qr_modes_and_shapes_match_pytorch():
             for o, t in zip(ours, theirs):
                 assert tuple(o.shape) == tuple(t.shape), (shape, mode)
                 np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"{shape} {mode}")
+    # QR's gradient is the analytic one (PyTorch's), at an identity too, where Householder's
+    # "no reflection" case would have cut it.
+    grads = []
+    for lib in (td, torch):
+        a = lib.eye(3, dtype=lib.float64, requires_grad=True)
+        q, r = lib.linalg.qr(a)
+        (r[0, 0] + q[1, 0] + (q * r).sum()).backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-12)
+    for shape in ((3, 5), (2, 3, 4)):  # wide
+        compare_function(lambda lib, x: lib.cat([t.reshape(-1) for t in lib.linalg.qr(x)]), [_grid(*shape, seed=4)],
+                         f"qr {shape}", rtol=1e-9, atol=1e-11)
     # A column already zero under its diagonal reflects nothing (LAPACK's tau = 0): R keeps its sign.
     a = np.array([[-2.0, 1.0], [0.0, 3.0]])
     np.testing.assert_allclose(td.linalg.qr(td.tensor(a)).R.numpy(), torch.linalg.qr(torch.tensor(a)).R.numpy())

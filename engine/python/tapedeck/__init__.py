@@ -50,7 +50,7 @@ from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     squeeze, unsqueeze, transpose, permute, t, clone, detach, numel, is_tensor,
     is_grad_enabled, norm, logical_not, logical_and, logical_or, logical_xor, any, all, isclose, allclose, randperm,
 )
-from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: F401
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_anomaly_enabled  # noqa: F401
 from ._type_info import finfo, iinfo  # noqa: F401
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401

@@ -708,6 +708,8 @@ def _split_along(name, dim, least):
             raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, but got a tensor "
                                f"with {input.dim()} dimensions!")
         d = dim if input.dim() > 1 or name != "hsplit" else 0
+        if isinstance(indices_or_sections, int) and indices_or_sections <= 0:
+            raise RuntimeError(f"torch.{name}: number of sections must be larger than 0, got {indices_or_sections}")
         if isinstance(indices_or_sections, int) and input.shape[d] % indices_or_sections:
             raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but the size of the dimension "
                                f"{input.shape[d]} is not divisible by the split_size {indices_or_sections}!")

@@ -99,11 +99,15 @@ class detect_anomaly:
         self._guard = _C._autograd._AnomalyMode() if check_nan else None
 
     def __enter__(self):
+        global _anomaly_blocks
+        _anomaly_blocks += 1
         if self._guard is not None:
             self._guard.__enter__()
         return self
 
     def __exit__(self, *exc):
+        global _anomaly_blocks
+        _anomaly_blocks -= 1
         if self._guard is not None:
             self._guard.__exit__(*exc)
         return False
@@ -116,39 +120,44 @@ class detect_anomaly:
         return wrapper
 
 
-_global_anomaly = None  # the anomaly guard set_detect_anomaly(True) holds
+# set_detect_anomaly's setting: (on, check_nan), and the guard it holds while checking NaNs.
+_global_anomaly = (False, True)
+_global_guard = None
+_anomaly_blocks = 0  # detect_anomaly() blocks entered
 
 
-def _set_global_anomaly(on):
-    global _global_anomaly
-    if on and _global_anomaly is None:
-        _global_anomaly = _C._autograd._AnomalyMode()
-        _global_anomaly.__enter__()
-    elif not on and _global_anomaly is not None:
-        _global_anomaly.__exit__(None, None, None)
-        _global_anomaly = None
+def _set_global_anomaly(on, check_nan=True):
+    global _global_anomaly, _global_guard
+    _global_anomaly = (on, check_nan)
+    if on and check_nan and _global_guard is None:
+        _global_guard = _C._autograd._AnomalyMode()
+        _global_guard.__enter__()
+    elif not (on and check_nan) and _global_guard is not None:
+        _global_guard.__exit__(None, None, None)
+        _global_guard = None
 
 
 class set_detect_anomaly:
     """Anomaly mode on (or off) from here on, as PyTorch's: the first op that produces NaN or
-    Inf raises, naming the op and its line. As a context manager, it restores the setting
-    before it on exit."""
+    Inf raises, naming the op and its line (check_nan=False: on, but nothing is checked).
+    As a context manager, it restores the setting before it on exit. A detect_anomaly()
+    block around it keeps checking."""
 
     def __init__(self, mode, check_nan=True):
-        self._previous = _global_anomaly is not None
-        _set_global_anomaly(bool(mode) and bool(check_nan))
+        self._previous = _global_anomaly
+        _set_global_anomaly(bool(mode), bool(check_nan))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _set_global_anomaly(self._previous)
+        _set_global_anomaly(*self._previous)
         return False
 
 
 def is_anomaly_enabled():
-    """Whether set_detect_anomaly(True) is in effect (detect_anomaly() blocks not counted)."""
-    return _global_anomaly is not None
+    """Whether anomaly mode is on: set_detect_anomaly(True), or inside detect_anomaly()."""
+    return _global_anomaly[0] or _anomaly_blocks > 0
 
 
 def Variable(data, requires_grad=False, volatile=False):

@@ -1,7 +1,8 @@
 """tapedeck.autograd.functional: jacobian, hessian, vjp, jvp, vhp and hvp of a function, as
 PyTorch's (reverse mode: a jacobian is one backward per output element; jvp and hvp use the
-double-backward trick). The inputs are never changed: the function runs on detached copies
-that require grad."""
+double-backward trick). The inputs are never changed. With create_graph the results stay
+connected to inputs that require grad (a gradient penalty can be differentiated); outputs
+that do not depend on the inputs give zeros (strict=True: an error)."""
 from . import _C
 
 
@@ -15,17 +16,44 @@ def _as_tuple(value, name):
 
 
 def _leaves(inputs, create_graph):
-    """Detached copies of the inputs that require grad (the derivatives are taken there; with
-    create_graph they can be differentiated again, with respect to these copies)."""
-    return tuple(x.detach().requires_grad_() for x in inputs)
+    """The tensors the derivatives are taken at: with create_graph, inputs that require grad
+    through an identity op (so the results reach them); otherwise detached copies."""
+    return tuple(x * 1 if create_graph and x.requires_grad else x.detach().requires_grad_() for x in inputs)
 
 
 def _grad(outputs, inputs, grad_outputs, create_graph, retain_graph=True):
-    """grad, with zeros for inputs the outputs do not depend on."""
+    """grad, with zeros for inputs the outputs do not depend on, and for outputs that depend
+    on nothing that requires grad."""
     from .autograd import grad
-    grads = grad(outputs, list(inputs), grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
-                 allow_unused=True)
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    seeds = list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
+    pairs = [(o, g) for o, g in zip(outputs, seeds) if o.requires_grad]
+    if not pairs:
+        return tuple(_C.zeros_like(x) for x in inputs)
+    grads = grad([o for o, _ in pairs], list(inputs), None if grad_outputs is None else [g for _, g in pairs],
+                 retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
     return tuple(_C.zeros_like(x) if g is None else g for g, x in zip(grads, inputs))
+
+
+def _check_strict(outputs, name):
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"Output {i} of the user-provided function does not require gradients. The outputs "
+                               f"must be computed in a differentiable manner from the input when running in strict "
+                               f"mode.")
+
+
+def _vectors(v, like, name, what):
+    """v as a tuple shaped as `like`; None only for one single-element tensor."""
+    if v is None:
+        if len(like) != 1 or like[0].numel() != 1:
+            raise RuntimeError(f"The vector v can only be None if the {what} a single Tensor with a single element.")
+        return (_C.ones_like(like[0]),)
+    vectors, _ = _as_tuple(v, f"{name}: v")
+    if len(vectors) != len(like) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(vectors, like)):
+        raise RuntimeError(f"{name}: v has invalid size: expected {[tuple(b.shape) for b in like]}, got "
+                           f"{[tuple(a.shape) for a in vectors]}")
+    return vectors
 
 
 def _plain(values, create_graph):
@@ -53,6 +81,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     with enable_grad():
         leaves = _leaves(inputs, create_graph)
         outputs, out_tuple = _run(func, leaves, "jacobian")
+        if strict:
+            _check_strict(outputs, "jacobian")
         per_output = []
         for out in outputs:
             flat = out.reshape(-1)
@@ -91,14 +121,10 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         leaves = _leaves(inputs, create_graph)
         outputs, out_tuple = _run(func, leaves, "vjp")
-        if v is None:
-            if len(outputs) != 1 or outputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
-                                   "Tensor with a single element.")
-            seeds = None
-        else:
-            seeds, _ = _as_tuple(v, "vjp: v")
-        products = _grad(list(outputs), leaves, None if seeds is None else list(seeds), create_graph)
+        if strict:
+            _check_strict(outputs, "vjp")
+        seeds = _vectors(v, outputs, "vjp", "user-provided function returns")
+        products = _grad(list(outputs), leaves, list(seeds), create_graph)
     return _shaped(_plain(outputs, create_graph), out_tuple), _shaped(_plain(products, create_graph), in_tuple)
 
 
@@ -109,24 +135,22 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         leaves = _leaves(inputs, create_graph)
         outputs, out_tuple = _run(func, leaves, "jvp")
-        if v is None:
-            if len(leaves) != 1 or leaves[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                                   "single Tensor with a single element.")
-            tangents = (_C.ones_like(leaves[0]),)
-        else:
-            tangents, _ = _as_tuple(v, "jvp: v")
+        if strict:
+            _check_strict(outputs, "jvp")
+        tangents = _vectors(v, leaves, "jvp", "input to the user-provided function is")
         dummies = tuple(_C.zeros_like(o).requires_grad_() for o in outputs)
         transposed = _grad(list(outputs), leaves, list(dummies), True)
         products = _grad(list(transposed), dummies, list(tangents), create_graph)
     return _shaped(_plain(outputs, create_graph), out_tuple), _shaped(_plain(products, create_graph), out_tuple)
 
 
-def _scalar_and_gradient(func, inputs, name):
-    leaves = _leaves(inputs, True)
+def _scalar_and_gradient(func, inputs, name, create_graph, strict):
+    leaves = _leaves(inputs, create_graph)
     outputs, _ = _run(func, leaves, name)
     if len(outputs) != 1 or outputs[0].numel() != 1:
         raise RuntimeError(f"The function given to {name} should return a single Tensor with a single element")
+    if strict:
+        _check_strict(outputs, name)
     return leaves, outputs[0], _grad(outputs[0].reshape(()), leaves, None, True)
 
 
@@ -135,8 +159,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     inputs, in_tuple = _as_tuple(inputs, "vhp: inputs")
     from .autograd import enable_grad
     with enable_grad():
-        leaves, output, gradient = _scalar_and_gradient(func, inputs, "vhp")
-        vectors, _ = _as_tuple(v, "vhp: v") if v is not None else ((_C.ones_like(leaves[0]),), False)
+        leaves, output, gradient = _scalar_and_gradient(func, inputs, "vhp", create_graph, strict)
+        vectors = _vectors(v, leaves, "vhp", "input to the user-provided function is")
         products = _grad(list(gradient), leaves, list(vectors), create_graph)
     return (output if create_graph else output.detach()), _shaped(_plain(products, create_graph), in_tuple)
 
@@ -146,8 +170,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     inputs, in_tuple = _as_tuple(inputs, "hvp: inputs")
     from .autograd import enable_grad
     with enable_grad():
-        leaves, output, gradient = _scalar_and_gradient(func, inputs, "hvp")
-        vectors, _ = _as_tuple(v, "hvp: v") if v is not None else ((_C.ones_like(leaves[0]),), False)
+        leaves, output, gradient = _scalar_and_gradient(func, inputs, "hvp", create_graph, strict)
+        vectors = _vectors(v, leaves, "hvp", "input to the user-provided function is")
         dummies = tuple(_C.zeros_like(g).requires_grad_() for g in gradient)
         transposed = _grad(list(gradient), leaves, list(dummies), True)
         products = _grad(list(transposed), dummies, list(vectors), create_graph)

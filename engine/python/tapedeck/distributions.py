@@ -46,6 +46,14 @@ class Distribution:
                              f"distribution {type(self).__name__}() to satisfy the constraint {constraint}, but found "
                              f"invalid values:\n{value}")
 
+    def _check_value(self, value, ok, support):
+        """log_prob's value must lie in the support (when arguments are validated)."""
+        if self._validate and not bool(ok.all()):
+            raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
+                             f"within the support ({support}) of the distribution {type(self).__name__}(), but "
+                             f"found invalid values:\n{value}")
+        return value
+
     def _extended_shape(self, sample_shape=()):
         return _size(sample_shape) + self.batch_shape + self.event_shape
 
@@ -79,6 +87,7 @@ class _LocationScale(Distribution):
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = _broadcast(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
+        self._check("loc", self.loc, self.loc == self.loc, "Real()")
         self._check("scale", self.scale, self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     @property
@@ -135,6 +144,8 @@ class Uniform(Distribution):
 
     def log_prob(self, value):
         value = _tensor(value, self.low)
+        self._check_value(value, (value >= self.low) & (value < self.high), "Interval(lower_bound=low, "
+                                                                              "upper_bound=high)")
         inside = ((value >= self.low) & (value < self.high)).to(self.low.dtype)
         return _C.log(inside) - _C.log(self.high - self.low)
 
@@ -166,7 +177,9 @@ class Exponential(Distribution):
         return -_C.log(u) / self.rate
 
     def log_prob(self, value):
-        return _C.log(self.rate) - self.rate * _tensor(value, self.rate)
+        value = _tensor(value, self.rate)
+        self._check_value(value, value >= 0, "GreaterThanEq(lower_bound=0.0)")
+        return _C.log(self.rate) - self.rate * value
 
     def entropy(self):
         return 1.0 - _C.log(self.rate)
@@ -238,6 +251,7 @@ class Bernoulli(Distribution):
 
     def log_prob(self, value):
         value = _tensor(value, self.probs)
+        self._check_value(value, (value == 0) | (value == 1), "Boolean()")
         # -BCE with logits: value * logits - softplus(logits), stable for large |logits|.
         return value * self.logits - _C._nn.softplus(self.logits, 1.0, 20.0)
 
@@ -280,6 +294,9 @@ class Categorical(Distribution):
 
     def log_prob(self, value):
         value = value if isinstance(value, _C.Tensor) else _C.tensor(value)
+        whole = value == value.to(_C.dtype.int64).to(value.dtype) if value.dtype != _C.dtype.int64 else value == value
+        self._check_value(value, whole & (value >= 0) & (value < self.num_events),
+                          f"IntegerInterval(lower_bound=0, upper_bound={self.num_events - 1})")
         value = value.to(_C.dtype.int64)
         from ._numeric_composites import broadcast_tensors
         index, logits = broadcast_tensors(value.unsqueeze(-1), self.logits)
@@ -341,13 +358,17 @@ def kl_divergence(p, q):
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - _C.log(ratio))
     if kind == (Bernoulli, Bernoulli):
+        # Infinite where q gives no chance to what p does; nothing where p gives it none.
         softplus = _C._nn.softplus
         t1 = p.probs * (softplus(-q.logits, 1.0, 20.0) - softplus(-p.logits, 1.0, 20.0))
+        t1 = t1.masked_fill(q.probs == 0, math.inf).masked_fill(p.probs == 0, 0.0)
         t2 = (1 - p.probs) * (softplus(q.logits, 1.0, 20.0) - softplus(p.logits, 1.0, 20.0))
+        t2 = t2.masked_fill(q.probs == 1, math.inf).masked_fill(p.probs == 1, 0.0)
         return t1 + t2
     if kind == (Categorical, Categorical):
         t = p.probs * (p.logits - q.logits)
-        return t.masked_fill(p.probs == 0, 0.0).sum(-1)
+        t = t.masked_fill((q.probs == 0).expand(*t.shape), math.inf)
+        return t.masked_fill((p.probs == 0).expand(*t.shape), 0.0).sum(-1)
     if kind == (Exponential, Exponential):
         ratio = q.rate / p.rate
         return ratio - _C.log(ratio) - 1

@@ -7,6 +7,7 @@ import collections
 import math
 
 from . import _C
+from . import function as _function
 
 _i64 = _C.dtype.int64
 
@@ -152,11 +153,78 @@ def cholesky(A, *, upper=False):
 _qr = collections.namedtuple("qr", ["Q", "R"])
 
 
+def _householder(A):
+    """(Q [m, m], R [m, n] upper triangular) by Householder reflections with LAPACK's signs
+    (dlarfg: beta = -sign(alpha) |x|; no reflection where nothing is under the diagonal)."""
+    m, n = A.shape[-2], A.shape[-1]
+    R = A
+    Q = _C.eye(m, dtype=A.dtype).expand(*A.shape[:-2], m, m)
+    rows = _C.arange(m, dtype=_i64)
+    for j in range(min(m, n)):
+        column = R.narrow(-1, j, 1).squeeze(-1)  # (..., m)
+        below = column.masked_fill(rows <= j, 0.0)  # the entries under the diagonal
+        alpha = column.narrow(-1, j, 1)  # (..., 1)
+        rest = _C.norm(below, 2, [-1], True)
+        none = rest == 0
+        norm = _C.sqrt(alpha * alpha + rest * rest)
+        beta = -_C.where(alpha >= 0, norm, -norm)
+        tau = ((beta - alpha) / beta.masked_fill(none, 1.0)).masked_fill(none, 0.0)
+        v = below / (alpha - beta).masked_fill(none, 1.0) + (rows == j).to(A.dtype)  # v_j = 1
+        R = R - (tau * v).unsqueeze(-1) * _C.matmul(v.unsqueeze(-2), R)
+        Q = Q - _C.matmul(Q, v.unsqueeze(-1)) * (tau * v).unsqueeze(-2)
+    return Q, R.triu()
+
+
+def _copyltu(M):
+    """The symmetric matrix with M's lower triangle."""
+    lower = M.tril(-1)
+    return lower + lower.transpose(-2, -1) + M.diagonal(0, -2, -1).diag_embed()
+
+
+class QR(_function.Function):
+    """linalg.qr as one op on the tape, with the analytic gradient (PyTorch's): for A = QR
+    with m >= n, gA = (gQ + Q copyltu(R gRᵀ - gQᵀ Q)) R⁻ᵀ; a wide A = [X | Y] is that for X
+    with Y's share added, and Q gV for Y."""
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        Q, R = _householder(A)
+        m, n = A.shape[-2], A.shape[-1]
+        k = min(m, n)
+        if mode != "complete":
+            Q, R = Q.narrow(-1, 0, k), R.narrow(-2, 0, k)
+        ctx.save_for_backward(Q, R)
+        ctx.mode, ctx.shape = mode, (m, n)
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.saved_tensors
+        m, n = ctx.shape
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        gR = gR.triu()
+        if m >= n:
+            return _qr_square_backward(Q, R, gQ, gR), None
+        U, V = R.narrow(-1, 0, m), R.narrow(-1, m, n - m)
+        gU, gV = gR.narrow(-1, 0, m), gR.narrow(-1, m, n - m)
+        Y = _C.matmul(Q, V)
+        gX = _qr_square_backward(Q, U, gQ + _C.matmul(Y, gV.transpose(-2, -1)), gU)
+        return _C.cat([gX, _C.matmul(Q, gV)], -1), None
+
+
+def _qr_square_backward(Q, R, gQ, gR):
+    M = _C.matmul(R, gR.transpose(-2, -1)) - _C.matmul(gQ.transpose(-2, -1), Q)
+    b = gQ + _C.matmul(Q, _copyltu(M))
+    return solve(R, b.transpose(-2, -1)).transpose(-2, -1)  # b R⁻ᵀ
+
+
 def qr(A, mode="reduced"):
     """Q (orthonormal columns) and R (upper triangular) with A = QR, by Householder
     reflections with LAPACK's signs (so the same Q and R as PyTorch's): mode 'reduced'
     (Q [m, k], R [k, n], k = min(m, n)), 'complete' (Q [m, m], R [m, n]) or 'r' (R alone,
-    reduced; Q empty)."""
+    reduced; Q empty, and no gradient, as PyTorch's). One op on the tape, with the analytic
+    gradient."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or "
                            f"'complete'")
@@ -164,34 +232,12 @@ def qr(A, mode="reduced"):
         raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
     if not _floating(A):
         raise RuntimeError(f"linalg.qr: expected a floating point tensor, got {str(A.dtype).split('.')[-1]}")
-    m, n = A.shape[-2], A.shape[-1]
-    k = min(m, n)
-    R = A
-    Q = _C.eye(m, dtype=A.dtype).expand(*A.shape[:-2], m, m)
-    rows = _C.arange(m, dtype=_i64)
-    for j in range(k):
-        column = R.narrow(-1, j, 1).squeeze(-1)  # (..., m)
-        below = column.masked_fill(rows <= j, 0.0)  # the entries under the diagonal
-        alpha = column.narrow(-1, j, 1)  # (..., 1)
-        rest = _C.norm(below, 2, [-1], True)
-        # LAPACK's dlarfg: beta = -sign(alpha) |x|, tau = (beta - alpha) / beta, v = x / (alpha - beta)
-        # with v_j = 1; no reflection (tau = 0) when there is nothing under the diagonal.
-        none = rest == 0
-        norm = _C.sqrt(alpha * alpha + rest * rest)
-        beta = -_C.where(alpha >= 0, norm, -norm)
-        beta_safe = beta.masked_fill(none, 1.0)
-        tau = ((beta - alpha) / beta_safe).masked_fill(none, 0.0)
-        scale = (alpha - beta).masked_fill(none, 1.0)
-        v = below / scale + (rows == j).to(A.dtype)  # (..., m)
-        R = R - (tau * v).unsqueeze(-1) * _C.matmul(v.unsqueeze(-2), R)
-        Q = Q - _C.matmul(Q, v.unsqueeze(-1)) * (tau * v).unsqueeze(-2)
-    R = R.triu()
-    if mode == "complete":
-        return _qr(Q, R)
-    R = R.narrow(-2, 0, k)
     if mode == "r":
-        return _qr(_C.zeros(0, dtype=A.dtype), R)
-    return _qr(Q.narrow(-1, 0, k), R)
+        from .autograd import no_grad
+        with no_grad():
+            _, R = _householder(A)
+        return _qr(_C.zeros(0, dtype=A.dtype), R.narrow(-2, 0, min(A.shape[-2], A.shape[-1])))
+    return _qr(*QR.apply(A, mode))
 
 
 def matrix_power(A, n):

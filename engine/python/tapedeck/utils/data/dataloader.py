@@ -71,6 +71,9 @@ class DataLoader:
                 if value not in (None, False):
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
                                      f"{name}={value}")
+        elif batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+                             "drop_last")
         elif sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         elif batch_sampler is None and sampler is None and not (hasattr(dataset, "__len__")
@@ -79,6 +82,8 @@ class DataLoader:
                             f"{type(dataset).__name__}")
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if batch_sampler is not None:
+            batch_size = None  # (the batch sampler decides, as PyTorch's)
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self.collate_fn = collate_fn

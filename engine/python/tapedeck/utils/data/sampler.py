@@ -22,6 +22,12 @@ def _count(value, name):
     return int(value)
 
 
+def _no_generator(generator, name):
+    if generator is not None:
+        raise NotImplementedError(f"{name}: generator= is not supported by tapedeck (random samplers draw from the "
+                                  f"global generator: seed it with tapedeck.manual_seed)")
+
+
 def _flag(value, name):
     if not isinstance(value, bool):
         raise TypeError(f"{name} should be a boolean value, but got {name}={value}")
@@ -46,9 +52,11 @@ class RandomSampler(Sampler):
     more than there are), or, with replacement, num_samples independent draws."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        _no_generator(generator, "RandomSampler")
         self.data_source = data_source
         self.replacement = _flag(replacement, "replacement")
         self._num_samples = None if num_samples is None else _count(num_samples, "num_samples")
+        _count(self.num_samples, "num_samples")  # (an empty data source has none to give)
         self.generator = generator
 
     @property
@@ -57,6 +65,8 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
+        if n == 0:
+            raise ValueError("RandomSampler: the data source is empty: there is nothing to draw")
         if self.replacement:
             return iter(_C.randint(0, n, (self.num_samples,)).tolist())
         order = []
@@ -72,6 +82,7 @@ class SubsetRandomSampler(Sampler):
     """The given indices, in a random order each epoch."""
 
     def __init__(self, indices, generator=None):
+        _no_generator(generator, "SubsetRandomSampler")
         self.indices = list(indices)
         self.generator = generator
 
@@ -87,6 +98,7 @@ class WeightedRandomSampler(Sampler):
     default): oversampling rare classes."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
+        _no_generator(generator, "WeightedRandomSampler")
         self.num_samples = _count(num_samples, "num_samples")
         self.replacement = _flag(replacement, "replacement")
         weights = weights if isinstance(weights, _C.Tensor) else _C.tensor(list(weights), dtype=_C.dtype.float64)
