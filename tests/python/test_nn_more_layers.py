@@ -168,3 +168,50 @@ def test_orthogonal_and_dirac_initialisation():
     nn.init.orthogonal_(layer.weight)
     layer(td.ones(2, 3)).sum().backward()
     assert layer.weight.grad is not None
+
+
+LOSSES = [  # (constructor(nn), input shapes, target(lib) or None for a second float input)
+    (lambda nn: nn.MultiLabelSoftMarginLoss(), [(3, 4)], lambda lib: lib.tensor([[1.0, 0, 0, 1], [0, 0, 0, 0],
+                                                                               [1, 1, 1, 0]], dtype=lib.float64)),
+    (lambda nn: nn.MultiLabelSoftMarginLoss(reduction="none"), [(2, 3)],
+     lambda lib: lib.tensor([[1.0, 0, 1], [0, 1, 0]], dtype=lib.float64)),
+    (lambda nn: nn.MultiMarginLoss(), [(3, 4)], lambda lib: lib.tensor([0, 3, 1])),
+    (lambda nn: nn.MultiMarginLoss(p=2, margin=0.5, reduction="sum"), [(3, 4)], lambda lib: lib.tensor([2, 2, 0])),
+    (lambda nn: nn.MultiMarginLoss(reduction="none"), [(4,)], lambda lib: lib.tensor(1)),
+    (lambda nn: nn.MultiLabelMarginLoss(), [(2, 4)], lambda lib: lib.tensor([[3, 0, -1, 1], [1, 2, 3, 0]])),
+    (lambda nn: nn.MultiLabelMarginLoss(reduction="none"), [(4,)], lambda lib: lib.tensor([2, -1, 0, 0])),
+]
+
+
+@pytest.mark.parametrize("build,shapes,target", LOSSES, ids=[f"loss{i}" for i in range(len(LOSSES))])
+def test_more_losses_match_pytorch(build, shapes, target):
+    x = rand(*shapes[0], seed=2)
+    results = []
+    for lib, nn_ in ((torch, torch.nn), (td, nn)):
+        inp = lib.tensor(x, requires_grad=True)
+        out = build(nn_)(inp, target(lib))
+        (out * lib.tensor(np.linspace(1, 2, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        results.append((out.detach().numpy(), inp.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_weighted_margin_losses_and_triplets_with_distances():
+    x = rand(3, 4, seed=1)
+    weight = np.array([0.5, 1.0, 2.0, 1.5])
+    outs = []
+    for lib, nn_ in ((torch, torch.nn), (td, nn)):
+        inp = lib.tensor(x, requires_grad=True)
+        a, p, n = (lib.tensor(rand(2, 5, seed=s), requires_grad=True) for s in (3, 4, 5))
+        total = (nn_.MultiMarginLoss(weight=lib.tensor(weight))(inp, lib.tensor([1, 0, 3]))
+                 + nn_.MultiLabelSoftMarginLoss(weight=lib.tensor(weight))(inp, lib.tensor((x > 0) * 1.0))
+                 + nn_.TripletMarginWithDistanceLoss()(a, p, n)
+                 + nn_.TripletMarginWithDistanceLoss(
+                     distance_function=lambda u, v, lib=lib: 1 - lib.nn.functional.cosine_similarity(u, v),
+                     margin=0.3, swap=True, reduction="sum")(a, p, n))
+        total.backward()
+        outs.append([total.detach().numpy(), inp.grad.numpy(), a.grad.numpy(), n.grad.numpy()])
+    for ours, theirs in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="only p == 1 and p == 2 supported"):
+        nn.MultiMarginLoss(p=3)

@@ -1,6 +1,7 @@
 """More of PyTorch's losses and similarities (kl_div, cosine_similarity, pairwise_distance,
-the margin and embedding losses, gaussian_nll_loss, poisson_nll_loss), as compositions of the engine's ops,
-with PyTorch 1.13's formulas and reductions."""
+the margin and embedding losses, the multi-label and multi-class margin losses,
+gaussian_nll_loss, poisson_nll_loss), as compositions of the engine's ops, with PyTorch
+1.13's formulas and reductions."""
 import math
 
 from .. import _C
@@ -105,3 +106,72 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
         loss = loss + _C.where(counted, stirling, 0.0)
     return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Per sample, the mean over classes of -(y log σ(x) + (1 - y) log σ(-x)) (weighted per class)."""
+    if input.dim() not in (1, 2) or list(target.shape) != list(input.shape):
+        raise ValueError(f"multilabel_soft_margin_loss: expected input [N, C] or [C] and a target of the same shape, "
+                         f"got {list(input.shape)} and {list(target.shape)}")
+    # log σ(x) = -softplus(-x), stably.
+    loss = target * _C._nn.softplus(-input, 1.0, 20.0) + (1 - target) * _C._nn.softplus(input, 1.0, 20.0)
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(input.dim() - 1) / input.shape[-1]
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """The multi-class hinge loss: per sample, the sum over the other classes i of
+    max(0, margin - x[y] + x[i])^p (times weight[y]), over the number of classes."""
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input.unsqueeze(0) if input.dim() == 1 else input
+    y = target.reshape(-1)
+    if x.dim() != 2 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"multi_margin_loss: expected input [N, C] (or [C]) and target [N], got {list(input.shape)} "
+                         f"and {list(target.shape)}")
+    classes = x.shape[1]
+    picked = x.gather(1, y.unsqueeze(1))  # x[y]
+    hinge = (margin - picked + x).clamp(min=0.0)
+    hinge = hinge * hinge if p == 2 else hinge
+    others = _C.arange(classes, dtype=_C.dtype.int64).unsqueeze(0) != y.unsqueeze(1)
+    hinge = hinge.masked_fill(~others, 0.0)
+    if weight is not None:
+        hinge = hinge * weight.index_select(0, y).unsqueeze(1)
+    loss = hinge.sum(1) / classes
+    loss = loss.reshape(()) if input.dim() == 1 else loss
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Per sample, the sum over its target classes j (target's entries up to the first -1) and
+    the other classes i of max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    x = input.unsqueeze(0) if input.dim() == 1 else input
+    labels = target.reshape(x.shape).tolist() if x.numel() else []
+    mask = []
+    for row in labels:
+        chosen = [False] * x.shape[1]
+        for label in row:
+            if label < 0:
+                break
+            chosen[int(label)] = True
+        mask.append(chosen)
+    is_target = _C.tensor(mask, dtype=_C.dtype.bool) if mask else _C.zeros(*x.shape, dtype=_C.dtype.bool)
+    pairs = is_target.unsqueeze(2) & ~is_target.unsqueeze(1)  # [N, j, i]
+    margins = (1.0 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0.0)
+    loss = margins.masked_fill(~pairs, 0.0).sum((1, 2)) / x.shape[1]
+    loss = loss.reshape(()) if input.dim() == 1 else loss
+    return _reduce(loss, _reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """max(0, d(anchor, positive) - d(anchor, negative) + margin) with any distance function
+    (pairwise_distance by default); swap uses d(positive, negative) when it is smaller."""
+    distance = distance_function if distance_function is not None else pairwise_distance
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        to_negative = _C.minimum(to_negative, distance(positive, negative))
+    return _reduce((to_positive - to_negative + margin).clamp(min=0.0), _reduction(None, None, reduction))

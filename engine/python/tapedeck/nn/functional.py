@@ -17,7 +17,8 @@ from ._layers import (  # noqa: F401  (compositions of the engine's ops)
 )
 from ._more_losses import (  # noqa: F401
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss, kl_div, margin_ranking_loss,
-    pairwise_distance, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+    multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
+    soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from ._losses import (  # noqa: F401  (re-exported under PyTorch's names)
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss, mse_loss,
