@@ -44,6 +44,12 @@ FUNCTIONAL = [  # (name, call(F, *inputs), input shapes)
     ("fold", lambda F, x: F.fold(x, (5, 6), (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), [(2, 18, 15)]),
     ("softshrink_hardshrink", lambda F, x: F.softshrink(x, 0.3) + F.hardshrink(x, 0.6) * 2, [(3, 4)]),
     ("bilinear", lambda F, a, b, w, bias: F.bilinear(a, b, w, bias), [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
+    ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+     [(2, 4, 5, 6, 7), (6, 2, 3, 2, 3), (6,)]),
+    ("conv3d_unbatched_same", lambda F, x, w: F.conv3d(x, w, padding="same"), [(2, 4, 4, 4), (3, 2, 3, 1, 3)]),
+    ("max_pool3d", lambda F, x: F.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0)), [(2, 3, 5, 6, 7)]),
+    ("avg_pool3d", lambda F, x: F.avg_pool3d(x, 3, 2, 1), [(3, 5, 6, 7)]),
+    ("adaptive_avg_pool3d", lambda F, x: F.adaptive_avg_pool3d(x, (3, None, 4)), [(2, 3, 5, 6, 7)]),
 ]
 
 
@@ -79,6 +85,11 @@ MODULES = [  # (constructor(nn), input shapes)
     (lambda nn: nn.Softshrink(0.2), [(3, 4)]),
     (lambda nn: nn.Hardshrink(), [(3, 4)]),
     (lambda nn: nn.Bilinear(3, 4, 5), [(2, 3), (2, 4)]),
+    (lambda nn: nn.Conv3d(2, 3, (2, 3, 3), stride=2, padding=1), [(1, 2, 4, 5, 5)]),
+    (lambda nn: nn.MaxPool3d(2), [(1, 2, 4, 4, 4)]),
+    (lambda nn: nn.AvgPool3d((1, 2, 2), padding=(0, 1, 1)), [(1, 2, 3, 4, 4)]),
+    (lambda nn: nn.AdaptiveAvgPool3d(2), [(1, 2, 3, 5, 4)]),
+    (lambda nn: nn.BatchNorm3d(2), [(3, 2, 2, 3, 2)]),
     (lambda nn: nn.Bilinear(3, 3, 2, bias=False), [(3,), (3,)]),
 ]
 
@@ -215,3 +226,14 @@ def test_weighted_margin_losses_and_triplets_with_distances():
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="only p == 1 and p == 2 supported"):
         nn.MultiMarginLoss(p=3)
+
+
+def test_dropout3d_zeroes_whole_channels():
+    td.manual_seed(1)
+    out = nn.Dropout3d(0.5)(td.ones(4, 8, 2, 2, 2))
+    per_channel = out.reshape(32, 8)
+    assert set(per_channel.amin(1).tolist()) <= {0.0, 2.0} and per_channel.amin(1).tolist() == per_channel.amax(
+        1).tolist()
+    assert nn.Dropout3d(0.5).eval()(td.ones(2, 2, 1, 1, 1)).tolist() == td.ones(2, 2, 1, 1, 1).tolist()
+    with pytest.raises(RuntimeError, match=r"conv3d: expected a 4-D or 5-D input \[N, C, D, H, W\]"):
+        F.conv3d(td.ones(2, 3, 4), td.ones(1, 3, 1, 1, 1))

@@ -168,6 +168,11 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _maybe_inplace(input, lambda x: _channel_dropout("dropout1d", x, p, training, 1), inplace)
 
 
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, D, H, W] with probability p (the rest scaled by 1 / (1 - p))."""
+    return _maybe_inplace(input, lambda x: _channel_dropout("dropout3d", x, p, training, 3), inplace)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of [N, C, H, W] with probability p (the rest scaled by 1 / (1 - p)).
     A 3-D input is taken as [N, C, L], as PyTorch 1.13 does (with its warning)."""

@@ -1,8 +1,10 @@
 """More of PyTorch's functional layers as compositions of the engine's ops (re-exported by
-nn.functional): 1-D convolutions and pooling (run as height-1 2-D ones), adaptive max
-pooling, pixel and channel shuffles, unfold/fold (im2col and its adjoint), the shrink
+nn.functional): 1-D convolutions and pooling (run as height-1 2-D ones), 3-D convolution and
+pooling (2-D ones over the depth slices), adaptive max pooling, pixel and channel shuffles, unfold/fold (im2col and its adjoint), the shrink
 activations, bilinear and gumbel_softmax. Each is recorded and differentiated as the ops
 it is made of."""
+import math
+
 from .. import _C
 
 _nn = _C._nn
@@ -136,6 +138,143 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices).squeeze(-2)
 
 
+# --- 3-D convolution and pooling (as 2-D ones over the depth slices) -----------------------
+
+def _triple(value, what):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value, value)
+    value = tuple(value)
+    if len(value) == 1:
+        value = value * 3
+    if len(value) != 3 or not all(isinstance(v, int) for v in value):
+        raise ValueError(f"{what} must be an int or a triple of ints, got {value!r}")
+    return value
+
+
+def _as_5d(input, name):
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"{name}: expected a 4-D or 5-D input [N, C, D, H, W], got {list(input.shape)}")
+    return (input.unsqueeze(0), True) if input.dim() == 4 else (input, False)
+
+
+def _depth_steps(x, start, count, stride):
+    """x's depth slices start, start + stride, ... (count of them): [N, C, count, H, W]."""
+    index = _C.arange(start, start + stride * (count - 1) + 1, stride, dtype=_i64)
+    return x.index_select(2, index)
+
+
+def _fold_depth(x):
+    """[N, C, D, H, W] as [N D, C, H, W], and back with _unfold_depth."""
+    n, c, d, h, w = x.shape
+    return x.permute(0, 2, 1, 3, 4).reshape(n * d, c, h, w)
+
+
+def _unfold_depth(x, n, d):
+    return x.reshape(n, d, *x.shape[1:]).permute(0, 2, 1, 3, 4)
+
+
+def _pad_depth(x, before, after, value):
+    if not before and not after:
+        return x
+    n, c, _, h, w = x.shape
+    parts = [_C.full([n, c, before, h, w], value, dtype=x.dtype), x, _C.full([n, c, after, h, w], value, dtype=x.dtype)]
+    return _C.cat([p for p in parts if p.shape[2]], 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of [N, C, D, H, W] (or [C, D, H, W]) with weight [out, C/groups, kd, kh,
+    kw]: for each kernel depth, a 2-D convolution of the depth slices it meets, summed."""
+    x, unbatched = _as_5d(input, "conv3d")
+    if weight.dim() != 5:
+        raise RuntimeError(f"conv3d: expected a 5-D weight [out, in/groups, kd, kh, kw], got {list(weight.shape)}")
+    (sd, sh, sw), (dd, dh, dw) = _triple(stride, "conv3d: stride"), _triple(dilation, "conv3d: dilation")
+    kd = weight.shape[2]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            if (sd, sh, sw) != (1, 1, 1):
+                raise ValueError("conv3d: padding='same' is not supported for strided convolutions")
+            total = [d * (k - 1) for d, k in zip((dd, dh, dw), weight.shape[2:])]
+            if any(t % 2 for t in total):
+                raise NotImplementedError("conv3d: padding='same' needs asymmetric padding for this even kernel, "
+                                          "which tapedeck does not support yet; pass explicit padding")
+            padding = tuple(t // 2 for t in total)
+        else:
+            raise ValueError(f"conv3d: padding must be an int, a triple, 'valid' or 'same', got {padding!r}")
+    pd, ph, pw = _triple(padding, "conv3d: padding")
+    x = _pad_depth(x, pd, pd, 0.0)
+    n, depth = x.shape[0], x.shape[2]
+    out_depth = (depth - dd * (kd - 1) - 1) // sd + 1
+    if out_depth <= 0:
+        raise RuntimeError(f"conv3d: the kernel's depth {kd} (dilation {dd}) does not fit the padded depth {depth}")
+    total = None
+    for k in range(kd):
+        slices = _fold_depth(_depth_steps(x, k * dd, out_depth, sd))
+        part = _nn.conv2d(slices, weight[:, :, k], None, (sh, sw), (ph, pw), (dh, dw), groups)
+        total = part if total is None else total + part
+    out = _unfold_depth(total, n, out_depth)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool3d_args(name, kernel_size, stride, padding):
+    k = _triple(kernel_size, f"{name}: kernel_size")
+    s = k if stride is None or stride == [] or stride == () else _triple(stride, f"{name}: stride")
+    return k, s, _triple(padding, f"{name}: padding")
+
+
+def _pool3d(input, kernel_size, stride, padding, name, plane, combine, pad_value):
+    """A separable pooling: `plane` over (H, W) on every depth slice, then `combine` of the
+    kernel's depth slices (padded with pad_value)."""
+    x, unbatched = _as_5d(input, name)
+    (kd, kh, kw), (sd, sh, sw), (pd, ph, pw) = _pool3d_args(name, kernel_size, stride, padding)
+    n, depth = x.shape[0], x.shape[2]
+    flat = plane(_fold_depth(x), (kh, kw), (sh, sw), (ph, pw))
+    x = _pad_depth(_unfold_depth(flat, n, depth), pd, pd, pad_value)
+    out_depth = (x.shape[2] - kd) // sd + 1
+    out = combine([_depth_steps(x, k, out_depth, sd) for k in range(kd)])
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over kernel_size boxes of [N, C, D, H, W] (stride defaults to kernel_size)."""
+    from . import functional as F
+    F._unsupported("max_pool3d", dilation=(_triple(dilation, "dilation"), (1, 1, 1)), ceil_mode=(ceil_mode, False),
+                   return_indices=(return_indices, False))
+
+    def combine(slices):
+        out = slices[0]
+        for s in slices[1:]:
+            out = _C.maximum(out, s)
+        return out
+    return _pool3d(input, kernel_size, stride, padding, "max_pool3d", _nn.max_pool2d, combine, -math.inf)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over kernel_size boxes of [N, C, D, H, W] (padding counted, as PyTorch's default)."""
+    from . import functional as F
+    F._unsupported("avg_pool3d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
+                   divisor_override=(divisor_override, None))
+    return _pool3d(input, kernel_size, stride, padding, "avg_pool3d", _nn.avg_pool2d,
+                   lambda slices: sum(slices[1:], slices[0]) / len(slices), 0.0)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Mean pooling of [N, C, D, H, W] to output_size (an int or a triple; None keeps that size)."""
+    x, unbatched = _as_5d(input, "adaptive_avg_pool3d")
+    size = [output_size] * 3 if isinstance(output_size, int) else list(output_size)
+    if len(size) != 3:
+        raise ValueError(f"adaptive_avg_pool3d: output_size must be an int or a triple, got {output_size!r}")
+    n, _, depth, h, w = x.shape
+    size = [dim if want is None else want for dim, want in zip((depth, h, w), size)]
+    flat = _unfold_depth(_nn.adaptive_avg_pool2d(_fold_depth(x), size[1:]), n, depth)
+    out = _C.stack([flat.narrow(2, a, b - a).mean(2) for a, b in _windows(depth, size[0])], 2)
+    return out.squeeze(0) if unbatched else out
+
+
 # --- rearrangements ----------------------------------------------------------------------------
 
 def pixel_shuffle(input, upscale_factor):
@@ -261,6 +400,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     return one_hot - soft.detach() + soft
 
 
-FUNCTIONS = (conv1d, conv_transpose1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d,
+FUNCTIONS = (conv1d, conv_transpose1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, conv3d,
+             max_pool3d, avg_pool3d, adaptive_avg_pool3d,
              adaptive_max_pool2d, pixel_shuffle, pixel_unshuffle, channel_shuffle, unfold, fold, softshrink, hardshrink,
              bilinear, gumbel_softmax)

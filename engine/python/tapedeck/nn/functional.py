@@ -6,14 +6,14 @@ import warnings
 from .. import _C
 from ._activations import _maybe_inplace
 from ._activations import (  # noqa: F401  (compositions of the engine's ops)
-    celu, dropout1d, dropout2d, elu, glu, group_norm, hardsigmoid, hardswish, instance_norm, mish, prelu, selu,
+    celu, dropout1d, dropout2d, dropout3d, elu, glu, group_norm, hardsigmoid, hardswish, instance_norm, mish, prelu, selu,
     softmin, softsign, tanhshrink, threshold,
 )
 from ._interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ._layers import (  # noqa: F401  (compositions of the engine's ops)
-    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, bilinear, channel_shuffle, conv1d,
-    conv_transpose1d, fold, gumbel_softmax, hardshrink, max_pool1d, pixel_shuffle, pixel_unshuffle, softshrink,
-    unfold,
+    adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool3d,
+    bilinear, channel_shuffle, conv1d, conv3d, conv_transpose1d, fold, gumbel_softmax, hardshrink, max_pool1d,
+    max_pool3d, pixel_shuffle, pixel_unshuffle, softshrink, unfold,
 )
 from ._more_losses import (  # noqa: F401
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss, kl_div, margin_ranking_loss,

@@ -21,8 +21,9 @@ from .padding import (  # noqa: F401
     ReplicationPad2d, ReplicationPad3d, ZeroPad2d,
 )
 from .more_layers import (  # noqa: F401
-    AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, Bilinear, ChannelShuffle, ConvTranspose1d, Fold,
-    Hardshrink, MaxPool1d, PixelShuffle, PixelUnshuffle, Softshrink, Unfold,
+    AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool3d, BatchNorm3d,
+    Bilinear, ChannelShuffle, Conv3d, ConvTranspose1d, Dropout3d, Fold, Hardshrink, MaxPool1d, MaxPool3d, PixelShuffle,
+    PixelUnshuffle, Softshrink, Unfold,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
@@ -34,14 +35,17 @@ from .transformer import (  # noqa: F401
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "Bilinear",
     "CELU",
     "ChannelShuffle",
@@ -50,6 +54,7 @@ __all__ = [
     "ConstantPad3d",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "CosineEmbeddingLoss",
@@ -58,6 +63,7 @@ __all__ = [
     "Dropout",
     "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
     "ELU",
     "Embedding",
     "Flatten",
@@ -90,6 +96,7 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "Mish",
     "Module",
     "ModuleDict",

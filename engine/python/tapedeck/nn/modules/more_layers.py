@@ -1,13 +1,16 @@
-"""Layers over nn/_layers.py's functions: 1-D transposed convolution and pooling, adaptive
-max pooling, pixel and channel shuffles, Unfold/Fold, the shrink activations and Bilinear."""
+"""Layers over nn/_layers.py's functions: 1-D transposed convolution and pooling, 3-D
+convolution, pooling, batch norm and dropout, adaptive max pooling, pixel and channel
+shuffles, Unfold/Fold, the shrink activations and Bilinear."""
 import math
 
 from .. import functional as F
 from .. import init
 from .._layers import _single
 from ..parameter import Parameter
+from .activation import Dropout
 from .conv import _ConvNd
 from .module import Module
+from .normalization import _BatchNorm
 from ... import _C
 
 
@@ -240,3 +243,77 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution of [N, C_in, D, H, W] into [N, C_out, D', H', W']; weight
+    [C_out, C_in/groups, kd, kh, kw]."""
+
+    _dims = 3
+
+    def forward(self, input):
+        if input.dim() not in (4, 5) or input.shape[-4] != self.in_channels:
+            raise ValueError(f"Conv3d(in_channels={self.in_channels}): expected input [N, {self.in_channels}, D, H, W] "
+                             f"or [{self.in_channels}, D, H, W], got {list(input.shape)}")
+        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _Pool3d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool3d(_Pool3d):
+    """Maximum over kernel_size boxes of [N, C, D, H, W] (stride defaults to kernel_size)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding)
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+        F._unsupported("MaxPool3d", dilation=(dilation, 1), ceil_mode=(ceil_mode, False),
+                       return_indices=(return_indices, False))
+
+    def forward(self, input):
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+
+
+class AvgPool3d(_Pool3d):
+    """Mean over kernel_size boxes of [N, C, D, H, W] (padding counted)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
+        F._unsupported("AvgPool3d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
+                       divisor_override=(divisor_override, None))
+
+    def forward(self, input):
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool3d(_Adaptive):
+    """Mean pooling of [N, C, D, H, W] to output_size (an int or a triple; None keeps that size)."""
+    _function = "adaptive_avg_pool3d"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of [N, C, D, H, W] per channel C."""
+
+    _expected_dims = (5,)
+
+
+class Dropout3d(Dropout):
+    """While training, zeroes whole channels of [N, C, D, H, W] with probability p."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
