@@ -201,6 +201,12 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
     ("hsplit_vsplit_dsplit", [(4, 6, 2)], lambda lib, x: lib.cat([t.reshape(-1) * (i + 1) for i, t in enumerate(
         lib.hsplit(x, 3) + lib.vsplit(x, [1, 3]) + lib.dsplit(x, 2))])),
     ("msort", [(4, 3)], lambda lib, x: lib.msort(x)),
+    ("special", [(3, 4), (3, 4)], lambda lib, x, y: lib.stack([
+        lib.special.expit(x), lib.special.exp2(x), lib.special.xlog1py(x * (x > 0), y.abs()),
+        lib.special.entr(x.abs() + 0.1), lib.special.ndtr(x), lib.special.logit(lib.sigmoid(x)),
+        lib.special.sinc(x), lib.special.xlogy(x.abs(), y.abs() + 0.5), lib.special.erf(x), lib.special.expm1(x),
+        lib.special.log1p(x.abs()), lib.special.round(x * 10, decimals=1), lib.special.softmax(x, 1),
+        lib.special.log_softmax(x, 0)])),
 ]
 
 
@@ -335,6 +341,18 @@ def test_numeric_composites_without_gradients_match_pytorch():
     with pytest.raises(RuntimeError, match="torch.hsplit attempted to split along dimension 1, but the size of the "
                                            "dimension 5 is not divisible by the split_size 2"):
         td.hsplit(td.ones(2, 5), 2)
+    # special's edges: entr at 0 and below, xlog1py at x = 0.
+    edge = [0.0, -1.0, 2.0]
+    same(td.special.entr(td.tensor(edge)), torch.special.entr(torch.tensor(edge)))
+    same(td.special.xlog1py(td.tensor([0.0, 2.0]), td.tensor([-1.0, 3.0])),
+         torch.special.xlog1py(torch.tensor([0.0, 2.0]), torch.tensor([-1.0, 3.0])))
+    # dtypes Tapedeck does not have are named as such
+    with pytest.raises(TypeError, match=r"Tensor.int\(\): int32 is not a Tapedeck dtype .* use .long\(\)"):
+        td.ones(2).int()
+    with pytest.raises(AttributeError, match="tapedeck.float16: not a Tapedeck dtype"):
+        getattr(td, "float16")
+    with pytest.raises(AttributeError, match="module 'tapedeck' has no attribute 'no_such_thing'"):
+        getattr(td, "no_such_thing")
     assert td.tensor([[1, 2]]).nelement() == 2
     assert td.ones(2, 3).new_empty((4,)).shape == (4,)
     same(td.ones(2).where(td.tensor([True, False]), td.zeros(2)), torch.ones(2).where(torch.tensor([True, False]),

@@ -95,6 +95,14 @@ def test_schedulers_on_one_optimizer_compose_as_pytorch():
             lrs.append(opt2.param_groups[0]["lr"])
             opt2.step()
             seq.step()
+        opt3 = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=1.0)
+        chained = m.ChainedScheduler([m.ConstantLR(opt3, factor=0.1, total_iters=2), m.ExponentialLR(opt3, 0.9),
+                                      m.MultiStepLR(opt3, [3])])
+        for _ in range(6):
+            lrs.append(opt3.param_groups[0]["lr"])
+            opt3.step()
+            chained.step()
+        lrs.extend(chained.get_last_lr())
         runs.append(lrs)
         pickle.dumps(m.MultiplicativeLR(opt, lambda e: 0.9).state_dict())  # no function in it
     assert runs[0] == pytest.approx(runs[1], rel=1e-12)

@@ -55,7 +55,7 @@ from ._type_info import finfo, iinfo  # noqa: F401
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import optim, utils, datasets, debug, cuda  # noqa: F401
-from . import distributions, linalg  # noqa: F401
+from . import distributions, linalg, special  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import _composites  # noqa: E402
 
@@ -73,6 +73,18 @@ def log(*args, **kwargs):
     return _C.log(*args, **kwargs)
 
 _C._set_package_directory(_os.path.dirname(_os.path.abspath(__file__)))
+
+_UNSUPPORTED_DTYPES = ("int32", "int", "int16", "short", "int8", "uint8", "float16", "half", "bfloat16", "complex64",
+                       "cfloat", "complex128", "cdouble")
+
+
+def __getattr__(name):
+    """PyTorch's dtypes that Tapedeck does not have are named as such, not as a missing attribute."""
+    if name in _UNSUPPORTED_DTYPES:
+        raise AttributeError(f"tapedeck.{name}: not a Tapedeck dtype (it has float32, float64, int64 and bool; "
+                             f"use tapedeck.int64 for integers and tapedeck.float32 for floats)")
+    raise AttributeError(f"module 'tapedeck' has no attribute '{name}'")
+
 
 float32 = dtype.float32
 float64 = dtype.float64

@@ -839,6 +839,22 @@ def new_empty(self, *size, dtype=None):
     return _C.zeros(*size, dtype=dtype or self.dtype)
 
 
+def _unsupported_cast(name, dtype, instead):
+    def method(self, *args, **kwargs):
+        raise TypeError(f"Tensor.{name}(): {dtype} is not a Tapedeck dtype (it has float32, float64, int64 and bool): "
+                        f"use {instead}")
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"Not available: {dtype} is not a Tapedeck dtype (use {instead})."
+    return method
+
+
+_CASTS = tuple(_unsupported_cast(name, dtype, instead) for name, dtype, instead in (
+    ("int", "int32", ".long() (int64)"), ("short", "int16", ".long() (int64)"), ("char", "int8", ".long() (int64)"),
+    ("byte", "uint8", ".long() (int64) or .bool()"), ("half", "float16", ".float() (float32)"),
+    ("bfloat16", "bfloat16", ".float() (float32)")))
+
+
 def _in_place(name, out_of_place):
     def method(self, *args, **kwargs):
         return self.copy_(out_of_place(self, *args, **kwargs))
@@ -881,4 +897,4 @@ FUNCTIONS_ONLY = (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack, co
                   cartesian_prod, tril_indices, triu_indices, vander, tensordot, trapezoid, trapz, searchsorted,
                   bucketize, normal, empty_like, randint_like, is_floating_point)
 METHODS_ONLY = (where, nelement, new_empty, masked_fill_, index_fill_, index_add_, scatter_, scatter_add_, uniform_,
-                normal_)
+                normal_) + _CASTS

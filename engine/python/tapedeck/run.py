@@ -8,7 +8,7 @@ import sys
 
 _ALIASES = ["", ".nn", ".nn.functional", ".nn.init", ".nn.utils", ".nn.utils.rnn", ".optim", ".optim.lr_scheduler",
             ".utils", ".utils.data", ".utils.data.sampler", ".utils.data.dataset", ".autograd", ".autograd.functional",
-            ".linalg", ".distributions"]
+            ".linalg", ".distributions", ".special"]
 
 
 def alias_torch():

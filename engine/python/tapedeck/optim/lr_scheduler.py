@@ -389,7 +389,22 @@ class OneCycleLR(LRScheduler, _MomentumCycling):
         return lrs
 
 
-class SequentialLR(LRScheduler):
+class _SchedulerOfSchedulers(LRScheduler):
+    """What SequentialLR and ChainedScheduler share: their state holds their schedulers'."""
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+            scheduler.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+class SequentialLR(_SchedulerOfSchedulers):
     """The schedulers one after another: the i-th from milestones[i - 1] on (restarted there)."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -420,16 +435,26 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
-            scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
+class ChainedScheduler(_SchedulerOfSchedulers):
+    """Several schedulers stepped together: their changes to the rate compose (PyTorch's
+    chainable forms), as if each were stepped on its own."""
+
+    def __init__(self, schedulers):
+        self._schedulers = list(schedulers)
+        if not self._schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler")
+        self.optimizer = self._schedulers[0].optimizer
+        for i, scheduler in enumerate(self._schedulers):
+            if scheduler.optimizer is not self.optimizer:
+                raise ValueError(f"ChainedScheduler expects all schedulers to belong to the same optimizer, but got "
+                                 f"schedulers at index {i} to be different")
+        self._last_lr = self._lrs()
+
+    def step(self, epoch=None):
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._lrs()
 
 
 class ReduceLROnPlateau:
