@@ -64,6 +64,16 @@ def _shaped(values, was_tuple):
     return values if was_tuple else values[0]
 
 
+def _evaluate(func, inputs, create_graph, strict, name):
+    """func at the leaves made for inputs (grad mode on): (leaves, outputs, whether func
+    returned a tuple); with strict, every output must depend on the inputs."""
+    leaves = _leaves(inputs, create_graph)
+    outputs, out_tuple = _run(func, leaves, name)
+    if strict:
+        _check_strict(outputs, name)
+    return leaves, outputs, out_tuple
+
+
 def _run(func, inputs, name):
     from .autograd import enable_grad
     with enable_grad():
@@ -79,10 +89,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     inputs, in_tuple = _as_tuple(inputs, "jacobian: inputs")
     from .autograd import enable_grad
     with enable_grad():
-        leaves = _leaves(inputs, create_graph)
-        outputs, out_tuple = _run(func, leaves, "jacobian")
-        if strict:
-            _check_strict(outputs, "jacobian")
+        leaves, outputs, out_tuple = _evaluate(func, inputs, create_graph, strict, "jacobian")
         per_output = []
         for out in outputs:
             flat = out.reshape(-1)
@@ -119,10 +126,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     inputs, in_tuple = _as_tuple(inputs, "vjp: inputs")
     from .autograd import enable_grad
     with enable_grad():
-        leaves = _leaves(inputs, create_graph)
-        outputs, out_tuple = _run(func, leaves, "vjp")
-        if strict:
-            _check_strict(outputs, "vjp")
+        leaves, outputs, out_tuple = _evaluate(func, inputs, create_graph, strict, "vjp")
         seeds = _vectors(v, outputs, "vjp", "user-provided function returns")
         products = _grad(list(outputs), leaves, list(seeds), create_graph)
     return _shaped(_plain(outputs, create_graph), out_tuple), _shaped(_plain(products, create_graph), in_tuple)
@@ -133,10 +137,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     inputs, in_tuple = _as_tuple(inputs, "jvp: inputs")
     from .autograd import enable_grad
     with enable_grad():
-        leaves = _leaves(inputs, create_graph)
-        outputs, out_tuple = _run(func, leaves, "jvp")
-        if strict:
-            _check_strict(outputs, "jvp")
+        leaves, outputs, out_tuple = _evaluate(func, inputs, create_graph, strict, "jvp")
         tangents = _vectors(v, leaves, "jvp", "input to the user-provided function is")
         dummies = tuple(_C.zeros_like(o).requires_grad_() for o in outputs)
         transposed = _grad(list(outputs), leaves, list(dummies), True)
@@ -145,12 +146,9 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def _scalar_and_gradient(func, inputs, name, create_graph, strict):
-    leaves = _leaves(inputs, create_graph)
-    outputs, _ = _run(func, leaves, name)
+    leaves, outputs, _ = _evaluate(func, inputs, create_graph, strict, name)
     if len(outputs) != 1 or outputs[0].numel() != 1:
         raise RuntimeError(f"The function given to {name} should return a single Tensor with a single element")
-    if strict:
-        _check_strict(outputs, name)
     return leaves, outputs[0], _grad(outputs[0].reshape(()), leaves, None, True)
 
 
