@@ -341,7 +341,15 @@ def test_numeric_composites_without_gradients_match_pytorch():
     with pytest.raises(RuntimeError, match="torch.hsplit attempted to split along dimension 1, but the size of the "
                                            "dimension 5 is not divisible by the split_size 2"):
         td.hsplit(td.ones(2, 5), 2)
-    # special's edges: entr at 0 and below, xlog1py at x = 0.
+    # special's edges: entr at 0 and below, xlog1py at x = 0 (its gradient there is log1p(y)), scalars.
+    grads = []
+    for lib in (td, torch):
+        x, e = lib.tensor([0.0, 0.5, 2.0], requires_grad=True), lib.tensor([0.0, 0.5], requires_grad=True)
+        (lib.special.xlog1py(x, lib.tensor([1.0, 0.0, 3.0])).sum() + lib.special.entr(e).sum()).backward()
+        grads.append(x.grad.tolist() + e.grad.tolist())
+        grads.append(lib.special.xlog1py(lib.tensor([[0.0], [1.0]]), lib.tensor([0.5, 2.0])).tolist())
+        grads.append(lib.special.xlog1py(2.0, lib.tensor([1.0])).tolist())
+    assert grads[:3] == grads[3:]
     edge = [0.0, -1.0, 2.0]
     same(td.special.entr(td.tensor(edge)), torch.special.entr(torch.tensor(edge)))
     same(td.special.xlog1py(td.tensor([0.0, 2.0]), td.tensor([-1.0, 3.0])),

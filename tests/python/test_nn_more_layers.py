@@ -228,6 +228,28 @@ def test_weighted_margin_losses_and_triplets_with_distances():
         nn.MultiMarginLoss(p=3)
 
 
+def test_edges_of_the_margin_losses_and_3d_pooling_match_pytorch():
+    """Ties, hinges exactly at zero and repeated labels route gradients as PyTorch's do."""
+    results = []
+    for lib in (torch, td):
+        F_ = lib.nn.functional
+        cube = lib.ones(1, 1, 2, 2, 2, dtype=lib.float64, requires_grad=True)
+        F_.max_pool3d(cube, 2).sum().backward()
+        scores = lib.tensor([[0.3, 0.1, 0.8, 0.2], [0.5, 0.5, 0.5, 0.5]], dtype=lib.float64, requires_grad=True)
+        multilabel = F_.multilabel_margin_loss(scores, lib.tensor([[2, 2, 0, -1], [1, -1, 3, 3]]), reduction="none")
+        hinge = F_.multi_margin_loss(scores, lib.tensor([1, 2]), reduction="none")
+        (multilabel.sum() + hinge.sum()).backward()
+        single = F_.multi_margin_loss(lib.tensor([1.0, 2.0, 0.5]), lib.tensor([1]), reduction="none")
+        results.append([cube.grad, scores.grad, multilabel, hinge, single])
+    for theirs, ours in zip(*results):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    with pytest.raises(RuntimeError, match="multilabel_margin_loss: target label -2 is out of range for 4 classes"):
+        F.multilabel_margin_loss(td.ones(1, 4), td.tensor([[-2, 0, 1, 2]]))
+    with pytest.raises(RuntimeError, match="max_pool3d: pad should be at most half of kernel size"):
+        F.max_pool3d(td.ones(1, 1, 3, 4, 4), (2, 3, 3), stride=1, padding=(2, 1, 1))
+
+
 def test_dropout3d_zeroes_whole_channels():
     td.manual_seed(1)
     out = nn.Dropout3d(0.5)(td.ones(4, 8, 2, 2, 2))

@@ -230,7 +230,12 @@ def _pool3d(input, kernel_size, stride, padding, name, plane, combine, pad_value
     kernel's depth slices (padded with pad_value)."""
     x, unbatched = _as_5d(input, name)
     (kd, kh, kw), (sd, sh, sw), (pd, ph, pw) = _pool3d_args(name, kernel_size, stride, padding)
+    if any(2 * p > k for p, k in zip((pd, ph, pw), (kd, kh, kw))):
+        raise RuntimeError(f"{name}: pad should be at most half of kernel size, but got pad={(pd, ph, pw)} and "
+                           f"kernel_size={(kd, kh, kw)}")
     n, depth = x.shape[0], x.shape[2]
+    if depth + 2 * pd < kd:
+        raise RuntimeError(f"{name}: the kernel's depth {kd} does not fit the padded depth {depth + 2 * pd}")
     flat = plane(_fold_depth(x), (kh, kw), (sh, sw), (ph, pw))
     x = _pad_depth(_unfold_depth(flat, n, depth), pd, pd, pad_value)
     out_depth = (x.shape[2] - kd) // sd + 1
@@ -245,10 +250,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                    return_indices=(return_indices, False))
 
     def combine(slices):
-        out = slices[0]
-        for s in slices[1:]:
-            out = _C.maximum(out, s)
-        return out
+        # max(dim) (not maximum): a tie's gradient goes to the first depth, as PyTorch's does
+        return _C.stack(slices, 0).max(0)[0] if len(slices) > 1 else slices[0]
     return _pool3d(input, kernel_size, stride, padding, "max_pool3d", _nn.max_pool2d, combine, -math.inf)
 
 

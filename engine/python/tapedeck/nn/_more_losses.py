@@ -110,9 +110,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Per sample, the mean over classes of -(y log σ(x) + (1 - y) log σ(-x)) (weighted per class)."""
-    if input.dim() not in (1, 2) or list(target.shape) != list(input.shape):
-        raise ValueError(f"multilabel_soft_margin_loss: expected input [N, C] or [C] and a target of the same shape, "
-                         f"got {list(input.shape)} and {list(target.shape)}")
+    if input.dim() == 0 or list(target.shape) != list(input.shape):
+        raise ValueError(f"multilabel_soft_margin_loss: expected input [..., C] and a target of the same shape, got "
+                         f"{list(input.shape)} and {list(target.shape)}")
     # log σ(x) = -softplus(-x), stably.
     loss = target * _C._nn.softplus(-input, 1.0, 20.0) + (1 - target) * _C._nn.softplus(input, 1.0, 20.0)
     if weight is not None:
@@ -134,34 +134,43 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                          f"and {list(target.shape)}")
     classes = x.shape[1]
     picked = x.gather(1, y.unsqueeze(1))  # x[y]
-    hinge = (margin - picked + x).clamp(min=0.0)
+    hinge = margin - picked + x
+    hinge = hinge.masked_fill(hinge <= 0, 0.0)  # (no gradient at the hinge itself, as PyTorch's z > 0)
     hinge = hinge * hinge if p == 2 else hinge
     others = _C.arange(classes, dtype=_C.dtype.int64).unsqueeze(0) != y.unsqueeze(1)
     hinge = hinge.masked_fill(~others, 0.0)
     if weight is not None:
         hinge = hinge * weight.index_select(0, y).unsqueeze(1)
     loss = hinge.sum(1) / classes
-    loss = loss.reshape(()) if input.dim() == 1 else loss
+    loss = loss.reshape(*target.shape) if input.dim() == 1 else loss
     return _reduce(loss, _reduction(size_average, reduce, reduction))
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Per sample, the sum over its target classes j (target's entries up to the first -1) and
     the other classes i of max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    if target.dtype != _C.dtype.int64:
+        raise RuntimeError(f"multilabel_margin_loss: expected an int64 target of class indices, got "
+                           f"{str(target.dtype).split('.')[-1]}")
     x = input.unsqueeze(0) if input.dim() == 1 else input
+    classes = x.shape[1]
     labels = target.reshape(x.shape).tolist() if x.numel() else []
-    mask = []
+    counts = []  # how often each class is listed before the first -1 (a repeated one counts again)
     for row in labels:
-        chosen = [False] * x.shape[1]
+        listed = [0] * classes
         for label in row:
-            if label < 0:
+            if label == -1:
                 break
-            chosen[int(label)] = True
-        mask.append(chosen)
-    is_target = _C.tensor(mask, dtype=_C.dtype.bool) if mask else _C.zeros(*x.shape, dtype=_C.dtype.bool)
-    pairs = is_target.unsqueeze(2) & ~is_target.unsqueeze(1)  # [N, j, i]
-    margins = (1.0 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0.0)
-    loss = margins.masked_fill(~pairs, 0.0).sum((1, 2)) / x.shape[1]
+            if not 0 <= label < classes:
+                raise RuntimeError(f"multilabel_margin_loss: target label {label} is out of range for {classes} "
+                                   f"classes")
+            listed[label] += 1
+        counts.append(listed)
+    listed = _C.tensor(counts, dtype=x.dtype) if counts else _C.zeros(*x.shape, dtype=x.dtype)
+    weights = listed.unsqueeze(2) * (listed == 0).to(x.dtype).unsqueeze(1)  # [N, j (listed), i (not listed)]
+    margins = 1.0 - x.unsqueeze(2) + x.unsqueeze(1)
+    margins = margins.masked_fill(margins <= 0, 0.0)
+    loss = (margins * weights).sum((1, 2)) / classes
     loss = loss.reshape(()) if input.dim() == 1 else loss
     return _reduce(loss, _reduction(size_average, reduce, reduction))
 
