@@ -55,6 +55,7 @@ _HARNESS = "used by the harness on every program rather than drawn as a step"
 EXCLUDED = {
     "rand": _RNG, "randn": _RNG, "rand_like": _RNG, "randn_like": _RNG, "randint": _RNG, "randperm": _RNG,
     "manual_seed": _RNG,
+    "initial_seed": _RNG,
     "blas_core": "the OpenBLAS kernels in use: a property of the machine, no PyTorch counterpart",
     "better_blas_core": "the OpenBLAS kernels this CPU should use: a property of the machine",
     "nn.dropout[0<p<1, training=True]": _RNG + " (dropout with p=0, p=1 or training=False is in the pool)",

@@ -8,6 +8,7 @@
 #include "tapedeck/autograd/Autograd.h"
 #include "tapedeck/core/Error.h"
 #include "tapedeck/core/CpuSetup.h"
+#include "tapedeck/core/RandomState.h"
 
 namespace td::python {
 namespace {
@@ -156,6 +157,9 @@ void bindFactories(py::module_& m) {
     return randint(low, high, intList(args[args.size() - 1], "randint"), dtype.value_or(DType::Int64), here());
   }, py::kw_only(), py::arg("dtype") = py::none());
   m.def("manual_seed", [](uint64_t seed) { manualSeed(seed); }, py::arg("seed"));
+  m.def("_rng_state", [] { return py::bytes(rngState()); });
+  m.def("_set_rng_state", [](const py::bytes& state) { setRngState(std::string(state)); }, py::arg("state"));
+  m.def("initial_seed", [] { return initialSeed(); });
   // The OpenBLAS kernels in use, and better ones for this CPU when it fell back to generic
   // ones (None otherwise): see tapedeck/core/CpuSetup.h.
   m.def("blas_core", [] { return std::string(blasCore()); });

@@ -39,7 +39,7 @@ from . import _C  # noqa: E402  (after the kernels are named)
 from ._C import (  # noqa: F401  (re-exported under PyTorch's names)
     Tensor, TapedeckError, device, dtype, GradFn,
     tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, full_like,
-    rand, randn, rand_like, randn_like, randint, arange, linspace, eye, manual_seed,
+    rand, randn, rand_like, randn_like, randint, arange, linspace, eye, manual_seed, initial_seed,
     neg, negative, exp, log, sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
     log1p, expm1, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2,
     floor, ceil, round, trunc, fix, remainder, floor_divide, cumsum, prod, sort, argsort, topk,
@@ -73,6 +73,30 @@ def log(*args, **kwargs):
     return _C.log(*args, **kwargs)
 
 _C._set_package_directory(_os.path.dirname(_os.path.abspath(__file__)))
+
+def get_rng_state():
+    """The global generator's state (rand, randn, randint, dropout, shuffles) as an int64
+    tensor of bytes: set_rng_state(state) later repeats the same draws."""
+    return _C.tensor(list(_C._rng_state()), dtype=_C.dtype.int64)
+
+
+def set_rng_state(new_state):
+    """Restores a state get_rng_state returned."""
+    if not isinstance(new_state, _C.Tensor) or new_state.dim() != 1:
+        raise TypeError(f"set_rng_state: expected the 1-D tensor get_rng_state returned, got "
+                        f"{type(new_state).__name__}")
+    values = new_state.tolist()
+    if [v for v in values if not 0 <= v < 256]:  # (any() here is tapedeck's)
+        raise ValueError("set_rng_state: the tensor is not a state get_rng_state returned (values outside 0-255)")
+    _C._set_rng_state(bytes(values))
+
+
+def seed():
+    """Seeds the global generator from the operating system's randomness; returns the seed."""
+    value = int.from_bytes(_os.urandom(8), "little") >> 1
+    _C.manual_seed(value)
+    return value
+
 
 _UNSUPPORTED_DTYPES = ("int32", "int", "int16", "short", "int8", "uint8", "float16", "half", "bfloat16", "complex64",
                        "cfloat", "complex128", "cdouble")

@@ -1,6 +1,10 @@
 #include "core/Generator.h"
 
 #include <cmath>
+#include <sstream>
+
+#include "tapedeck/core/Error.h"
+#include "tapedeck/core/RandomState.h"
 
 namespace td::detail {
 
@@ -12,6 +16,29 @@ Generator& Generator::global() {
 void Generator::seed(uint64_t s) {
   std::lock_guard<std::mutex> lock(m_mutex);
   m_engine.seed(s);
+  m_seed = s;
+}
+
+uint64_t Generator::initialSeed() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_seed;
+}
+
+std::string Generator::state() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  std::ostringstream out;
+  out << m_engine;
+  return out.str();
+}
+
+void Generator::setState(const std::string& text) {
+  std::mt19937_64 parsed;
+  std::istringstream in(text);
+  in >> parsed;
+  TD_CHECK(!in.fail(), "set_rng_state", "the state is not one get_rng_state returned (", text.size(),
+           " characters that do not parse as a generator state)");
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_engine = parsed;
 }
 
 void Generator::uniform(double* out, int64_t n) {
@@ -38,3 +65,11 @@ void Generator::integers(int64_t* out, int64_t n, int64_t low, int64_t high) {
 }
 
 }  // namespace td::detail
+
+namespace td {
+
+std::string rngState() { return detail::Generator::global().state(); }
+void setRngState(const std::string& state) { detail::Generator::global().setState(state); }
+uint64_t initialSeed() { return detail::Generator::global().initialSeed(); }
+
+}  // namespace td
