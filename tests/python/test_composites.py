@@ -133,7 +133,7 @@ MORE = [  # (name, inputs' shapes, call(lib, *tensors))
     ("logaddexp", [(3, 4), (3, 4)], lambda lib, a, b: lib.logaddexp(a * 30.0, b)),
     ("logaddexp2", [(3, 4), (4,)], lambda lib, a, b: a.logaddexp2(b)),
     ("frac", [(3, 4)], lambda lib, x: lib.frac(x * 3.0)),
-    # _numeric_composites.py
+    # _layout_, _math_ and _index_composites.py
     ("hstack", [(2, 3), (2,)], lambda lib, a, b: lib.hstack([a, b.reshape(2, 1), a * 2])),
     ("hstack_1d", [(3,), (2,)], lambda lib, a, b: lib.hstack((a, b))),
     ("vstack", [(3,), (2, 3)], lambda lib, a, b: lib.vstack([a, b])),
@@ -265,7 +265,7 @@ def test_selections_by_value_match_pytorch():
         td.masked_select(td.ones(2), td.tensor([True, False, True]))
 
 
-def test_numeric_composites_without_gradients_match_pytorch():
+def test_layout_math_and_index_composites_without_gradients_match_pytorch():
     """Integer, boolean and index results, and the tensors made from shapes."""
     ints, theirs_ints = td.tensor([[5, -7, 3], [-2, 8, 0]]), torch.tensor([[5, -7, 3], [-2, 8, 0]])
     same(td.fmod(ints, 3), torch.fmod(theirs_ints, 3))
@@ -367,7 +367,7 @@ def test_numeric_composites_without_gradients_match_pytorch():
                                                                                       torch.zeros(2)))
 
 
-def test_numeric_composites_edge_cases_match_pytorch():
+def test_layout_math_and_index_composites_edge_cases_match_pytorch():
     inf, nan = math.inf, math.nan
     pairs = [
         lambda lib: lib.xlogy(lib.tensor([0.0, 2.0, 3.0]), 0.0),
@@ -426,7 +426,7 @@ def test_sampling_composites_draw_from_their_distributions():
         leaf.normal_()
 
 
-def test_numeric_composites_errors_name_the_problem():
+def test_layout_math_and_index_composites_errors_name_the_problem():
     with pytest.raises(RuntimeError, match="dot: 1D tensors expected, but got 2D and 1D tensors"):
         td.dot(td.ones(2, 2), td.ones(2))
     with pytest.raises(RuntimeError, match=r"cross: no dim of size 3 in a tensor of shape \[2, 2\]"):

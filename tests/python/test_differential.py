@@ -90,11 +90,12 @@ EXCLUDED.update({"Tensor." + name: _COMPOSITE.replace("_composites.py", "_more_c
     "diagonal", "diag", "trace", "addmm", "baddbmm", "addbmm", "addmv", "addcmul", "addcdiv", "lerp", "var_mean",
     "std_mean", "cdist", "dist", "hypot", "logaddexp", "logaddexp2", "frac", "nonzero", "argwhere", "masked_select",
     "unique")})
-# And those of tapedeck/_numeric_composites.py (compared there too, with the sampling ones
-# checked against their distributions), named from its own lists.
-from tapedeck import _numeric_composites as _numeric  # noqa: E402
-EXCLUDED.update({"Tensor." + f.__name__: _COMPOSITE.replace("_composites.py", "_numeric_composites.py")
-                 for f in _numeric.FUNCTIONS + _numeric.METHODS_ONLY})
+# And those of tapedeck/_layout_, _math_ and _index_composites.py (compared there too, the
+# sampling ones checked against their distributions), named from their own lists.
+from tapedeck import _index_composites, _layout_composites, _math_composites  # noqa: E402
+for _module in (_layout_composites, _math_composites, _index_composites):
+    EXCLUDED.update({"Tensor." + f.__name__: _COMPOSITE.replace("_composites.py", _module.__name__.split(".")[-1] + ".py")
+                     for f in _module.FUNCTIONS + _module.METHODS_ONLY})
 # And tapedeck.linalg's aliases (Tensor.det, Tensor.inverse, ...), compared in test_linalg.py.
 from tapedeck import linalg as _linalg  # noqa: E402
 EXCLUDED.update({"Tensor." + name: "a composition of pooled engine ops (tapedeck/linalg.py), compared with PyTorch's "

@@ -139,14 +139,15 @@ _METHODS_ONLY = (new_zeros, new_ones, new_full, new_tensor)
 
 def install(module):
     """Adds what the engine's bindings lack, as functions of `module` and Tensor methods (more
-    of them in _more_composites.py and _numeric_composites.py)."""
-    from . import _more_composites as more, _numeric_composites as numeric
-    for function in _FUNCTIONS + more.FUNCTIONS + numeric.FUNCTIONS:
+    of them in _more_, _layout_, _math_ and _index_composites.py)."""
+    from . import _index_composites, _layout_composites, _math_composites, _more_composites as more
+    extra = (_layout_composites, _math_composites, _index_composites)
+    for function in _FUNCTIONS + more.FUNCTIONS + sum((m.FUNCTIONS for m in extra), ()):
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
         if not hasattr(_C.Tensor, function.__name__):
             setattr(_C.Tensor, function.__name__, function)
-    for function in more.FUNCTIONS_ONLY + numeric.FUNCTIONS_ONLY:
+    for function in more.FUNCTIONS_ONLY + sum((m.FUNCTIONS_ONLY for m in extra), ()):
         if not hasattr(module, function.__name__):
             setattr(module, function.__name__, function)
     from . import linalg  # torch.det, Tensor.inverse, ...
@@ -155,6 +156,6 @@ def install(module):
             setattr(module, name, function)
         if not hasattr(_C.Tensor, name):
             setattr(_C.Tensor, name, function)
-    for method in _METHODS_ONLY + more.METHODS_ONLY + numeric.METHODS_ONLY:
+    for method in _METHODS_ONLY + more.METHODS_ONLY + sum((m.METHODS_ONLY for m in extra), ()):
         if not hasattr(_C.Tensor, method.__name__):
             setattr(_C.Tensor, method.__name__, method)

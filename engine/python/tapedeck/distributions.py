@@ -21,7 +21,7 @@ def _broadcast(*values):
     tensors = [v for v in values if isinstance(v, _C.Tensor)]
     like = tensors[0] if tensors else None
     values = [_tensor(v, like) for v in values]
-    from ._numeric_composites import broadcast_tensors
+    from ._layout_composites import broadcast_tensors
     return broadcast_tensors(*values)
 
 
@@ -284,7 +284,7 @@ class Categorical(Distribution):
         return _C.full(list(self.batch_shape), math.nan, dtype=self.probs.dtype)
 
     def sample(self, sample_shape=()):
-        from ._numeric_composites import multinomial
+        from ._index_composites import multinomial
         shape = _size(sample_shape)
         n = math.prod(shape)
         if n == 0:
@@ -298,7 +298,7 @@ class Categorical(Distribution):
         self._check_value(value, whole & (value >= 0) & (value < self.num_events),
                           f"IntegerInterval(lower_bound=0, upper_bound={self.num_events - 1})")
         value = value.to(_C.dtype.int64)
-        from ._numeric_composites import broadcast_tensors
+        from ._layout_composites import broadcast_tensors
         index, logits = broadcast_tensors(value.unsqueeze(-1), self.logits)
         return logits.gather(-1, index.narrow(-1, 0, 1)).squeeze(-1)
 

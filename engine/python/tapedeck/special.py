@@ -6,7 +6,7 @@ import math
 
 from . import _C
 from . import function as _function
-from ._numeric_composites import logit, sinc, xlogy  # noqa: F401  (the same functions)
+from ._math_composites import logit, sinc, xlogy  # noqa: F401  (the same functions)
 
 
 def expit(input):
@@ -29,7 +29,7 @@ def _float_tensor(value, like):
 
 def xlog1py(input, other):
     """x * log1p(y), 0 where x is 0 (unless y is NaN); its gradient in x is log1p(y), as PyTorch's."""
-    from ._numeric_composites import broadcast_tensors
+    from ._layout_composites import broadcast_tensors
     x, y = broadcast_tensors(_float_tensor(input, other), _float_tensor(other, input))
     # Only where log1p(y) is not finite does x = 0 need its 0 put in by hand.
     bad = (x == 0) & (y <= -1)

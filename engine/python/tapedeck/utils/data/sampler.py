@@ -108,7 +108,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ..._numeric_composites import multinomial
+        from ..._index_composites import multinomial
         return iter(multinomial(self.weights, self.num_samples, self.replacement).tolist())
 
     def __len__(self):
