@@ -151,8 +151,6 @@ def histc(input, bins=100, min=0, max=0):
     return _C.zeros(bins, dtype=x.dtype).index_add(0, which, _C.ones(which.numel(), dtype=x.dtype))
 
 
-
-
 def bincount(input, weights=None, minlength=0):
     """How often each value 0..max occurs in the 1-D non-negative int input (or the sum of
     weights at those places), at least minlength of them."""
@@ -176,8 +174,6 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     test = test_elements.reshape(-1) if isinstance(test_elements, _C.Tensor) else _C.tensor([test_elements])
     found = (elements.unsqueeze(-1) == test).any(-1) if test.numel() else _C.zeros(*elements.shape, dtype=_bool)
     return ~found if invert else found
-
-
 
 
 # --- sampling and new tensors --------------------------------------------------------------
@@ -308,7 +304,6 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, got {std}")
     return self.copy_(_C.randn(*self.shape, dtype=self.dtype) * std + mean)
-
 
 
 FUNCTIONS = (take, take_along_dim, index_fill, scatter, histc, multinomial, bernoulli, bincount, isin)

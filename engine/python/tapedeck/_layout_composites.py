@@ -6,7 +6,7 @@ msort). Each is recorded and differentiated as the ops it is made of."""
 import math
 
 from . import _C, _more_composites as _more
-from ._composite_helpers import _bool, _dim, _f64, _floating, _i64, _tensors
+from ._composite_helpers import _bool, _dim, _floating, _i64, _tensors
 
 # --- stacking and shape ------------------------------------------------------------------
 
@@ -150,8 +150,6 @@ def vander(x, N=None, increasing=False):
     return x.unsqueeze(1) ** powers
 
 
-
-
 def adjoint(input):
     """The transpose of the last two dims (the conjugate transpose, for real tensors)."""
     if input.dim() < 2:
@@ -199,31 +197,6 @@ vsplit = _split_along("vsplit", 0, 2)
 dsplit = _split_along("dsplit", 2, 3)
 
 
-def bincount(input, weights=None, minlength=0):
-    """How often each value 0..max occurs in the 1-D non-negative int input (or the sum of
-    weights at those places), at least minlength of them."""
-    if input.dim() != 1 or _floating(input) or input.dtype == _bool or (input.numel() and int(input.min()) < 0):
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    if minlength < 0:
-        raise RuntimeError("minlength should be >= 0")
-    size = max(int(input.max()) + 1 if input.numel() else 0, minlength)
-    if weights is None:
-        return _C.zeros(size, dtype=_i64).index_add(0, input, _C.ones(input.numel(), dtype=_i64))
-    if weights.dim() != 1 or weights.shape[0] != input.shape[0]:
-        raise RuntimeError("weights should be 1-d and have the same length as input")
-    kind = _f64 if not _floating(weights) or weights.dtype == _f64 else weights.dtype
-    return _C.zeros(size, dtype=kind).index_add(0, input, weights.to(kind))
-
-
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Whether each element is among test_elements (invert: is not)."""
-    if not isinstance(elements, _C.Tensor):
-        elements = _C.tensor(elements)
-    test = test_elements.reshape(-1) if isinstance(test_elements, _C.Tensor) else _C.tensor([test_elements])
-    found = (elements.unsqueeze(-1) == test).any(-1) if test.numel() else _C.zeros(*elements.shape, dtype=_bool)
-    return ~found if invert else found
-
-
 def msort(input):
     """Sorted along the first dim."""
     return _C.sort(input, 0)[0]
@@ -231,7 +204,6 @@ def msort(input):
 
 def is_floating_point(input):
     return _floating(input)
-
 
 
 FUNCTIONS = (ravel, fliplr, flipud, rot90, diag_embed, diagflat, adjoint, unflatten, hsplit, vsplit, dsplit, msort)
