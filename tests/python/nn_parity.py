@@ -323,3 +323,11 @@ def compare_function(call, arrays, name, rtol=1e-10, atol=1e-12, grad_rtol=None,
         got = np.zeros(t.shape) if o.grad is None else o.grad.numpy()
         np.testing.assert_allclose(got, expected, rtol=grad_rtol or rtol, atol=grad_atol or atol,
                                    err_msg=f"{name} input {i} grad")
+
+
+def same(ours, theirs):
+    """Equal values (NaN where NaN), shapes and dtype names."""
+    ours_np, theirs_np = np.asarray(ours.detach().numpy()), theirs.detach().numpy()
+    assert ours_np.shape == theirs_np.shape
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours_np, theirs_np)
