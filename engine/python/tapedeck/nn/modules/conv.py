@@ -122,37 +122,47 @@ class Conv1d(_ConvNd):
         return out.squeeze(-2)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: output_padding, and the one that gives
+    forward(input, output_size) that size."""
+
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        name = type(self).__name__
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int{' or a pair' if self._dims == 2 else ''}, got "
+                             f"{padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+        self.output_padding = _tuple(output_padding, self._dims, "output_padding")
+
+    def _output_padding_for(self, input, output_size):
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        wanted = list(output_size)[-n:]
+        padding = []
+        for i in range(n):
+            least = ((input.shape[-n + i] - 1) * self.stride[i] - 2 * self.padding[i]
+                     + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            largest = least + self.stride[i] - 1  # (as PyTorch's: output_padding < stride)
+            if not least <= wanted[i] <= largest:
+                shown = wanted[0] if n == 1 else wanted
+                raise ValueError(f"{type(self).__name__}: output_size {shown} is not reachable from input "
+                                 f"{list(input.shape)}: dim {i} can be {least} to {largest}")
+            padding.append(wanted[i] - least)
+        return tuple(padding)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """The transposed convolution of [N, C_in, h, w] into [N, C_out, H, W] (a learned
     upsampling: each input value spreads the kernel over a window of the output); weight
     [C_in, C_out/groups, kH, kW]. forward(input, output_size) picks output_padding so the
     output has that size."""
 
     _dims = 2
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
-        self.output_padding = _tuple(output_padding, 2, "output_padding")
-
-    def _output_padding_for(self, input, output_size):
-        if output_size is None:
-            return self.output_padding
-        wanted = list(output_size)[-2:]
-        padding = []
-        for i in range(2):
-            least = ((input.shape[-2 + i] - 1) * self.stride[i] - 2 * self.padding[i]
-                     + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
-            largest = least + self.stride[i] - 1  # (as PyTorch's: output_padding < stride)
-            if not least <= wanted[i] <= largest:
-                raise ValueError(f"ConvTranspose2d: output_size {wanted} is not reachable from input "
-                                 f"{list(input.shape)}: dim {i} can be {least} to {largest}")
-            padding.append(wanted[i] - least)
-        return tuple(padding)
 
     def forward(self, input, output_size=None):
         if input.dim() not in (3, 4) or input.shape[-3] != self.in_channels:

@@ -8,41 +8,24 @@ from .. import init
 from .._layers import _single
 from ..parameter import Parameter
 from .activation import Dropout
-from .conv import _ConvNd
+from .conv import _ConvNd, _ConvTransposeNd
 from .module import Module
 from .normalization import _BatchNorm
 from ... import _C
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTransposeNd):
     """The transposed 1-D convolution of [N, C_in, l] into [N, C_out, L]; weight
     [C_in, C_out/groups, k]. forward(input, output_size) picks output_padding so the output
     has that length."""
 
     _dims = 1
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose1d: padding must be an int, got {padding!r}")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
-        self.output_padding = (output_padding,) if isinstance(output_padding, int) else tuple(output_padding)
 
     def forward(self, input, output_size=None):
         if input.dim() not in (2, 3) or input.shape[-2] != self.in_channels:
             raise ValueError(f"ConvTranspose1d(in_channels={self.in_channels}): expected input "
                              f"[N, {self.in_channels}, L] or [{self.in_channels}, L], got {list(input.shape)}")
-        output_padding = self.output_padding[0]
-        if output_size is not None:
-            least = ((input.shape[-1] - 1) * self.stride[0] - 2 * self.padding[0]
-                     + self.dilation[0] * (self.kernel_size[0] - 1) + 1)
-            wanted = list(output_size)[-1]
-            if not least <= wanted < least + self.stride[0]:
-                raise ValueError(f"ConvTranspose1d: output_size {wanted} is not reachable from input "
-                                 f"{list(input.shape)}: it can be {least} to {least + self.stride[0] - 1}")
-            output_padding = wanted - least
+        (output_padding,) = self._output_padding_for(input, output_size)
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride[0], self.padding[0], output_padding,
                                   self.groups, self.dilation[0])
 
