@@ -45,15 +45,15 @@ class _PythonOptimizer(Optimizer):
                     self._update(p, grad, state, group, int(state["step"].item()))
         return loss
 
+    _zero_state = ()  # the per-parameter tensors that start as zeros of the parameter's shape
+
     def _init_state(self, p, state, group):
         state["step"] = _C.tensor(0.0)
+        for name in self._zero_state:
+            state[name] = _C.zeros(*p.shape, dtype=p.dtype)
 
     def _update(self, p, grad, state, group, step):
         raise NotImplementedError
-
-
-def _zeros(p):
-    return _C.zeros(*p.shape, dtype=p.dtype)
 
 
 class Adamax(_PythonOptimizer):
@@ -66,9 +66,7 @@ class Adamax(_PythonOptimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                                       maximize=maximize))
 
-    def _init_state(self, p, state, group):
-        super()._init_state(p, state, group)
-        state["exp_avg"], state["exp_inf"] = _zeros(p), _zeros(p)
+    _zero_state = ("exp_avg", "exp_inf")
 
     def _update(self, p, grad, state, group, step):
         beta1, beta2 = group["betas"]
@@ -89,9 +87,7 @@ class Adadelta(_PythonOptimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
                                       maximize=maximize))
 
-    def _init_state(self, p, state, group):
-        super()._init_state(p, state, group)
-        state["square_avg"], state["acc_delta"] = _zeros(p), _zeros(p)
+    _zero_state = ("square_avg", "acc_delta")
 
     def _update(self, p, grad, state, group, step):
         rho, eps = group["rho"], group["eps"]
@@ -114,10 +110,11 @@ class NAdam(_PythonOptimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, foreach=foreach))
 
+    _zero_state = ("exp_avg", "exp_avg_sq")
+
     def _init_state(self, p, state, group):
         super()._init_state(p, state, group)
         state["mu_product"] = _C.tensor(1.0)
-        state["exp_avg"], state["exp_avg_sq"] = _zeros(p), _zeros(p)
 
     def _update(self, p, grad, state, group, step):
         beta1, beta2 = group["betas"]
@@ -144,9 +141,7 @@ class RAdam(_PythonOptimizer):
         _check("RAdam", betas=betas, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach))
 
-    def _init_state(self, p, state, group):
-        super()._init_state(p, state, group)
-        state["exp_avg"], state["exp_avg_sq"] = _zeros(p), _zeros(p)
+    _zero_state = ("exp_avg", "exp_avg_sq")
 
     def _update(self, p, grad, state, group, step):
         beta1, beta2 = group["betas"]
@@ -174,9 +169,10 @@ class Rprop(_PythonOptimizer):
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize))
 
+    _zero_state = ("prev",)
+
     def _init_state(self, p, state, group):
         super()._init_state(p, state, group)
-        state["prev"] = _zeros(p)
         state["step_size"] = _C.full(list(p.shape), float(group["lr"]), dtype=p.dtype)
 
     def _update(self, p, grad, state, group, step):
